@@ -145,8 +145,9 @@ def _number(text: str) -> str:
 def render_literal(value: object) -> str:
     """Render one Python value as a SuiteQL literal.
 
-    Supported: ``None`` → NULL, bool → 'T'/'F', int, finite float, finite Decimal, str (quotes doubled, NUL
-    refused), date → TO_DATE, datetime → TO_TIMESTAMP (aware values converted to UTC), list/tuple → ``(a, b)``.
+    Supported: ``None`` → NULL, bool → 'T'/'F', int, finite float, finite Decimal, str (quotes doubled,
+    NUL refused), date → TO_DATE, datetime → TO_TIMESTAMP (aware values converted to UTC),
+    list/tuple → ``(a, b)``.
     Anything else raises TypeError; non-finite numbers, NUL characters and empty lists raise ValueError.
 
     Example:
@@ -217,7 +218,9 @@ def bind(query: str, params: Sequence[object] | None) -> str:
     tokens = list(tokenize(query))
     count = sum(1 for t in tokens if t.kind == "param")
     if count != len(params):
-        raise ValueError(f"the query has {count} '?' placeholder(s) but {len(params)} parameter(s) were given")
+        raise ValueError(
+            f"the query has {count} '?' placeholder(s) but {len(params)} parameter(s) were given"
+        )
     values = iter(params)
     out = [render_literal(next(values)) if t.kind == "param" else t.text for t in tokens]
     return "".join(out)

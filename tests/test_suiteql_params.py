@@ -68,7 +68,7 @@ def test_render_literal_refuses_unsupported_types_with_type_error(value: object)
 @pytest.mark.parametrize(
     "value", [float("nan"), float("inf"), -float("inf"), Decimal("NaN"), Decimal("Infinity"), "a\x00b", []]
 )
-def test_render_literal_refuses_non_finite_numbers_nul_and_empty_lists_with_value_error(value: object) -> None:
+def test_render_literal_refuses_non_finite_numbers_nul_and_empty_lists(value: object) -> None:
     with pytest.raises(ValueError, match="cannot bind"):
         render_literal(value)
 
@@ -157,7 +157,8 @@ def test_injection_attempts_stay_inside_one_string_literal(attack: str) -> None:
     kinds = [t.kind for t in tokenize(q)]
     assert kinds.count("string") == 2
     assert "comment" not in kinds
-    assert _run_in_sqlite(q.replace(" FROM customer WHERE email = ", " FROM customer WHERE email <> ")) == attack
+    # "<>" so the one row comes back and shows the bound value arrived intact.
+    assert _run_in_sqlite(q.replace("WHERE email = ", "WHERE email <> ")) == attack
 
 
 @given(st.text().filter(lambda s: "\x00" not in s))
