@@ -277,17 +277,14 @@ def _signature_base_string(method: str, base_url: str, params: Iterable[tuple[st
 
 
 def _normalized_base_urls(req: EmuRequest) -> list[str]:
-    """The base-string URLs this request could have been signed for (RFC 5849 §3.4.1.2)."""
-    host = (req.headers.get("host") or "").lower()
-    scheme = getattr(req, "scheme", None)
-    schemes = [scheme] if scheme else ["http", "https"]
-    urls = []
-    for s in schemes:
-        h = host
-        if (s == "http" and h.endswith(":80")) or (s == "https" and h.endswith(":443")):
-            h = h.rsplit(":", 1)[0]
-        urls.append(f"{s}://{h}{req.path}")
-    return urls
+    """The base-string URL this request was signed for (RFC 5849 §3.4.1.2), as a one-item list."""
+    host = req.host.lower()
+    scheme = req.scheme.lower()
+    if (scheme == "http" and host.endswith(":80")) or (scheme == "https" and host.endswith(":443")):
+        host = host.rsplit(":", 1)[0]
+    # The ASGI path arrives decoded; re-encode it the way a client sends it (RFC 3986 path characters).
+    path = urllib.parse.quote(req.path, safe="/:@!$&'()*+,;=-._~")
+    return [f"{scheme}://{host}{path}"]
 
 
 def _der_from_raw_ecdsa(sig: bytes, size: int) -> bytes:
@@ -473,9 +470,9 @@ class EmulatorAuth:
 
             auth.register(router)
         """
-        router.add("POST", TOKEN_PATH, self._token_endpoint)
-        router.add("POST", REVOKE_PATH, self._revoke_endpoint)
-        router.add("GET", AUTHORIZE_PATH, self._authorize_endpoint)
+        router.add("POST", TOKEN_PATH, self._token_endpoint, name="auth.token", public=True)
+        router.add("POST", REVOKE_PATH, self._revoke_endpoint, name="auth.revoke", public=True)
+        router.add("GET", AUTHORIZE_PATH, self._authorize_endpoint, name="auth.authorize", public=True)
 
     # ------------------------------------------------------------ API calls
     async def authenticate(self, req: EmuRequest) -> EmuResponse | None:
