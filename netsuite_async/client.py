@@ -1,0 +1,309 @@
+"""NetSuiteClient: the composition root. One per application (or ETL job), shared by every task."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal, Union
+
+from netsuite_async._http import AsyncClient, Response, build_client
+from netsuite_async.account import Account
+from netsuite_async.auth.base import AuthContext, TokenProvider, TokenResponse
+from netsuite_async.errors import APIError
+from netsuite_async.governor import AdaptiveGovernor, Governor, ServiceTier
+from netsuite_async.retry import RetryPolicy
+from netsuite_async.transport import Params, RequestSpec, Transport
+
+if TYPE_CHECKING:
+    from netsuite_async.batch import Batch
+    from netsuite_async.jobs import Jobs
+    from netsuite_async.metadata import Metadata
+    from netsuite_async.records import Records
+    from netsuite_async.restlets import Restlets
+    from netsuite_async.suiteql import SuiteQL
+
+__all__ = ["AUTO_FALLBACK_LIMIT", "NetSuiteClient", "Timeouts"]
+
+logger = logging.getLogger("netsuite_async.client")
+
+#: The limit used by ``concurrency="auto"`` when the role may not read governanceLimits: the smallest tier's,
+#: so a guess can never push an account over its limit.
+AUTO_FALLBACK_LIMIT = 5
+
+Concurrency = Union[int, ServiceTier, Literal["auto"]]
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Per-attempt timeouts in seconds. The total per call is the RetryPolicy's ``deadline``.
+
+    NetSuite lets a synchronous request run up to 15 minutes server-side; ``read`` is the time to wait for an
+    answer to one attempt.
+
+    Example:
+        >>> Timeouts(read=60).connect
+        10.0
+    """
+
+    connect: float = 10.0
+    read: float = 180.0
+    write: float = 60.0
+    pool: float = 60.0
+
+
+class NetSuiteClient:
+    """An async client for one NetSuite account, sized to its concurrency limit.
+
+    Example:
+        >>> from netsuite_async import NetSuiteClient, TokenAuth
+        >>> async def main() -> None:
+        ...     async with NetSuiteClient(
+        ...         "1234567_SB1",
+        ...         auth=TokenAuth(consumer_key="…", consumer_secret="…", token_id="…", token_secret="…"),
+        ...         concurrency=15,
+        ...     ) as ns:
+        ...         customer = await ns.records.get("customer", 1, fields=["email"])
+
+    ``concurrency`` is an int, a :class:`~netsuite_async.ServiceTier` (with its SuiteCloud Plus licences), or
+    ``"auto"`` (read ``/system/v1/governanceLimits`` before the first request; the integration's own limit when
+    one is set, else the account's; ``AUTO_FALLBACK_LIMIT`` with a warning when the role may not read it). Pass
+    ``governor=`` instead to share one limit across processes (``RedisGovernor``).
+    """
+
+    def __init__(
+        self,
+        account: str | Account,
+        auth: TokenProvider,
+        *,
+        concurrency: Concurrency = 5,
+        governor: Governor | None = None,
+        adaptive: bool = True,
+        base_url: str | None = None,
+        restlet_base_url: str | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: Timeouts | float | None = None,
+        http_client: AsyncClient | None = None,
+        property_name_validation: Literal["Error", "Warning", "Ignore"] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.account = Account.parse(account)
+        if not hasattr(auth, "sign") or not hasattr(auth, "on_unauthorized"):
+            raise TypeError("auth must be a TokenProvider (TokenAuth, ClientCredentials, AuthorizationCode, "
+                            f"BearerToken or your own), not {type(auth).__name__}")
+        self.auth = auth
+        if property_name_validation not in (None, "Error", "Warning", "Ignore"):
+            raise ValueError("property_name_validation must be 'Error', 'Warning', 'Ignore' or None")
+        self.property_name_validation = property_name_validation
+        timeouts = timeout if isinstance(timeout, Timeouts) else (
+            Timeouts() if timeout is None else Timeouts(connect=float(timeout), read=float(timeout),
+                                                        write=float(timeout), pool=float(timeout))
+        )
+        self.timeouts = timeouts
+        self.concurrency = concurrency
+        self.governor: Governor = governor if governor is not None else AdaptiveGovernor(
+            _ceiling(concurrency), adaptive=adaptive
+        )
+        self.rest_base_url = _root(base_url) if base_url else self.account.rest_base_url
+        if restlet_base_url:
+            self.restlet_base_url = _root(restlet_base_url)
+        else:
+            self.restlet_base_url = self.rest_base_url if base_url else self.account.restlet_base_url
+        self.app_base_url = self.rest_base_url if base_url else self.account.app_base_url
+
+        self._owns_http = http_client is None
+        pool_size = max(_ceiling(concurrency), 10) + 5
+        self.http = http_client if http_client is not None else build_client(
+            max_connections=pool_size,
+            connect_timeout=timeouts.connect,
+            read_timeout=timeouts.read,
+            write_timeout=timeouts.write,
+            pool_timeout=timeouts.pool,
+        )
+        self.auth_context = AuthContext.for_base(
+            self.account, self.rest_base_url, self.app_base_url, post_form=self._post_form
+        )
+        self.transport = Transport(
+            http=self.http,
+            governor=self.governor,
+            auth=auth,
+            auth_context=self.auth_context,
+            retry=retry or RetryPolicy(),
+            rest_base_url=self.rest_base_url,
+            restlet_base_url=self.restlet_base_url,
+            read_timeout=timeouts.read,
+            default_headers=headers,
+        )
+        if concurrency == "auto" and governor is None:
+            self.transport.on_first_request(self._resolve_auto_limit)
+        self._closed = False
+
+    # -- lifecycle --------------------------------------------------------------------------------------------
+    async def __aenter__(self) -> NetSuiteClient:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool (when the client made it) and the governor. Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            await self.governor.aclose()
+        finally:
+            if self._owns_http:
+                await self.http.aclose()
+
+    def __repr__(self) -> str:
+        return f"NetSuiteClient(account={self.account.account_id!r}, base_url={self.rest_base_url!r}, auth={self.auth!r})"
+
+    # -- raw access -------------------------------------------------------------------------------------------
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        content: bytes | str | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        idempotent: bool | None = None,
+    ) -> Response:
+        """Send a raw request to ``path`` under ``/services/rest``; 2xx returns the response, else a typed error.
+
+        Example:
+            >>> async def raw(ns: NetSuiteClient) -> dict:
+            ...     resp = await ns.request("GET", "/record/v1/customer/1")
+            ...     return resp.json()
+        """
+        return await self.transport.send(
+            RequestSpec(method, path, params=params, json=json, content=content, headers=headers,
+                        timeout=timeout, idempotent=idempotent)
+        )
+
+    # -- API namespaces ---------------------------------------------------------------------------------------
+    @cached_property
+    def records(self) -> Records:
+        """Record service: get, create, update, upsert, delete, transform, list. See :class:`Records`."""
+        from netsuite_async.records import Records
+
+        return Records(self)
+
+    @cached_property
+    def suiteql(self) -> SuiteQL:
+        """SuiteQL queries: page, stream (parallel, past the 100,000-row cap), all, count."""
+        from netsuite_async.suiteql import SuiteQL
+
+        return SuiteQL(self)
+
+    @cached_property
+    def batch(self) -> Batch:
+        """Bulk writes with one result per input, exactly once."""
+        from netsuite_async.batch import Batch
+
+        return Batch(self)
+
+    @cached_property
+    def jobs(self) -> Jobs:
+        """Asynchronous requests (``Prefer: respond-async``) and their jobs."""
+        from netsuite_async.jobs import Jobs
+
+        return Jobs(self)
+
+    @cached_property
+    def restlets(self) -> Restlets:
+        """RESTlet calls on the RESTlets host."""
+        from netsuite_async.restlets import Restlets
+
+        return Restlets(self)
+
+    @cached_property
+    def metadata(self) -> Metadata:
+        """The metadata catalog: record types, JSON Schema, OpenAPI."""
+        from netsuite_async.metadata import Metadata
+
+        return Metadata(self)
+
+    def changes(self, record_type: str, **kwargs: Any) -> AsyncIterator[dict[str, Any]]:
+        """New and updated records of a type, polled through SuiteQL (NetSuite has no webhooks).
+
+        See :func:`netsuite_async.changes.changes` for the arguments (``since``, ``poll_interval``,
+        ``checkpoint`` …).
+
+        Example:
+            >>> async def follow(ns: NetSuiteClient) -> None:
+            ...     async for row in ns.changes("customer", since="2026-01-01T00:00:00Z"):
+            ...         print(row["id"])
+        """
+        from netsuite_async.changes import changes
+
+        return changes(self, record_type, **kwargs)
+
+    # -- internals --------------------------------------------------------------------------------------------
+    async def _post_form(
+        self, url: str, data: Mapping[str, str], headers: Mapping[str, str] | None
+    ) -> TokenResponse:
+        # Token requests go straight to the pool, outside the governor: they must not wait behind (or hold)
+        # the slots of requests that are themselves waiting for a token.
+        resp = await self.http.post(url, data=dict(data), headers=dict(headers or {}), timeout=30.0)
+        try:
+            body: Any = resp.json()
+        except ValueError:
+            body = None
+        return TokenResponse(resp.status_code, body, resp.text)
+
+    async def _resolve_auto_limit(self) -> None:
+        try:
+            resp = await self.transport._send(RequestSpec("GET", "/system/v1/governanceLimits"))
+            body = resp.json()
+            limit = _limit_from_governance(body)
+        except (APIError, ValueError, TypeError) as exc:
+            logger.warning(
+                "concurrency='auto': could not read /system/v1/governanceLimits (%s); using %d, the smallest "
+                "tier's limit. Give the role access, or pass concurrency=<int or ServiceTier>.",
+                exc.__class__.__name__, AUTO_FALLBACK_LIMIT,
+            )
+            limit = AUTO_FALLBACK_LIMIT
+        self.governor.set_ceiling(limit)
+
+
+def _limit_from_governance(body: Any) -> int:
+    if not isinstance(body, Mapping):
+        raise ValueError("governanceLimits answer is not an object")
+    integration = body.get("integrationConcurrencyLimit")
+    kind = body.get("integrationLimitType")
+    if integration is not None and kind in (None, "integrationSpecific"):
+        value = int(integration)
+    else:
+        value = int(body["accountConcurrencyLimit"])
+    if value < 1:
+        raise ValueError("governanceLimits reported a limit below 1")
+    return value
+
+
+def _ceiling(concurrency: Concurrency) -> int:
+    if isinstance(concurrency, ServiceTier):
+        return concurrency.limit
+    if concurrency == "auto":
+        return AUTO_FALLBACK_LIMIT
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int):
+        raise TypeError(f"concurrency must be an int, a ServiceTier or 'auto', not {concurrency!r}")
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+    return concurrency
+
+
+def _root(url: str) -> str:
+    url = url.rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"base URL must start with http:// or https://, got {url!r}")
+    if url.endswith("/services/rest"):
+        url = url[: -len("/services/rest")]
+    return url

@@ -1,0 +1,432 @@
+"""The exception tree of netsuite-async.
+
+::
+
+    NetSuiteError
+    ├── APIError                      NetSuite (or a proxy in front of it) answered with an error status
+    │   ├── BadRequestError           400
+    │   ├── AuthenticationError       401 (with hints)
+    │   │   └── ReauthorizationRequired   the refresh token expired: a person must authorize again
+    │   ├── PermissionDeniedError     403
+    │   ├── NotFoundError             404
+    │   ├── ConflictError             409
+    │   ├── ConcurrencyLimitError     429 (and RESTlets' SSS_REQUEST_LIMIT_EXCEEDED)
+    │   └── ServerError               5xx
+    ├── TransportError                the request failed on the network
+    │   └── RequestTimeoutError       connect/read/write/pool timeout, or the call's deadline passed
+    ├── WriteOutcomeUnknownError      a non-idempotent write may or may not have been applied
+    └── GovernorUnavailableError      the shared governor's backend (Redis) is unreachable
+
+Every error keeps the attempts that led to it (``err.attempts``, ``err.history``) and never holds a secret: URLs
+are stored without their query string's credentials (NetSuite puts none there) and no request headers are kept.
+"""
+
+from __future__ import annotations
+
+import json as _json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConcurrencyLimitError",
+    "ConflictError",
+    "ErrorDetail",
+    "GovernorUnavailableError",
+    "NetSuiteError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "ReauthorizationRequired",
+    "RequestTimeoutError",
+    "ServerError",
+    "TransportError",
+    "WriteOutcomeUnknownError",
+    "error_for_status",
+]
+
+
+class NetSuiteError(Exception):
+    """Base class of every error raised by netsuite-async.
+
+    Example:
+        >>> try:
+        ...     raise NotFoundError("GET", "https://x/services/rest/record/v1/customer/9", 404)
+        ... except NetSuiteError as err:
+        ...     err.status_code
+        404
+    """
+
+    #: Failures of earlier attempts of the same call, oldest first (each an exception).
+    history: list[BaseException]
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        self.history = []
+
+
+@dataclass(frozen=True)
+class ErrorDetail:
+    """One entry of NetSuite's ``o:errorDetails``.
+
+    Example:
+        >>> ErrorDetail(detail="Invalid login attempt.", error_code="INVALID_LOGIN").error_code
+        'INVALID_LOGIN'
+    """
+
+    detail: str = ""
+    error_code: str | None = None
+    error_path: str | None = None
+    error_query_param: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _parse_details(body: Any) -> tuple[str | None, list[ErrorDetail]]:
+    if not isinstance(body, Mapping):
+        return None, []
+    title = body.get("title") if isinstance(body.get("title"), str) else None
+    raw = body.get("o:errorDetails")
+    details: list[ErrorDetail] = []
+    if isinstance(raw, Sequence) and not isinstance(raw, (str, bytes)):
+        for item in raw:
+            if not isinstance(item, Mapping):
+                continue
+            known = {"detail", "o:errorCode", "o:errorPath", "o:errorQueryParam"}
+            details.append(
+                ErrorDetail(
+                    detail=str(item.get("detail", "")),
+                    error_code=_opt_str(item.get("o:errorCode")),
+                    error_path=_opt_str(item.get("o:errorPath")),
+                    error_query_param=_opt_str(item.get("o:errorQueryParam")),
+                    extra={k: v for k, v in item.items() if k not in known},
+                )
+            )
+    # Some endpoints (token endpoint, RESTlet platform errors) answer {"error": ..., "error_description": ...}
+    # or {"error": {"code": ..., "message": ...}}: keep them readable too.
+    if not details and "error" in body:
+        err = body["error"]
+        if isinstance(err, Mapping):
+            details.append(ErrorDetail(detail=str(err.get("message", "")), error_code=_opt_str(err.get("code"))))
+        else:
+            details.append(
+                ErrorDetail(detail=str(body.get("error_description", "")), error_code=_opt_str(err))
+            )
+    return title, details
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+class APIError(NetSuiteError):
+    """NetSuite answered with a non-2xx status.
+
+    Attributes: ``status_code``, ``error_code`` (the first ``o:errorCode``), ``details`` (every
+    :class:`ErrorDetail`), ``title``, ``method``, ``url`` (no secrets), ``attempts``, ``response_text`` (the
+    first 2,000 characters of the body, for HTML pages from proxies) and ``response`` (the raw response, when
+    kept).
+
+    Example:
+        >>> err = APIError("GET", "https://x/services/rest/record/v1/customer/1", 400,
+        ...                details=[ErrorDetail("Bad q", "INVALID_PARAMETER", error_query_param="q")])
+        >>> str(err)
+        "400 INVALID_PARAMETER: Bad q (query parameter 'q') [GET https://x/services/rest/record/v1/customer/1]"
+    """
+
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        status_code: int,
+        *,
+        details: Sequence[ErrorDetail] = (),
+        title: str | None = None,
+        response_text: str = "",
+        attempts: int = 1,
+        response: Any = None,
+        hints: Sequence[str] = (),
+    ) -> None:
+        self.method = method
+        self.url = url
+        self.status_code = status_code
+        self.details = list(details)
+        self.title = title
+        self.response_text = response_text
+        self.attempts = attempts
+        self.response = response
+        self.hints = list(hints)
+        super().__init__(self._message())
+
+    @property
+    def error_code(self) -> str | None:
+        """NetSuite's first ``o:errorCode`` (``INVALID_LOGIN``, ``CONCURRENCY_LIMIT_EXCEEDED`` …)."""
+        for d in self.details:
+            if d.error_code:
+                return d.error_code
+        return None
+
+    @property
+    def detail(self) -> str:
+        """The first human-readable detail, or the title, or a snippet of a non-JSON body."""
+        for d in self.details:
+            if d.detail:
+                return d.detail
+        if self.title:
+            return self.title
+        return _text_snippet(self.response_text)
+
+    def _message(self) -> str:
+        parts = [str(self.status_code)]
+        if self.error_code:
+            parts.append(f"{self.error_code}:")
+        msg = " ".join(parts)
+        detail = self.detail or "(empty response body)"
+        msg = f"{msg} {detail}"
+        for d in self.details:
+            if d.error_path:
+                msg += f" (field {d.error_path!r})"
+                break
+            if d.error_query_param:
+                msg += f" (query parameter {d.error_query_param!r})"
+                break
+        msg += f" [{self.method} {self.url}]"
+        if self.attempts > 1:
+            msg += f" after {self.attempts} attempts"
+        for hint in self.hints:
+            msg += f"\n  hint: {hint}"
+        return msg
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            _rebuild_api_error,
+            (type(self), self.method, self.url, self.status_code, self.details, self.title,
+             self.response_text, self.attempts, self.hints),
+        )
+
+
+def _rebuild_api_error(
+    cls: type[APIError], method: str, url: str, status: int, details: list[ErrorDetail], title: str | None,
+    text: str, attempts: int, hints: list[str],
+) -> APIError:
+    return cls(method, url, status, details=details, title=title, response_text=text, attempts=attempts,
+               hints=hints)
+
+
+def _text_snippet(text: str) -> str:
+    stripped = " ".join(text.split())
+    if not stripped:
+        return ""
+    if "<html" in stripped.lower() or "<!doctype" in stripped.lower():
+        # A proxy or load balancer page: show its title, not the markup.
+        low = stripped.lower()
+        start, end = low.find("<title>"), low.find("</title>")
+        title = stripped[start + 7 : end].strip() if start != -1 and end > start else "HTML error page"
+        return f"non-JSON answer (HTML page: {title!r}), probably from a proxy in front of NetSuite"
+    return stripped[:300]
+
+
+class BadRequestError(APIError):
+    """HTTP 400: invalid content, parameter or query (``INVALID_CONTENT``, ``INVALID_PARAMETER``, ``USER_ERROR``).
+
+    Example:
+        >>> issubclass(BadRequestError, APIError)
+        True
+    """
+
+
+class AuthenticationError(APIError):
+    """HTTP 401 ``INVALID_LOGIN``: the credentials were refused. ``hints`` says what to check.
+
+    Example:
+        >>> issubclass(AuthenticationError, APIError)
+        True
+    """
+
+
+class ReauthorizationRequired(AuthenticationError):
+    """The OAuth 2.0 refresh token expired or was revoked: a person must authorize the app again.
+
+    Example:
+        >>> err = ReauthorizationRequired("POST", "https://x/token", 401,
+        ...                               details=[ErrorDetail("refresh token expired")])
+        >>> isinstance(err, AuthenticationError)
+        True
+    """
+
+
+class PermissionDeniedError(APIError):
+    """HTTP 403 ``INSUFFICIENT_PERMISSION``: the role may not do this.
+
+    Example:
+        >>> issubclass(PermissionDeniedError, APIError)
+        True
+    """
+
+
+class NotFoundError(APIError):
+    """HTTP 404: no such record, type or path.
+
+    Example:
+        >>> issubclass(NotFoundError, APIError)
+        True
+    """
+
+
+class ConflictError(APIError):
+    """HTTP 409: the request conflicts with the record's state.
+
+    Example:
+        >>> issubclass(ConflictError, APIError)
+        True
+    """
+
+
+class ConcurrencyLimitError(APIError):
+    """HTTP 429 ``CONCURRENCY_LIMIT_EXCEEDED`` (or a RESTlet's ``SSS_REQUEST_LIMIT_EXCEEDED``), after retries.
+
+    Example:
+        >>> issubclass(ConcurrencyLimitError, APIError)
+        True
+    """
+
+
+class ServerError(APIError):
+    """HTTP 5xx: NetSuite (or a proxy) failed.
+
+    Example:
+        >>> issubclass(ServerError, APIError)
+        True
+    """
+
+
+_BY_STATUS: dict[int, type[APIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    429: ConcurrencyLimitError,
+}
+
+
+def error_for_status(
+    method: str,
+    url: str,
+    status_code: int,
+    body: bytes,
+    *,
+    attempts: int = 1,
+    response: Any = None,
+    limit_error_codes: Sequence[str] = (),
+    hints: Sequence[str] = (),
+) -> APIError:
+    """Build the typed error for an error answer, tolerating JSON, HTML and empty bodies.
+
+    Example:
+        >>> body = b'{"title": "x", "o:errorDetails": [{"detail": "No such record.", "o:errorCode": "NONEXISTENT_ID"}]}'
+        >>> type(error_for_status("GET", "https://x/r", 404, body)).__name__
+        'NotFoundError'
+    """
+    text = body.decode("utf-8", errors="replace") if body else ""
+    parsed: Any = None
+    if text.strip().startswith(("{", "[")):
+        try:
+            parsed = _json.loads(text)
+        except ValueError:
+            parsed = None
+    title, details = _parse_details(parsed)
+    codes = {d.error_code for d in details}
+    cls: type[APIError]
+    if status_code == 429 or codes & set(limit_error_codes) or "CONCURRENCY_LIMIT_EXCEEDED" in codes:
+        cls = ConcurrencyLimitError
+    elif status_code >= 500:
+        cls = ServerError
+    else:
+        cls = _BY_STATUS.get(status_code, APIError)
+    return cls(
+        method,
+        url,
+        status_code,
+        details=details,
+        title=title,
+        response_text=text[:2000],
+        attempts=attempts,
+        response=response,
+        hints=hints,
+    )
+
+
+class TransportError(NetSuiteError):
+    """The request failed on the network (connection refused or dropped, TLS, protocol error).
+
+    ``reached_server`` is False when the request surely never reached NetSuite (connect errors, pool timeouts).
+
+    Example:
+        >>> TransportError("GET", "https://x/r", "connection refused", reached_server=False).reached_server
+        False
+    """
+
+    def __init__(self, method: str, url: str, message: str, *, reached_server: bool, attempts: int = 1) -> None:
+        self.method = method
+        self.url = url
+        self.reached_server = reached_server
+        self.attempts = attempts
+        suffix = f" after {attempts} attempts" if attempts > 1 else ""
+        super().__init__(f"{message} [{method} {url}]{suffix}")
+
+
+class RequestTimeoutError(TransportError):
+    """A connect, read, write or pool timeout, or the call's total deadline passed.
+
+    Example:
+        >>> issubclass(RequestTimeoutError, TransportError)
+        True
+    """
+
+
+class WriteOutcomeUnknownError(NetSuiteError):
+    """A write that is not safe to repeat failed after it may have reached NetSuite.
+
+    NetSuite ignores idempotency keys on synchronous requests, so a POST create or transform that timed out, lost
+    its connection or got a 5xx may have been applied. It is *not* retried; check before writing again (look the
+    record up by external id, or by ``body_sha256`` in your own log). ``context`` holds what the caller passed to
+    help (record type, body hash) and ``__cause__`` the underlying failure.
+
+    Example:
+        >>> err = WriteOutcomeUnknownError("POST", "https://x/services/rest/record/v1/customer", "read timeout",
+        ...                                context={"record_type": "customer"})
+        >>> err.context["record_type"]
+        'customer'
+    """
+
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        reason: str,
+        *,
+        context: Mapping[str, str] | None = None,
+        attempts: int = 1,
+    ) -> None:
+        self.method = method
+        self.url = url
+        self.reason = reason
+        self.context = dict(context or {})
+        self.attempts = attempts
+        ctx = ", ".join(f"{k}={v}" for k, v in self.context.items())
+        super().__init__(
+            f"{method} {url} may or may not have been applied ({reason}); it was not retried because NetSuite "
+            f"ignores idempotency keys on synchronous requests. Check before writing again"
+            + (f" ({ctx})" if ctx else "")
+        )
+
+
+class GovernorUnavailableError(NetSuiteError):
+    """The shared governor's backend (e.g. Redis) cannot be reached, so no slot can be granted safely.
+
+    Example:
+        >>> issubclass(GovernorUnavailableError, NetSuiteError)
+        True
+    """

@@ -1,0 +1,120 @@
+"""When and how a failed attempt is tried again.
+
+The rules (see :class:`RetryPolicy`):
+
+* Over the concurrency limit (429, RESTlet ``SSS_REQUEST_LIMIT_EXCEEDED``) and failures where the request surely
+  never reached NetSuite (connect errors, pool timeouts) are retried for every method: nothing was applied.
+* 5xx answers, read timeouts and dropped connections are retried only for idempotent requests (GET, PUT upsert,
+  PATCH, DELETE, and asynchronous requests carrying an idempotency key). For a POST create or transform NetSuite
+  ignores idempotency keys, so such a failure raises :class:`~netsuite_async.errors.WriteOutcomeUnknownError`.
+* Waits grow exponentially with full jitter (``backoff``'s wait generators, slept with anyio), honour a
+  ``Retry-After`` header when one is present (capped), and never run past the call's deadline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from time import time
+from typing import Union
+
+import backoff
+
+__all__ = ["RetryEvent", "RetryPolicy"]
+
+
+@dataclass(frozen=True)
+class RetryEvent:
+    """What the retry callback is told before each wait.
+
+    Example:
+        >>> RetryEvent("GET", "https://x/r", attempt=1, delay=0.3, reason="429 CONCURRENCY_LIMIT_EXCEEDED").attempt
+        1
+    """
+
+    method: str
+    url: str
+    attempt: int
+    """The attempt that just failed (1 for the first)."""
+    delay: float
+    """Seconds the transport will wait before the next attempt."""
+    reason: str
+
+
+RetryCallback = Callable[[RetryEvent], Union[Awaitable[None], None]]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Which failures are retried, how long to wait, and when to give up.
+
+    Example:
+        >>> policy = RetryPolicy(max_attempts=4, deadline=60.0)
+        >>> policy.is_retryable_status(503, idempotent=True), policy.is_retryable_status(503, idempotent=False)
+        (True, False)
+    """
+
+    max_attempts: int = 8
+    """Attempts per call, the first included (1 disables retries)."""
+    backoff_base: float = 0.2
+    """First wait's upper bound in seconds; doubled each retry (full jitter draws from [0, bound])."""
+    backoff_max: float = 10.0
+    """Cap on one wait."""
+    retry_after_cap: float = 30.0
+    """A ``Retry-After`` longer than this is cut to it."""
+    deadline: float | None = 600.0
+    """Total seconds for one call, waits included (None: no deadline). Per-call deadlines override it."""
+    retry_statuses: frozenset[int] = field(default_factory=lambda: frozenset({500, 502, 503, 504}))
+    """5xx statuses retried for idempotent requests."""
+    on_retry: RetryCallback | None = None
+    """Called (sync or async) before each wait."""
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        if self.backoff_base <= 0 or self.backoff_max <= 0:
+            raise ValueError("backoff_base and backoff_max must be positive")
+        if self.deadline is not None and self.deadline <= 0:
+            raise ValueError("deadline must be positive or None")
+
+    def is_retryable_status(self, status: int, *, idempotent: bool) -> bool:
+        """True when an answer with this status may be tried again (429 always; 5xx when idempotent)."""
+        if status == 429:
+            return True
+        return idempotent and status in self.retry_statuses
+
+    def waits(self) -> Iterator[float]:
+        """The sequence of waits (seconds), full jitter over an exponential bound.
+
+        Example:
+            >>> waits = RetryPolicy(backoff_base=0.1, backoff_max=1.0).waits()
+            >>> all(0 <= next(waits) <= 1.0 for _ in range(20))
+            True
+        """
+        gen = backoff.expo(base=2, factor=self.backoff_base, max_value=self.backoff_max)
+        next(gen)  # backoff's generators must be primed before their first value
+        for bound in gen:
+            yield backoff.full_jitter(float(bound))
+
+    def retry_after(self, header: str | None) -> float | None:
+        """Seconds asked by a ``Retry-After`` header (delta seconds or an HTTP date), capped; None if absent/bad.
+
+        Example:
+            >>> RetryPolicy(retry_after_cap=5).retry_after("120")
+            5.0
+        """
+        if not header:
+            return None
+        header = header.strip()
+        seconds: float | None
+        try:
+            seconds = float(header)
+        except ValueError:
+            try:
+                seconds = parsedate_to_datetime(header).timestamp() - time()
+            except (TypeError, ValueError, IndexError):
+                return None
+        if seconds != seconds or seconds < 0:  # NaN or in the past
+            return 0.0
+        return min(seconds, self.retry_after_cap)

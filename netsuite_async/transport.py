@@ -1,0 +1,452 @@
+"""The one place where requests are sent: retries, the governor, signing, error mapping and logging.
+
+Per call (:meth:`Transport.send`)::
+
+    retry loop (RetryPolicy: which failures, backoff, deadline)
+      └─ per attempt: sign (outside the slot: a token fetch never holds one)
+                      ─> governor slot (exactly one HTTP attempt) ─> httpx2 ─> typed error or response
+
+API modules (records, SuiteQL, batch, …) only build a :class:`RequestSpec` and parse the answer.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Union
+
+import anyio
+
+from netsuite_async._http import AsyncClient, Request, Response, httpx2
+from netsuite_async._version import __version__
+from netsuite_async.auth.base import AuthContext, AuthRequest, TokenProvider
+from netsuite_async.errors import (
+    APIError,
+    AuthenticationError,
+    ConcurrencyLimitError,
+    NetSuiteError,
+    RequestTimeoutError,
+    TransportError,
+    WriteOutcomeUnknownError,
+    error_for_status,
+)
+from netsuite_async.governor import Governor, Outcome
+from netsuite_async.retry import RetryEvent, RetryPolicy
+
+__all__ = ["RequestSpec", "Transport", "TransportStats"]
+
+logger = logging.getLogger("netsuite_async.transport")
+
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
+_USER_AGENT = f"netsuite-async/{__version__}"
+
+ParamValue = Union[str, int, float, bool]
+Params = Union[Mapping[str, ParamValue], Sequence[tuple[str, ParamValue]]]
+
+
+@dataclass(frozen=True)
+class RequestSpec:
+    """Everything the transport needs to send one logical request (retries included).
+
+    Example:
+        >>> spec = RequestSpec("GET", "/record/v1/customer/1", params={"fields": "email"})
+        >>> spec.is_idempotent
+        True
+    """
+
+    method: str
+    path: str
+    """Under ``/services/rest`` for ``host="rest"``; the path on the RESTlets host for ``host="restlets"``."""
+    params: Params | None = None
+    json: Any = None
+    content: bytes | str | None = None
+    headers: Mapping[str, str] | None = None
+    host: Literal["rest", "restlets"] = "rest"
+    idempotent: bool | None = None
+    """None: decided by the method (POST is not idempotent). Async requests carrying an idempotency key: True."""
+    timeout: float | None = None
+    """Per-attempt read timeout in seconds, overriding the client's."""
+    deadline: float | None = None
+    """Total seconds for the call, retries and waits included (default: the RetryPolicy's)."""
+    limit_error_codes: tuple[str, ...] = ()
+    """Extra NetSuite error codes meaning "over the concurrency limit" (RESTlets: SSS_REQUEST_LIMIT_EXCEEDED)."""
+    write_context: Mapping[str, str] | None = None
+    """Attached to WriteOutcomeUnknownError (record type, body hash) so the caller can check what happened."""
+
+    def __post_init__(self) -> None:
+        method = self.method.upper()
+        if method not in _IDEMPOTENT_METHODS | {"POST"}:
+            raise ValueError(f"unsupported HTTP method {self.method!r}")
+        object.__setattr__(self, "method", method)
+        if not self.path.startswith("/"):
+            raise ValueError(f"path must start with '/', got {self.path!r}")
+        if "://" in self.path or "\\" in self.path or any(c in self.path for c in "\r\n\t "):
+            raise ValueError(f"path must be a plain path under the API root, got {self.path!r}")
+        if self.path.startswith("/services/rest/") and self.host == "rest":
+            # Accept the full path too; the transport adds the prefix itself.
+            object.__setattr__(self, "path", self.path[len("/services/rest") :])
+        if self.host not in ("rest", "restlets"):
+            raise ValueError("host must be 'rest' or 'restlets'")
+
+    @property
+    def is_idempotent(self) -> bool:
+        """Whether repeating the request after it may have reached NetSuite is safe."""
+        if self.idempotent is not None:
+            return self.idempotent
+        return self.method in _IDEMPOTENT_METHODS
+
+
+@dataclass
+class TransportStats:
+    """Counters since the client was created (read ``client.transport.stats``).
+
+    Example:
+        >>> TransportStats().attempts
+        0
+    """
+
+    calls: int = 0
+    """Logical requests (``send`` calls)."""
+    attempts: int = 0
+    """HTTP attempts made (a retry is another attempt)."""
+    retries: int = 0
+    limited: int = 0
+    """Attempts answered 429 (or a RESTlet's over-limit error)."""
+    failures: int = 0
+    """Calls that ended in an exception."""
+    status_counts: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Bases:
+    rest: str
+    restlets: str
+
+
+class _Failure(Exception):
+    """One failed attempt, carried through the retry loop (internal)."""
+
+    def __init__(self, error: NetSuiteError, *, retryable: bool, limited: bool, retry_after: float | None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.retryable = retryable
+        self.limited = limited
+        self.retry_after = retry_after
+
+
+def _is_limited(response: Response, spec: RequestSpec) -> bool:
+    if response.status_code == 429:
+        return True
+    if spec.limit_error_codes and response.status_code in (400, 403, 503):
+        body = response.content
+        return any(code.encode() in body for code in spec.limit_error_codes)
+    return False
+
+
+def _safe_url(request: Request) -> str:
+    # NetSuite never puts credentials in the URL, but users' RESTlet params might: keep only the path and the
+    # parameter names, never values, in errors and logs.
+    url = request.url
+    base = f"{url.scheme}://{url.netloc.decode('ascii', 'replace')}{url.path}"
+    if url.query:
+        names = [k for k, _ in url.params.multi_items()]
+        base += "?" + "&".join(f"{n}=…" for n in names)
+    return base
+
+
+class Transport:
+    """Sends :class:`RequestSpec` calls with retries, governor slots, fresh signatures and typed errors.
+
+    Made by :class:`~netsuite_async.NetSuiteClient`; API modules reach it as ``client.transport``.
+
+    Example:
+        >>> async def raw(client) -> dict:
+        ...     resp = await client.transport.send(RequestSpec("GET", "/record/v1/customer/1"))
+        ...     return resp.json()
+    """
+
+    def __init__(
+        self,
+        *,
+        http: AsyncClient,
+        governor: Governor,
+        auth: TokenProvider,
+        auth_context: AuthContext,
+        retry: RetryPolicy,
+        rest_base_url: str,
+        restlet_base_url: str,
+        read_timeout: float | None,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.http = http
+        self.governor = governor
+        self.auth = auth
+        self.auth_context = auth_context
+        self.retry = retry
+        self._bases = _Bases(rest_base_url.rstrip("/") + "/services/rest", restlet_base_url.rstrip("/"))
+        self._read_timeout = read_timeout
+        self._headers = {"User-Agent": _USER_AGENT, "Accept": "application/json"}
+        self._headers.update(default_headers or {})
+        self.stats = TransportStats()
+        self._startup: Callable[[], Awaitable[None]] | None = None
+        self._startup_lock = anyio.Lock()
+
+    def on_first_request(self, startup: Callable[[], Awaitable[None]]) -> None:
+        """Run ``startup`` once, before the first request (used by ``concurrency="auto"``)."""
+        self._startup = startup
+
+    def url_for(self, spec: RequestSpec) -> str:
+        """The absolute URL (without query) a spec is sent to."""
+        base = self._bases.rest if spec.host == "rest" else self._bases.restlets
+        return base + spec.path
+
+    def build_request(self, spec: RequestSpec) -> Request:
+        """The httpx2 request for a spec (query encoded once; the signature is added per attempt)."""
+        headers = dict(self._headers)
+        if spec.headers:
+            headers.update(spec.headers)
+        params: Any = _normalise_params(spec.params)
+        extensions: dict[str, Any] = {}
+        if spec.timeout is not None:
+            timeout = self.http.timeout
+            extensions["timeout"] = {
+                "connect": timeout.connect, "read": spec.timeout, "write": timeout.write, "pool": timeout.pool,
+            }
+        request = self.http.build_request(
+            spec.method,
+            self.url_for(spec),
+            params=params,
+            json=spec.json if spec.json is not None else None,
+            content=spec.content if spec.json is None else None,
+            headers=headers,
+            extensions=extensions or None,
+        )
+        return request
+
+    async def send(self, spec: RequestSpec) -> Response:
+        """Send one logical request: 2xx returns the response; anything else raises a typed error."""
+        if self._startup is not None:
+            await self._run_startup()
+        return await self._send(spec)
+
+    async def _run_startup(self) -> None:
+        async with self._startup_lock:
+            startup, self._startup = self._startup, None
+            if startup is not None:
+                try:
+                    await startup()
+                except BaseException:
+                    self._startup = startup
+                    raise
+
+    async def _send(self, spec: RequestSpec) -> Response:
+        self.stats.calls += 1
+        request = self.build_request(spec)
+        safe_url = _safe_url(request)
+        deadline = spec.deadline if spec.deadline is not None else self.retry.deadline
+        ends_at = anyio.current_time() + deadline if deadline is not None else None
+        history: list[BaseException] = []
+        waits = self.retry.waits()
+        auth_retried = False
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._attempt(spec, request, safe_url, attempt, ends_at)
+            except _Failure as failure:
+                err = failure.error
+                if isinstance(err, AuthenticationError) and not auth_retried:
+                    auth_request = AuthRequest(request.method, str(request.url), {})
+                    if await self.auth.on_unauthorized(auth_request, self.auth_context):
+                        auth_retried = True
+                        history.append(err)
+                        continue
+                if not failure.retryable or attempt >= self.retry.max_attempts:
+                    self._finish_error(err, history, attempt)
+                    raise err from None
+                delay = next(waits)
+                if failure.retry_after is not None:
+                    delay = max(delay, failure.retry_after)
+                if ends_at is not None and anyio.current_time() + delay >= ends_at:
+                    self._finish_error(err, history, attempt)
+                    raise err from None
+                history.append(err)
+                self.stats.retries += 1
+                await self._notify_retry(RetryEvent(spec.method, safe_url, attempt, delay, _reason(err)))
+                logger.debug("retrying %s %s in %.3fs after attempt %d: %s",
+                             spec.method, safe_url, delay, attempt, _reason(err))
+                await anyio.sleep(delay)
+
+    def _finish_error(self, err: NetSuiteError, history: list[BaseException], attempt: int) -> None:
+        self.stats.failures += 1
+        err.history = history
+        if isinstance(err, (APIError, TransportError, WriteOutcomeUnknownError)):
+            err.attempts = attempt
+            if isinstance(err, APIError):
+                err.args = (err._message(),)
+
+    async def _notify_retry(self, event: RetryEvent) -> None:
+        callback = self.retry.on_retry
+        if callback is None:
+            return
+        result = callback(event)
+        if inspect.isawaitable(result):
+            await result
+
+    async def _attempt(
+        self, spec: RequestSpec, request: Request, safe_url: str, attempt: int, ends_at: float | None
+    ) -> Response:
+        # Sign before taking a slot: a token fetch must never hold one (and the nonce/timestamp are fresh anyway).
+        auth_request = AuthRequest(request.method, str(request.url), {})
+        await self.auth.sign(auth_request, self.auth_context)
+        for name, value in auth_request.headers.items():
+            request.headers[name] = value
+        idempotent = spec.is_idempotent
+        started = time.perf_counter()
+        response: Response | None = None
+        sending = False
+        try:
+            with _deadline_scope(ends_at):
+                async with self.governor.slot() as permit:
+                    self.stats.attempts += 1
+                    sending = True
+                    try:
+                        response = await self.http.send(request)
+                    except httpx2.TransportError:
+                        permit.record(Outcome.FAILURE)
+                        raise
+                    if _is_limited(response, spec):
+                        permit.record(Outcome.LIMITED)
+                    else:
+                        permit.record(Outcome.SUCCESS)
+        except (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout) as exc:
+            # Never reached NetSuite: safe to repeat whatever the method.
+            cls = RequestTimeoutError if isinstance(exc, httpx2.TimeoutException) else TransportError
+            raise _Failure(
+                cls(spec.method, safe_url, f"{type(exc).__name__}: {exc}", reached_server=False),
+                retryable=True, limited=False, retry_after=None,
+            ) from exc
+        except TimeoutError as exc:
+            if not sending:
+                raise _Failure(
+                    RequestTimeoutError(spec.method, safe_url, "call deadline passed while waiting for a "
+                                        "concurrency slot", reached_server=False),
+                    retryable=False, limited=False, retry_after=None,
+                ) from exc
+            return self._raise_reached(spec, safe_url, exc, idempotent)
+        except httpx2.TransportError as exc:
+            return self._raise_reached(spec, safe_url, exc, idempotent)
+        return self._finish_response(spec, response, safe_url, attempt, started, idempotent)
+
+    def _raise_reached(self, spec: RequestSpec, safe_url: str, exc: BaseException, idempotent: bool) -> Response:
+        """The attempt failed after the request may have reached NetSuite."""
+        reason = "call deadline passed" if isinstance(exc, TimeoutError) else f"{type(exc).__name__}: {exc}"
+        if not idempotent:
+            raise _Failure(
+                WriteOutcomeUnknownError(spec.method, safe_url, reason, context=spec.write_context),
+                retryable=False, limited=False, retry_after=None,
+            ) from exc
+        timed_out = isinstance(exc, (httpx2.TimeoutException, TimeoutError))
+        cls = RequestTimeoutError if timed_out else TransportError
+        raise _Failure(
+            cls(spec.method, safe_url, reason, reached_server=True),
+            # Past the call's deadline there is no time left to try again.
+            retryable=not isinstance(exc, TimeoutError), limited=False, retry_after=None,
+        ) from exc
+
+    def _finish_response(
+        self, spec: RequestSpec, response: Response | None, safe_url: str, attempt: int, started: float,
+        idempotent: bool,
+    ) -> Response:
+        assert response is not None
+        elapsed = time.perf_counter() - started
+        status = response.status_code
+        self.stats.status_counts[status] = self.stats.status_counts.get(status, 0) + 1
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%s %s -> %d in %.1f ms (attempt %d)", spec.method, safe_url, status, elapsed * 1000, attempt)
+        if 200 <= status < 300:
+            return response
+        limited = _is_limited(response, spec)
+        if limited:
+            self.stats.limited += 1
+        err = error_for_status(
+            spec.method, safe_url, status, response.content, attempts=attempt, response=response,
+            limit_error_codes=spec.limit_error_codes,
+            hints=_auth_hints(self.auth, self.auth_context) if status == 401 else (),
+        )
+        if limited:
+            if not isinstance(err, ConcurrencyLimitError):
+                err = ConcurrencyLimitError(
+                    err.method, err.url, err.status_code, details=err.details, title=err.title,
+                    response_text=err.response_text, attempts=attempt, response=response,
+                )
+            raise _Failure(err, retryable=True, limited=True,
+                           retry_after=self.retry.retry_after(response.headers.get("Retry-After")))
+        if status >= 500 and not idempotent:
+            unknown = WriteOutcomeUnknownError(
+                spec.method, safe_url, f"NetSuite answered {status}: {err.detail}", context=spec.write_context
+            )
+            unknown.__cause__ = err
+            raise _Failure(unknown, retryable=False, limited=False, retry_after=None)
+        retryable = self.retry.is_retryable_status(status, idempotent=idempotent)
+        raise _Failure(err, retryable=retryable, limited=False,
+                       retry_after=self.retry.retry_after(response.headers.get("Retry-After")) if retryable else None)
+
+
+class _NoDeadline:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _deadline_scope(ends_at: float | None) -> Any:
+    if ends_at is None:
+        return _NoDeadline()
+    return anyio.fail_after(max(0.0, ends_at - anyio.current_time()))
+
+
+def _normalise_params(params: Params | None) -> list[tuple[str, str]] | None:
+    if params is None:
+        return None
+    items = params.items() if isinstance(params, Mapping) else params
+    out: list[tuple[str, str]] = []
+    for key, value in items:
+        if isinstance(value, bool):
+            out.append((key, "true" if value else "false"))
+        elif isinstance(value, (str, int, float)):
+            out.append((key, str(value)))
+        else:
+            raise TypeError(f"query parameter {key!r} must be str, int, float or bool, not {type(value).__name__}")
+    return out
+
+
+def _reason(err: NetSuiteError) -> str:
+    if isinstance(err, APIError):
+        return f"{err.status_code} {err.error_code or ''}".strip()
+    return type(err).__name__
+
+
+_GENERIC_401_HINTS = (
+    "check that the credentials belong to this account and that the role has the 'Log in using Access Tokens' "
+    "or 'REST Web Services' permission",
+    "TBA: the realm must be the account id in upper case with '_' (e.g. 1234567_SB1)",
+    "TBA: the machine's clock must be within 5 minutes of NetSuite's (oauth_timestamp)",
+    "some users report that requests over the concurrency limit can surface as INVALID_LOGIN: "
+    "check the governor's stats",
+)
+
+
+def _auth_hints(auth: TokenProvider, context: AuthContext) -> Sequence[str]:
+    custom = getattr(auth, "unauthorized_hints", None)
+    if callable(custom):
+        try:
+            hints = custom(context)
+            return [str(h) for h in hints]
+        except Exception:  # a provider's hint bug must not hide the 401
+            logger.debug("unauthorized_hints failed", exc_info=True)
+    return _GENERIC_401_HINTS
