@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Union
+from typing import TYPE_CHECKING, Any, Literal
 
 from netsuite_async._http import AsyncClient, Response, build_client
 from netsuite_async.account import Account
@@ -33,7 +33,7 @@ logger = logging.getLogger("netsuite_async.client")
 #: so a guess can never push an account over its limit.
 AUTO_FALLBACK_LIMIT = 5
 
-Concurrency = Union[int, ServiceTier, Literal["auto"]]
+Concurrency = int | ServiceTier | Literal["auto"]
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,8 @@ class NetSuiteClient:
                 await self.http.aclose()
 
     def __repr__(self) -> str:
-        return f"NetSuiteClient(account={self.account.account_id!r}, base_url={self.rest_base_url!r}, auth={self.auth!r})"
+        return (f"NetSuiteClient(account={self.account.account_id!r}, base_url={self.rest_base_url!r}, "
+                f"auth={self.auth!r})")
 
     # -- raw access -------------------------------------------------------------------------------------------
     async def request(

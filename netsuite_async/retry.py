@@ -17,7 +17,6 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from time import time
-from typing import Union
 
 import backoff
 
@@ -42,7 +41,7 @@ class RetryEvent:
     reason: str
 
 
-RetryCallback = Callable[[RetryEvent], Union[Awaitable[None], None]]
+RetryCallback = Callable[[RetryEvent], Awaitable[None] | None]
 
 
 @dataclass(frozen=True)

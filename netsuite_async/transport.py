@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 import anyio
 
@@ -43,8 +43,8 @@ logger = logging.getLogger("netsuite_async.transport")
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
 _USER_AGENT = f"netsuite-async/{__version__}"
 
-ParamValue = Union[str, int, float, bool]
-Params = Union[Mapping[str, ParamValue], Sequence[tuple[str, ParamValue]]]
+ParamValue = str | int | float | bool
+Params = Mapping[str, ParamValue] | Sequence[tuple[str, ParamValue]]
 
 
 @dataclass(frozen=True)
