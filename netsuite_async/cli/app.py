@@ -1,0 +1,82 @@
+"""The ``netsuite-async`` command group: global options and subcommand registration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from netsuite_async._version import __version__
+from netsuite_async.cli.cmd_auth import auth
+from netsuite_async.cli.cmd_batch import batch
+from netsuite_async.cli.cmd_bench import bench
+from netsuite_async.cli.cmd_emulator import emulator
+from netsuite_async.cli.cmd_query import metadata, restlet, suiteql
+from netsuite_async.cli.cmd_records import record
+from netsuite_async.cli.config import AUTH_KINDS
+from netsuite_async.cli.demo import demo
+from netsuite_async.cli.state import CliState, configure_logging
+
+__all__ = ["main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.option("--profile", default=None, help="profile (table) in the config file [env: NETSUITE_PROFILE]")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="TOML profiles file [env: NETSUITE_CONFIG; default ~/.config/netsuite-async/config.toml]",
+)
+@click.option(
+    "--emulator-config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="JSON written by `emulator serve --write-config` [env: NETSUITE_EMULATOR_CONFIG]",
+)
+@click.option("--account", default=None, help="account id, e.g. 1234567_SB1 [env: NETSUITE_ACCOUNT]")
+@click.option("--base-url", default=None, help="override the REST host (proxy, emulator) [env: NETSUITE_BASE_URL]")
+@click.option(
+    "--concurrency",
+    default=None,
+    help="int, 'auto', or a tier such as premium+2 [env: NETSUITE_CONCURRENCY]",
+)
+@click.option("--auth", "auth_kind", type=click.Choice(AUTH_KINDS), default=None, help="which credentials to use")
+@click.option("--json", "json_mode", is_flag=True, help="machine-readable JSON on stdout")
+@click.option("-v", "--verbose", count=True, help="-v INFO logs, -vv DEBUG (secrets redacted)")
+@click.version_option(__version__, prog_name="netsuite-async")
+@click.pass_context
+def main(
+    ctx: click.Context,
+    profile: str | None,
+    config_path: Path | None,
+    emulator_config: Path | None,
+    account: str | None,
+    base_url: str | None,
+    concurrency: str | None,
+    auth_kind: str | None,
+    json_mode: bool,
+    verbose: int,
+) -> None:
+    """Asyncio client for NetSuite's REST web services, from the command line.
+
+    \b
+    Start here (no credentials, no network):
+      netsuite-async demo
+    Configure with NETSUITE_* environment variables or a profile in ~/.config/netsuite-async/config.toml;
+    see `netsuite-async auth show` for what is configured (secrets are never printed).
+    """
+    configure_logging(verbose)
+    ctx.obj = CliState(
+        profile=profile,
+        config_path=config_path,
+        emulator_config=emulator_config,
+        overrides={"account": account, "base_url": base_url, "concurrency": concurrency, "auth": auth_kind},
+        json_mode=json_mode,
+        verbose=verbose,
+    )
+
+
+for command in (demo, record, suiteql, batch, restlet, metadata, emulator, auth, bench):
+    main.add_command(command)

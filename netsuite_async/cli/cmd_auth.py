@@ -1,0 +1,220 @@
+"""``netsuite-async auth show|mint|inspect|authorize-url``: credentials without ever printing a secret."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from netsuite_async.cli.config import ConfigError
+from netsuite_async.cli.connect import build_auth, make_client
+from netsuite_async.cli.state import CliState, pass_state, run_async
+
+__all__ = ["auth", "decode_jwt", "fingerprint"]
+
+
+def fingerprint(secret: str) -> str:
+    """A short, non-reversible label for a secret, so two tokens can be told apart without showing either.
+
+    Example:
+        >>> fingerprint("abc")
+        'sha256:ba7816bf'
+    """
+    return "sha256:" + hashlib.sha256(secret.encode()).hexdigest()[:8]
+
+
+def _b64url_json(part: str) -> Any:
+    padded = part + "=" * (-len(part) % 4)
+    return json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+
+
+def decode_jwt(token: str) -> dict[str, Any] | None:
+    """Header and claims of a JWT (not verified; the signature is never shown), or None for opaque tokens.
+
+    Example:
+        >>> t = "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.sig"
+        >>> decode_jwt(t)["claims"]
+        {'sub': '1'}
+    """
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        header, claims = _b64url_json(parts[0]), _b64url_json(parts[1])
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(header, dict) or not isinstance(claims, dict):
+        return None
+    out: dict[str, Any] = {"header": header, "claims": claims}
+    now = time.time()
+    for claim in ("iat", "nbf", "exp"):
+        value = claims.get(claim)
+        if isinstance(value, (int, float)):
+            out[f"{claim}_utc"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(value))
+    exp = claims.get("exp")
+    if isinstance(exp, (int, float)):
+        out["expires_in_seconds"] = int(exp - now)
+        out["expired"] = exp <= now
+    return out
+
+
+def describe_token(token: str) -> dict[str, Any]:
+    """What may be shown about a token: its length, fingerprint and (for JWTs) header and claims."""
+    info: dict[str, Any] = {"length": len(token), "fingerprint": fingerprint(token)}
+    decoded = decode_jwt(token)
+    if decoded is None:
+        info["format"] = "opaque"
+    else:
+        info["format"] = "JWT"
+        info.update(decoded)
+    return info
+
+
+@click.group()
+def auth() -> None:
+    """Check credentials, mint and inspect OAuth 2.0 tokens, print an authorize URL.
+
+    Secrets (consumer/token secrets, private keys, access and refresh tokens) are never printed; tokens are
+    identified by a fingerprint.
+    """
+
+
+@auth.command("show")
+@pass_state
+def show_cmd(state: CliState) -> None:
+    """Show the configuration the other commands would use (secrets masked) and where it came from."""
+    settings = state.settings()
+    data = settings.describe()
+    try:
+        data["auth_kind"] = settings.auth_kind()
+    except ConfigError as exc:
+        data["auth_kind"] = None
+        data["problem"] = str(exc)
+    state.output.result({k: v for k, v in data.items() if v not in (None, [], "")})
+
+
+async def _mint(state: CliState) -> tuple[str, str]:
+    """Sign a throwaway request with the configured provider and take the bearer token it obtained."""
+    from netsuite_async.auth.base import AuthRequest
+
+    settings = state.settings()
+    kind = settings.auth_kind()
+    if kind == "tba":
+        raise ConfigError(
+            "token-based auth (TBA) has no tokens to mint: each request is signed with the consumer and token "
+            "secrets. Use `auth show` to check the configuration, or configure OAuth 2.0 (NETSUITE_CLIENT_ID, "
+            "NETSUITE_CERTIFICATE_ID, NETSUITE_PRIVATE_KEY_FILE)."
+        )
+    provider = build_auth(settings)
+    async with make_client(settings) as ns:
+        context = _auth_context(ns)
+        request = AuthRequest(method="GET", url=context.token_url, headers={})
+        await provider.sign(request, context)
+    header = request.headers.get("Authorization") or request.headers.get("authorization") or ""
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise ConfigError(f"the {kind} provider did not produce a bearer token")
+    return kind, token
+
+
+def _auth_context(ns: Any) -> Any:
+    for name in ("auth_context", "_auth_context"):
+        context = getattr(ns, name, None)
+        if context is not None:
+            return context
+    transport = getattr(ns, "transport", None)
+    for name in ("auth_context", "context", "_context"):
+        context = getattr(transport, name, None)
+        if context is not None:
+            return context
+    raise ConfigError("this client exposes no auth context; cannot mint outside a request")
+
+
+@auth.command("mint")
+@click.option(
+    "--token-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="write the access token to this file (mode 0600); it is never printed",
+)
+@pass_state
+def mint_cmd(state: CliState, token_file: Path | None) -> None:
+    """Obtain an access token with the configured OAuth 2.0 credentials (checks they work)."""
+
+    async def go() -> tuple[str, str]:
+        return await _mint(state)
+
+    kind, token = run_async(state, go)
+    info: dict[str, Any] = {"auth_kind": kind, **describe_token(token)}
+    if token_file is not None:
+        _write_secret(token_file, token)
+        info["token_file"] = str(token_file)
+    state.output.result(info)
+
+
+def _write_secret(path: Path, secret: str) -> None:
+    path = path.expanduser()
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(secret)
+    os.chmod(tmp, 0o600)
+    tmp.replace(path)
+
+
+@auth.command("inspect")
+@click.argument("token", required=False)
+@pass_state
+def inspect_cmd(state: CliState, token: str | None) -> None:
+    """Decode a token's header and claims (TOKEN, '-' for stdin, or mint one with the configured credentials).
+
+    The signature and the token itself are never printed. Claims are shown without verification.
+    """
+    if token == "-":  # noqa: S105 - stdin marker, not a password
+        token = sys.stdin.read().strip()
+    elif token is not None and token.startswith("@"):
+        token = Path(token[1:]).expanduser().read_text(encoding="utf-8").strip()
+    if not token:
+
+        async def go() -> tuple[str, str]:
+            return await _mint(state)
+
+        _, token = run_async(state, go)
+    state.output.result(describe_token(token))
+
+
+@auth.command("authorize-url")
+@click.option("--client-id", envvar="NETSUITE_AUTH_CODE_CLIENT_ID", default=None, help="integration client id")
+@click.option("--redirect-uri", envvar="NETSUITE_REDIRECT_URI", default=None, help="registered redirect URI")
+@click.option("--scope", "scopes", multiple=True, default=("rest_webservices",), show_default=True)
+@click.option(
+    "--state-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="save state and PKCE verifier here (mode 0600) for the code exchange",
+)
+@pass_state
+def authorize_url_cmd(
+    state: CliState, client_id: str | None, redirect_uri: str | None, scopes: tuple[str, ...], state_file: Path | None
+) -> None:
+    """Print the OAuth 2.0 authorization-code URL (PKCE S256) to open in a browser."""
+    settings = state.settings()
+    client_id = client_id or settings.client_id
+    redirect_uri = redirect_uri or settings.redirect_uri
+    if not client_id or not redirect_uri:
+        raise click.UsageError("--client-id and --redirect-uri are required (or NETSUITE_CLIENT_ID/_REDIRECT_URI)")
+    from netsuite_async.account import Account
+    from netsuite_async.auth.pkce import make_authorization_request  # type: ignore[import-not-found]
+
+    account = Account.parse(settings.require_account())
+    url, saved = make_authorization_request(account, client_id, redirect_uri, scopes)
+    if state_file is not None:
+        _write_secret(state_file, json.dumps(saved))
+    state.output.result({"authorize_url": url, "state_file": str(state_file) if state_file else None})

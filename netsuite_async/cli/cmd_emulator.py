@@ -1,0 +1,95 @@
+"""``netsuite-async emulator serve``: the offline NetSuite emulator on loopback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from netsuite_async.cli.state import CliState, pass_state
+
+__all__ = ["emulator", "parse_seed"]
+
+
+def parse_seed(values: tuple[str, ...]) -> dict[str, int]:
+    """``--seed customers=1000 --seed orders=50`` -> ``{"customers": 1000, "orders": 50}``.
+
+    Example:
+        >>> parse_seed(("customers=10",))
+        {'customers': 10}
+    """
+    out: dict[str, int] = {}
+    for value in values:
+        for part in value.split(","):
+            name, sep, number = part.partition("=")
+            if not sep or not name.strip() or not number.strip().isdigit():
+                raise click.BadParameter(f"{part!r}: expected NAME=COUNT, e.g. customers=1000", param_hint="--seed")
+            out[name.strip()] = int(number)
+    return out
+
+
+@click.group()
+def emulator() -> None:
+    """The offline NetSuite emulator (records, SuiteQL, jobs, RESTlets, auth, governance)."""
+
+
+@emulator.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="interface to listen on (keep it loopback)")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="0 = any free port")
+@click.option("--account", default="1234567_SB1", show_default=True)
+@click.option("--concurrency", type=click.IntRange(1, 1000), default=5, show_default=True, help="account limit")
+@click.option("--latency-ms", type=click.FloatRange(0), default=0.0, show_default=True)
+@click.option("--jitter-ms", type=click.FloatRange(0), default=0.0, show_default=True)
+@click.option("--seed", "seed", multiple=True, help="demo data sizes, e.g. customers=1000 (repeatable)")
+@click.option("--no-seed", is_flag=True, help="start with an empty account")
+@click.option("--no-batch-collections", is_flag=True, help="emulate an account without 2026.1 collection batches")
+@click.option(
+    "--write-config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="once listening, write base_url, account and credentials as JSON (mode 0600) here",
+)
+@pass_state
+def serve_cmd(
+    state: CliState,
+    host: str,
+    port: int,
+    account: str,
+    concurrency: int,
+    latency_ms: float,
+    jitter_ms: float,
+    seed: tuple[str, ...],
+    no_seed: bool,
+    no_batch_collections: bool,
+    write_config: Path | None,
+) -> None:
+    """Serve the emulator until stopped (Ctrl-C).
+
+    \b
+    Point the CLI or your code at it:
+      netsuite-async emulator serve --port 8089 --concurrency 5 --latency-ms 40 --write-config emu.json
+      netsuite-async --emulator-config emu.json record get customer 1
+    """
+    from netsuite_async.testing._emulator import EmulatorConfig
+    from netsuite_async.testing.server import serve
+
+    config = EmulatorConfig(
+        account=account,
+        concurrency=concurrency,
+        latency=latency_ms / 1000.0,
+        jitter=jitter_ms / 1000.0,
+        batch_collections=not no_batch_collections,
+    )
+    kwargs: dict[str, Any] = {"host": host, "port": port, "write_config": write_config}
+    seed_sizes = parse_seed(seed)
+    if no_seed:
+        kwargs["seed"] = {}
+    elif seed_sizes:
+        kwargs["seed"] = seed_sizes
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        state.output.info(f"warning: serving on {host}: the emulator's credentials are not secret, keep it private")
+    try:
+        serve(config, **kwargs)
+    except KeyboardInterrupt:
+        state.output.info("emulator stopped")

@@ -1,0 +1,253 @@
+"""``netsuite-async suiteql``, ``restlet`` and ``metadata``: read-side commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from netsuite_async.cli.cmd_records import read_json_argument
+from netsuite_async.cli.config import ConfigError
+from netsuite_async.cli.connect import make_client
+from netsuite_async.cli.state import CliState, pass_state, run_async
+
+__all__ = ["metadata", "parse_param", "restlet", "suiteql"]
+
+FORMATS = ("jsonl", "csv", "parquet")
+
+
+def parse_param(text: str) -> Any:
+    """A ``--param`` value: JSON when it parses (numbers, true/false, null, lists), else the text itself.
+
+    Example:
+        >>> parse_param("42"), parse_param("Acme's"), parse_param("[1, 2]")
+        (42, "Acme's", [1, 2])
+    """
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _format_for(path: Path, fmt: str | None) -> str:
+    if fmt:
+        return fmt
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix in ("jsonl", "ndjson", "json"):
+        return "jsonl"
+    if suffix in FORMATS:
+        return suffix
+    raise ConfigError(f"cannot tell the format of {str(path)!r} from its suffix: pass --format jsonl|csv|parquet")
+
+
+def make_progress(*, transient: bool = False) -> Progress:
+    """A rich progress bar with count, rate and ETA, on stderr."""
+    from rich.console import Console
+
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=transient,
+    )
+
+
+class ProgressReporter:
+    """Adapts rich progress to the library's progress callbacks (rows done, total when known).
+
+    Example:
+        >>> with make_progress() as p:  # doctest: +SKIP
+        ...     report = ProgressReporter(p, "rows")
+        ...     report(done=10, total=100)
+    """
+
+    def __init__(self, progress: Any, description: str, total: int | None = None) -> None:
+        self.progress = progress
+        self.started = time.monotonic()
+        self.task = progress.add_task(description, total=total, rate="")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> None:
+        done, total = _progress_numbers(args, kwargs)
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        rate = f"{done / elapsed:,.0f}/s" if done else ""
+        update: dict[str, Any] = {"completed": done, "rate": rate}
+        if total is not None:
+            update["total"] = total
+        self.progress.update(self.task, **update)
+
+
+def _progress_numbers(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[int, int | None]:
+    """Accept the shapes progress callbacks come in: (done, total), done=, or an object with rows/total."""
+    total: int | None = kwargs.get("total")
+    if args and not isinstance(args[0], (int, float)):
+        obj = args[0]
+        done = getattr(obj, "rows", None)
+        if done is None:
+            done = getattr(obj, "done", getattr(obj, "completed", 0))
+        total = getattr(obj, "total", total)
+        return int(done or 0), (int(total) if total is not None else None)
+    done = kwargs.get("done", kwargs.get("rows", kwargs.get("completed", args[0] if args else 0)))
+    if len(args) > 1 and total is None:
+        total = args[1]
+    return int(done or 0), (int(total) if total is not None else None)
+
+
+@click.command()
+@click.argument("query")
+@click.option("-p", "--param", "params", multiple=True, help="value for a ? placeholder (repeat, in order)")
+@click.option("-o", "--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default=None, help="output file format")
+@click.option("--page-size", type=click.IntRange(1, 1000), default=1000, show_default=True)
+@click.option("--max-rows", type=click.IntRange(min=1), default=None, help="stop after this many rows")
+@pass_state
+def suiteql(
+    state: CliState,
+    query: str,
+    params: tuple[str, ...],
+    out: Path | None,
+    fmt: str | None,
+    page_size: int,
+    max_rows: int | None,
+) -> None:
+    """Run a SuiteQL query and stream every row (pages fetched in parallel under the governor).
+
+    \b
+    Values for ? placeholders are bound client-side into safe literals:
+      netsuite-async suiteql "SELECT id, email FROM customer WHERE id > ? ORDER BY id" -p 100
+    Write a file with a progress bar (format from the suffix or --format):
+      netsuite-async suiteql "SELECT * FROM transaction ORDER BY id" --out tx.jsonl
+    Without --out, rows print as JSON lines (--json) or a table.
+    """
+    bound = [parse_param(p) for p in params] or None
+    fmt_final = _format_for(out, fmt) if out is not None else None
+
+    def rows_of(ns: Any) -> AsyncIterator[dict[str, Any]]:
+        kwargs: dict[str, Any] = {"params": bound, "page_size": page_size}
+        if max_rows is not None:
+            kwargs["max_rows"] = max_rows
+        stream: AsyncIterator[dict[str, Any]] = ns.suiteql.stream(query, **kwargs)
+        return stream
+
+    if out is not None:
+
+        async def export() -> Any:
+            from netsuite_async.export import export_rows
+
+            async with make_client(state.settings()) as ns:
+                with make_progress() as progress:
+                    reporter = ProgressReporter(progress, f"rows -> {out.name}")
+                    return await export_rows(rows_of(ns), out, fmt_final, reporter)
+
+        summary = run_async(state, export)
+        state.output.result(summary if summary is not None else {"written": str(out)})
+        return
+
+    async def collect() -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        async with make_client(state.settings()) as ns:
+            async for row in rows_of(ns):
+                if state.json_mode:
+                    sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+                else:
+                    rows.append(row)
+        return rows
+
+    rows = run_async(state, collect)
+    if not state.json_mode:
+        state.output.table(rows, title=f"{len(rows)} rows")
+
+
+@click.command()
+@click.argument("script")
+@click.argument("deploy", default="1")
+@click.option("-X", "--method", type=click.Choice(["GET", "POST", "PUT", "DELETE"]), default="GET")
+@click.option("-p", "--param", "params", multiple=True, help="query parameter NAME=VALUE (repeatable)")
+@click.option("--data", "data", default=None, help="JSON body: inline, @file.json or -")
+@click.option("--text", "text", default=None, help="plain-text body (Content-Type: text/plain)")
+@pass_state
+def restlet(
+    state: CliState,
+    script: str,
+    deploy: str,
+    method: str,
+    params: tuple[str, ...],
+    data: str | None,
+    text: str | None,
+) -> None:
+    """Call a RESTlet by script and deployment id.
+
+    \b
+    Example:
+      netsuite-async restlet customscript_echo 1 -X POST --data '{"hello": "world"}'
+      netsuite-async restlet customscript_lookup 1 -p email=a@example.com
+    """
+    query: dict[str, str] = {}
+    for item in params:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"{item!r}: expected NAME=VALUE", param_hint="--param")
+        query[name] = value
+    body = read_json_argument(data)
+    if body is not None and text is not None:
+        raise click.UsageError("pass either --data or --text, not both")
+
+    async def go() -> Any:
+        async with make_client(state.settings()) as ns:
+            return await ns.restlets.call(
+                script=script, deploy=deploy, method=method, params=query or None, json=body, text=text
+            )
+
+    state.output.result(run_async(state, go))
+
+
+@click.group()
+def metadata() -> None:
+    """Record metadata: the catalog, JSON Schema, OpenAPI."""
+
+
+@metadata.command("catalog")
+@pass_state
+def catalog_cmd(state: CliState) -> None:
+    """List the record types the account exposes."""
+
+    async def go() -> Any:
+        async with make_client(state.settings()) as ns:
+            return await ns.metadata.catalog()
+
+    state.output.result(run_async(state, go))
+
+
+@metadata.command("schema")
+@click.argument("record_type")
+@pass_state
+def schema_cmd(state: CliState, record_type: str) -> None:
+    """The JSON Schema of one record type."""
+
+    async def go() -> Any:
+        async with make_client(state.settings()) as ns:
+            return await ns.metadata.json_schema(record_type)
+
+    state.output.result(run_async(state, go))
+
+
+@metadata.command("openapi")
+@click.argument("record_types", nargs=-1)
+@pass_state
+def openapi_cmd(state: CliState, record_types: tuple[str, ...]) -> None:
+    """The OpenAPI 3 document for some record types (all when none given; slow on large accounts)."""
+
+    async def go() -> Any:
+        async with make_client(state.settings()) as ns:
+            return await ns.metadata.openapi(list(record_types) or None)
+
+    state.output.result(run_async(state, go))

@@ -1,0 +1,119 @@
+"""Turn CLI :class:`~netsuite_async.cli.config.Settings` into an auth provider and a connected client."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from netsuite_async.cli.config import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from netsuite_async.auth.base import TokenProvider
+    from netsuite_async.client import NetSuiteClient
+    from netsuite_async.governor import ServiceTier
+
+__all__ = ["build_auth", "make_client", "parse_concurrency"]
+
+
+def parse_concurrency(value: str | None) -> int | str | ServiceTier | None:
+    """Parse ``--concurrency``: an int, ``auto``, or a tier name with optional licences (``premium+2``).
+
+    Example:
+        >>> parse_concurrency("15")
+        15
+        >>> parse_concurrency("auto")
+        'auto'
+        >>> parse_concurrency("premium+2").limit
+        35
+    """
+    if value is None or value == "":
+        return None
+    text = value.strip().lower()
+    if text.isdigit():
+        number = int(text)
+        if number < 1:
+            raise ConfigError("concurrency must be at least 1")
+        return number
+    if text == "auto":
+        return "auto"
+    from netsuite_async.governor import ServiceTier
+
+    name, _, licences = text.partition("+")
+    try:
+        tier = ServiceTier.from_name(name)
+        if licences:
+            tier = tier.with_suitecloud_plus(int(licences))
+    except (ValueError, KeyError):
+        raise ConfigError(
+            f"bad concurrency {value!r}: use a number, 'auto', or a service tier such as 'standard', 'premium', "
+            "'enterprise', 'ultimate', optionally with SuiteCloud Plus licences ('premium+2')"
+        ) from None
+    return tier
+
+
+def build_auth(settings: Settings) -> TokenProvider:
+    """Make the token provider the settings describe (see :meth:`Settings.auth_kind`).
+
+    Example:
+        >>> build_auth(Settings(access_token="x"))  # doctest: +ELLIPSIS
+        BearerToken(...)
+    """
+    kind = settings.auth_kind()
+    if kind == "bearer":
+        from netsuite_async.auth.bearer import BearerToken
+
+        if not settings.access_token:
+            raise ConfigError("auth 'bearer' needs NETSUITE_ACCESS_TOKEN")
+        return BearerToken(settings.access_token)
+    if kind == "tba":
+        missing = [
+            f"NETSUITE_{k.upper()}"
+            for k in ("consumer_key", "consumer_secret", "token_id", "token_secret")
+            if not getattr(settings, k)
+        ]
+        if missing:
+            raise ConfigError(f"token-based auth needs {', '.join(missing)}")
+        from netsuite_async.auth.tba import TokenAuth
+
+        return TokenAuth(
+            consumer_key=str(settings.consumer_key),
+            consumer_secret=str(settings.consumer_secret),
+            token_id=str(settings.token_id),
+            token_secret=str(settings.token_secret),
+        )
+    missing = [f"NETSUITE_{k.upper()}" for k in ("client_id", "certificate_id") if not getattr(settings, k)]
+    if missing:
+        raise ConfigError(f"OAuth 2.0 machine-to-machine auth needs {', '.join(missing)}")
+    from netsuite_async.auth.client_credentials import ClientCredentials
+
+    kwargs: dict[str, Any] = {}
+    scopes = settings.scope_list()
+    if scopes:
+        kwargs["scopes"] = scopes
+    if settings.private_key_passphrase:
+        kwargs["passphrase"] = settings.private_key_passphrase
+    return ClientCredentials(
+        client_id=str(settings.client_id),
+        certificate_id=str(settings.certificate_id),
+        private_key=settings.read_private_key(),
+        **kwargs,
+    )
+
+
+def make_client(settings: Settings, **extra: Any) -> NetSuiteClient:
+    """Build a :class:`~netsuite_async.NetSuiteClient` from settings; use it with ``async with``.
+
+    Example:
+        >>> client = make_client(Settings(account="1234567", access_token="x"))  # doctest: +SKIP
+    """
+    from netsuite_async.client import NetSuiteClient
+
+    kwargs: dict[str, Any] = {}
+    concurrency = parse_concurrency(settings.concurrency)
+    if concurrency is not None:
+        kwargs["concurrency"] = concurrency
+    if settings.base_url:
+        kwargs["base_url"] = settings.base_url
+    if settings.restlet_base_url:
+        kwargs["restlet_base_url"] = settings.restlet_base_url
+    kwargs.update(extra)
+    return NetSuiteClient(settings.require_account(), build_auth(settings), **kwargs)
