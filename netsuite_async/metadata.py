@@ -1,0 +1,228 @@
+"""The metadata catalog (``/services/rest/record/v1/metadata-catalog``): ``client.metadata``.
+
+NetSuite describes every record type it exposes, as JSON Schema or as OpenAPI 3. On large accounts these answers
+take over a minute, so calls here wait up to 180 seconds per attempt by default and can be cached on disk.
+
+Example::
+
+    names = [entry.name for entry in await ns.metadata.catalog()]
+    schema = await ns.metadata.json_schema("customer")
+    ns.metadata.enable_cache("~/.cache/netsuite-async", ttl=24 * 3600)
+    spec = await ns.metadata.openapi(["customer", "salesOrder"])
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json as _json
+import os
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from netsuite_async.errors import NetSuiteError
+from netsuite_async.identifiers import validate_record_type
+from netsuite_async.models import CatalogEntry
+from netsuite_async.transport import RequestSpec
+
+if TYPE_CHECKING:
+    from netsuite_async.client import NetSuiteClient
+
+__all__ = ["DEFAULT_METADATA_TIMEOUT", "Metadata"]
+
+#: Seconds one metadata request may take (per attempt) unless the call says otherwise.
+DEFAULT_METADATA_TIMEOUT = 180.0
+_CATALOG_PATH = "/record/v1/metadata-catalog"
+_JSON = "application/json"
+_SCHEMA_JSON = "application/schema+json"
+_SWAGGER_JSON = "application/swagger+json"
+_CACHE_FORMAT = 1
+
+
+class Metadata:
+    """``client.metadata``: the record catalog, per-type JSON Schema and OpenAPI documents.
+
+    Example::
+
+        ns.metadata.enable_cache("/tmp/ns-metadata", ttl=3600)
+        schema = await ns.metadata.json_schema("customer")   # fetched once, then read from disk for an hour
+    """
+
+    def __init__(self, client: NetSuiteClient) -> None:
+        self.client = client
+        self._cache_dir: Path | None = None
+        self._ttl = 0.0
+        # One fetch per document at a time: a second caller waits for the first one's (possibly minute-long)
+        # answer and reads it from the cache instead of asking NetSuite again.
+        self._locks: dict[str, anyio.Lock] = {}
+
+    def enable_cache(self, directory: str | os.PathLike[str], *, ttl: float = 24 * 3600.0) -> None:
+        """Keep answers as JSON files in ``directory`` for ``ttl`` seconds (the directory is created).
+
+        Files are named by a hash of the account, base URL and request, so several accounts can share one
+        directory. They hold NetSuite's metadata only, never credentials.
+
+        Example::
+
+            ns.metadata.enable_cache("~/.cache/netsuite-async/metadata", ttl=6 * 3600)
+        """
+        if isinstance(ttl, bool) or not isinstance(ttl, int | float) or ttl <= 0:
+            raise ValueError(f"ttl must be a positive number of seconds, not {ttl!r}")
+        path = Path(directory).expanduser()
+        path.mkdir(parents=True, exist_ok=True)
+        self._cache_dir = path
+        self._ttl = float(ttl)
+
+    def disable_cache(self) -> None:
+        """Stop reading and writing the disk cache (files already written stay).
+
+        Example::
+
+            ns.metadata.disable_cache()
+        """
+        self._cache_dir = None
+
+    @property
+    def cache_dir(self) -> Path | None:
+        """The cache directory, or None when caching is off."""
+        return self._cache_dir
+
+    async def catalog(self, *, read_timeout: float | None = None, refresh: bool = False) -> list[CatalogEntry]:
+        """Every record type the integration's role can see, as :class:`CatalogEntry` (``name``, ``links``).
+
+        Example::
+
+            types = {entry.name for entry in await ns.metadata.catalog()}
+            assert "customer" in types
+        """
+        data = await self._fetch("catalog", _CATALOG_PATH, None, _JSON, read_timeout, refresh)
+        items = data.get("items") if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise NetSuiteError("the metadata catalog answered without an items list")
+        return [CatalogEntry.model_validate(item) for item in items if isinstance(item, dict)]
+
+    async def json_schema(
+        self, record_type: str, *, read_timeout: float | None = None, refresh: bool = False
+    ) -> dict[str, Any]:
+        """The JSON Schema of one record type (``Accept: application/schema+json``).
+
+        Example::
+
+            schema = await ns.metadata.json_schema("customer")
+            print(sorted(schema["properties"]))
+        """
+        name = validate_record_type(record_type)
+        data = await self._fetch(f"schema:{name}", f"{_CATALOG_PATH}/{name}", None, _SCHEMA_JSON, read_timeout, refresh)
+        return _require_object(data, f"JSON Schema of {name!r}")
+
+    async def openapi(
+        self, types: Sequence[str] | None = None, *, read_timeout: float | None = None, refresh: bool = False
+    ) -> dict[str, Any]:
+        """An OpenAPI 3 document for ``types`` (``?select=a,b``), or for every record type when None.
+
+        Without ``types`` NetSuite describes the whole account, which is the slowest metadata answer of all;
+        prefer naming the types you use.
+
+        Example::
+
+            spec = await ns.metadata.openapi(["customer", "salesOrder"])
+            print(list(spec["paths"])[:3])
+        """
+        params: list[tuple[str, str]] | None = None
+        key = "openapi:*"
+        if types is not None:
+            if isinstance(types, str | bytes):
+                raise TypeError("types must be a list of record type names, not a single string")
+            names = list(dict.fromkeys(validate_record_type(t) for t in types))
+            if not names:
+                raise ValueError("types must not be empty; pass None for every record type")
+            params = [("select", ",".join(names))]
+            key = "openapi:" + ",".join(sorted(names))
+        data = await self._fetch(key, _CATALOG_PATH, params, _SWAGGER_JSON, read_timeout, refresh)
+        return _require_object(data, "OpenAPI document")
+
+    # -- plumbing ------------------------------------------------------------------------------------------
+
+    async def _fetch(
+        self,
+        key: str,
+        path: str,
+        params: list[tuple[str, str]] | None,
+        accept: str,
+        read_timeout: float | None,
+        refresh: bool,
+    ) -> Any:
+        if read_timeout is not None and (isinstance(read_timeout, bool) or read_timeout <= 0):
+            raise ValueError(f"timeout must be a positive number of seconds, not {read_timeout!r}")
+        cache_file = self._cache_file(key)
+        if cache_file is None:
+            return await self._request(path, params, accept, read_timeout)
+        lock = self._locks.setdefault(key, anyio.Lock())
+        async with lock:
+            if not refresh:
+                cached = await anyio.to_thread.run_sync(_read_cache, cache_file, self._ttl)
+                if cached is not None:
+                    return cached
+            data = await self._request(path, params, accept, read_timeout)
+            await anyio.to_thread.run_sync(_write_cache, cache_file, data)
+            return data
+
+    async def _request(
+        self, path: str, params: list[tuple[str, str]] | None, accept: str, read_timeout: float | None
+    ) -> Any:
+        response = await self.client.transport.send(
+            RequestSpec(
+                method="GET",
+                path=path,
+                params=params,
+                headers={"Accept": accept},
+                timeout=read_timeout if read_timeout is not None else DEFAULT_METADATA_TIMEOUT,
+            )
+        )
+        return response.json()
+
+    def _cache_file(self, key: str) -> Path | None:
+        if self._cache_dir is None:
+            return None
+        identity = f"{self.client.account}|{getattr(self.client, 'rest_base_url', '')}|{key}"
+        digest = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:32]
+        return self._cache_dir / f"metadata-{digest}.json"
+
+
+def _require_object(data: Any, what: str) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise NetSuiteError(f"the {what} is not a JSON object")
+    return data
+
+
+def _read_cache(path: Path, ttl: float) -> Any:
+    try:
+        with path.open("r", encoding="utf-8") as fh:
+            stored = _json.load(fh)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(stored, dict) or stored.get("format") != _CACHE_FORMAT:
+        return None
+    saved_at = stored.get("saved_at")
+    if not isinstance(saved_at, int | float) or time.time() - saved_at > ttl or saved_at > time.time() + 60:
+        return None
+    return stored.get("data")
+
+
+def _write_cache(path: Path, data: Any) -> None:
+    payload = {"format": _CACHE_FORMAT, "saved_at": time.time(), "data": data}
+    # Write then rename, so a reader in another process never sees half a file.
+    fd, tmp = tempfile.mkstemp(prefix=".metadata-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            _json.dump(payload, fh, ensure_ascii=False)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
