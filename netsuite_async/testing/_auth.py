@@ -37,7 +37,7 @@ import secrets
 import string
 import time
 import urllib.parse
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -382,6 +382,8 @@ class EmulatorAuth:
         self._refresh_tokens: dict[str, _RefreshGrant] = {}
         self._codes: dict[str, _AuthCode] = {}
         self._nonces: dict[tuple[str, str, str], float] = {}
+        #: Awaited before every token-endpoint answer when set (tests: a slow token endpoint).
+        self.before_token: Callable[[], Awaitable[None]] | None = None
         # Observable numbers for tests (the emulator's own counters get auth_failures as well).
         self.token_requests: dict[str, int] = {}
         self.tokens_issued = 0
@@ -442,6 +444,17 @@ class EmulatorAuth:
         """
         self._consumers[consumer_key] = consumer_secret
         self._tba_tokens[token_id] = (consumer_key, token_secret)
+
+    def revoke_access_tokens(self) -> int:
+        """Invalidate every minted access token (as if NetSuite revoked them); returns how many.
+
+        Example::
+
+            auth.revoke_access_tokens()   # the next bearer call gets 401 and the client re-mints
+        """
+        count = len(self._access_tokens)
+        self._access_tokens.clear()
+        return count
 
     def issued_access_tokens(self) -> int:
         """How many minted access tokens are still valid now.
@@ -631,6 +644,8 @@ class EmulatorAuth:
     async def _token_endpoint(self, req: EmuRequest) -> EmuResponse:
         from netsuite_async.testing._app import json_response
 
+        if self.before_token is not None:
+            await self.before_token()
         try:
             form = self._form(req)
             grant = form.get("grant_type", "")
