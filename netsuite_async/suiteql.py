@@ -1,0 +1,688 @@
+"""SuiteQL: pages, ordered parallel streaming, keyset windows past the 100,000-row cap.
+
+NetSuite answers at most 1,000 rows per page and at most 100,000 rows per query. :class:`SuiteQL` hides both:
+``stream()`` fetches the first page, then the remaining pages concurrently (the governor bounds the requests
+in flight; a window bounds the pages held in memory) and yields rows in the query's order. A query that would
+pass the cap is continued by keyset on a unique ordered key: the key range is split into windows below the
+cap, and the windows' pages run in parallel too.
+
+Example:
+    >>> async def emails(ns: "NetSuiteClient") -> list[str]:
+    ...     rows = ns.suiteql.stream("SELECT id, email FROM customer WHERE id > ? ORDER BY id", params=[100])
+    ...     return [row["email"] async for row in rows]
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import aclosing
+from dataclasses import dataclass
+from functools import partial
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+
+import anyio
+import anyio.abc
+from pydantic import BaseModel, ConfigDict, Field
+
+from netsuite_async.errors import NetSuiteError
+from netsuite_async.models import Link
+from netsuite_async.suiteql_params import bind, tokenize
+
+if TYPE_CHECKING:
+    from netsuite_async.client import NetSuiteClient
+
+__all__ = [
+    "MAX_PAGE_SIZE",
+    "ROW_CAP",
+    "RowStream",
+    "SuiteQL",
+    "SuiteQLCapError",
+    "SuiteQLPage",
+    "order_key",
+]
+
+#: NetSuite's largest page.
+MAX_PAGE_SIZE = 1000
+#: NetSuite's maximum number of rows one query can page through.
+ROW_CAP = 100_000
+#: Most pages held in memory by one stream, whatever the concurrency.
+MAX_WINDOW = 64
+
+SUITEQL_PATH = "/query/v1/suiteql"
+
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+Row = dict[str, Any]
+
+
+class SuiteQLCapError(NetSuiteError):
+    """A query would pass NetSuite's 100,000-row cap and cannot be continued by keyset.
+
+    Raised before any row is yielded, so a result is never truncated silently. The message says why the query
+    cannot be keyset-paged (no ``ORDER BY <key>``, key not selected, ...).
+
+    Example:
+        >>> str(SuiteQLCapError("add ORDER BY id"))
+        'add ORDER BY id'
+    """
+
+
+class SuiteQLPage(BaseModel):
+    """One page of a SuiteQL answer. ``items`` are rows (``links`` removed unless asked to keep them).
+
+    Example:
+        >>> page = SuiteQLPage.model_validate({"items": [{"id": "1"}], "hasMore": False, "totalResults": 1,
+        ...                                    "offset": 0, "count": 1, "links": []})
+        >>> page.items, page.has_more
+        ([{'id': '1'}], False)
+    """
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    items: list[Row] = Field(default_factory=list)
+    has_more: bool = Field(default=False, alias="hasMore")
+    total_results: int = Field(default=0, alias="totalResults")
+    offset: int = 0
+    count: int = 0
+    links: list[Link] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class OrderKey:
+    """The first sort key of a query's top-level ORDER BY.
+
+    ``expression`` is the text as written (``c.id``), ``column`` the output column it names (``id``),
+    ``descending`` its direction, ``inner`` the query without the ORDER BY clause.
+    """
+
+    expression: str
+    column: str
+    descending: bool
+    inner: str
+
+
+_ORDER_BY = re.compile(r"\border\s+by\b", re.IGNORECASE)
+_KEY_EXPR = re.compile(
+    r"^\s*(?P<expr>(?:[A-Za-z_][\w$#]*\.)?(?P<col>[A-Za-z_][\w$#]*))\s*(?P<dir>asc|desc)?"
+    r"(?:\s+nulls\s+(?:first|last))?\s*$",
+    re.IGNORECASE,
+)
+_TAIL = re.compile(r"\b(fetch|offset|limit)\b", re.IGNORECASE)
+
+
+def order_key(query: str, key: str = "id") -> OrderKey:
+    """Find the query's top-level ``ORDER BY`` and check that it orders by ``key`` first.
+
+    Raises :class:`SuiteQLCapError` saying what is missing when the query cannot be keyset-paged on ``key``.
+
+    Example:
+        >>> order_key("SELECT id, email FROM customer ORDER BY id").inner
+        'SELECT id, email FROM customer'
+    """
+    # Code text at parenthesis depth 0, with literals and comments masked, so "ORDER BY" in a subquery or a
+    # string is never mistaken for the query's own.
+    masked: list[str] = []
+    depth = 0
+    for tok in tokenize(query):
+        if tok.kind != "code":
+            masked.append(" " * len(tok.text) if tok.kind == "comment" else "\0" * len(tok.text))
+            continue
+        for ch in tok.text:
+            if ch == "(":
+                depth += 1
+            masked.append(ch if depth == 0 else "\0")
+            if ch == ")":
+                depth -= 1
+    flat = "".join(masked)
+    matches = list(_ORDER_BY.finditer(flat))
+    if not matches:
+        raise SuiteQLCapError(
+            f"the query has more rows than NetSuite's {ROW_CAP:,}-row cap and no ORDER BY: add "
+            f"'ORDER BY {key}' (a unique key) so it can be continued by keyset"
+        )
+    start = matches[-1].start()
+    clause = flat[matches[-1].end() :]
+    if _TAIL.search(clause):
+        raise SuiteQLCapError(
+            "the query limits its own rows (FETCH/OFFSET after ORDER BY) and passes the cap: "
+            "remove the limit or page it yourself"
+        )
+    first = clause.split(",", 1)[0]
+    m = _KEY_EXPR.match(first.replace("\0", "?"))
+    if m is None or m.group("col").lower() != key.lower():
+        raise SuiteQLCapError(
+            f"the query passes NetSuite's {ROW_CAP:,}-row cap and is not ordered by {key!r} first "
+            f"(it says ORDER BY {query[matches[-1].end():].strip()}): order by a unique key first, or pass "
+            "key=<that column>"
+        )
+    return OrderKey(
+        expression=m.group("expr"),
+        column=m.group("col").lower(),
+        descending=(m.group("dir") or "").lower() == "desc",
+        inner=query[:start].rstrip(),
+    )
+
+
+@dataclass(frozen=True)
+class _PageRequest:
+    query: str
+    offset: int
+    limit: int
+
+
+@dataclass
+class _Window:
+    lo: int  # inclusive
+    hi: int  # exclusive
+    rows: int = 0
+
+
+class RowStream(Generic[T]):
+    """An async iterator of rows that can also be used as an async context manager.
+
+    Breaking out of ``async for`` leaves the background page fetches to the garbage collector; use
+    ``async with`` (or :meth:`aclose`) to stop them at once.
+
+    Example:
+        >>> async def first_ten(ns: "NetSuiteClient") -> list[dict[str, Any]]:
+        ...     async with ns.suiteql.stream("SELECT id FROM customer ORDER BY id") as rows:
+        ...         return [row async for row, _ in zip(rows, range(10))]  # doctest: +SKIP
+    """
+
+    def __init__(self, agen: AsyncIterator[T]) -> None:
+        self._agen = agen
+
+    def __aiter__(self) -> AsyncGenerator[T, None]:
+        return self._agen
+
+    async def __anext__(self) -> T:
+        return await self._agen.__anext__()
+
+    async def aclose(self) -> None:
+        """Stop fetching and release everything the stream holds."""
+        aclose = getattr(self._agen, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+    async def __aenter__(self) -> RowStream[T]:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+
+def _strip_links(item: Any) -> Row:
+    if not isinstance(item, dict):
+        raise NetSuiteError(f"unexpected SuiteQL item {item!r}: expected an object")
+    return {k: v for k, v in item.items() if k != "links"}
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+class SuiteQL:
+    """The ``client.suiteql`` namespace: ``page``, ``stream``, ``all`` and ``count``.
+
+    Example:
+        >>> async def active(ns: "NetSuiteClient") -> int:
+        ...     return await ns.suiteql.count("SELECT id FROM customer WHERE isinactive = ?", params=[False])
+    """
+
+    #: Rows one query may page through (NetSuite: 100,000). Lower it to match an emulator configured so.
+    row_cap: int = ROW_CAP
+
+    def __init__(self, client: NetSuiteClient) -> None:
+        self._client = client
+
+    # -- one page -------------------------------------------------------------------------------------------
+
+    async def page(
+        self,
+        query: str,
+        *,
+        limit: int = MAX_PAGE_SIZE,
+        offset: int = 0,
+        params: Sequence[object] | None = None,
+        keep_links: bool = False,
+    ) -> SuiteQLPage:
+        """Fetch one page (``limit`` ≤ 1000 rows from ``offset``, a multiple of ``limit``).
+
+        Example:
+            >>> async def second_page(ns: "NetSuiteClient") -> SuiteQLPage:
+            ...     return await ns.suiteql.page("SELECT id FROM customer ORDER BY id", limit=100, offset=100)
+        """
+        _check_page_args(limit, offset, self.row_cap)
+        return await self._fetch(_PageRequest(_prepare(query, params), offset, limit), keep_links=keep_links)
+
+    async def _fetch(self, req: _PageRequest, *, keep_links: bool = False) -> SuiteQLPage:
+        from netsuite_async.transport import RequestSpec
+
+        spec = RequestSpec(
+            method="POST",
+            path=SUITEQL_PATH,
+            params={"limit": req.limit, "offset": req.offset},
+            json={"q": req.query},
+            headers={"Prefer": "transient"},
+            # SuiteQL only reads: a failed page may be sent again without changing anything.
+            idempotent=True,
+        )
+        response = await self._client.transport.send(spec)
+        page = SuiteQLPage.model_validate(response.json())
+        if not keep_links:
+            page.items = [_strip_links(item) for item in page.items]
+        return page
+
+    # -- counting and collecting ----------------------------------------------------------------------------
+
+    async def count(self, query: str, *, params: Sequence[object] | None = None) -> int:
+        """Number of rows the query returns (NetSuite's ``totalResults``, one request).
+
+        Example:
+            >>> async def customers(ns: "NetSuiteClient") -> int:
+            ...     return await ns.suiteql.count("SELECT id FROM customer")
+        """
+        page = await self._fetch(_PageRequest(_prepare(query, params), 0, 1))
+        return page.total_results
+
+    @overload
+    async def all(
+        self,
+        query: str,
+        *,
+        params: Sequence[object] | None = ...,
+        page_size: int = ...,
+        model: None = ...,
+        max_rows: int | None = ...,
+        key: str = ...,
+    ) -> list[Row]: ...
+
+    @overload
+    async def all(
+        self,
+        query: str,
+        *,
+        params: Sequence[object] | None = ...,
+        page_size: int = ...,
+        model: type[M],
+        max_rows: int | None = ...,
+        key: str = ...,
+    ) -> list[M]: ...
+
+    async def all(
+        self,
+        query: str,
+        *,
+        params: Sequence[object] | None = None,
+        page_size: int = MAX_PAGE_SIZE,
+        model: type[M] | None = None,
+        max_rows: int | None = None,
+        key: str = "id",
+    ) -> list[Row] | list[M]:
+        """Every row of the query as a list (see :meth:`stream`).
+
+        Example:
+            >>> async def ids(ns: "NetSuiteClient") -> list[str]:
+            ...     return [r["id"] for r in await ns.suiteql.all("SELECT id FROM customer ORDER BY id")]
+        """
+        if model is None:
+            async with self.stream(
+                query, params=params, page_size=page_size, max_rows=max_rows, key=key
+            ) as rows:
+                return [row async for row in rows]
+        async with self.stream(
+            query, params=params, page_size=page_size, model=model, max_rows=max_rows, key=key
+        ) as ms:
+            return [m async for m in ms]
+
+    # -- streaming ------------------------------------------------------------------------------------------
+
+    @overload
+    def stream(
+        self,
+        query: str,
+        *,
+        params: Sequence[object] | None = ...,
+        page_size: int = ...,
+        model: None = ...,
+        max_rows: int | None = ...,
+        key: str = ...,
+        window: int | None = ...,
+    ) -> RowStream[Row]: ...
+
+    @overload
+    def stream(
+        self,
+        query: str,
+        *,
+        params: Sequence[object] | None = ...,
+        page_size: int = ...,
+        model: type[M],
+        max_rows: int | None = ...,
+        key: str = ...,
+        window: int | None = ...,
+    ) -> RowStream[M]: ...
+
+    def stream(
+        self,
+        query: str,
+        *,
+        params: Sequence[object] | None = None,
+        page_size: int = MAX_PAGE_SIZE,
+        model: type[M] | None = None,
+        max_rows: int | None = None,
+        key: str = "id",
+        window: int | None = None,
+    ) -> RowStream[Row] | RowStream[M]:
+        """Every row of the query, in the query's order, each once.
+
+        The first page gives ``totalResults``; the other pages are then fetched concurrently (the governor
+        bounds requests in flight, ``window`` bounds pages held in memory: default twice the governor's
+        ceiling, at most 64) and yielded in order. Past 100,000 rows the query must order by ``key`` (a unique
+        column it selects): the key range is split into windows below the cap, fetched the same way.
+        Otherwise :class:`SuiteQLCapError` is raised before any row. ``model`` validates each row into a
+        pydantic model (NetSuite's strings are coerced). Arguments are validated before any request.
+
+        Example:
+            >>> async def dump(ns: "NetSuiteClient") -> None:
+            ...     async for row in ns.suiteql.stream("SELECT id, email FROM customer ORDER BY id"):
+            ...         print(row["id"], row["email"])
+        """
+        if not _is_int(page_size) or not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValueError(f"page_size must be an int from 1 to {MAX_PAGE_SIZE}, not {page_size!r}")
+        if max_rows is not None and (not _is_int(max_rows) or max_rows < 0):
+            raise ValueError(f"max_rows must be a non-negative int or None, not {max_rows!r}")
+        if window is not None and (not _is_int(window) or window < 1):
+            raise ValueError(f"window must be a positive int or None, not {window!r}")
+        if not isinstance(key, str) or not re.fullmatch(r"[A-Za-z_][\w$#]*", key):
+            raise ValueError(f"key must be a column name, not {key!r}")
+        if model is not None and not (isinstance(model, type) and issubclass(model, BaseModel)):
+            raise TypeError("model must be a pydantic BaseModel subclass")
+        bound = _prepare(query, params)
+        rows = self._rows(bound, page_size, max_rows, key.lower(), window or self._default_window())
+        if model is None:
+            return RowStream(rows)
+        return RowStream(_validated(rows, model))
+
+    def _default_window(self) -> int:
+        try:
+            ceiling = self._client.governor.stats().ceiling
+        except Exception:  # a governor that cannot report (e.g. its backend is down) gets a modest window
+            ceiling = 4
+        return max(2, min(MAX_WINDOW, 2 * ceiling))
+
+    async def _rows(
+        self, query: str, page_size: int, max_rows: int | None, key: str, window: int
+    ) -> AsyncGenerator[Row, None]:
+        if max_rows == 0:
+            return
+        remaining = math.inf if max_rows is None else max_rows
+        first = await self._fetch(_PageRequest(query, 0, page_size))
+        cap_rows = (self.row_cap // page_size) * page_size
+        wanted = min(first.total_results, remaining)
+        if wanted <= cap_rows:
+            async with aclosing(
+                self._offset_rows(query, first, page_size, cap_rows, window, remaining, key)
+            ) as rows:
+                async for row in rows:
+                    yield row
+            return
+        ordering = order_key(query, key)
+        if first.items and key not in first.items[0]:
+            raise SuiteQLCapError(
+                f"the query passes NetSuite's {ROW_CAP:,}-row cap and does not select its key column "
+                f"{key!r}: select it so the query can be continued by keyset"
+            )
+        async with aclosing(self._keyset_rows(ordering, page_size, cap_rows, window, remaining)) as rows:
+            async for row in rows:
+                yield row
+
+    async def _offset_rows(
+        self,
+        query: str,
+        first: SuiteQLPage,
+        page_size: int,
+        cap_rows: int,
+        window: int,
+        remaining: float,
+        key: str,
+    ) -> AsyncGenerator[Row, None]:
+        for row in first.items[: int(min(len(first.items), remaining))]:
+            yield row
+        remaining -= len(first.items)
+        if not first.has_more or remaining <= 0:
+            return
+        end = int(min(first.total_results, page_size + remaining, cap_rows))
+        reqs = [_PageRequest(query, off, page_size) for off in range(page_size, end, page_size)]
+        last = first
+        async with aclosing(self._in_order(reqs, window)) as pages:
+            async for page in pages:
+                for row in page.items[: int(min(len(page.items), remaining))]:
+                    yield row
+                remaining -= len(page.items)
+                last = page
+                if remaining <= 0:
+                    return
+        # Rows added since the first page: keep going one page at a time while NetSuite says there are more.
+        offset = (reqs[-1].offset if reqs else 0) + page_size
+        while last.has_more and remaining > 0:
+            if offset + page_size > cap_rows:
+                raise SuiteQLCapError(
+                    f"the query grew past NetSuite's {ROW_CAP:,}-row cap while it was read; order it by a "
+                    f"unique key ({key!r}) so it can be continued by keyset"
+                )
+            last = await self._fetch(_PageRequest(query, offset, page_size))
+            for row in last.items[: int(min(len(last.items), remaining))]:
+                yield row
+            remaining -= len(last.items)
+            offset += page_size
+
+    async def _keyset_rows(
+        self, ordering: OrderKey, page_size: int, cap_rows: int, window: int, remaining: float
+    ) -> AsyncGenerator[Row, None]:
+        col = ordering.column
+        stats = await self._fetch(
+            _PageRequest(_over(ordering, f"MIN({col}) AS lo, MAX({col}) AS hi, COUNT(*) AS n"), 0, 1)
+        )
+        info = stats.items[0] if stats.items else {}
+        lo, hi, n = _int_or_none(info.get("lo")), _int_or_none(info.get("hi")), _int_or_none(info.get("n"))
+        if lo is None or hi is None or n is None:
+            # Not an integer key: no range to split, so walk it one page at a time.
+            async with aclosing(self._sequential_keyset(ordering, page_size, remaining)) as rows:
+                async for row in rows:
+                    yield row
+            return
+        windows = await self._plan_windows(ordering, lo, hi + 1, n, cap_rows, window)
+        if ordering.descending:
+            windows.reverse()
+        direction = " DESC" if ordering.descending else ""
+        reqs: list[_PageRequest] = []
+        planned = 0
+        for w in windows:
+            q = _over(ordering, "*", f"{col} >= {w.lo} AND {col} < {w.hi}", f"{col}{direction}")
+            for off in range(0, w.rows, page_size):
+                if planned >= remaining:
+                    break
+                reqs.append(_PageRequest(q, off, page_size))
+                planned += page_size
+        last_key: int | None = None
+        async with aclosing(self._in_order(reqs, window)) as pages:
+            async for page in pages:
+                for row in page.items:
+                    k = _int_or_none(row.get(col))
+                    # The key is unique and ordered, so a key not past the last one is a row already yielded
+                    # (rows shifted between pages while the query was read).
+                    if k is not None and last_key is not None:
+                        behind = k >= last_key if ordering.descending else k <= last_key
+                        if behind:
+                            continue
+                    last_key = k
+                    yield row
+                    remaining -= 1
+                    if remaining <= 0:
+                        return
+        # Rows added beyond the windows planned (new keys above the old maximum).
+        if remaining > 0 and last_key is not None and not ordering.descending:
+            async with aclosing(
+                self._sequential_keyset(ordering, page_size, remaining, after=str(last_key))
+            ) as rows:
+                async for row in rows:
+                    yield row
+
+    async def _plan_windows(
+        self, ordering: OrderKey, lo: int, hi: int, n: int, cap_rows: int, width: int
+    ) -> list[_Window]:
+        """Split [lo, hi) into key windows holding at most ``cap_rows`` rows each (counted, not guessed)."""
+        col = ordering.column
+        # Aim at half the cap so a skewed key range rarely needs a second split.
+        parts = max(1, math.ceil(n / (cap_rows / 2)))
+        step = max(1, math.ceil((hi - lo) / parts))
+        pending = [_Window(a, min(a + step, hi)) for a in range(lo, hi, step)]
+        done: list[_Window] = []
+        while pending:
+            queries = [
+                _PageRequest(_over(ordering, "COUNT(*) AS n", f"{col} >= {w.lo} AND {col} < {w.hi}"), 0, 1)
+                for w in pending
+            ]
+            counted: list[_Window] = []
+            i = 0
+            async with aclosing(self._in_order(queries, width)) as pages:
+                async for page in pages:
+                    w = pending[i]
+                    i += 1
+                    w.rows = (_int_or_none(page.items[0].get("n")) or 0) if page.items else 0
+                    counted.append(w)
+            pending = []
+            for w in counted:
+                if w.rows > cap_rows and w.hi - w.lo > 1:
+                    mid = w.lo + (w.hi - w.lo) // 2
+                    pending += [_Window(w.lo, mid), _Window(mid, w.hi)]
+                elif w.rows > cap_rows:
+                    raise SuiteQLCapError(f"key {col!r} is not unique: {w.rows} rows share the value {w.lo}")
+                elif w.rows:
+                    done.append(w)
+        done.sort(key=lambda w: w.lo)
+        return done
+
+    async def _sequential_keyset(
+        self, ordering: OrderKey, page_size: int, remaining: float, after: str | None = None
+    ) -> AsyncGenerator[Row, None]:
+        col = ordering.column
+        op = "<" if ordering.descending else ">"
+        direction = " DESC" if ordering.descending else ""
+        while remaining > 0:
+            where = None if after is None else f"{col} {op} {_key_literal(after)}"
+            page = await self._fetch(
+                _PageRequest(_over(ordering, "*", where, f"{col}{direction}"), 0, page_size)
+            )
+            for row in page.items[: int(min(len(page.items), remaining))]:
+                yield row
+            remaining -= len(page.items)
+            if not page.items or not page.has_more:
+                return
+            after = str(page.items[-1].get(col))
+
+    async def _in_order(self, reqs: Sequence[_PageRequest], width: int) -> AsyncGenerator[SuiteQLPage, None]:
+        """Fetch ``reqs`` concurrently (``width`` pages started and not yet consumed at most), in order."""
+        async with aclosing(_ordered([partial(self._fetch, r) for r in reqs], width)) as pages:
+            async for page in pages:
+                yield page
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _over(ordering: OrderKey, select: str, where: str | None = None, order: str | None = None) -> str:
+    """A query over the user's query as an inline view; every piece is a validated column or an int."""
+    text = f"SELECT {select} FROM ({ordering.inner})"  # noqa: S608 - inner is the caller's own bound query
+    if where:
+        text += f" WHERE {where}"
+    if order:
+        text += f" ORDER BY {order}"
+    return text
+
+
+def _key_literal(value: str) -> str:
+    if re.fullmatch(r"-?\d+", value):
+        return value if not value.startswith("-") else f"({value})"
+    return "'" + value.replace("'", "''") + "'"
+
+
+async def _ordered(jobs: Sequence[Callable[[], Awaitable[T]]], width: int) -> AsyncGenerator[T, None]:
+    """Run ``jobs`` concurrently, at most ``width`` started and not yet consumed, yielding results in order.
+
+    Workers never raise into the task group: a failure is stored and re-raised when its turn comes, so the
+    consumer is never cancelled while it holds a row (the generator is suspended at ``yield`` then).
+    """
+    if not jobs:
+        return
+    results: dict[int, tuple[bool, Any]] = {}
+    ready: dict[int, anyio.Event] = {}
+    slots = anyio.Semaphore(width)
+
+    async def worker(i: int, job: Callable[[], Awaitable[T]]) -> None:
+        try:
+            results[i] = (True, await job())
+        except Exception as exc:
+            results[i] = (False, exc)
+        ready.setdefault(i, anyio.Event()).set()
+
+    async def producer(tg: anyio.abc.TaskGroup) -> None:
+        for i, job in enumerate(jobs):
+            await slots.acquire()
+            tg.start_soon(worker, i, job)
+
+    failure: BaseException | None = None
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(producer, tg)
+        try:
+            for i in range(len(jobs)):
+                await ready.setdefault(i, anyio.Event()).wait()
+                del ready[i]
+                ok, value = results.pop(i)
+                if not ok:
+                    failure = value
+                    break
+                yield value
+                slots.release()
+        finally:
+            tg.cancel_scope.cancel()
+    if failure is not None:
+        raise failure
+
+
+async def _validated(rows: AsyncIterator[Row], model: type[M]) -> AsyncGenerator[M, None]:
+    async for row in rows:
+        yield model.model_validate(row)
+
+
+def _prepare(query: str, params: Sequence[object] | None) -> str:
+    if not isinstance(query, str):
+        raise TypeError(f"query must be a str, not {type(query).__name__}")
+    bound = bind(query, params).strip()
+    if not bound:
+        raise ValueError("query is empty")
+    return bound
+
+
+def _check_page_args(limit: int, offset: int, cap: int) -> None:
+    if not _is_int(limit) or not 1 <= limit <= MAX_PAGE_SIZE:
+        raise ValueError(f"limit must be an int from 1 to {MAX_PAGE_SIZE}, not {limit!r}")
+    if not _is_int(offset) or offset < 0:
+        raise ValueError(f"offset must be a non-negative int, not {offset!r}")
+    if offset % limit:
+        raise ValueError(f"offset ({offset}) must be a multiple of limit ({limit}), as NetSuite requires")
+    if offset + limit > cap:
+        raise SuiteQLCapError(
+            f"offset + limit ({offset + limit}) passes NetSuite's {cap:,}-row cap; use stream() with "
+            "ORDER BY a unique key instead"
+        )
