@@ -1,0 +1,514 @@
+"""One concurrency limit shared by every process and machine using a NetSuite account, kept in Redis.
+
+NetSuite enforces one pool of concurrent requests per account, shared by every worker, job and scheduler. An
+in-process governor cannot see the others; :class:`RedisGovernor` can. Each slot is a *lease* in Redis:
+
+* taken and given back by Lua scripts that read Redis's own clock (``TIME``), so the decision is atomic and no
+  process's clock matters;
+* renewed while held (a small task next to each held slot renews it every ``lease_ttl / 3``), and reclaimed
+  when its holder dies: a SIGKILLed worker's slots return to the pool within ``lease_ttl``;
+* handed to waiters first come, first served (a ticket queue in a sorted set); a waiter is woken by a push
+  to its own list (``BLPOP``), not by polling, and falls back to one check per ``poll_interval`` (or right
+  when the oldest lease would lapse) in case a wake-up was lost;
+* adaptive for everyone: a 429 seen by any process cuts the shared limit (AIMD, one cut per congestion
+  episode, the same algorithm as :class:`~netsuite_async.governor.AdaptiveGovernor`).
+
+redis-py's asyncio client runs on asyncio only, so this governor does too (the rest of the library also runs
+on trio). Key names hold no secrets: they are ``{<key>}:leases``, ``{<key>}:queue``, ``{<key>}:tickets``,
+``{<key>}:state`` and ``{<key>}:grant:<ticket>``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+import secrets
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import anyio
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from netsuite_async.errors import GovernorUnavailableError
+from netsuite_async.governor import AdaptiveGovernor, GovernorStats, Outcome, Permit, ServiceTier
+from netsuite_async.governor import _redis_lua as lua
+
+__all__ = ["GovernorUnavailableError", "RedisGovernor"]
+
+logger = logging.getLogger("netsuite_async.governor.redis")
+
+_OUTCOME_WORDS = {
+    Outcome.SUCCESS: "success",
+    Outcome.LIMITED: "limited",
+    Outcome.FAILURE: "failure",
+}
+
+
+def redact_redis_url(url: str) -> str:
+    """``url`` without its password, for logs, reprs and error messages.
+
+    Example:
+        >>> redact_redis_url("redis://user:s3cret@cache:6379/0")
+        'redis://user:***@cache:6379/0'
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparseable redis url>"
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, f"{user}:***@{host}", parts.path, parts.query, parts.fragment))
+
+
+def _describe_client(client: Any) -> str:
+    try:
+        kwargs = client.connection_pool.connection_kwargs
+        if "path" in kwargs:
+            return f"unix://{kwargs['path']}"
+        return f"redis://{kwargs.get('host', '?')}:{kwargs.get('port', '?')}/{kwargs.get('db', 0)}"
+    except AttributeError:
+        return type(client).__name__
+
+
+def _require_asyncio() -> None:
+    try:
+        import sniffio
+    except ImportError:  # pragma: no cover - sniffio ships with anyio's usual installs
+        return
+    try:
+        library = sniffio.current_async_library()
+    except sniffio.AsyncLibraryNotFoundError:
+        return
+    if library != "asyncio":
+        raise RuntimeError(
+            f"RedisGovernor needs asyncio (redis-py's asyncio client), but this code runs on {library}; "
+            "use AdaptiveGovernor, or run the client on asyncio"
+        )
+
+
+@dataclass(frozen=True)
+class _Report:
+    granted: bool
+    generation: int
+    limit: int
+    ceiling: int
+    in_flight: int
+    queued: int
+    acquired: int
+    limited: int
+    cuts: int
+    next_expiry_ms: int  # ms until the oldest lease lapses; -1 when no lease is held
+
+    @classmethod
+    def parse(cls, raw: Sequence[Any]) -> _Report:
+        n = [int(x) for x in raw]
+        return cls(bool(n[0]), *n[1:10])
+
+
+class _Lease:
+    __slots__ = ("generation", "lost", "outcome", "ticket")
+
+    def __init__(self, ticket: str, generation: int) -> None:
+        self.ticket = ticket
+        self.generation = generation
+        self.outcome: Outcome | None = None
+        self.lost = False
+
+    def record(self, outcome: Outcome) -> None:
+        if self.outcome is None:
+            self.outcome = outcome
+
+
+class RedisGovernor:
+    """A :class:`~netsuite_async.governor.Governor` whose slots are leases in Redis, shared by every process.
+
+    Args:
+        redis: a Redis URL (``redis://host:6379/0``, ``rediss://…``, ``unix://…``) or a
+            ``redis.asyncio.Redis`` client. A client you pass stays yours (:meth:`aclose` leaves it open);
+            one made from a URL is closed.
+        key: names the shared pool; every process sharing one NetSuite account must use the same key (e.g. the
+            account id). Holds no secret.
+        limit: the account's (or this integration's) concurrency limit, an int or a
+            :class:`~netsuite_async.governor.ServiceTier`. The ceiling is shared: each governor declares its
+            ``limit`` on its first Redis call (the latest declaration wins) and then follows the stored one.
+        lease_ttl: seconds a lease lives without renewal: how long a dead worker's slots stay taken.
+        poll_interval: the longest a waiter sleeps without checking Redis, in case a wake-up was lost.
+        op_timeout: seconds for one Redis round trip before Redis counts as unreachable.
+        fallback: an :class:`~netsuite_async.governor.AdaptiveGovernor` to use (with a logged warning) while
+            Redis is unreachable; without one, such calls raise :class:`GovernorUnavailableError`.
+        fallback_retry: seconds to stay on the fallback before trying Redis again.
+        adaptive, backoff_ratio, probe_slowdown, probe_memory: the AIMD settings, as for ``AdaptiveGovernor``.
+
+    Example:
+        >>> from netsuite_async import NetSuiteClient                    # doctest: +SKIP
+        >>> gov = RedisGovernor("redis://localhost:6379/0", key="1234567", limit=15)  # doctest: +SKIP
+        >>> async with NetSuiteClient(account="1234567", auth=auth, governor=gov) as ns:  # doctest: +SKIP
+        ...     await ns.records.get("customer", 1)
+    """
+
+    def __init__(
+        self,
+        redis: str | aioredis.Redis,
+        *,
+        key: str,
+        limit: int | ServiceTier,
+        lease_ttl: float = 15.0,
+        poll_interval: float | None = None,
+        op_timeout: float = 5.0,
+        fallback: AdaptiveGovernor | None = None,
+        fallback_retry: float = 5.0,
+        adaptive: bool = True,
+        backoff_ratio: float = 0.7,
+        probe_slowdown: float = 20.0,
+        probe_memory: float = 60.0,
+    ) -> None:
+        if isinstance(limit, ServiceTier):
+            limit = limit.limit
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+            raise ValueError(f"limit must be an int >= 1 or a ServiceTier, got {limit!r}")
+        if not isinstance(key, str) or not key.strip():
+            raise ValueError("key must be a non-empty string naming the shared pool, e.g. the account id")
+        if any(c in key for c in "{}\r\n"):
+            raise ValueError("key must not contain braces or line breaks (it becomes a Redis hash tag)")
+        if not isinstance(lease_ttl, (int, float)) or isinstance(lease_ttl, bool) or not lease_ttl >= 0.1:
+            raise ValueError(f"lease_ttl must be a number of seconds >= 0.1, got {lease_ttl!r}")
+        if poll_interval is None:
+            poll_interval = min(2.0, lease_ttl / 3)
+        if not isinstance(poll_interval, (int, float)) or not poll_interval >= 0.01:
+            raise ValueError(f"poll_interval must be >= 0.01 seconds, got {poll_interval!r}")
+        if not isinstance(op_timeout, (int, float)) or not op_timeout > 0:
+            raise ValueError(f"op_timeout must be > 0 seconds, got {op_timeout!r}")
+        if fallback is not None and not hasattr(fallback, "slot"):
+            raise TypeError("fallback must be a Governor such as AdaptiveGovernor(...)")
+        if not 0.0 < backoff_ratio < 1.0:
+            raise ValueError("backoff_ratio must be between 0 and 1")
+        if probe_slowdown < 1.0:
+            raise ValueError("probe_slowdown must be >= 1")
+        if isinstance(redis, str):
+            if not redis.startswith(("redis://", "rediss://", "unix://")):
+                raise ValueError(
+                    "redis must be a redis://, rediss:// or unix:// URL, or a redis.asyncio client"
+                )
+            self._where = redact_redis_url(redis)
+            # No socket timeout: BLPOP legitimately blocks; every call is bounded by anyio.fail_after instead.
+            self._redis: aioredis.Redis = aioredis.Redis.from_url(
+                redis, socket_connect_timeout=op_timeout, health_check_interval=30
+            )
+            self._owns_client = True
+        elif hasattr(redis, "register_script") and hasattr(redis, "blpop"):
+            self._redis = redis
+            self._where = _describe_client(redis)
+            self._owns_client = False
+        else:
+            raise TypeError(
+                f"redis must be a URL or a redis.asyncio.Redis client, got {type(redis).__name__}"
+            )
+
+        self._key = key
+        self._ceiling = limit
+        self._ceiling_mode = "1"  # declare this process's ceiling on first contact
+        self._lease_ms = max(1, round(lease_ttl * 1000))
+        self._lease_ttl = lease_ttl
+        self._poll = float(poll_interval)
+        self._op_timeout = float(op_timeout)
+        self._fallback = fallback
+        self._fallback_retry = fallback_retry
+        self._fallback_until = -math.inf
+        self._adaptive = adaptive
+        self._ratio = backoff_ratio
+        self._slowdown = probe_slowdown
+        self._memory_ms = round(probe_memory * 1000)
+        tag = f"{{{key}}}"
+        self._keys = [f"{tag}:leases", f"{tag}:queue", f"{tag}:tickets", f"{tag}:state"]
+        self._grant_prefix = f"{tag}:grant:"
+        self._ticket_prefix = secrets.token_hex(6)
+        self._ticket_seq = itertools.count(1)
+        self._acquire_script = self._redis.register_script(lua.ACQUIRE)
+        self._release_script = self._redis.register_script(lua.RELEASE)
+        self._renew_script = self._redis.register_script(lua.RENEW)
+        self._peek_script = self._redis.register_script(lua.PEEK)
+        self._closed = False
+        # What this process saw last, for the synchronous stats().
+        self._shared_limit = limit
+        self._shared_cuts = 0
+        self._in_flight = 0
+        self._waiting = 0
+        self._acquired = 0
+        self._limited = 0
+
+    # -- public API ------------------------------------------------------------------------------------------
+    @property
+    def key(self) -> str:
+        """The name of the shared pool."""
+        return self._key
+
+    @property
+    def lease_ttl(self) -> float:
+        """Seconds a lease survives without renewal."""
+        return self._lease_ttl
+
+    def slot(self) -> AbstractAsyncContextManager[Permit]:
+        """Hold one shared slot for one HTTP attempt: ``async with gov.slot() as permit: ...``.
+
+        Raises :class:`GovernorUnavailableError` when Redis cannot be reached (unless a fallback is set).
+
+        Example:
+            >>> async def attempt(gov: RedisGovernor) -> None:
+            ...     async with gov.slot() as permit:
+            ...         permit.record(Outcome.SUCCESS)
+        """
+        return self._slot()
+
+    def stats(self) -> GovernorStats:
+        """This process's view: the shared limit, ceiling and cuts as of the last Redis round trip; in flight,
+        waiting, acquired and 429s seen count this process only (see :meth:`shared_stats` for the whole pool).
+
+        Example:
+            >>> RedisGovernor("redis://localhost:6379/0", key="acct", limit=5).stats().limit
+            5
+        """
+        if self._fallback is not None and self._on_fallback():
+            return self._fallback.stats()
+        return GovernorStats(
+            limit=self._shared_limit,
+            ceiling=self._ceiling,
+            in_flight=self._in_flight,
+            waiting=self._waiting,
+            acquired=self._acquired,
+            limited=self._limited,
+            cuts=self._shared_cuts,
+        )
+
+    async def shared_stats(self) -> GovernorStats:
+        """The whole pool, read from Redis: in flight and waiting across every process, slots granted,
+        429s recorded and cuts since the key was created.
+
+        Example:
+            >>> async def show(gov: RedisGovernor) -> None:
+            ...     s = await gov.shared_stats()
+            ...     print(f"{s.in_flight}/{s.limit} in flight, {s.waiting} waiting")
+        """
+        _require_asyncio()
+        report = await self._eval(self._peek_script, [])
+        return GovernorStats(
+            limit=report.limit,
+            ceiling=report.ceiling,
+            in_flight=report.in_flight,
+            waiting=report.queued,
+            acquired=report.acquired,
+            limited=report.limited,
+            cuts=report.cuts,
+        )
+
+    def set_ceiling(self, ceiling: int) -> None:
+        """Change the shared maximum for every process (sent with this process's next Redis call); the shared
+        limit moves to it, as with ``AdaptiveGovernor.set_ceiling``.
+
+        Example:
+            >>> gov = RedisGovernor("redis://localhost:6379/0", key="acct", limit=5)
+            >>> gov.set_ceiling(25); gov.stats().ceiling
+            25
+        """
+        if not isinstance(ceiling, int) or isinstance(ceiling, bool) or ceiling < 1:
+            raise ValueError(f"ceiling must be an int >= 1, got {ceiling!r}")
+        self._ceiling = ceiling
+        self._shared_limit = ceiling
+        self._ceiling_mode = "2"
+        if self._fallback is not None:
+            self._fallback.set_ceiling(ceiling)
+
+    async def aclose(self) -> None:
+        """Close the Redis connection (when made from a URL) and the fallback governor.
+
+        Leases still held elsewhere in this process are given back by their own slots; new slots are refused.
+
+        Example:
+            >>> async def done(gov: RedisGovernor) -> None:
+            ...     await gov.aclose()
+        """
+        if self._closed:
+            return
+        self._closed = True
+        if self._owns_client:
+            with anyio.CancelScope(shield=True):
+                await self._redis.aclose()
+        if self._fallback is not None:
+            await self._fallback.aclose()
+
+    async def __aenter__(self) -> RedisGovernor:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return (
+            f"RedisGovernor(redis={self._where!r}, key={self._key!r}, limit={self._shared_limit}, "
+            f"ceiling={self._ceiling}, in_flight={self._in_flight}, waiting={self._waiting})"
+        )
+
+    # -- the slot --------------------------------------------------------------------------------------------
+    @asynccontextmanager
+    async def _slot(self) -> AsyncIterator[Permit]:
+        if self._closed:
+            raise RuntimeError("this RedisGovernor is closed")
+        _require_asyncio()
+        lease: _Lease | None = None
+        if not self._on_fallback():
+            try:
+                lease = await self._acquire()
+            except GovernorUnavailableError as exc:
+                if self._fallback is None:
+                    raise
+                self._fallback_until = anyio.current_time() + self._fallback_retry
+                logger.warning(
+                    "Redis at %s is unreachable (%s); using the local fallback governor for %.0f s",
+                    self._where, exc, self._fallback_retry,
+                )
+        if lease is None:
+            assert self._fallback is not None
+            async with self._fallback.slot() as permit:
+                yield permit
+            return
+
+        self._in_flight += 1
+        try:
+            body_error: BaseException | None = None
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(self._keep_alive, lease)
+                try:
+                    yield lease
+                except BaseException as exc:
+                    # Re-raised below, outside the task group, so callers see the exception itself and not an
+                    # ExceptionGroup wrapping it.
+                    body_error = exc
+                finally:
+                    tg.cancel_scope.cancel()
+            if body_error is not None:
+                raise body_error
+        finally:
+            self._in_flight -= 1
+            await self._give_back(lease, _OUTCOME_WORDS[lease.outcome or Outcome.FAILURE])
+            if lease.outcome is Outcome.LIMITED:
+                self._limited += 1
+
+    def _on_fallback(self) -> bool:
+        return self._fallback is not None and anyio.current_time() < self._fallback_until
+
+    async def _acquire(self) -> _Lease:
+        ticket = f"{self._ticket_prefix}:{next(self._ticket_seq)}"
+        self._waiting += 1
+        try:
+            report = await self._eval(self._acquire_script, [ticket, self._lease_ms])
+            while not report.granted:
+                wait = self._poll
+                if report.next_expiry_ms >= 0:
+                    # Re-check right when the oldest lease would lapse: a dead holder's slot is reclaimed
+                    # within lease_ttl, not lease_ttl + poll_interval.
+                    wait = min(wait, report.next_expiry_ms / 1000 + 0.005)
+                generation = await self._wait_for_grant(ticket, max(wait, 0.01))
+                if generation is not None:
+                    report = _Report(True, generation, *(0,) * 8)
+                    break
+                report = await self._eval(self._acquire_script, [ticket, self._lease_ms])
+        except BaseException:
+            # Cancelled or failed while queued: withdraw the ticket, and give back a slot granted meanwhile.
+            await self._give_back(_Lease(ticket, 0), "abandon")
+            raise
+        finally:
+            self._waiting -= 1
+        self._acquired += 1
+        return _Lease(ticket, report.generation)
+
+    async def _wait_for_grant(self, ticket: str, seconds: float) -> int | None:
+        try:
+            with anyio.fail_after(seconds + self._op_timeout):
+                popped = await self._redis.blpop([self._grant_prefix + ticket], timeout=seconds)
+        except (RedisError, OSError, TimeoutError) as exc:
+            raise self._unavailable(exc) from exc
+        if popped is None:
+            return None
+        value = popped[1]
+        return int(value.decode() if isinstance(value, bytes) else value)
+
+    async def _keep_alive(self, lease: _Lease) -> None:
+        interval = self._lease_ttl / 3
+        while True:
+            await anyio.sleep(interval)
+            try:
+                report = await self._eval(self._renew_script, [lease.ticket])
+            except GovernorUnavailableError as exc:
+                logger.warning(
+                    "could not renew a lease (%s); it lapses in under %.1f s", exc, self._lease_ttl
+                )
+                continue
+            if not report.granted:
+                lease.lost = True
+                logger.warning(
+                    "a lease on %r expired while held (was the event loop blocked for more than "
+                    "lease_ttl=%.1f s?); the shared limit may be exceeded until this attempt ends",
+                    self._key, self._lease_ttl,
+                )
+                return
+
+    async def _give_back(self, lease: _Lease, outcome: str) -> None:
+        # Shielded: a cancelled caller must still return its slot; bounded: an unreachable Redis must not hang
+        # the caller (the lease then lapses by itself within lease_ttl).
+        with anyio.move_on_after(self._op_timeout, shield=True):
+            try:
+                await self._eval(self._release_script, [lease.ticket, outcome, lease.generation])
+                return
+            except GovernorUnavailableError as exc:
+                logger.warning(
+                    "could not give a slot back (%s); it lapses within %.1f s", exc, self._lease_ttl
+                )
+                return
+        logger.warning("giving a slot back timed out; it lapses within %.1f s", self._lease_ttl)
+
+    # -- Redis -----------------------------------------------------------------------------------------------
+    def _common_args(self) -> list[str | int | float]:
+        return [
+            self._grant_prefix,
+            self._ceiling,
+            self._lease_ms,
+            self._ceiling_mode,
+            self._ratio,
+            self._slowdown,
+            self._memory_ms,
+            "1" if self._adaptive else "0",
+        ]
+
+    async def _eval(self, script: Any, extra: list[str | int | float]) -> _Report:
+        mode_sent = self._ceiling_mode
+        try:
+            with anyio.fail_after(self._op_timeout):
+                raw = await script(keys=self._keys, args=[*self._common_args(), *extra])
+        except (RedisError, OSError, TimeoutError) as exc:
+            raise self._unavailable(exc) from exc
+        if self._ceiling_mode == mode_sent:
+            self._ceiling_mode = "0"
+        report = _Report.parse(raw)
+        self._shared_limit = report.limit
+        self._ceiling = report.ceiling
+        self._shared_cuts = report.cuts
+        return report
+
+    def _unavailable(self, exc: BaseException) -> GovernorUnavailableError:
+        reason = type(exc).__name__ if isinstance(exc, TimeoutError) else f"{type(exc).__name__}: {exc}"
+        return GovernorUnavailableError(
+            f"the shared governor's Redis at {self._where} is unreachable ({reason}); no slot can be granted "
+            "safely. Pass fallback=AdaptiveGovernor(...) to RedisGovernor to run on a local limit meanwhile"
+        )
+

@@ -1,0 +1,364 @@
+"""RedisGovernor against a real redis-server: the shared limit, FIFO hand-off, leases, AIMD and failure modes.
+
+Several governors in one process, each with its own Redis connection, stand in for separate processes here
+(they share nothing but Redis); tests/redis/test_multiprocess.py uses real OS processes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import anyio
+import pytest
+import redis.asyncio as aioredis
+
+from netsuite_async.errors import GovernorUnavailableError, NetSuiteError
+from netsuite_async.governor import AdaptiveGovernor, Governor, Outcome, ServiceTier
+from netsuite_async.governor.redis import RedisGovernor, redact_redis_url
+
+pytestmark = pytest.mark.anyio
+
+
+async def wait_until(predicate: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
+    """Wait for a condition in Redis (nothing there can signal us an event); bounded."""
+    with anyio.fail_after(timeout):
+        while not await predicate():
+            await anyio.sleep(0.005)
+
+
+@pytest.fixture
+async def make_gov(redis_url: str, pool_key: str) -> AsyncIterator[Callable[..., RedisGovernor]]:
+    made: list[RedisGovernor] = []
+
+    def make(**kwargs: object) -> RedisGovernor:
+        options: dict[str, object] = {"key": pool_key, "limit": 3, "lease_ttl": 1.5}
+        options.update(kwargs)
+        gov = RedisGovernor(redis_url, **options)  # type: ignore[arg-type]
+        made.append(gov)
+        return gov
+
+    yield make
+    for gov in made:
+        await gov.aclose()
+
+
+async def test_is_a_governor_and_grants_a_slot(make_gov: Callable[..., RedisGovernor]) -> None:
+    gov = make_gov()
+    assert isinstance(gov, Governor)
+    async with gov.slot() as permit:
+        permit.record(Outcome.SUCCESS)
+        shared = await gov.shared_stats()
+        assert shared.in_flight == 1
+    stats = gov.stats()
+    assert (stats.acquired, stats.in_flight, stats.limit, stats.ceiling) == (1, 0, 3, 3)
+    assert (await gov.shared_stats()).in_flight == 0
+
+
+async def test_limit_holds_across_governors_sharing_a_key(make_gov: Callable[..., RedisGovernor]) -> None:
+    govs = [make_gov(limit=4) for _ in range(3)]
+    in_body = 0
+    peak = 0
+    peak_in_redis = 0
+
+    async def worker(gov: RedisGovernor) -> None:
+        nonlocal in_body, peak, peak_in_redis
+        for _ in range(6):
+            async with gov.slot() as permit:
+                in_body += 1
+                peak = max(peak, in_body)
+                peak_in_redis = max(peak_in_redis, (await gov.shared_stats()).in_flight)
+                await anyio.sleep(0.002)
+                in_body -= 1
+                permit.record(Outcome.SUCCESS)
+
+    async with anyio.create_task_group() as tg:
+        for gov in govs:
+            for _ in range(5):
+                tg.start_soon(worker, gov)
+    assert peak == 4
+    assert peak_in_redis <= 4
+    shared = await govs[0].shared_stats()
+    assert (shared.in_flight, shared.waiting, shared.acquired) == (0, 0, 3 * 5 * 6)
+
+
+async def test_waiters_are_served_first_come_first_served(make_gov: Callable[..., RedisGovernor]) -> None:
+    holder_gov, *govs = [make_gov(limit=1) for _ in range(4)]
+    order: list[int] = []
+    release_holder = anyio.Event()
+
+    async def hold() -> None:
+        async with holder_gov.slot():
+            await release_holder.wait()
+
+    async def wait_turn(i: int) -> None:
+        async with govs[i].slot() as permit:
+            order.append(i)
+            permit.record(Outcome.SUCCESS)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(hold)
+        await wait_until(lambda: _in_flight_is(holder_gov, 1))
+        # Queue the waiters one after another, each from a different "process".
+        for queued, i in enumerate((2, 0, 1), start=1):
+            tg.start_soon(wait_turn, i)
+            await wait_until(lambda queued=queued: _waiting_is(holder_gov, queued))
+        release_holder.set()
+    assert order == [2, 0, 1]
+
+
+async def _in_flight_is(gov: RedisGovernor, n: int) -> bool:
+    return (await gov.shared_stats()).in_flight == n
+
+
+async def _waiting_is(gov: RedisGovernor, n: int) -> bool:
+    return (await gov.shared_stats()).waiting == n
+
+
+async def test_a_released_slot_wakes_a_waiter_in_another_governor_without_polling(
+    make_gov: Callable[..., RedisGovernor],
+) -> None:
+    # poll_interval 30 s: only the BLPOP wake-up can explain a hand-off within a second.
+    a = make_gov(limit=1, lease_ttl=60, poll_interval=30)
+    b = make_gov(limit=1, lease_ttl=60, poll_interval=30)
+    got_it = anyio.Event()
+    async with anyio.create_task_group() as tg:
+        async with a.slot() as permit:
+
+            async def waiter() -> None:
+                async with b.slot():
+                    got_it.set()
+
+            tg.start_soon(waiter)
+            await wait_until(lambda: _waiting_is(a, 1))
+            permit.record(Outcome.SUCCESS)
+        with anyio.fail_after(1.0):
+            await got_it.wait()
+
+
+async def test_cancelled_waiter_withdraws_its_ticket(make_gov: Callable[..., RedisGovernor]) -> None:
+    gov = make_gov(limit=1)
+    async with gov.slot():
+        with anyio.move_on_after(0.2) as scope:
+            async with gov.slot():
+                pytest.fail("granted beyond the limit")
+        assert scope.cancelled_caught
+        shared = await gov.shared_stats()
+        assert (shared.in_flight, shared.waiting) == (1, 0)
+    assert gov.stats().waiting == 0
+    assert (await gov.shared_stats()).in_flight == 0
+
+
+async def test_cancellation_inside_the_slot_gives_the_slot_back(make_gov: Callable[..., RedisGovernor]) -> None:
+    gov = make_gov(limit=1)
+    entered = anyio.Event()
+    async with anyio.create_task_group() as tg:
+
+        async def hold_forever() -> None:
+            async with gov.slot():
+                entered.set()
+                await anyio.sleep_forever()
+
+        tg.start_soon(hold_forever)
+        await entered.wait()
+        tg.cancel_scope.cancel()
+    assert (await gov.shared_stats()).in_flight == 0
+    assert gov.stats().in_flight == 0
+
+
+async def test_errors_in_the_slot_propagate_unwrapped_and_free_the_slot(
+    make_gov: Callable[..., RedisGovernor],
+) -> None:
+    gov = make_gov(limit=1)
+    with pytest.raises(KeyError, match="boom"):
+        async with gov.slot():
+            raise KeyError("boom")
+    assert (await gov.shared_stats()).in_flight == 0
+
+
+async def test_held_leases_are_renewed_beyond_their_ttl(make_gov: Callable[..., RedisGovernor]) -> None:
+    holder = make_gov(limit=1, lease_ttl=0.3)
+    other = make_gov(limit=1, lease_ttl=0.3)
+    async with holder.slot():
+        # Three TTLs later the lease must still be held: nobody else gets the only slot.
+        with anyio.move_on_after(1.0) as scope:
+            async with other.slot():
+                pytest.fail("the held lease expired although its holder is alive")
+        assert scope.cancelled_caught
+        assert (await other.shared_stats()).in_flight == 1
+
+
+async def test_an_abandoned_lease_is_reclaimed_within_its_ttl(
+    make_gov: Callable[..., RedisGovernor], redis_client: aioredis.Redis, pool_key: str
+) -> None:
+    gov = make_gov(limit=1, lease_ttl=0.5)
+    # A lease whose holder vanished without a word (what a SIGKILL leaves behind).
+    t = await redis_client.time()
+    now_ms = t[0] * 1000 + t[1] // 1000
+    await redis_client.zadd(f"{{{pool_key}}}:leases", {"dead-holder:1": now_ms + 500})
+    start = anyio.current_time()
+    async with gov.slot():
+        waited = anyio.current_time() - start
+    assert 0.3 < waited < 0.5 + 0.3
+
+
+async def test_a_429_in_one_governor_cuts_the_shared_limit_for_all(
+    make_gov: Callable[..., RedisGovernor],
+) -> None:
+    a = make_gov(limit=10)
+    b = make_gov(limit=10)
+    async with a.slot() as first, a.slot() as second:
+        first.record(Outcome.LIMITED)
+        # ``second`` was granted before the cut; its 429 belongs to the same episode: no second cut.
+        second.record(Outcome.LIMITED)
+    shared = await b.shared_stats()
+    assert (shared.limit, shared.cuts, shared.limited) == (7, 1, 2)
+    async with b.slot() as permit:
+        permit.record(Outcome.SUCCESS)
+    assert b.stats().limit == 7
+    assert a.stats().limited == 2
+    # A 429 on a slot granted after the cut is a new episode.
+    async with b.slot() as permit:
+        permit.record(Outcome.LIMITED)
+    shared = await a.shared_stats()
+    assert (shared.limit, shared.cuts) == (4, 2)
+
+
+async def test_the_limit_grows_back_only_while_the_pool_is_busy_and_never_past_the_ceiling(
+    make_gov: Callable[..., RedisGovernor],
+) -> None:
+    gov = make_gov(limit=4, probe_memory=0.0)
+    async with gov.slot() as permit:
+        permit.record(Outcome.LIMITED)
+    assert (await gov.shared_stats()).limit == 2
+    # App-limited: one caller at a time never fills the pool, so nothing is learnt.
+    for _ in range(10):
+        async with gov.slot() as permit:
+            permit.record(Outcome.SUCCESS)
+    assert (await gov.shared_stats()).limit == 2
+
+    async def busy() -> None:
+        for _ in range(15):
+            async with gov.slot() as permit:
+                await anyio.sleep(0.001)
+                permit.record(Outcome.SUCCESS)
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(6):
+            tg.start_soon(busy)
+    shared = await gov.shared_stats()
+    assert shared.limit == 4
+    assert shared.ceiling == 4
+
+
+async def test_set_ceiling_reaches_every_governor(make_gov: Callable[..., RedisGovernor]) -> None:
+    a = make_gov(limit=5)
+    b = make_gov(limit=5)
+    async with b.slot():
+        pass
+    a.set_ceiling(8)
+    async with a.slot():
+        pass
+    shared = await b.shared_stats()
+    assert (shared.limit, shared.ceiling) == (8, 8)
+    assert b.stats().ceiling == 8
+
+
+async def test_a_newly_started_governor_declares_its_ceiling(make_gov: Callable[..., RedisGovernor]) -> None:
+    old = make_gov(limit=5)
+    async with old.slot():
+        pass
+    new = make_gov(limit=12)
+    async with new.slot():
+        pass
+    async with old.slot():
+        pass
+    assert old.stats().ceiling == 12
+    assert (await old.shared_stats()).ceiling == 12
+
+
+async def test_accepts_a_service_tier_and_a_client(redis_url: str, pool_key: str) -> None:
+    client = aioredis.Redis.from_url(redis_url)
+    gov = RedisGovernor(client, key=pool_key, limit=ServiceTier.PREMIUM)
+    async with gov.slot():
+        pass
+    assert gov.stats().ceiling == 15
+    await gov.aclose()
+    assert await client.ping()  # a client we were given stays open
+    await client.aclose()
+
+
+async def test_unreachable_redis_is_a_clear_typed_error(unused_tcp_port_url: str) -> None:
+    gov = RedisGovernor(unused_tcp_port_url, key="acct", limit=5, op_timeout=1.0)
+    with pytest.raises(GovernorUnavailableError, match="unreachable") as info:
+        async with gov.slot():
+            pytest.fail("granted without Redis")
+    assert isinstance(info.value, NetSuiteError)
+    assert "hunter2" not in str(info.value)
+    assert gov.stats().in_flight == 0
+    await gov.aclose()
+
+
+async def test_unreachable_redis_falls_back_to_the_local_governor_with_a_warning(
+    unused_tcp_port_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    local = AdaptiveGovernor(2)
+    gov = RedisGovernor(unused_tcp_port_url, key="acct", limit=5, op_timeout=1.0, fallback=local)
+    with caplog.at_level(logging.WARNING, logger="netsuite_async.governor.redis"):
+        async with gov.slot() as permit:
+            permit.record(Outcome.SUCCESS)
+            assert local.stats().in_flight == 1
+    assert local.stats().acquired == 1
+    assert any("fallback" in r.getMessage() for r in caplog.records)
+    assert all("hunter2" not in r.getMessage() for r in caplog.records)
+    await gov.aclose()
+
+
+@pytest.fixture
+def unused_tcp_port_url() -> str:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    # Nothing listens there once the socket is closed; the password must never show up anywhere.
+    return f"redis://user:hunter2@127.0.0.1:{port}/0"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"limit": 0}, ValueError),
+        ({"limit": True}, ValueError),
+        ({"limit": "15"}, ValueError),
+        ({"key": ""}, ValueError),
+        ({"key": "a{b}"}, ValueError),
+        ({"lease_ttl": 0}, ValueError),
+        ({"poll_interval": 0}, ValueError),
+        ({"backoff_ratio": 1.5}, ValueError),
+        ({"redis": "http://localhost"}, ValueError),
+        ({"redis": 42}, TypeError),
+    ],
+)
+def test_bad_arguments_are_rejected_before_any_request(kwargs: dict[str, object], error: type[Exception]) -> None:
+    options: dict[str, object] = {"redis": "redis://127.0.0.1:1/0", "key": "acct", "limit": 5}
+    options.update(kwargs)
+    redis = options.pop("redis")
+    with pytest.raises(error):
+        RedisGovernor(redis, **options)  # type: ignore[arg-type]
+
+
+def test_repr_and_errors_never_show_the_password() -> None:
+    gov = RedisGovernor("redis://user:hunter2@cache.internal:6379/0", key="acct", limit=5)
+    assert "hunter2" not in repr(gov)
+    assert redact_redis_url("redis://:hunter2@h:1/0") == "redis://:***@h:1/0"
+    with pytest.raises(ValueError, match="ceiling"):
+        gov.set_ceiling(0)
+
+
+async def test_a_closed_governor_refuses_slots(make_gov: Callable[..., RedisGovernor]) -> None:
+    gov = make_gov()
+    await gov.aclose()
+    with pytest.raises(RuntimeError, match="closed"):
+        async with gov.slot():
+            pass
