@@ -1,0 +1,813 @@
+"""Bulk writes, exactly once: ``ns.batch.create / update / upsert / delete``.
+
+Guarantees, for any input and any failure along the way:
+
+* **one result per input, in input order** — :class:`BatchResult` is a sequence of :class:`BatchItemResult`
+  ``(index, ok, ref, error)``; nothing raises mid-batch (only bad input, refused *before* any request);
+* **nothing applied twice** — every write goes out as an asynchronous request carrying an idempotency key made
+  once per chunk or item and reused on every retry; NetSuite answers a repeated key with the earlier job
+  (``IDEMPOTENCY_ERROR`` + ``Location``) instead of applying it again;
+* **nothing lost** — a write whose outcome could not be learned is reported as failed with the reason, and a
+  checkpointed run resolves it on restart under the same key.
+
+How: items are cut into chunks (``chunk_size`` ≤ 100). When the account accepts 2026.1 batch ("collection")
+requests, a chunk is one request and each of its tasks answers for one item. The first chunk probes the
+feature; if the account refuses collection requests (a synchronous 4xx that applies nothing) the client
+remembers it (``ns.batch.collections_supported``) and sends single asynchronous requests instead. Work runs in
+an anyio task group with at most ``2 × the governor's ceiling`` units in flight; the transport holds a governor
+slot for each HTTP attempt, so the account's concurrency limit is respected however large the batch.
+
+Example::
+
+    result = await ns.batch.create("customer", [{"companyName": f"ACME {n}"} for n in range(5000)],
+                                   checkpoint="customers.ckpt")
+    print(result.succeeded, result.failed)
+    for item in result.failures:
+        print(item.index, item.error)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+import anyio
+
+from netsuite_async.batch_checkpoint import BatchCheckpoint, StoredError, key_for
+from netsuite_async.errors import (
+    APIError,
+    AuthenticationError,
+    NetSuiteError,
+    PermissionDeniedError,
+    error_for_status,
+)
+from netsuite_async.identifiers import (
+    EXTERNAL_ID_PREFIX,
+    ids_param,
+    is_external_id,
+    record_path,
+    validate_internal_id,
+    validate_record_type,
+)
+from netsuite_async.jobs import COLLECTION_CONTENT_TYPE, Job, JobResult, Jobs
+from netsuite_async.models import RecordRef
+
+if TYPE_CHECKING:
+    from netsuite_async.client import NetSuiteClient
+
+__all__ = [
+    "MAX_CHUNK_SIZE",
+    "Batch",
+    "BatchItemResult",
+    "BatchOutcomeUnknownError",
+    "BatchProgress",
+    "BatchResult",
+    "Operation",
+    "read_jsonl",
+    "run_batch_file",
+]
+
+Operation = Literal["create", "update", "upsert", "delete"]
+OPERATIONS: tuple[Operation, ...] = ("create", "update", "upsert", "delete")
+#: Most items NetSuite accepts in one collection request.
+MAX_CHUNK_SIZE = 100
+
+_SINGLE_METHOD = {"create": "POST", "update": "PATCH", "upsert": "PUT", "delete": "DELETE"}
+_COLLECTION_METHOD = _SINGLE_METHOD
+# A collection request refused with one of these statuses applied nothing: the account lacks the feature
+# (or refuses this request shape), so the chunk is sent as single requests instead.
+_REFUSAL_STATUSES = frozenset({400, 404, 405, 415})
+_ROUNDS = 4
+
+
+class BatchOutcomeUnknownError(NetSuiteError):
+    """The item's write was sent but its outcome could not be learned (network, timeouts, NetSuite errors).
+
+    It may or may not have been applied. Run the batch again with the same checkpoint: the same idempotency
+    key is sent, so NetSuite returns the earlier job instead of applying the item twice.
+
+    Example:
+        >>> err = BatchOutcomeUnknownError("job 7 could not be read")
+        >>> "checkpoint" in str(err)
+        True
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(
+            f"outcome unknown: {reason}; run the batch again with the same checkpoint to resolve it safely"
+        )
+
+
+@dataclass(frozen=True)
+class BatchItemResult:
+    """The outcome of one input item.
+
+    ``ref`` names the record written (for updates and deletes by internal id, the record addressed);
+    ``error`` is the typed NetSuite error (or :class:`BatchOutcomeUnknownError`) when ``ok`` is False;
+    ``resumed`` is True when the outcome was read from the checkpoint of an earlier run.
+
+    Example:
+        >>> BatchItemResult(index=0, ok=True, ref=RecordRef(type="customer", id="7")).ref.id
+        '7'
+    """
+
+    index: int
+    ok: bool
+    ref: RecordRef | None = None
+    error: NetSuiteError | None = None
+    resumed: bool = False
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    """Passed to ``on_progress`` after each chunk or item finishes.
+
+    Example:
+        >>> BatchProgress(done=150, total=1000, succeeded=149, failed=1).done
+        150
+    """
+
+    done: int
+    total: int
+    succeeded: int
+    failed: int
+
+
+ProgressCallback = Callable[[BatchProgress], "Awaitable[None] | None"]
+
+
+class BatchResult(Sequence[BatchItemResult]):
+    """One :class:`BatchItemResult` per input, in input order, plus counts.
+
+    Example::
+
+        result = await ns.batch.create("customer", rows)
+        assert len(result) == len(rows)
+        ids = [item.ref.id for item in result if item.ok]
+        print(result.succeeded, result.failed, result.failures[:3])
+    """
+
+    def __init__(self, items: Sequence[BatchItemResult], *, used_collections: bool | None = None) -> None:
+        self._items = list(items)
+        self.used_collections = used_collections
+        """True: collection requests were used; False: single requests only; None: nothing was sent."""
+
+    @overload
+    def __getitem__(self, index: int) -> BatchItemResult: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[BatchItemResult]: ...
+
+    def __getitem__(self, index: int | slice) -> BatchItemResult | Sequence[BatchItemResult]:
+        return self._items[index]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[BatchItemResult]:
+        return iter(self._items)
+
+    def __repr__(self) -> str:
+        return f"BatchResult(total={len(self)}, succeeded={self.succeeded}, failed={self.failed})"
+
+    @property
+    def succeeded(self) -> int:
+        """How many items were applied."""
+        return sum(1 for r in self._items if r.ok)
+
+    @property
+    def failed(self) -> int:
+        """How many items were not (or may not have been) applied."""
+        return len(self._items) - self.succeeded
+
+    @property
+    def failures(self) -> list[BatchItemResult]:
+        """The failed items, in input order."""
+        return [r for r in self._items if not r.ok]
+
+    @property
+    def ok(self) -> bool:
+        """True when every item was applied."""
+        return all(r.ok for r in self._items)
+
+    @property
+    def refs(self) -> list[RecordRef | None]:
+        """Per input, the record written (None for failures)."""
+        return [r.ref if r.ok else None for r in self._items]
+
+
+@dataclass(frozen=True)
+class _Item:
+    """One input item, validated and turned into its request forms."""
+
+    index: int
+    single_path: str
+    single_body: dict[str, Any] | None
+    collection_item: dict[str, Any] | None
+    delete_id: str | None
+    known_id: str | None
+
+
+def _prepare(op: Operation, record_type: str, index: int, item: Any) -> _Item:
+    where = f"item {index}"
+    if op == "delete":
+        return _prepare_delete(record_type, index, item)
+    if not isinstance(item, Mapping):
+        raise TypeError(f"{where}: a {op} item must be a mapping (a JSON object), not {type(item).__name__}")
+    body = dict(item)
+    try:
+        json.dumps(body)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{where} is not JSON-serialisable: {exc}") from None
+    if op == "create":
+        return _Item(index, record_path(record_type), body, body, None, None)
+    if op == "upsert":
+        ext = body.get("externalId")
+        if not isinstance(ext, str) or not ext:
+            raise ValueError(f"{where}: an upsert item needs a non-empty string 'externalId'")
+        path = record_path(record_type, EXTERNAL_ID_PREFIX + ext)
+        single = {k: v for k, v in body.items() if k != "externalId"}
+        return _Item(index, path, single, body, None, None)
+    # update: the internal id wins over the external id, as in NetSuite's batch requests.
+    if body.get("id") is not None:
+        known = validate_internal_id(body["id"])
+        single = {k: v for k, v in body.items() if k != "id"}
+        collection = {**body, "id": known}
+        return _Item(index, record_path(record_type, known), single, collection, None, known)
+    ext = body.get("externalId")
+    if not isinstance(ext, str) or not ext:
+        raise ValueError(f"{where}: an update item needs an 'id' (internal id) or an 'externalId'")
+    path = record_path(record_type, EXTERNAL_ID_PREFIX + ext)
+    single = {k: v for k, v in body.items() if k != "externalId"}
+    return _Item(index, path, single, body, None, None)
+
+
+def _prepare_delete(record_type: str, index: int, item: Any) -> _Item:
+    rid: Any = item
+    if isinstance(item, Mapping):
+        if item.get("id") is not None:
+            rid = item["id"]
+        elif isinstance(item.get("externalId"), str):
+            rid = EXTERNAL_ID_PREFIX + item["externalId"]
+        else:
+            raise ValueError(f"item {index}: a delete item needs an 'id' or an 'externalId'")
+    if is_external_id(rid):
+        text = ids_param([rid])  # validates, and refuses external ids with commas (they cannot be listed)
+        return _Item(index, record_path(record_type, rid), None, None, text, None)
+    known = validate_internal_id(rid)
+    return _Item(index, record_path(record_type, known), None, None, known, known)
+
+
+def _stored(error: NetSuiteError) -> StoredError | None:
+    """The checkpoint form of a *definite* refusal; None for errors that leave the outcome open."""
+    if not isinstance(error, APIError):
+        return None
+    path = next((d.error_path for d in error.details if d.error_path), None)
+    return StoredError(error.status_code, error.error_code, error.detail, path)
+
+
+def _error_from_stored(stored: StoredError, method: str, url: str) -> NetSuiteError:
+    detail: dict[str, Any] = {"detail": stored.detail}
+    if stored.code:
+        detail["o:errorCode"] = stored.code
+    if stored.path:
+        detail["o:errorPath"] = stored.path
+    body = json.dumps({"o:errorDetails": [detail]}).encode()
+    return error_for_status(method, url, stored.status or 400, body)
+
+
+class Batch:
+    """``ns.batch``: create, update, upsert or delete many records of one type, exactly once.
+
+    Example::
+
+        result = await ns.batch.upsert("customer", [{"externalId": "C-1", "companyName": "ACME"}])
+        assert result.ok
+    """
+
+    def __init__(self, client: NetSuiteClient) -> None:
+        self._client = client
+        self._collections: bool | None = None
+
+    @property
+    def collections_supported(self) -> bool | None:
+        """Whether this account accepts 2026.1 collection requests (None: not probed yet).
+
+        Example::
+
+            if ns.batch.collections_supported is False: print("single requests only")
+        """
+        return self._collections
+
+    async def create(
+        self,
+        record_type: str,
+        items: Iterable[Mapping[str, Any]],
+        *,
+        chunk_size: int = MAX_CHUNK_SIZE,
+        on_progress: ProgressCallback | None = None,
+        checkpoint: str | os.PathLike[str] | BatchCheckpoint | None = None,
+        use_collections: bool | None = None,
+        job_timeout: float = 600.0,
+    ) -> BatchResult:
+        """Create one record per item (each a record body).
+
+        ``checkpoint``: a file path (created, or resumed if it exists) or an open :class:`BatchCheckpoint`.
+        ``use_collections``: None probes the account; False forces single requests; True skips the probe's
+        memory (a refusal still falls back). ``job_timeout``: seconds to wait for one job.
+
+        Example::
+
+            result = await ns.batch.create("customer", [{"companyName": "A"}, {"companyName": "B"}])
+            result[1].ref.id
+        """
+        return await self.run("create", record_type, items, chunk_size=chunk_size, on_progress=on_progress,
+                               checkpoint=checkpoint, use_collections=use_collections, job_timeout=job_timeout)
+
+    async def update(
+        self,
+        record_type: str,
+        items: Iterable[Mapping[str, Any]],
+        *,
+        chunk_size: int = MAX_CHUNK_SIZE,
+        on_progress: ProgressCallback | None = None,
+        checkpoint: str | os.PathLike[str] | BatchCheckpoint | None = None,
+        use_collections: bool | None = None,
+        job_timeout: float = 600.0,
+    ) -> BatchResult:
+        """Update records: each item carries ``id`` (internal id, wins) or ``externalId`` plus the fields.
+
+        Example::
+
+            await ns.batch.update("customer", [{"id": 7, "comments": "vip"}])
+        """
+        return await self.run("update", record_type, items, chunk_size=chunk_size, on_progress=on_progress,
+                               checkpoint=checkpoint, use_collections=use_collections, job_timeout=job_timeout)
+
+    async def upsert(
+        self,
+        record_type: str,
+        items: Iterable[Mapping[str, Any]],
+        *,
+        chunk_size: int = MAX_CHUNK_SIZE,
+        on_progress: ProgressCallback | None = None,
+        checkpoint: str | os.PathLike[str] | BatchCheckpoint | None = None,
+        use_collections: bool | None = None,
+        job_timeout: float = 600.0,
+    ) -> BatchResult:
+        """Create or update by external id: each item carries ``externalId`` plus the fields.
+
+        Example::
+
+            await ns.batch.upsert("customer", [{"externalId": "C-1", "companyName": "ACME"}])
+        """
+        return await self.run("upsert", record_type, items, chunk_size=chunk_size, on_progress=on_progress,
+                               checkpoint=checkpoint, use_collections=use_collections, job_timeout=job_timeout)
+
+    async def delete(
+        self,
+        record_type: str,
+        items: Iterable[int | str | Mapping[str, Any]],
+        *,
+        chunk_size: int = MAX_CHUNK_SIZE,
+        on_progress: ProgressCallback | None = None,
+        checkpoint: str | os.PathLike[str] | BatchCheckpoint | None = None,
+        use_collections: bool | None = None,
+        job_timeout: float = 600.0,
+    ) -> BatchResult:
+        """Delete records: items are internal ids, ``"eid:X"`` strings, or mappings with ``id``/``externalId``.
+
+        Example::
+
+            await ns.batch.delete("customer", [7, 8, "eid:C-1"])
+        """
+        return await self.run("delete", record_type, items, chunk_size=chunk_size, on_progress=on_progress,
+                               checkpoint=checkpoint, use_collections=use_collections, job_timeout=job_timeout)
+
+    async def run(
+        self,
+        op: Operation,
+        record_type: str,
+        items: Iterable[Any],
+        *,
+        chunk_size: int = MAX_CHUNK_SIZE,
+        on_progress: ProgressCallback | None = None,
+        checkpoint: str | os.PathLike[str] | BatchCheckpoint | None = None,
+        use_collections: bool | None = None,
+        job_timeout: float = 600.0,
+    ) -> BatchResult:
+        """Run operation ``op`` over ``items``; what :meth:`create` and friends call.
+
+        Example::
+
+            result = await ns.batch.run("create", "customer", rows)
+        """
+        if op not in OPERATIONS:
+            raise ValueError(f"unknown batch operation {op!r}; use one of {', '.join(OPERATIONS)}")
+        validate_record_type(record_type)
+        if isinstance(items, (str, bytes, Mapping)):
+            raise TypeError("items must be a sequence of items, not a single string or mapping")
+        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int):
+            raise TypeError("chunk_size must be an int")
+        if not 1 <= chunk_size <= MAX_CHUNK_SIZE:
+            raise ValueError(f"chunk_size must be between 1 and {MAX_CHUNK_SIZE}, got {chunk_size}")
+        if not job_timeout > 0:
+            raise ValueError("job_timeout must be positive")
+        materialised = list(items)
+        prepared = [_prepare(op, record_type, i, item) for i, item in enumerate(materialised)]
+        own_checkpoint = False
+        cp: BatchCheckpoint | None
+        if checkpoint is None or isinstance(checkpoint, BatchCheckpoint):
+            cp = checkpoint
+        else:
+            cp = BatchCheckpoint.open(checkpoint, op=op, record_type=record_type, items=materialised,
+                                      chunk_size=chunk_size)
+            own_checkpoint = True
+        if cp is not None and (cp.op != op or cp.record_type != record_type or cp.count != len(prepared)):
+            raise ValueError(f"checkpoint {cp.path} was written for another batch")
+        try:
+            engine = _Engine(self, op, record_type, prepared, cp.chunk_size if cp else chunk_size, cp,
+                             on_progress, use_collections, job_timeout)
+            return await engine.execute()
+        finally:
+            if own_checkpoint and cp is not None:
+                cp.close()
+
+
+class _Engine:
+    """One batch run: scheduling, retries, result bookkeeping."""
+
+    def __init__(
+        self,
+        batch: Batch,
+        op: Operation,
+        record_type: str,
+        items: list[_Item],
+        chunk_size: int,
+        checkpoint: BatchCheckpoint | None,
+        on_progress: ProgressCallback | None,
+        use_collections: bool | None,
+        job_timeout: float,
+    ) -> None:
+        self.batch = batch
+        self.client = batch._client
+        self.jobs: Jobs = self.client.jobs
+        self.op = op
+        self.record_type = record_type
+        self.items = items
+        self.chunk_size = chunk_size
+        self.cp = checkpoint
+        self.on_progress = on_progress
+        self.use_collections = use_collections
+        self.job_timeout = job_timeout
+        self.results: list[BatchItemResult | None] = [None] * len(items)
+        self.done = 0
+        self.ok_count = 0
+        self.used_collections: bool | None = None
+        self.abort: NetSuiteError | None = None
+        self.probe_lock = anyio.Lock()
+        run_id = checkpoint.run_id if checkpoint is not None else None
+        if run_id is None:
+            import uuid
+
+            run_id = str(uuid.uuid4())
+        self.run_id = run_id
+        ceiling = max(1, self.client.governor.stats().ceiling)
+        # Twice the account's limit keeps every slot busy while each unit waits between its requests, and
+        # bounds how many tasks exist however large the batch is.
+        self.width = 2 * ceiling
+        self.fetchers = max(1, min(ceiling, 8))
+        self.sem = anyio.Semaphore(self.width)
+
+    # -- bookkeeping -------------------------------------------------------------------------------------
+
+    def _url(self, item: _Item) -> str:
+        return item.single_path
+
+    def _restore(self) -> None:
+        cp = self.cp
+        if cp is None:
+            return
+        method = _SINGLE_METHOD[self.op]
+        for index, rid in cp.done.items():
+            ref = RecordRef(type=self.record_type, id=rid) if rid else None
+            self._set(BatchItemResult(index, True, ref, None, resumed=True))
+        for index, stored in cp.failed.items():
+            err = _error_from_stored(stored, method, self._url(self.items[index]))
+            self._set(BatchItemResult(index, False, None, err, resumed=True))
+        if cp.single_mode and self.use_collections is None:
+            self.use_collections = False
+
+    def _set(self, result: BatchItemResult) -> None:
+        if self.results[result.index] is None:
+            self.done += 1
+            if result.ok:
+                self.ok_count += 1
+        elif self.results[result.index] is not None and self.results[result.index] != result:
+            prev = self.results[result.index]
+            assert prev is not None
+            self.ok_count += int(result.ok) - int(prev.ok)
+        self.results[result.index] = result
+
+    def _ref_for(self, item: _Item, result: JobResult) -> RecordRef | None:
+        if result.ref is not None:
+            return RecordRef(type=self.record_type, id=result.ref.id, url=result.ref.url)
+        if item.known_id is not None:
+            return RecordRef(type=self.record_type, id=item.known_id)
+        return None
+
+    def _finish_ok(self, item: _Item, result: JobResult, batch_records: list[Any]) -> None:
+        ref = self._ref_for(item, result)
+        self._set(BatchItemResult(item.index, True, ref, None))
+        batch_records.append((item.index, ref.id if ref else None, None))
+
+    def _finish_error(self, item: _Item, error: NetSuiteError, batch_records: list[Any], *, definite: bool) -> None:
+        self._set(BatchItemResult(item.index, False, None, error))
+        stored = _stored(error) if definite else None
+        if stored is not None:
+            batch_records.append((item.index, None, stored))
+
+    async def _progress(self) -> None:
+        if self.on_progress is None:
+            return
+        progress = BatchProgress(self.done, len(self.items), self.ok_count, self.done - self.ok_count)
+        outcome = self.on_progress(progress)
+        if outcome is not None:
+            await outcome
+
+    # -- scheduling --------------------------------------------------------------------------------------
+
+    async def execute(self) -> BatchResult:
+        self._restore()
+        n = len(self.items)
+        chunks = math.ceil(n / self.chunk_size) if n else 0
+        fallback = self.cp.fallback_chunks if self.cp is not None else set()
+        async with anyio.create_task_group() as tg:
+            self.tg = tg
+            for c in range(chunks):
+                indices = range(c * self.chunk_size, min(n, (c + 1) * self.chunk_size))
+                pending = [i for i in indices if self.results[i] is None]
+                if not pending:
+                    continue
+                if self._collection_wanted() and c not in fallback:
+                    await self.sem.acquire()
+                    tg.start_soon(self._chunk_unit, c, list(indices), pending)
+                else:
+                    await self._spawn_singles(pending)
+        final = [r if r is not None else BatchItemResult(i, False, None, BatchOutcomeUnknownError("not run"))
+                 for i, r in enumerate(self.results)]
+        return BatchResult(final, used_collections=self.used_collections)
+
+    def _collection_wanted(self) -> bool:
+        if self.use_collections is False:
+            return False
+        if self.use_collections is True:
+            return True
+        return self.batch._collections is not False
+
+    async def _spawn_singles(self, indices: Sequence[int]) -> None:
+        for i in indices:
+            await self.sem.acquire()
+            self.tg.start_soon(self._single_unit, i)
+
+    async def _chunk_unit(self, chunk: int, indices: list[int], pending: list[int]) -> None:
+        go_single = False
+        try:
+            go_single = await self._run_chunk(chunk, indices, pending)
+        finally:
+            self.sem.release()
+        if go_single:
+            await self._spawn_singles([i for i in pending if self.results[i] is None])
+        else:
+            await self._progress()
+
+    async def _single_unit(self, index: int) -> None:
+        try:
+            await self._run_single(self.items[index])
+        finally:
+            self.sem.release()
+        await self._progress()
+
+    # -- a chunk as one collection request ---------------------------------------------------------------
+
+    async def _submit_collection(self, chunk: int, indices: list[int]) -> Job:
+        items = [self.items[i] for i in indices]
+        key = key_for(self.run_id, self.op, self.record_type, "chunk", chunk)
+        path = record_path(self.record_type)
+        if self.op == "delete":
+            ids = ",".join(item.delete_id or "" for item in items)
+            return await self.jobs.submit("DELETE", path, params={"ids": ids}, idempotency_key=key)
+        body = {"items": [item.collection_item for item in items]}
+        return await self.jobs.submit(_COLLECTION_METHOD[self.op], path, json=body, idempotency_key=key,
+                                      content_type=COLLECTION_CONTENT_TYPE)
+
+    async def _run_chunk(self, chunk: int, indices: list[int], pending: list[int]) -> bool:
+        """Send the chunk as one collection; True when the account refused it and singles must be used."""
+        last: NetSuiteError | None = None
+        job: Job | None = None
+        for round_no in range(_ROUNDS):
+            if self.abort is not None:
+                last = self.abort
+                break
+            try:
+                if self.batch._collections is None and self.use_collections is None:
+                    # Probe with one chunk at a time until the account has answered, so a refusal costs one
+                    # request, not one per chunk in flight.
+                    async with self.probe_lock:
+                        if self.batch._collections is False:
+                            return self._fall_back(chunk)
+                        job = await self._submit_collection(chunk, indices)
+                        self.batch._collections = True
+                else:
+                    job = await self._submit_collection(chunk, indices)
+                self.used_collections = True
+                break
+            except APIError as err:
+                if err.status_code in _REFUSAL_STATUSES:
+                    self.batch._collections = False
+                    return self._fall_back(chunk)
+                if isinstance(err, (AuthenticationError, PermissionDeniedError)):
+                    self.abort = err
+                last = err
+            except NetSuiteError as err:
+                last = err
+            await _pause(round_no)
+        if job is None:
+            self._fail_all(pending, last)
+            return False
+        await self._collect_chunk(job, indices, pending)
+        return False
+
+    def _fall_back(self, chunk: int) -> bool:
+        if self.cp is not None:
+            self.cp.record_single_mode()
+            self.cp.record_fallback(chunk)
+        return True
+
+    async def _collect_chunk(self, job: Job, indices: list[int], pending: list[int]) -> None:
+        wanted = set(pending)
+        records: list[Any] = []
+        last: NetSuiteError | None = None
+        for round_no in range(_ROUNDS):
+            try:
+                outcomes = await job.wait_tasks(self.job_timeout, concurrency=self.fetchers,
+                                                positions=[indices.index(i) for i in pending])
+            except NetSuiteError as err:
+                last = err
+                await _pause(round_no)
+                continue
+            for position, outcome in outcomes.items():
+                item = self.items[indices[position]]
+                if item.index not in wanted:
+                    continue
+                if outcome.error is not None:
+                    definite = isinstance(outcome.error, APIError)
+                    self._finish_error(item, outcome.error, records, definite=definite)
+                elif outcome.result is not None:
+                    self._finish_ok(item, outcome.result, records)
+            missing = [i for i in pending if self.results[i] is None]
+            if missing:
+                reason = f"job {job.id} has no task for {len(missing)} item(s)"
+                self._fail_all(missing, BatchOutcomeUnknownError(reason))
+            break
+        else:
+            self._fail_all(pending, last)
+        if self.cp is not None and records:
+            self.cp.record_many(records)
+
+    def _fail_all(self, indices: Iterable[int], error: NetSuiteError | None) -> None:
+        reason = BatchOutcomeUnknownError(str(error) if error is not None else "no answer")
+        for i in indices:
+            if self.results[i] is None:
+                err: NetSuiteError = error if isinstance(error, (AuthenticationError, PermissionDeniedError)) \
+                    else reason
+                self._set(BatchItemResult(i, False, None, err))
+
+    # -- one item as one asynchronous request ------------------------------------------------------------
+
+    async def _run_single(self, item: _Item) -> None:
+        key = key_for(self.run_id, self.op, self.record_type, "item", item.index)
+        method = _SINGLE_METHOD[self.op]
+        records: list[Any] = []
+        last: NetSuiteError | None = None
+        job: Job | None = None
+        for round_no in range(_ROUNDS):
+            if self.abort is not None:
+                self._finish_error(item, self.abort, records, definite=False)
+                return
+            try:
+                if job is None:
+                    job = await self.jobs.submit(method, item.single_path, json=item.single_body,
+                                                 idempotency_key=key)
+                    if self.used_collections is None:
+                        self.used_collections = False
+                result = await job.wait(self.job_timeout)
+            except APIError as err:
+                if job is not None:
+                    # The task itself was refused (or its result could not be read after the transport's
+                    # retries): the job's own answer.
+                    self._finish_error(item, err, records, definite=True)
+                    break
+                if isinstance(err, (AuthenticationError, PermissionDeniedError)):
+                    self.abort = err
+                    self._finish_error(item, err, records, definite=False)
+                    return
+                if 400 <= err.status_code < 500 and err.status_code != 429:
+                    # Refused at submission: nothing was applied, and sending it again changes nothing.
+                    self._finish_error(item, err, records, definite=False)
+                    return
+                last = err
+            except NetSuiteError as err:
+                last = err
+            else:
+                self._finish_ok(item, result, records)
+                break
+            await _pause(round_no)
+        else:
+            self._finish_error(item, BatchOutcomeUnknownError(str(last)), records, definite=False)
+        if self.cp is not None and records:
+            self.cp.record_many(records)
+
+
+async def _pause(round_no: int) -> None:
+    # Between whole rounds (the transport already retried each request): a short, growing wait.
+    await anyio.sleep(min(0.2 * (2**round_no), 5.0))
+
+
+def read_jsonl(path: str | os.PathLike[str]) -> list[tuple[int, Any]]:
+    """Read a JSONL file into ``(line number, value)`` pairs, skipping blank lines; bad JSON raises ValueError.
+
+    Example::
+
+        rows = read_jsonl("customers.jsonl")     # [(1, {...}), (2, {...})]
+    """
+    out: list[tuple[int, Any]] = []
+    with Path(path).open(encoding="utf-8") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                out.append((line_no, json.loads(line)))
+            except ValueError as exc:
+                raise ValueError(f"{path}:{line_no}: not valid JSON ({exc})") from None
+    return out
+
+
+async def run_batch_file(
+    client: NetSuiteClient,
+    op: Operation,
+    record_type: str,
+    input_path: str | os.PathLike[str],
+    checkpoint: str | os.PathLike[str] | None = None,
+    failures_path: str | os.PathLike[str] | None = None,
+    on_progress: ProgressCallback | None = None,
+    *,
+    chunk_size: int = MAX_CHUNK_SIZE,
+    use_collections: bool | None = None,
+) -> BatchResult:
+    """Run a batch from a JSONL file (one item per line); what ``netsuite-async batch`` calls.
+
+    ``failures_path`` receives one JSON line per failed item: ``{"index", "line", "input", "error": {"status",
+    "code", "detail", "path", "message"}}`` — fix the lines and run them again. The input is read and validated
+    completely before the first request.
+
+    Example::
+
+        result = await run_batch_file(ns, "create", "customer", "customers.jsonl",
+                                      checkpoint="customers.ckpt", failures_path="failures.jsonl")
+    """
+    rows = read_jsonl(input_path)
+    items = [value for _, value in rows]
+    result = await client.batch.run(op, record_type, items, chunk_size=chunk_size, on_progress=on_progress,
+                                    checkpoint=checkpoint, use_collections=use_collections)
+    if failures_path is not None:
+        write_failures(failures_path, result, rows)
+    return result
+
+
+def write_failures(path: str | os.PathLike[str], result: BatchResult, rows: Sequence[tuple[int, Any]]) -> int:
+    """Write the failed items of ``result`` as JSONL (see :func:`run_batch_file`); returns how many.
+
+    Example::
+
+        write_failures("failures.jsonl", result, read_jsonl("customers.jsonl"))
+    """
+    count = 0
+    with Path(path).open("w", encoding="utf-8") as handle:
+        for item in result.failures:
+            line_no, value = rows[item.index]
+            error = item.error
+            info: dict[str, Any] = {"message": str(error) if error is not None else "unknown"}
+            if isinstance(error, APIError):
+                info.update(status=error.status_code, code=error.error_code, detail=error.detail,
+                            path=next((d.error_path for d in error.details if d.error_path), None))
+            handle.write(json.dumps({"index": item.index, "line": line_no, "input": value, "error": info},
+                                    ensure_ascii=False) + "\n")
+            count += 1
+    return count

@@ -1,0 +1,515 @@
+"""Asynchronous requests: submit any REST request as a NetSuite job and wait for its result.
+
+NetSuite runs a request with ``Prefer: respond-async`` in the background and answers ``202 Accepted`` with
+``Location: /services/rest/async/v1/job/{id}``. The job, its tasks and each task's result are then read with
+plain GETs::
+
+    GET /async/v1/job/{id}                  {completed, progress: pending|succeeded|failed, task: {links}}
+    GET /async/v1/job/{id}/task             {items: [{links: [{rel: self, href: …/task/{tid}}]}], hasMore, …}
+    GET /async/v1/job/{id}/task/{tid}       {completed, progress, links: [related → …/result]}
+    GET /async/v1/job/{id}/task/{tid}/result   the operation's own answer (204 + Location for a create)
+
+Why this module matters: NetSuite honours ``X-NetSuite-Idempotency-Key`` on asynchronous requests only. A key is
+made once per logical request and sent on every attempt, so an asynchronous write is safe to retry after any
+failure: a repeated key is answered ``400 IDEMPOTENCY_ERROR`` with the ``Location`` of the earlier job, which
+:meth:`Jobs.submit` turns back into that :class:`Job`.
+
+Example::
+
+    job = await ns.jobs.submit("POST", "/record/v1/customer", json={"companyName": "ACME"})
+    result = await job.wait(timeout=300)
+    result.ref.id          # the new customer's internal id, from the task result's Location
+"""
+
+from __future__ import annotations
+
+import json as _json
+import random
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
+
+import anyio
+
+from netsuite_async.errors import APIError, NetSuiteError
+from netsuite_async.models import RecordRef
+from netsuite_async.transport import RequestSpec
+
+if TYPE_CHECKING:
+    from netsuite_async._http import Response
+    from netsuite_async.client import NetSuiteClient
+
+__all__ = [
+    "COLLECTION_CONTENT_TYPE",
+    "IDEMPOTENCY_HEADER",
+    "Job",
+    "JobResult",
+    "JobStatus",
+    "JobTimeoutError",
+    "Jobs",
+    "TaskOutcome",
+    "new_idempotency_key",
+    "validate_idempotency_key",
+]
+
+#: The header NetSuite reads the idempotency key from (honoured on asynchronous requests only).
+IDEMPOTENCY_HEADER = "X-NetSuite-Idempotency-Key"
+#: Content type of a 2026.1 homogeneous batch ("collection") request body ``{"items": [...]}``.
+COLLECTION_CONTENT_TYPE = "application/vnd.oracle.resource+json; type=collection"
+
+Progress = Literal["pending", "succeeded", "failed"]
+
+_JOB_IN_LOCATION = re.compile(r"/async/v1/job/([A-Za-z0-9_.~-]+)/?$")
+_TASK_IN_HREF = re.compile(r"/task/([A-Za-z0-9_.~-]+)/?$")
+_RECORD_IN_LOCATION = re.compile(r"/record/v1/([A-Za-z][A-Za-z0-9_]*)/([^/?#]+)/?$")
+
+
+class JobTimeoutError(NetSuiteError, TimeoutError):
+    """A job did not complete within the time given to :meth:`Job.wait`.
+
+    The job keeps running in NetSuite; ``job_id`` lets you look at it later (``ns.jobs.get(job_id)``), and
+    submitting the same request again with the same idempotency key returns the same job.
+
+    Example:
+        >>> err = JobTimeoutError("42", 30.0)
+        >>> err.job_id, isinstance(err, TimeoutError)
+        ('42', True)
+    """
+
+    def __init__(self, job_id: str, timeout: float) -> None:
+        self.job_id = job_id
+        self.timeout = timeout
+        super().__init__(f"asynchronous job {job_id} did not complete within {timeout:g} s; it may still run")
+
+
+def new_idempotency_key() -> str:
+    """A fresh idempotency key (a random UUID), to be reused on every retry of one logical request.
+
+    Example:
+        >>> len(new_idempotency_key())
+        36
+    """
+    return str(uuid.uuid4())
+
+
+def validate_idempotency_key(value: object) -> str:
+    """Return the canonical text of an idempotency key, which must be a UUID; else ValueError/TypeError.
+
+    NetSuite documents the key as a UUID; anything else is refused before a request is sent.
+
+    Example:
+        >>> validate_idempotency_key("CAC827EA-3543-4CDA-ADD2-BAE634326C27")
+        'cac827ea-3543-4cda-add2-bae634326c27'
+    """
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if not isinstance(value, str):
+        raise TypeError(f"idempotency key must be a UUID string, not {type(value).__name__}")
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise ValueError(f"invalid idempotency key {value[:40]!r}: expected a UUID") from None
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """A job's state as NetSuite reports it.
+
+    Example:
+        >>> JobStatus(id="7", completed=False, progress="pending").completed
+        False
+    """
+
+    id: str
+    completed: bool
+    progress: str
+    """``pending``, ``succeeded`` or ``failed`` (kept as text: a later release may add values)."""
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """The answer of a finished task: what the synchronous request would have answered.
+
+    ``ref`` is the record named by the ``Location`` header (creates, upserts, transforms), ``body`` the parsed
+    JSON body when there is one (reads), ``status_code`` the task result's HTTP status.
+
+    Example:
+        >>> JobResult(status_code=204, ref=None, body=None).status_code
+        204
+    """
+
+    status_code: int
+    ref: RecordRef | None
+    body: Any
+    location: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class TaskOutcome:
+    """One task of a job: its id and either its result or the typed error NetSuite gave it.
+
+    Example:
+        >>> TaskOutcome(task_id="1", result=JobResult(204, None, None)).ok
+        True
+    """
+
+    task_id: str
+    result: JobResult | None = None
+    error: NetSuiteError | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the task succeeded."""
+        return self.error is None
+
+
+def _job_id_from_location(location: str) -> str:
+    match = _JOB_IN_LOCATION.search(urlsplit(location).path)
+    if not match:
+        raise NetSuiteError(f"cannot read an asynchronous job id from Location {location!r}")
+    return match.group(1)
+
+
+def record_ref_from_location(location: str | None) -> RecordRef | None:
+    """The record a ``Location`` header points at (``…/record/v1/customer/647`` → customer 647), else None.
+
+    Example:
+        >>> ref = record_ref_from_location("https://x/services/rest/record/v1/customer/647")
+        >>> (ref.type, ref.id)
+        ('customer', '647')
+    """
+    if not location:
+        return None
+    match = _RECORD_IN_LOCATION.search(urlsplit(location).path)
+    if not match:
+        return None
+    return RecordRef(type=match.group(1), id=match.group(2), url=location)
+
+
+def _parse_body(response: Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return response.text
+
+
+def _job_result(response: Response) -> JobResult:
+    location = response.headers.get("location")
+    return JobResult(
+        status_code=response.status_code,
+        ref=record_ref_from_location(location),
+        body=_parse_body(response),
+        location=location,
+        headers=dict(response.headers),
+    )
+
+
+class Job:
+    """A submitted asynchronous request. Poll it with :meth:`status`, or :meth:`wait` for its result.
+
+    ``reused`` is True when NetSuite recognised the idempotency key and handed back an earlier job.
+
+    Example::
+
+        job = await ns.jobs.submit("PATCH", "/record/v1/customer/7", json={"comments": "vip"})
+        status = await job.status()          # JobStatus(id=…, completed=…, progress=…)
+        result = await job.wait(timeout=60)  # JobResult(status_code=204, ref=…, body=None)
+    """
+
+    def __init__(
+        self,
+        client: NetSuiteClient,
+        job_id: str,
+        *,
+        idempotency_key: str | None = None,
+        reused: bool = False,
+        poll_interval: float = 0.25,
+        max_poll_interval: float = 5.0,
+    ) -> None:
+        self._client = client
+        self.id = job_id
+        self.idempotency_key = idempotency_key
+        self.reused = reused
+        self._poll_interval = poll_interval
+        self._max_poll_interval = max_poll_interval
+
+    def __repr__(self) -> str:
+        return f"Job(id={self.id!r}, reused={self.reused})"
+
+    @property
+    def path(self) -> str:
+        """The job's path under ``/services/rest``."""
+        return f"/async/v1/job/{self.id}"
+
+    async def _get(self, path: str, params: Mapping[str, str | int] | None = None) -> Response:
+        return await self._client.transport.send(RequestSpec(method="GET", path=path, params=params))
+
+    async def status(self) -> JobStatus:
+        """Read the job's state once.
+
+        Example::
+
+            if (await job.status()).completed: ...
+        """
+        response = await self._get(self.path)
+        data = response.json()
+        if not isinstance(data, Mapping):
+            raise NetSuiteError(f"unexpected answer for job {self.id}: not a JSON object")
+        return JobStatus(
+            id=str(data.get("id", self.id)),
+            completed=bool(data.get("completed")),
+            progress=str(data.get("progress", "pending")),
+            raw=data,
+        )
+
+    # The timeout parameter is the documented API (job.wait(timeout=...)), and it bounds polling, which a caller
+    # cannot express with fail_after without losing the JobTimeoutError that names the job.
+    async def wait_completed(self, timeout: float | None = 600.0) -> JobStatus:  # noqa: ASYNC109
+        """Poll until the job completes (exponential backoff with jitter, never a busy loop).
+
+        Raises :class:`JobTimeoutError` when ``timeout`` seconds pass first (the job keeps running).
+
+        Example::
+
+            status = await job.wait_completed(timeout=120)
+        """
+        if timeout is not None and timeout <= 0:
+            raise ValueError("timeout must be positive or None")
+        interval = self._poll_interval
+        try:
+            with anyio.fail_after(timeout):
+                while True:
+                    status = await self.status()
+                    if status.completed:
+                        return status
+                    # Jitter spreads the polls of many jobs submitted together.
+                    await anyio.sleep(interval * (0.5 + random.random() / 2))
+                    interval = min(interval * 1.6, self._max_poll_interval)
+        except TimeoutError:
+            raise JobTimeoutError(self.id, timeout or 0.0) from None
+
+    async def task_ids(self) -> list[str]:
+        """The ids of the job's tasks (one per request, one per item of a batch), in NetSuite's order.
+
+        Example::
+
+            ids = await job.task_ids()     # ['1']
+        """
+        ids: list[str] = []
+        offset = 0
+        # Bounded: a job holds at most a batch of tasks; the guard stops a server that never says hasMore=false.
+        for _ in range(1000):
+            params: dict[str, str | int] | None = {"offset": offset} if offset else None
+            data = (await self._get(f"{self.path}/task", params)).json()
+            items = data.get("items", []) if isinstance(data, Mapping) else []
+            for item in items:
+                tid = _task_id(item)
+                if tid is not None:
+                    ids.append(tid)
+            if not (isinstance(data, Mapping) and data.get("hasMore")) or not items:
+                return ids
+            offset += len(items)
+        return ids
+
+    async def task_result(self, task_id: str) -> JobResult:
+        """The result of one task; a task that failed raises its typed NetSuite error (e.g. BadRequestError).
+
+        Example::
+
+            result = await job.task_result("1")
+        """
+        if not re.fullmatch(r"[A-Za-z0-9_.~-]+", task_id):
+            raise ValueError(f"invalid task id {task_id!r}")
+        return _job_result(await self._get(f"{self.path}/task/{task_id}/result"))
+
+    async def wait(self, timeout: float | None = 600.0) -> JobResult:  # noqa: ASYNC109
+        """Wait for a single-request job and return its result; a failed task raises its typed error.
+
+        Example::
+
+            job = await ns.jobs.submit("POST", "/record/v1/customer", json={"companyName": "ACME"})
+            ref = (await job.wait(timeout=300)).ref
+        """
+        await self.wait_completed(timeout)
+        tasks = await self.task_ids()
+        if not tasks:
+            raise NetSuiteError(f"asynchronous job {self.id} completed without any task")
+        return await self.task_result(tasks[0])
+
+    async def wait_tasks(
+        self,
+        timeout: float | None = 600.0,  # noqa: ASYNC109
+        *,
+        concurrency: int = 1,
+        positions: Sequence[int] | None = None,
+    ) -> dict[int, TaskOutcome]:
+        """Wait for the job, then collect task outcomes by item position (errors captured, not raised).
+
+        For a batch, task ``n`` answers for item ``n - 1`` of the request (NetSuite numbers tasks from 1 in
+        item order; a task id that is not a number falls back to the listing order). ``positions`` limits
+        which results are read; ``concurrency`` how many are read at once.
+
+        Example::
+
+            outcomes = await job.wait_tasks(concurrency=4)
+            for position, outcome in sorted(outcomes.items()):
+                print(position, outcome.ok)
+        """
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        await self.wait_completed(timeout)
+        by_position: dict[int, str] = {}
+        for order, tid in enumerate(await self.task_ids()):
+            by_position[int(tid) - 1 if tid.isdigit() else order] = tid
+        wanted = sorted(by_position) if positions is None else [p for p in positions if p in by_position]
+        outcomes: dict[int, TaskOutcome] = {}
+
+        async def fetch(position: int) -> None:
+            tid = by_position[position]
+            try:
+                outcomes[position] = TaskOutcome(tid, result=await self.task_result(tid))
+            except APIError as err:
+                outcomes[position] = TaskOutcome(tid, error=err)
+
+        if concurrency == 1 or len(wanted) <= 1:
+            for position in wanted:
+                await fetch(position)
+            return outcomes
+        limiter = anyio.Semaphore(concurrency)
+
+        async def bounded(position: int) -> None:
+            try:
+                await fetch(position)
+            finally:
+                limiter.release()
+
+        async with anyio.create_task_group() as tg:
+            for position in wanted:
+                # Acquire before starting: at most `concurrency` tasks exist at once.
+                await limiter.acquire()
+                tg.start_soon(bounded, position)
+        return outcomes
+
+
+def _task_id(item: Any) -> str | None:
+    if not isinstance(item, Mapping):
+        return None
+    links = item.get("links")
+    if isinstance(links, Sequence):
+        for link in links:
+            if isinstance(link, Mapping) and link.get("rel") == "self" and isinstance(link.get("href"), str):
+                match = _TASK_IN_HREF.search(urlsplit(link["href"]).path)
+                if match:
+                    return match.group(1)
+    if item.get("id") is not None:
+        return str(item["id"])
+    return None
+
+
+class Jobs:
+    """``ns.jobs``: submit requests asynchronously, with an idempotency key reused on every retry.
+
+    Example::
+
+        job = await ns.jobs.submit("POST", "/record/v1/customer", json={"companyName": "ACME"})
+        result = await job.wait()
+        same = await ns.jobs.submit("POST", "/record/v1/customer", json={"companyName": "ACME"},
+                                    idempotency_key=job.idempotency_key)   # the same job, nothing created
+    """
+
+    def __init__(self, client: NetSuiteClient) -> None:
+        self._client = client
+
+    def get(self, job_id: str | int) -> Job:
+        """A handle on an existing job, by id (no request is sent).
+
+        Example::
+
+            status = await ns.jobs.get("123456").status()
+        """
+        text = str(job_id)
+        if not re.fullmatch(r"[A-Za-z0-9_.~-]+", text):
+            raise ValueError(f"invalid job id {text!r}")
+        return Job(self._client, text)
+
+    async def submit(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, str | int | float | bool] | None = None,
+        idempotency_key: str | None = None,
+        content_type: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Job:
+        """Send ``method path`` with ``Prefer: respond-async`` and return its :class:`Job`.
+
+        ``idempotency_key`` (a UUID) defaults to a fresh one; it is sent on every attempt, so retries after a
+        lost answer never create a second job. ``content_type`` overrides the JSON body's content type (batch
+        collections use :data:`COLLECTION_CONTENT_TYPE`).
+
+        Example::
+
+            job = await ns.jobs.submit("DELETE", "/record/v1/customer/7")
+        """
+        verb = _validate_method(method)
+        if not isinstance(path, str) or not path.startswith("/") or "?" in path or "#" in path:
+            raise ValueError(f"path must start with '/' and carry no query string (use params=): {path!r}")
+        key = new_idempotency_key() if idempotency_key is None else validate_idempotency_key(idempotency_key)
+        all_headers: dict[str, str] = dict(headers or {})
+        all_headers["Prefer"] = "respond-async"
+        all_headers[IDEMPOTENCY_HEADER] = key
+        content: bytes | None = None
+        if json is not None:
+            # Sent as bytes with an explicit content type: the collection media type must not be replaced by
+            # the HTTP library's application/json default.
+            content = _json.dumps(json, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+            all_headers["Content-Type"] = content_type or "application/json"
+        spec = RequestSpec(
+            method=verb,
+            path=path,
+            params=dict(params) if params else None,
+            content=content,
+            headers=all_headers,
+            idempotent=True,  # the key makes every attempt safe to repeat
+        )
+        try:
+            response = await self._client.transport.send(spec)
+        except APIError as err:
+            location = _error_location(err)
+            if err.error_code == "IDEMPOTENCY_ERROR" and location:
+                return Job(self._client, _job_id_from_location(location), idempotency_key=key, reused=True)
+            raise
+        location = response.headers.get("location")
+        if response.status_code != 202 or not location:
+            raise NetSuiteError(
+                f"{verb} {path} with Prefer: respond-async was answered {response.status_code} without a job "
+                "Location; NetSuite should answer 202 Accepted"
+            )
+        return Job(self._client, _job_id_from_location(location), idempotency_key=key)
+
+
+def _error_location(err: APIError) -> str | None:
+    response = err.response
+    headers = getattr(response, "headers", None)
+    if headers is None:
+        return None
+    value = headers.get("location")
+    return value if isinstance(value, str) else None
+
+
+def _validate_method(method: object) -> str:
+    if not isinstance(method, str):
+        raise TypeError(f"method must be a str, not {type(method).__name__}")
+    verb = method.upper()
+    if verb not in {"GET", "POST", "PUT", "PATCH", "DELETE"}:
+        raise ValueError(f"unsupported method {method!r} for an asynchronous request")
+    return verb

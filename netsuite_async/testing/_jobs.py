@@ -1,0 +1,506 @@
+"""The emulator's asynchronous requests and 2026.1 batch ("collection") requests.
+
+What it emulates (see docs/batch.md for the client side):
+
+* Any request with ``Prefer: respond-async`` is answered ``202 Accepted`` with ``Preference-Applied:
+  respond-async`` and a *relative* ``Location: /services/rest/async/v1/job/{id}`` (as in NetSuite's help).
+  The inner request (the same request without the ``Prefer`` and idempotency headers) is applied through the
+  router's plain ``dispatch`` the first time the job is looked at (any GET on it), after ``pending_polls``
+  status polls have answered ``pending``. Lazy application keeps tests deterministic: no background task,
+  no timing. ``run_pending()`` applies every job nobody has polled yet.
+* ``X-NetSuite-Idempotency-Key``: must be a UUID (else ``400 INVALID_PARAMETER``; stricter than NetSuite
+  documents, which only shows UUIDs). A key seen before is answered ``400 IDEMPOTENCY_ERROR`` with the
+  ``Location`` of the earlier job and nothing is applied, whatever the new request's body is.
+* Collections: ``Content-Type: application/vnd.oracle.resource+json; type=collection`` with ``{"items":
+  [...]}`` on ``POST|PUT|PATCH /record/v1/{type}``, or ``DELETE /record/v1/{type}?ids=1,2,eid:X``; 1 to 100
+  items; one task per item, task ``n`` answering for item ``n`` (1-based). POST creates each item; PUT upserts
+  by each item's ``externalId`` (required); PATCH updates by ``id`` (wins) or ``externalId``. An item that
+  cannot be addressed becomes a failed task (``400 INVALID_CONTENT`` with ``o:errorPath items[i]``); a
+  malformed request as a whole (not an object with an ``items`` list, 0 or > 100 items, a record id in the
+  path) is refused at once with ``400 INVALID_CONTENT`` and no job.
+* When ``emu.config.batch_collections`` is False the account "does not have the feature": every collection
+  request is refused synchronously with ``400 INVALID_CONTENT`` (``400 INVALID_PARAMETER`` with
+  ``o:errorQueryParam: ids`` for a collection DELETE), no job is created and the idempotency key is not
+  consumed. NetSuite does not document how it refuses; a synchronous 4xx that applies nothing is the reading
+  a client can rely on, and the client treats any such refusal as "feature unavailable".
+* A job's ``progress`` is ``succeeded`` when every task succeeded, else ``failed``; each task has its own
+  ``progress`` and its result is the inner request's own answer (``204`` + ``Location`` for a create, the
+  error document for a refused item). The result of a task that has not run is ``404 NONEXISTENT_ID``.
+
+Routes (under ``/services/rest``)::
+
+    GET /async/v1/job/{id}                       job status
+    GET /async/v1/job/{id}/task                  the job's tasks (a collection: items with self links)
+    GET /async/v1/job/{id}/task/{tid}            task status, with a ``related`` link to its result
+    GET /async/v1/job/{id}/task/{tid}/result     the inner request's answer, status and headers included
+
+Example::
+
+    emu.jobs.pending_polls = 2        # every job answers "pending" to its first two status polls
+    emu.jobs.job_count                # jobs created so far
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import anyio
+
+from netsuite_async.testing._app import (
+    REST_PREFIX,
+    EmuRequest,
+    EmuResponse,
+    json_response,
+    ns_error,
+)
+
+if TYPE_CHECKING:
+    from netsuite_async.testing._emulator import Emulator
+
+__all__ = ["MAX_COLLECTION_ITEMS", "JobManager"]
+
+#: Most items one 2026.1 batch request may carry.
+MAX_COLLECTION_ITEMS = 100
+
+Dispatch = Callable[[EmuRequest], Awaitable[EmuResponse]]
+
+_COLLECTION_PATH = re.compile(REST_PREFIX + r"/record/v1/([A-Za-z][A-Za-z0-9_]*)/?\Z")
+_STRIPPED_HEADERS = ("prefer", "x-netsuite-idempotency-key", "content-length")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class _Task:
+    id: str
+    request: EmuRequest | None
+    """The inner request; None when the item could not be turned into one (``response`` says why)."""
+    response: EmuResponse | None = None
+    start: str | None = None
+    end: str | None = None
+
+    @property
+    def completed(self) -> bool:
+        return self.response is not None
+
+    @property
+    def progress(self) -> str:
+        if self.response is None:
+            return "pending"
+        return "succeeded" if self.response.status < 400 else "failed"
+
+
+@dataclass
+class _Job:
+    id: str
+    key: str | None
+    tasks: list[_Task]
+    polls_left: int
+    running: anyio.Event | None = None
+    done: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def progress(self) -> str:
+        if not self.done:
+            return "pending"
+        return "succeeded" if all(t.progress == "succeeded" for t in self.tasks) else "failed"
+
+
+def _is_collection_content_type(value: str | None) -> bool:
+    if not value:
+        return False
+    parts = [p.strip().lower() for p in value.split(";")]
+    if parts[0] != "application/vnd.oracle.resource+json":
+        return False
+    return any(p.replace(" ", "") == "type=collection" for p in parts[1:])
+
+
+def _inner_headers(req: EmuRequest) -> dict[str, str]:
+    return {k: v for k, v in req.headers.items() if k not in _STRIPPED_HEADERS}
+
+
+class JobManager:
+    """The emulator's async-job service: ``handle_async`` for ``Prefer: respond-async``, plus the job routes.
+
+    Example::
+
+        manager = JobManager(emu)
+        manager.register(router)
+        response = await manager.handle_async(req, router.dispatch)   # 202 + Location
+    """
+
+    def __init__(self, emu: Emulator) -> None:
+        self.emu = emu
+        self._jobs: dict[str, _Job] = {}
+        self._by_key: dict[str, str] = {}
+        self._next_id = 1
+        self._dispatch: Dispatch | None = None
+        #: Status polls that answer "pending" before a job runs (0: the first look runs it).
+        self.pending_polls = 0
+        #: Collection requests refused because the feature is off (for tests and benchmarks).
+        self.collections_refused = 0
+        #: Requests answered IDEMPOTENCY_ERROR (a repeated key).
+        self.idempotent_replays = 0
+
+    # -- introspection -----------------------------------------------------------------------------------
+
+    @property
+    def job_count(self) -> int:
+        """How many jobs were created.
+
+        Example::
+
+            assert emu.jobs.job_count == 1
+        """
+        return len(self._jobs)
+
+    def job_progress(self, job_id: str) -> str | None:
+        """A job's progress (``pending``/``succeeded``/``failed``), or None for an unknown id.
+
+        Example::
+
+            assert emu.jobs.job_progress("1") == "succeeded"
+        """
+        job = self._jobs.get(job_id)
+        return None if job is None else job.progress
+
+    async def run_pending(self) -> int:
+        """Apply every job that has not run yet (as if NetSuite's processors caught up); returns how many.
+
+        Example::
+
+            await emu.jobs.run_pending()
+        """
+        count = 0
+        for job in list(self._jobs.values()):
+            if not job.done:
+                await self._run(job)
+                count += 1
+        return count
+
+    # -- submitting --------------------------------------------------------------------------------------
+
+    async def handle_async(self, req: EmuRequest, dispatch: Dispatch) -> EmuResponse:
+        """Answer a ``Prefer: respond-async`` request: 202 + job Location, or an error, nothing applied yet.
+
+        Example::
+
+            response = await manager.handle_async(req, router.dispatch)
+        """
+        self._dispatch = dispatch
+        key = req.headers.get("x-netsuite-idempotency-key")
+        if key is not None:
+            try:
+                key = str(uuid.UUID(key.strip()))
+            except ValueError:
+                return ns_error(
+                    400, "INVALID_PARAMETER", "The X-NetSuite-Idempotency-Key header must be a UUID."
+                )
+            earlier = self._by_key.get(key)
+            if earlier is not None:
+                self.idempotent_replays += 1
+                return ns_error(
+                    400,
+                    "IDEMPOTENCY_ERROR",
+                    'A request with the same idempotency key is already submitted. See the "Location" header '
+                    "for a link to the previously submitted job.",
+                    headers={"location": self._job_location(earlier), "preference-applied": "respond-async"},
+                )
+        tasks_or_error = self._build_tasks(req)
+        if isinstance(tasks_or_error, EmuResponse):
+            return tasks_or_error
+        job_id = str(self._next_id)
+        self._next_id += 1
+        job = _Job(id=job_id, key=key, tasks=tasks_or_error, polls_left=self.pending_polls)
+        self._jobs[job_id] = job
+        if key is not None:
+            self._by_key[key] = job_id
+        return EmuResponse(
+            202,
+            {
+                "location": self._job_location(job_id),
+                "preference-applied": "respond-async",
+                "content-type": "application/json",
+            },
+            b"",
+        )
+
+    @staticmethod
+    def _job_location(job_id: str) -> str:
+        return f"{REST_PREFIX}/async/v1/job/{job_id}"
+
+    def _build_tasks(self, req: EmuRequest) -> list[_Task] | EmuResponse:
+        collection_body = _is_collection_content_type(req.headers.get("content-type"))
+        collection_delete = (
+            req.method == "DELETE" and _COLLECTION_PATH.match(req.path) is not None and bool(req.params("ids"))
+        )
+        if not (collection_body or collection_delete):
+            inner = req.copy()
+            inner.headers = _inner_headers(req)
+            return [_Task(id="1", request=inner)]
+        if not self.emu.config.batch_collections:
+            self.collections_refused += 1
+            if collection_delete and not collection_body:
+                return ns_error(
+                    400,
+                    "INVALID_PARAMETER",
+                    "Invalid query parameter 'ids': batch operations are not enabled for this account.",
+                    query_param="ids",
+                )
+            return ns_error(
+                400,
+                "INVALID_CONTENT",
+                "Batch operations are not enabled for this account: the content type "
+                "'application/vnd.oracle.resource+json; type=collection' is not accepted.",
+            )
+        match = _COLLECTION_PATH.match(req.path)
+        if match is None:
+            return ns_error(
+                400, "INVALID_CONTENT", "Batch operations are accepted on a record type only (no record id)."
+            )
+        record_type = match.group(1)
+        if req.method == "DELETE":
+            return self._delete_tasks(req, record_type)
+        if req.method not in ("POST", "PUT", "PATCH"):
+            return ns_error(405, "INVALID_REQUEST", f"Method {req.method} is not allowed for a batch operation.")
+        try:
+            body = json.loads(req.body) if req.body else None
+        except (ValueError, UnicodeDecodeError):
+            return ns_error(400, "INVALID_CONTENT", "The request body is not valid JSON.")
+        items = body.get("items") if isinstance(body, Mapping) else None
+        if not isinstance(items, list):
+            return ns_error(400, "INVALID_CONTENT", "A batch request body must be an object with an 'items' list.")
+        problem = _check_count(len(items))
+        if problem is not None:
+            return problem
+        return [self._item_task(req, record_type, n, item) for n, item in enumerate(items)]
+
+    def _delete_tasks(self, req: EmuRequest, record_type: str) -> list[_Task] | EmuResponse:
+        ids = [part.strip() for value in req.params("ids") for part in value.split(",")]
+        if any(not part for part in ids):
+            return ns_error(400, "INVALID_PARAMETER", "Invalid query parameter 'ids'.", query_param="ids")
+        problem = _check_count(len(ids))
+        if problem is not None:
+            return problem
+        tasks = []
+        for n, rid in enumerate(ids):
+            segment = _id_segment(rid)
+            inner = self._inner(req, "DELETE", f"{REST_PREFIX}/record/v1/{record_type}/{segment}", None)
+            tasks.append(_Task(id=str(n + 1), request=inner))
+        return tasks
+
+    def _item_task(self, req: EmuRequest, record_type: str, n: int, item: Any) -> _Task:
+        tid = str(n + 1)
+        if not isinstance(item, Mapping):
+            return _failed_task(tid, f"Item {n} of the batch is not a JSON object.", n)
+        base = f"{REST_PREFIX}/record/v1/{record_type}"
+        body = dict(item)
+        if req.method == "POST":
+            return _Task(id=tid, request=self._inner(req, "POST", base, body))
+        if req.method == "PUT":
+            ext = body.pop("externalId", None)
+            if not isinstance(ext, str) or not ext:
+                return _failed_task(tid, f"Item {n} of a PUT batch needs an externalId.", n)
+            body.pop("id", None)
+            return _Task(id=tid, request=self._inner(req, "PUT", f"{base}/eid:{quote(ext, safe='')}", body))
+        # PATCH: the internal id wins over the external id when both are given.
+        rid = body.pop("id", None)
+        if rid is not None:
+            text = str(rid)
+            if not text.isdigit() or int(text) <= 0:
+                return _failed_task(tid, f"Item {n} of the batch has an invalid id {rid!r}.", n)
+            return _Task(id=tid, request=self._inner(req, "PATCH", f"{base}/{int(text)}", body))
+        ext = body.pop("externalId", None)
+        if not isinstance(ext, str) or not ext:
+            return _failed_task(tid, f"Item {n} of a PATCH batch needs an id or an externalId.", n)
+        return _Task(id=tid, request=self._inner(req, "PATCH", f"{base}/eid:{quote(ext, safe='')}", body))
+
+    @staticmethod
+    def _inner(req: EmuRequest, method: str, path: str, body: Any) -> EmuRequest:
+        headers = _inner_headers(req)
+        payload = b""
+        if body is not None:
+            payload = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+            headers["content-type"] = "application/json"
+        else:
+            headers.pop("content-type", None)
+        return EmuRequest(
+            method=method,
+            path=path,
+            query=[],
+            headers=headers,
+            body=payload,
+            raw_query="",
+            scheme=req.scheme,
+            auth=req.auth,
+        )
+
+    # -- running -----------------------------------------------------------------------------------------
+
+    async def _run(self, job: _Job) -> None:
+        if job.done:
+            return
+        if job.running is not None:
+            # Another poll is applying it right now: wait for that, never apply twice.
+            await job.running.wait()
+            return
+        job.running = anyio.Event()
+        try:
+            dispatch = self._dispatch
+            for task in job.tasks:
+                if task.response is not None:
+                    continue
+                task.start = _now()
+                if task.request is None or dispatch is None:
+                    task.response = ns_error(500, "UNEXPECTED_ERROR", "The task could not be run.")
+                else:
+                    try:
+                        task.response = await dispatch(task.request)
+                    except Exception as exc:  # an emulator bug must not leave the job pending forever
+                        task.response = ns_error(500, "UNEXPECTED_ERROR", f"An unexpected error occurred: {exc}")
+                task.end = _now()
+            job.done = True
+        finally:
+            event, job.running = job.running, None
+            event.set()
+
+    async def _look(self, req: EmuRequest, *, status_poll: bool) -> _Job | EmuResponse:
+        job = self._jobs.get(req.path_params.get("job_id", ""))
+        if job is None:
+            return ns_error(404, "NONEXISTENT_ID", f"The asynchronous job {req.path_params.get('job_id')!r} "
+                            "does not exist.")
+        if not job.done:
+            if job.polls_left > 0:
+                if status_poll:
+                    job.polls_left -= 1
+            else:
+                await self._run(job)
+        return job
+
+    # -- routes ------------------------------------------------------------------------------------------
+
+    def register(self, router: Any) -> None:
+        """Add the job, task and result routes.
+
+        Example::
+
+            manager.register(router)
+        """
+        router.add("GET", "/async/v1/job/{job_id}", self._get_job, name="async.job")
+        router.add("GET", "/async/v1/job/{job_id}/task", self._get_tasks, name="async.tasks")
+        router.add("GET", "/async/v1/job/{job_id}/task/{task_id}", self._get_task, name="async.task")
+        router.add("GET", "/async/v1/job/{job_id}/task/{task_id}/result", self._get_result, name="async.result")
+
+    async def _get_job(self, req: EmuRequest) -> EmuResponse:
+        job = await self._look(req, status_poll=True)
+        if isinstance(job, EmuResponse):
+            return job
+        href = f"{req.base_url}{self._job_location(job.id)}"
+        return json_response(
+            {
+                "links": [{"rel": "self", "href": href}],
+                "completed": job.done,
+                "id": job.id,
+                "progress": job.progress,
+                "task": {"links": [{"rel": "self", "href": f"{href}/task"}]},
+            }
+        )
+
+    async def _get_tasks(self, req: EmuRequest) -> EmuResponse:
+        job = await self._look(req, status_poll=False)
+        if isinstance(job, EmuResponse):
+            return job
+        href = f"{req.base_url}{self._job_location(job.id)}/task"
+        try:
+            limit = int(req.param("limit", "1000") or "1000")
+            offset = int(req.param("offset", "0") or "0")
+        except ValueError:
+            return ns_error(400, "INVALID_PARAMETER", "Invalid limit or offset.", query_param="limit")
+        if limit < 1 or limit > 1000 or offset < 0:
+            return ns_error(400, "INVALID_PARAMETER", "Invalid limit or offset.", query_param="limit")
+        page = job.tasks[offset : offset + limit]
+        return json_response(
+            {
+                "links": [{"rel": "self", "href": href}],
+                "count": len(page),
+                "hasMore": offset + len(page) < len(job.tasks),
+                "items": [{"links": [{"rel": "self", "href": f"{href}/{t.id}"}]} for t in page],
+                "offset": offset,
+                "totalResults": len(job.tasks),
+            }
+        )
+
+    def _task(self, job: _Job, req: EmuRequest) -> _Task | EmuResponse:
+        tid = req.path_params.get("task_id", "")
+        if tid.isdigit() and 1 <= int(tid) <= len(job.tasks):
+            return job.tasks[int(tid) - 1]
+        return ns_error(404, "NONEXISTENT_ID", f"The task {tid!r} of job {job.id} does not exist.")
+
+    async def _get_task(self, req: EmuRequest) -> EmuResponse:
+        job = await self._look(req, status_poll=False)
+        if isinstance(job, EmuResponse):
+            return job
+        task = self._task(job, req)
+        if isinstance(task, EmuResponse):
+            return task
+        href = f"{req.base_url}{self._job_location(job.id)}/task/{task.id}"
+        doc: dict[str, Any] = {
+            "links": [{"rel": "related", "href": f"{href}/result"}, {"rel": "self", "href": href}],
+            "completed": task.completed,
+            "id": task.id,
+            "progress": task.progress,
+        }
+        if task.start:
+            doc["startTime"] = task.start
+        if task.end:
+            doc["endTime"] = task.end
+        return json_response(doc)
+
+    async def _get_result(self, req: EmuRequest) -> EmuResponse:
+        job = await self._look(req, status_poll=False)
+        if isinstance(job, EmuResponse):
+            return job
+        task = self._task(job, req)
+        if isinstance(task, EmuResponse):
+            return task
+        if task.response is None:
+            return ns_error(404, "NONEXISTENT_ID", f"The task {task.id} of job {job.id} has no result yet.")
+        return EmuResponse(task.response.status, dict(task.response.headers), task.response.body)
+
+
+def _check_count(count: int) -> EmuResponse | None:
+    if count == 0:
+        return ns_error(400, "INVALID_CONTENT", "A batch request must carry at least one item.")
+    if count > MAX_COLLECTION_ITEMS:
+        return ns_error(
+            400,
+            "INVALID_CONTENT",
+            f"A batch request may carry at most {MAX_COLLECTION_ITEMS} items; this one has {count}.",
+        )
+    return None
+
+
+def _id_segment(rid: str) -> str:
+    if rid.startswith("eid:"):
+        return "eid:" + quote(rid[4:], safe="")
+    return rid
+
+
+def _failed_task(tid: str, detail: str, n: int) -> _Task:
+    return _Task(
+        id=tid,
+        request=None,
+        response=ns_error(400, "INVALID_CONTENT", detail, path=f"items[{n}]"),
+        start=_now(),
+        end=_now(),
+    )
