@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from netsuite_async.cli.config import ConfigError
-from netsuite_async.cli.connect import build_auth, make_client
+from netsuite_async.cli.connect import build_auth, build_authorization_code, make_client
 from netsuite_async.cli.state import CliState, pass_state, run_async
 
 __all__ = ["auth", "decode_jwt", "fingerprint"]
@@ -191,30 +191,62 @@ def inspect_cmd(state: CliState, token: str | None) -> None:
 
 
 @auth.command("authorize-url")
-@click.option("--client-id", envvar="NETSUITE_AUTH_CODE_CLIENT_ID", default=None, help="integration client id")
-@click.option("--redirect-uri", envvar="NETSUITE_REDIRECT_URI", default=None, help="registered redirect URI")
-@click.option("--scope", "scopes", multiple=True, default=("rest_webservices",), show_default=True)
 @click.option(
     "--state-file",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="save state and PKCE verifier here (mode 0600) for the code exchange",
+    default=Path("netsuite-oauth-state.json"),
+    show_default=True,
+    help="where to keep state and the PKCE verifier (mode 0600) for `auth exchange`",
 )
 @pass_state
-def authorize_url_cmd(
-    state: CliState, client_id: str | None, redirect_uri: str | None, scopes: tuple[str, ...], state_file: Path | None
-) -> None:
-    """Print the OAuth 2.0 authorization-code URL (PKCE S256) to open in a browser."""
-    settings = state.settings()
-    client_id = client_id or settings.client_id
-    redirect_uri = redirect_uri or settings.redirect_uri
-    if not client_id or not redirect_uri:
-        raise click.UsageError("--client-id and --redirect-uri are required (or NETSUITE_CLIENT_ID/_REDIRECT_URI)")
-    from netsuite_async.account import Account
-    from netsuite_async.auth.pkce import make_authorization_request  # type: ignore[import-not-found]
+def authorize_url_cmd(state: CliState, state_file: Path) -> None:
+    """Print the OAuth 2.0 authorization-code login URL (PKCE S256) to open in a browser.
 
-    account = Account.parse(settings.require_account())
-    url, saved = make_authorization_request(account, client_id, redirect_uri, scopes)
-    if state_file is not None:
-        _write_secret(state_file, json.dumps(saved))
-    state.output.result({"authorize_url": url, "state_file": str(state_file) if state_file else None})
+    \b
+    Needs NETSUITE_ACCOUNT, NETSUITE_AUTH_CODE_CLIENT_ID, NETSUITE_AUTH_CODE_CLIENT_SECRET and
+    NETSUITE_REDIRECT_URI (or client_id/client_secret). After logging in, NetSuite redirects to the
+    redirect URI with ?code=...&state=...; then run:
+      NETSUITE_TOKEN_STORE=tokens.json netsuite-async auth exchange CODE --state STATE
+    """
+    settings = state.settings()
+
+    async def go() -> Any:
+        provider = build_authorization_code(settings)
+        async with make_client(settings, auth=provider) as ns:
+            return provider.authorize_url(ns)
+
+    start = run_async(state, go)
+    _write_secret(state_file, json.dumps({"state": start.state, "code_verifier": start.code_verifier}))
+    state.output.result({"authorize_url": start.url, "state": start.state, "state_file": str(state_file)})
+
+
+@auth.command("exchange")
+@click.argument("code")
+@click.option("--state", "oauth_state", required=True, help="the state NetSuite sent back with the code")
+@click.option(
+    "--state-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=Path("netsuite-oauth-state.json"),
+    show_default=True,
+)
+@pass_state
+def exchange_cmd(state: CliState, code: str, oauth_state: str, state_file: Path) -> None:
+    """Trade an authorization code for tokens, kept in NETSUITE_TOKEN_STORE (a 0600 JSON file).
+
+    Later commands use them (and refresh them) when NETSUITE_TOKEN_STORE and the client settings are set.
+    """
+    settings = state.settings()
+    if not settings.token_store:
+        raise click.UsageError("set NETSUITE_TOKEN_STORE (or token_store in the profile) to a file for the tokens")
+    saved = json.loads(state_file.read_text(encoding="utf-8"))
+    if saved.get("state") != oauth_state:
+        raise click.UsageError("the state does not match the one issued by `auth authorize-url` (possible CSRF)")
+
+    async def go() -> None:
+        provider = build_authorization_code(settings)
+        async with make_client(settings, auth=provider) as ns:
+            await provider.exchange(code, oauth_state, client=ns, code_verifier=str(saved["code_verifier"]))
+
+    run_async(state, go)
+    state_file.unlink(missing_ok=True)
+    state.output.result({"stored": True, "token_store": settings.token_store})

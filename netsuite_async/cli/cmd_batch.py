@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
 from netsuite_async.cli.cmd_query import ProgressReporter, make_progress
 from netsuite_async.cli.connect import make_client
 from netsuite_async.cli.state import EXIT_API_ERROR, CliState, pass_state, run_async
+
+if TYPE_CHECKING:
+    from netsuite_async.batch import Operation
 
 __all__ = ["batch", "summarize_batch"]
 
@@ -88,7 +91,7 @@ def batch(
                 reporter = ProgressReporter(progress, f"{operation} {record_type}", total=total)
                 return await run_batch_file(
                     ns,
-                    operation,
+                    cast("Operation", operation),
                     record_type,
                     source,
                     checkpoint=checkpoint,

@@ -46,11 +46,19 @@ __all__ = [
     "load_settings",
 ]
 
-AUTH_KINDS = ("tba", "m2m", "bearer")
+AUTH_KINDS = ("tba", "m2m", "code", "bearer")
 
 #: Keys whose values are secrets: never printed, masked in repr.
 SECRET_KEYS = frozenset(
-    {"consumer_secret", "token_secret", "private_key", "private_key_passphrase", "client_secret", "access_token"}
+    {
+        "consumer_secret",
+        "token_secret",
+        "private_key",
+        "private_key_passphrase",
+        "client_secret",
+        "auth_code_client_secret",
+        "access_token",
+    }
 )
 
 
@@ -102,7 +110,10 @@ class Settings:
     private_key_passphrase: str | None = None
     scopes: str | None = None
     client_secret: str | None = None
+    auth_code_client_id: str | None = None
+    auth_code_client_secret: str | None = None
     redirect_uri: str | None = None
+    token_store: str | None = None
     access_token: str | None = None
     sources: tuple[str, ...] = ()
 
@@ -159,14 +170,26 @@ class Settings:
             return "tba"
         if self._has_m2m():
             return "m2m"
+        if self.token_store and self.code_client()[0] and self.code_client()[1] and self.redirect_uri:
+            return "code"
         if self.access_token:
             return "bearer"
         raise ConfigError(
             "no credentials configured: set NETSUITE_CONSUMER_KEY, NETSUITE_CONSUMER_SECRET, NETSUITE_TOKEN_ID and "
             "NETSUITE_TOKEN_SECRET (token-based auth), or NETSUITE_CLIENT_ID, NETSUITE_CERTIFICATE_ID and "
-            "NETSUITE_PRIVATE_KEY[_FILE] (OAuth 2.0 machine to machine), or NETSUITE_ACCESS_TOKEN; or use a "
+            "NETSUITE_PRIVATE_KEY[_FILE] (OAuth 2.0 machine to machine), or NETSUITE_ACCESS_TOKEN, or "
+            "NETSUITE_TOKEN_STORE after `netsuite-async auth exchange` (authorization code); or use a "
             "profile (--profile) or --emulator-config. `netsuite-async demo` needs no credentials."
         )
+
+    def code_client(self) -> tuple[str | None, str | None]:
+        """The authorization-code client's id and secret (``auth_code_client_*``, else ``client_id``/``_secret``).
+
+        Example:
+            >>> Settings(auth_code_client_id="a", client_secret="s").code_client()
+            ('a', 's')
+        """
+        return (self.auth_code_client_id or self.client_id, self.auth_code_client_secret or self.client_secret)
 
     def _has_tba(self) -> bool:
         return all((self.consumer_key, self.consumer_secret, self.token_id, self.token_secret))

@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING, Any
 from netsuite_async.cli.config import ConfigError, Settings
 
 if TYPE_CHECKING:
+    from netsuite_async.auth.authorization_code import AuthorizationCode
     from netsuite_async.auth.base import TokenProvider
     from netsuite_async.client import NetSuiteClient
     from netsuite_async.governor import ServiceTier
 
-__all__ = ["build_auth", "make_client", "parse_concurrency"]
+__all__ = ["build_auth", "build_authorization_code", "make_client", "parse_concurrency"]
 
 
 def parse_concurrency(value: str | None) -> int | str | ServiceTier | None:
@@ -80,6 +81,8 @@ def build_auth(settings: Settings) -> TokenProvider:
             token_id=str(settings.token_id),
             token_secret=str(settings.token_secret),
         )
+    if kind == "code":
+        return build_authorization_code(settings)
     missing = [f"NETSUITE_{k.upper()}" for k in ("client_id", "certificate_id") if not getattr(settings, k)]
     if missing:
         raise ConfigError(f"OAuth 2.0 machine-to-machine auth needs {', '.join(missing)}")
@@ -99,7 +102,32 @@ def build_auth(settings: Settings) -> TokenProvider:
     )
 
 
-def make_client(settings: Settings, **extra: Any) -> NetSuiteClient:
+def build_authorization_code(settings: Settings) -> AuthorizationCode:
+    """The authorization-code provider; tokens live in the JSON store named by ``token_store`` (mode 0600).
+
+    Example:
+        >>> s = Settings(auth_code_client_id="c", auth_code_client_secret="s", redirect_uri="http://localhost/cb")
+        >>> build_authorization_code(s)  # doctest: +ELLIPSIS
+        AuthorizationCode(...)
+    """
+    from netsuite_async.auth.authorization_code import AuthorizationCode
+    from netsuite_async.auth.stores import JsonFileTokenStore, MemoryTokenStore
+
+    client_id, client_secret = settings.code_client()
+    if not client_id or not client_secret or not settings.redirect_uri:
+        raise ConfigError(
+            "the authorization-code flow needs NETSUITE_AUTH_CODE_CLIENT_ID (or NETSUITE_CLIENT_ID), "
+            "NETSUITE_AUTH_CODE_CLIENT_SECRET (or NETSUITE_CLIENT_SECRET) and NETSUITE_REDIRECT_URI"
+        )
+    kwargs: dict[str, Any] = {}
+    scopes = settings.scope_list()
+    if scopes:
+        kwargs["scopes"] = scopes
+    store = JsonFileTokenStore(settings.token_store) if settings.token_store else MemoryTokenStore()
+    return AuthorizationCode(client_id, client_secret, settings.redirect_uri, store=store, **kwargs)
+
+
+def make_client(settings: Settings, auth: TokenProvider | None = None, **extra: Any) -> NetSuiteClient:
     """Build a :class:`~netsuite_async.NetSuiteClient` from settings; use it with ``async with``.
 
     Example:
@@ -116,4 +144,4 @@ def make_client(settings: Settings, **extra: Any) -> NetSuiteClient:
     if settings.restlet_base_url:
         kwargs["restlet_base_url"] = settings.restlet_base_url
     kwargs.update(extra)
-    return NetSuiteClient(settings.require_account(), build_auth(settings), **kwargs)
+    return NetSuiteClient(settings.require_account(), auth if auth is not None else build_auth(settings), **kwargs)

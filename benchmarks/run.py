@@ -1,0 +1,205 @@
+"""Run every benchmark and write JSON, a Markdown table and PNG plots.
+
+    python benchmarks/run.py [--quick] [--only transport] [--results DIR] [--timeout SECONDS]
+
+Each ``bench_*.py`` runs in its own process (and starts its emulator in yet another one, see harness.py). When
+all have finished this writes, in the results directory:
+
+- ``summary.json``: every benchmark's result document, plus how each script exited;
+- ``results.md``: one Markdown table per benchmark (docs/benchmarks.md includes it);
+- ``throughput_vs_limit.png``: throughput against the concurrency limit: netsuite-async, an unbounded gather on
+  bare httpx2, a sequential loop, and the ideal C/L;
+- ``adaptive_convergence.png``: throughput and the adaptive governor's limit over time when configured 4x too
+  high.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+
+
+def discover(only: list[str]) -> list[Path]:
+    scripts = sorted(HERE.glob("bench_*.py"))
+    if only:
+        wanted = {name.removeprefix("bench_").removesuffix(".py") for name in only}
+        scripts = [s for s in scripts if s.stem.removeprefix("bench_") in wanted]
+        missing = wanted - {s.stem.removeprefix("bench_") for s in scripts}
+        if missing:
+            raise SystemExit(f"no such benchmark: {', '.join(sorted(missing))}")
+    return scripts
+
+
+def run_script(script: Path, results: Path, quick: bool, timeout: float) -> dict[str, Any]:
+    env = dict(os.environ, NETSUITE_BENCH_RESULTS=str(results), PYTHONUNBUFFERED="1")
+    if quick:
+        env["NETSUITE_BENCH_QUICK"] = "1"
+    started = time.perf_counter()
+    print(f"== {script.name}", flush=True)
+    try:
+        proc = subprocess.run([sys.executable, str(script)], env=env, cwd=HERE.parent, timeout=timeout, check=False)
+        code: int | str = proc.returncode
+    except subprocess.TimeoutExpired:
+        code = "timeout"
+    seconds = time.perf_counter() - started
+    print(f"== {script.name}: exit {code} in {seconds:.1f} s", flush=True)
+    return {"script": script.name, "exit": code, "seconds": round(seconds, 1)}
+
+
+def load_results(results: Path, since: float) -> dict[str, Any]:
+    docs: dict[str, Any] = {}
+    for path in sorted(results.glob("*.json")):
+        if path.name == "summary.json" or path.stat().st_mtime < since:
+            continue
+        try:
+            docs[path.stem] = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            docs[path.stem] = {"error": f"{path.name} is not valid JSON"}
+    return docs
+
+
+def _fmt(value: Any) -> str:
+    if value is True:
+        return "yes"
+    if value is False:
+        return "**no**"
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.3f}" if abs(value) < 10 else f"{value:,.1f}"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return str(value).replace("|", "\\|")
+
+
+def table(rows: list[dict[str, Any]]) -> list[str]:
+    columns: list[str] = []
+    for r in rows:
+        columns += [k for k in r if k not in columns]
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(_fmt(r.get(c)) for c in columns) + " |" for r in rows]
+    return lines
+
+
+def rows_of(doc: Any) -> list[dict[str, Any]]:
+    """A benchmark's rows: its ``rows`` list when it follows the convention, else its flat scalar fields."""
+    if isinstance(doc, dict) and isinstance(doc.get("rows"), list) and all(isinstance(r, dict) for r in doc["rows"]):
+        return list(doc["rows"])
+    if isinstance(doc, dict):
+        flat = {k: v for k, v in doc.items() if isinstance(v, (str, int, float, bool)) or v is None}
+        nested = [v for v in doc.values() if isinstance(v, list) and v and all(isinstance(x, dict) for x in v)]
+        if nested:
+            return list(nested[0])
+        return [flat] if flat else []
+    if isinstance(doc, list) and all(isinstance(r, dict) for r in doc):
+        return list(doc)
+    return []
+
+
+def markdown(docs: dict[str, Any], runs: list[dict[str, Any]]) -> str:
+    out = ["# Benchmark results", ""]
+    machine = next((d.get("machine") for d in docs.values() if isinstance(d, dict) and d.get("machine")), None)
+    if machine:
+        out += [
+            f"Measured on {machine.get('platform')}, Python {machine.get('python')}, "
+            f"{machine.get('cpus')} CPUs (load average at the time: {machine.get('load_average')}).",
+            "",
+        ]
+    for name, doc in docs.items():
+        out += [f"## {name}", ""]
+        params = doc.get("params") if isinstance(doc, dict) else None
+        if params:
+            out += ["Parameters: " + ", ".join(f"`{k}={v}`" for k, v in params.items()), ""]
+        rows = rows_of(doc)
+        out += [*table(rows), ""] if rows else ["(no rows)", ""]
+    out += ["## Scripts", "", *table(runs), ""]
+    return "\n".join(out)
+
+
+def plots(docs: dict[str, Any], results: Path) -> list[Path]:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is not installed: skipping plots (pip install 'netsuite-async[bench]')")
+        return []
+    written: list[Path] = []
+    series = (docs.get("transport") or {}).get("series") or {}
+    sweep = series.get("limit_sweep") or []
+    if sweep:
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        limits = [p["limit"] for p in sweep]
+        ax.plot(limits, [p["ideal_rps"] for p in sweep], "k--", label="ideal C/L")
+        ax.plot(limits, [p["library_rps"] for p in sweep], "o-", label="netsuite-async (governed)")
+        ax.plot(limits, [p["bare_gather_ok_rps"] for p in sweep], "s-", label="gather on bare httpx2 (successes)")
+        ax.plot(limits, [p["sequential_rps"] for p in sweep], "^-", label="sequential loop")
+        ax.set_xlabel("account concurrency limit C")
+        ax.set_ylabel("successful requests / s")
+        ax.set_title("Throughput against the concurrency limit")
+        ax.grid(alpha=0.3)
+        ax.legend()
+        path = results / "throughput_vs_limit.png"
+        fig.tight_layout()
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        written.append(path)
+    timeline = series.get("adaptive_timeline") or {}
+    if timeline.get("t"):
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        ax.plot(timeline["t"], timeline["rps"], label="throughput (requests/s)")
+        ax.axhline(timeline["ideal_rps"], color="k", linestyle="--", label="ideal C/L")
+        ax.set_xlabel("seconds")
+        ax.set_ylabel("requests / s")
+        ax2 = ax.twinx()
+        ax2.step(timeline["limit_t"], timeline["limit"], where="post", color="tab:red", label="governor limit")
+        ax2.axhline(timeline["limit_c"], color="tab:red", linestyle=":", label="true limit C")
+        ax2.set_ylabel("concurrency limit")
+        ax2.set_ylim(0, timeline["ceiling"] * 1.1)
+        lines = ax.get_legend_handles_labels()
+        lines2 = ax2.get_legend_handles_labels()
+        ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], loc="lower right")
+        ax.set_title(f"Adaptive governor configured {timeline['ceiling']} against a limit of {timeline['limit_c']}")
+        ax.grid(alpha=0.3)
+        path = results / "adaptive_convergence.png"
+        fig.tight_layout()
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        written.append(path)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes (smoke run)")
+    parser.add_argument("--only", action="append", default=[], help="run only this benchmark (repeatable)")
+    parser.add_argument("--results", type=Path, default=HERE / "results")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="per script, seconds")
+    args = parser.parse_args(argv)
+    results: Path = args.results.resolve()
+    results.mkdir(parents=True, exist_ok=True)
+    since = time.time() - 1.0
+    runs = [run_script(s, results, args.quick, args.timeout) for s in discover(args.only)]
+    docs = load_results(results, since)
+    summary = {"runs": runs, "results": docs, "quick": args.quick}
+    (results / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
+    (results / "results.md").write_text(markdown(docs, runs), encoding="utf-8")
+    written = plots(docs, results)
+    print(f"wrote {results / 'summary.json'}, {results / 'results.md'}" + "".join(f", {p}" for p in written))
+    failed = [r for r in runs if r["exit"] != 0]
+    for r in failed:
+        print(f"FAILED: {r['script']} (exit {r['exit']})", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
