@@ -128,9 +128,7 @@ def test_ids_param_joins_internal_and_external_ids_unencoded() -> None:
     assert ids.ids_param([1, "02", "eid:A B/1"]) == "1,2,eid:A B/1"
 
 
-@pytest.mark.parametrize(
-    ("value", "error"), [([], ValueError), (["eid:a,b"], ValueError), ("1,2", TypeError)]
-)
+@pytest.mark.parametrize(("value", "error"), [([], ValueError), (["eid:a,b"], ValueError), ("1,2", TypeError)])
 def test_ids_param_refuses_empty_lists_commas_in_eids_and_bare_strings(value: object, error: type) -> None:
     with pytest.raises(error):
         ids.ids_param(value)  # type: ignore[arg-type]
