@@ -195,7 +195,7 @@ class RowStream(Generic[T]):
     def __init__(self, agen: AsyncIterator[T]) -> None:
         self._agen = agen
 
-    def __aiter__(self) -> AsyncGenerator[T, None]:
+    def __aiter__(self) -> AsyncIterator[T]:
         return self._agen
 
     async def __anext__(self) -> T:

@@ -360,9 +360,10 @@ def run_query(
             if cache is not None:
                 cache.put(key, total)
         cur = conn.execute(f"SELECT * FROM ({sql}) LIMIT ? OFFSET ?", (limit, offset))  # noqa: S608
+        # Columns starting with "_" are the store's internals (the record document), not record fields.
         names = [d[0].lower() for d in cur.description]
         rows = [
-            {name: _plain(v) for name, v in zip(names, values, strict=True) if v is not None}
+            {name: _plain(v) for name, v in zip(names, values, strict=True) if v is not None and name[0] != "_"}
             for values in cur.fetchall()
         ]
     except sqlite3.Error as exc:
