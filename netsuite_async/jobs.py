@@ -426,6 +426,14 @@ class Jobs:
 
     def __init__(self, client: NetSuiteClient) -> None:
         self._client = client
+        #: First wait between status polls of a job (seconds); it grows 1.6x per poll up to max_poll_interval.
+        self.poll_interval = 0.25
+        #: Longest wait between two status polls (seconds).
+        self.max_poll_interval = 5.0
+
+    def _job(self, job_id: str, key: str | None = None, *, reused: bool = False) -> Job:
+        return Job(self._client, job_id, idempotency_key=key, reused=reused, poll_interval=self.poll_interval,
+                   max_poll_interval=self.max_poll_interval)
 
     def get(self, job_id: str | int) -> Job:
         """A handle on an existing job, by id (no request is sent).
@@ -437,7 +445,7 @@ class Jobs:
         text = str(job_id)
         if not re.fullmatch(r"[A-Za-z0-9_.~-]+", text):
             raise ValueError(f"invalid job id {text!r}")
-        return Job(self._client, text)
+        return self._job(text)
 
     async def submit(
         self,
@@ -486,7 +494,7 @@ class Jobs:
         except APIError as err:
             location = _error_location(err)
             if err.error_code == "IDEMPOTENCY_ERROR" and location:
-                return Job(self._client, _job_id_from_location(location), idempotency_key=key, reused=True)
+                return self._job(_job_id_from_location(location), key, reused=True)
             raise
         location = response.headers.get("location")
         if response.status_code != 202 or not location:
@@ -494,7 +502,7 @@ class Jobs:
                 f"{verb} {path} with Prefer: respond-async was answered {response.status_code} without a job "
                 "Location; NetSuite should answer 202 Accepted"
             )
-        return Job(self._client, _job_id_from_location(location), idempotency_key=key)
+        return self._job(_job_id_from_location(location), key)
 
 
 def _error_location(err: APIError) -> str | None:

@@ -400,6 +400,20 @@ class JobManager:
         router.add("GET", "/async/v1/job/{job_id}/task", self._get_tasks, name="async.tasks")
         router.add("GET", "/async/v1/job/{job_id}/task/{task_id}", self._get_task, name="async.task")
         router.add("GET", "/async/v1/job/{job_id}/task/{task_id}/result", self._get_result, name="async.result")
+        # Collection updates, upserts and deletes address the record type itself. The route must exist for the
+        # pipeline to reach handle_async; reached directly (no Prefer: respond-async) it refuses the request.
+        for method in ("PATCH", "PUT", "DELETE"):
+            router.add(method, "/record/v1/{type}", self._sync_collection, name=f"record.batch.{method.lower()}")
+
+    async def _sync_collection(self, req: EmuRequest) -> EmuResponse:
+        if not self.emu.config.batch_collections:
+            self.collections_refused += 1
+            return ns_error(400, "INVALID_CONTENT", "Batch operations are not enabled for this account.")
+        return ns_error(
+            400,
+            "INVALID_CONTENT",
+            "Batch operations are executed asynchronously: send them with the header Prefer: respond-async.",
+        )
 
     async def _get_job(self, req: EmuRequest) -> EmuResponse:
         job = await self._look(req, status_poll=True)
