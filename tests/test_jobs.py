@@ -23,7 +23,8 @@ async def test_submit_answers_a_job_and_wait_gives_the_created_record_from_the_t
         job = await ns.jobs.submit("POST", "/record/v1/customer", json={"companyName": "ACME"})
         result = await job.wait(timeout=10)
         assert result.status_code == 204
-        assert result.ref is not None and result.ref.type == "customer"
+        assert result.ref is not None
+        assert result.ref.type == "customer"
         record = (await ns.request("GET", f"/record/v1/customer/{result.ref.id}")).json()
         assert record["companyName"] == "ACME"
     assert store_count(emu) == 1
@@ -61,7 +62,9 @@ async def test_same_idempotency_key_returns_the_earlier_job_and_applies_nothing_
         await first.wait(timeout=10)
         again = await ns.jobs.submit("POST", "/record/v1/customer", json={"companyName": "Once"}, idempotency_key=key)
         result = await again.wait(timeout=10)
-    assert again.id == first.id and again.reused and not first.reused
+    assert again.id == first.id
+    assert again.reused
+    assert not first.reused
     assert result.ref is not None
     assert store_count(emu) == 1
     assert emu.counters.duplicate_writes == 0
@@ -108,7 +111,9 @@ async def test_get_reads_an_existing_job_by_id() -> None:
         job = await ns.jobs.submit("DELETE", "/record/v1/customer/1")  # no such record: the task fails
         again = ns.jobs.get(job.id)
         status = await again.wait_completed(timeout=10)
-    assert status.id == job.id and status.completed and status.progress == "failed"
+    assert status.id == job.id
+    assert status.completed
+    assert status.progress == "failed"
 
 
 async def test_emulator_refuses_an_idempotency_key_that_is_not_a_uuid() -> None:
@@ -145,12 +150,16 @@ async def test_job_task_and_result_documents_have_netsuites_shape() -> None:
         tasks = (await ns.request("GET", f"/async/v1/job/{job.id}/task")).json()
         task = (await ns.request("GET", f"/async/v1/job/{job.id}/task/1")).json()
         result = await ns.request("GET", f"/async/v1/job/{job.id}/task/1/result")
-    assert doc["completed"] is True and doc["progress"] == "succeeded" and doc["id"] == job.id
+    assert doc["completed"] is True
+    assert doc["progress"] == "succeeded"
+    assert doc["id"] == job.id
     assert doc["task"]["links"][0]["href"].endswith(f"/services/rest/async/v1/job/{job.id}/task")
     assert tasks["items"][0]["links"][0]["href"].endswith(f"/async/v1/job/{job.id}/task/1")
     assert {link["rel"] for link in task["links"]} == {"related", "self"}
-    assert task["completed"] is True and task["progress"] == "succeeded"
-    assert result.status_code == 204 and "/record/v1/customer/" in result.headers["location"]
+    assert task["completed"] is True
+    assert task["progress"] == "succeeded"
+    assert result.status_code == 204
+    assert "/record/v1/customer/" in result.headers["location"]
 
 
 async def test_unknown_job_is_not_found() -> None:
@@ -168,7 +177,8 @@ async def test_bad_arguments_are_refused_before_any_request() -> None:
         return httpx2.Response(500)
 
     http = httpx2.AsyncClient(transport=httpx2.MockTransport(handler))
-    async with http, NetSuiteClient("1234567", auth=BearerToken("t"), base_url="https://x.test", http_client=http) as ns:
+    client = NetSuiteClient("1234567", auth=BearerToken("t"), base_url="https://x.test", http_client=http)
+    async with http, client as ns:
         with pytest.raises(ValueError, match="UUID"):
             await ns.jobs.submit("POST", "/record/v1/customer", json={}, idempotency_key="abc")
         with pytest.raises(ValueError):
@@ -186,7 +196,8 @@ async def test_submit_sends_prefer_async_and_one_key_reused_on_every_attempt() -
     def handler(request: httpx2.Request) -> httpx2.Response:
         seen.append(request)
         if len(seen) < 3:
-            return httpx2.Response(503, json={"o:errorDetails": [{"detail": "busy", "o:errorCode": "UNEXPECTED_ERROR"}]})
+            busy = {"o:errorDetails": [{"detail": "busy", "o:errorCode": "UNEXPECTED_ERROR"}]}
+            return httpx2.Response(503, json=busy)
         return httpx2.Response(202, headers={"Location": "/services/rest/async/v1/job/77"})
 
     http = httpx2.AsyncClient(transport=httpx2.MockTransport(handler))
@@ -198,7 +209,8 @@ async def test_submit_sends_prefer_async_and_one_key_reused_on_every_attempt() -
     assert job.id == "77"
     assert len(seen) == 3
     keys = {r.headers[IDEMPOTENCY_HEADER] for r in seen}
-    assert len(keys) == 1 and validate_idempotency_key(keys.pop()) == job.idempotency_key
+    assert len(keys) == 1
+    assert validate_idempotency_key(keys.pop()) == job.idempotency_key
     assert all(r.headers["Prefer"] == "respond-async" for r in seen)
     assert json.loads(seen[0].content) == {"companyName": "K"}
     assert seen[0].headers["Content-Type"] == "application/json"
