@@ -370,9 +370,7 @@ def body_sha256(body: Mapping[str, Any] | None) -> str:
         >>> body_sha256({"b": 1, "a": "x"}) == body_sha256({"a": "x", "b": 1})
         True
     """
-    canonical = _json.dumps(
-        body or {}, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
-    )
+    canonical = _json.dumps(body or {}, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -385,9 +383,7 @@ def _check_body(body: object, what: str = "body") -> Mapping[str, Any]:
 def _ref_from_response(response: Response, fallback_type: str, operation: str) -> RecordRef:
     location = response.headers.get("location")
     if not location:
-        raise NetSuiteError(
-            f"{operation} succeeded (HTTP {response.status_code}) but NetSuite sent no Location"
-        )
+        raise NetSuiteError(f"{operation} succeeded (HTTP {response.status_code}) but NetSuite sent no Location")
     matches = _LOCATION_RE.findall(location)
     if not matches:
         raise NetSuiteError(f"{operation}: cannot read a record id from Location {location!r}")
@@ -496,9 +492,7 @@ class Records:
         path = record_path(record_type, self._target(record_id, external_id))
         params = _read_params(fields, expand_sub_resources, simple_enum_format)
         response = await self._send(
-            RequestSpec(
-                method="GET", path=path, params=params, headers=self._headers(property_name_validation)
-            )
+            RequestSpec(method="GET", path=path, params=params, headers=self._headers(property_name_validation))
         )
         data = response.json()
         if model is not None:
@@ -539,8 +533,7 @@ class Records:
         found = [False] * len(wanted)
 
         chunks = [
-            list(range(i, min(i + _BATCH_READ_SIZE, len(wanted))))
-            for i in range(0, len(wanted), _BATCH_READ_SIZE)
+            list(range(i, min(i + _BATCH_READ_SIZE, len(wanted)))) for i in range(0, len(wanted), _BATCH_READ_SIZE)
         ]
         if self._batch_read is not False:
             first = chunks[0]
@@ -557,10 +550,7 @@ class Records:
                 self._batch_read = False
         if self._batch_read is False:
             await _run_pool(
-                [
-                    _bind_get(self, record_type, wanted[i], i, field_list, results, found)
-                    for i in range(len(wanted))
-                ]
+                [_bind_get(self, record_type, wanted[i], i, field_list, results, found) for i in range(len(wanted))]
             )
         if missing == "raise":
             for index, ok in enumerate(found):
@@ -570,9 +560,7 @@ class Records:
                         "GET",
                         path,
                         404,
-                        details=[
-                            ErrorDetail(f"Record {wanted[index]!r} of type {record_type!r} was not found.")
-                        ],
+                        details=[ErrorDetail(f"Record {wanted[index]!r} of type {record_type!r} was not found.")],
                     )
         return results
 
@@ -592,12 +580,14 @@ class Records:
             ("expandRecords", "true"),
         ]
         if fields is not None:
-            params.append(("fields", ",".join(fields)))
+            wanted_fields = list(fields)
+            # The answer is matched to external ids through externalId, so it must be in the answer.
+            if "externalId" not in wanted_fields and any(keys[i].startswith("eid:") for i in chunk):
+                wanted_fields.append("externalId")
+            params.append(("fields", ",".join(wanted_fields)))
         try:
             response = await self._send(
-                RequestSpec(
-                    method="GET", path=record_path(record_type), params=params, headers=self._headers(None)
-                )
+                RequestSpec(method="GET", path=record_path(record_type), params=params, headers=self._headers(None))
             )
         except BadRequestError as err:
             if self._batch_read is None and _rejects_batch_read(err):
@@ -653,9 +643,11 @@ class Records:
         *,
         expand: bool = True,
     ) -> list[dict[str, Any]]:
-        """Read the lines of a sublist (``GET /record/v1/salesOrder/1/item``).
+        """Read the lines of a sublist (``GET /record/v1/salesOrder/1/item``), in order.
 
-        With ``expand=True`` (default) each line comes with its fields; with ``expand=False`` only its links.
+        With ``expand=True`` (default) every line comes with its fields: when NetSuite lists a line by its links
+        only, that line is read from its own URL (``…/item/1``), concurrently under the governor. With
+        ``expand=False`` lines are returned as NetSuite lists them.
 
         Example::
 
@@ -663,17 +655,24 @@ class Records:
             total = sum(line["amount"] for line in lines)
         """
         path = record_path(record_type, record_id, validate_field_name(name, what="sublist name"))
-        params = {"expandSubResources": "true"} if expand else None
-        response = await self._send(
-            RequestSpec(method="GET", path=path, params=params, headers=self._headers(None))
-        )
+        response = await self._send(RequestSpec(method="GET", path=path, headers=self._headers(None)))
         data = response.json()
         items = data.get("items") if isinstance(data, Mapping) else None
         if not isinstance(items, list):
-            raise NetSuiteError(
-                f"sublist {name!r} of {record_type} {record_id!r} answered without an items list"
-            )
-        return [dict(line) for line in items if isinstance(line, Mapping)]
+            raise NetSuiteError(f"sublist {name!r} of {record_type} {record_id!r} answered without an items list")
+        lines = [dict(line) for line in items if isinstance(line, Mapping)]
+        if not expand:
+            return lines
+        bare = [i for i, line in enumerate(lines) if set(line) <= {"links"} and _line_number(line) is not None]
+
+        def read_line(index: int) -> Any:
+            async def run() -> None:
+                lines[index] = await self.sub_resource(record_type, record_id, name, _line_number(lines[index]))
+
+            return run
+
+        await _run_pool([read_line(i) for i in bare])
+        return lines
 
     async def sub_resource(
         self,
@@ -682,7 +681,7 @@ class Records:
         name: str,
         line: int | str | None = None,
         *,
-        fields: Sequence[str] | None = None,
+        simple_enum_format: bool = False,
     ) -> dict[str, Any]:
         """Read a sub-resource or one sublist line: ``/salesOrder/1/item/2``, ``/employee/107/subsidiary``.
 
@@ -694,10 +693,8 @@ class Records:
         validate_field_name(name, what="sub-resource name")
         parts: list[str | int] = [name] if line is None else [name, validate_internal_id(line)]
         path = record_path(record_type, record_id, *parts)
-        params = _read_params(fields, False, False)
-        response = await self._send(
-            RequestSpec(method="GET", path=path, params=params, headers=self._headers(None))
-        )
+        params = _read_params(None, False, simple_enum_format)
+        response = await self._send(RequestSpec(method="GET", path=path, params=params, headers=self._headers(None)))
         return dict(response.json())
 
     # -- writes ----------------------------------------------------------------------------------------------
@@ -885,9 +882,7 @@ class Records:
         if q is not None:
             params.append(("q", q))
         response = await self._send(
-            RequestSpec(
-                method="GET", path=record_path(record_type), params=params, headers=self._headers(None)
-            )
+            RequestSpec(method="GET", path=record_path(record_type), params=params, headers=self._headers(None))
         )
         data = response.json()
         if not isinstance(data, Mapping):
@@ -960,6 +955,14 @@ def _self_href(item: Mapping[str, Any]) -> str | None:
         if isinstance(link, Mapping) and link.get("rel") == "self" and isinstance(link.get("href"), str):
             return str(link["href"])
     return None
+
+
+def _line_number(line: Mapping[str, Any]) -> str | None:
+    href = _self_href(line)
+    if href is None:
+        return None
+    last = href.rstrip("/").rsplit("/", 1)[-1]
+    return last if last.isdigit() and last.isascii() else None
 
 
 def _strip_eid(value: object) -> str:
