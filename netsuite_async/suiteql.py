@@ -187,9 +187,12 @@ class RowStream(Generic[T]):
     ``async with`` (or :meth:`aclose`) to stop them at once.
 
     Example:
-        >>> async def first_ten(ns: "NetSuiteClient") -> list[dict[str, Any]]:
-        ...     async with ns.suiteql.stream("SELECT id FROM customer ORDER BY id") as rows:
-        ...         return [row async for row, _ in zip(rows, range(10))]  # doctest: +SKIP
+        >>> async def first_match(ns: "NetSuiteClient") -> dict[str, Any] | None:
+        ...     async with ns.suiteql.stream("SELECT id, email FROM customer ORDER BY id") as rows:
+        ...         async for row in rows:
+        ...             if row.get("email", "").endswith("@example.com"):
+        ...                 return row  # leaving the block stops the page fetches at once
+        ...     return None
     """
 
     def __init__(self, agen: AsyncIterator[T]) -> None:
@@ -652,7 +655,12 @@ async def _ordered(jobs: Sequence[Callable[[], Awaitable[T]]], width: int) -> As
                 if not ok:
                     failure = value
                     break
-                yield value
+                try:
+                    yield value
+                except GeneratorExit:
+                    # Closed by the consumer: stop the workers; re-raising inside the task group would
+                    # come out wrapped in an exception group.
+                    break
                 slots.release()
         finally:
             tg.cancel_scope.cancel()
