@@ -253,15 +253,22 @@ async def test_a_query_past_the_cap_that_cannot_be_keyset_paged_raises_before_an
     emu = Emulator(EmulatorConfig(max_results=500))
     seed_customers(emu, range(1, 1001))
     got: list[dict[str, Any]] = []
+
+    async def consume(ns: NetSuiteClient) -> None:
+        async for row in ns.suiteql.stream(query, page_size=100):
+            got.append(row)
+
     async with client_for(emu, cap=500) as ns:
         with pytest.raises(SuiteQLCapError, match=message):
-            async for row in ns.suiteql.stream(query, page_size=100):
-                got.append(row)
+            await consume(ns)
     assert got == []
 
 
 def test_order_key_ignores_order_by_inside_subqueries_strings_and_comments() -> None:
-    q = "SELECT id FROM (SELECT id FROM customer ORDER BY email) WHERE memo <> 'ORDER BY x' /* ORDER BY y */ ORDER BY id"
+    q = (
+        "SELECT id FROM (SELECT id FROM customer ORDER BY email) WHERE memo <> 'ORDER BY x' /* ORDER BY y */ "
+        "ORDER BY id"
+    )
     key = order_key(q)
     assert key.column == "id"
     assert key.inner.endswith("/* ORDER BY y */")
