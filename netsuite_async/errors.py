@@ -371,10 +371,28 @@ class TransportError(NetSuiteError):
     def __init__(self, method: str, url: str, message: str, *, reached_server: bool, attempts: int = 1) -> None:
         self.method = method
         self.url = url
+        self.message = message
         self.reached_server = reached_server
         self.attempts = attempts
-        suffix = f" after {attempts} attempts" if attempts > 1 else ""
-        super().__init__(f"{message} [{method} {url}]{suffix}")
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        suffix = f" after {self.attempts} attempts" if self.attempts > 1 else ""
+        return f"{self.message} [{self.method} {self.url}]{suffix}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The default pickling calls __init__(*args), which does not match this signature (multiprocessing ETL
+        # workers send errors back to the parent).
+        return (
+            _rebuild_transport_error,
+            (type(self), self.method, self.url, self.message, self.reached_server, self.attempts),
+        )
+
+
+def _rebuild_transport_error(
+    cls: type[TransportError], method: str, url: str, message: str, reached_server: bool, attempts: int
+) -> TransportError:
+    return cls(method, url, message, reached_server=reached_server, attempts=attempts)
 
 
 class RequestTimeoutError(TransportError):
@@ -421,6 +439,18 @@ class WriteOutcomeUnknownError(NetSuiteError):
             f"ignores idempotency keys on synchronous requests. Check before writing again"
             + (f" ({ctx})" if ctx else "")
         )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            _rebuild_write_outcome_unknown,
+            (type(self), self.method, self.url, self.reason, self.context, self.attempts),
+        )
+
+
+def _rebuild_write_outcome_unknown(
+    cls: type[WriteOutcomeUnknownError], method: str, url: str, reason: str, context: dict[str, str], attempts: int
+) -> WriteOutcomeUnknownError:
+    return cls(method, url, reason, context=context, attempts=attempts)
 
 
 class GovernorUnavailableError(NetSuiteError):

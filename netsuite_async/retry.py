@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timezone
 from email.utils import parsedate_to_datetime
 from time import time
 
@@ -76,6 +77,8 @@ class RetryPolicy:
             raise ValueError("backoff_base and backoff_max must be positive")
         if self.deadline is not None and self.deadline <= 0:
             raise ValueError("deadline must be positive or None")
+        if not self.retry_after_cap >= 0:
+            raise ValueError("retry_after_cap must be zero or positive")
 
     def is_retryable_status(self, status: int, *, idempotent: bool) -> bool:
         """True when an answer with this status may be tried again (429 always; 5xx when idempotent)."""
@@ -111,9 +114,13 @@ class RetryPolicy:
             seconds = float(header)
         except ValueError:
             try:
-                seconds = parsedate_to_datetime(header).timestamp() - time()
+                when = parsedate_to_datetime(header)
             except (TypeError, ValueError, IndexError):
                 return None
+            if when.tzinfo is None:
+                # HTTP dates are GMT; a "-0000" zone parses naive and would otherwise be read as local time.
+                when = when.replace(tzinfo=timezone.utc)
+            seconds = when.timestamp() - time()
         if seconds != seconds or seconds < 0:  # NaN or in the past
             return 0.0
         return min(seconds, self.retry_after_cap)

@@ -285,7 +285,7 @@ class Transport:
         err.history = history
         if isinstance(err, (APIError, TransportError, WriteOutcomeUnknownError)):
             err.attempts = attempt
-            if isinstance(err, APIError):
+            if isinstance(err, (APIError, TransportError)):
                 err.args = (err._message(),)
 
     async def _notify_retry(self, event: RetryEvent) -> None:

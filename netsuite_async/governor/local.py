@@ -32,11 +32,12 @@ __all__ = ["AdaptiveGovernor"]
 
 
 class _Waiter:
-    __slots__ = ("event", "granted")
+    __slots__ = ("event", "generation", "granted")
 
     def __init__(self) -> None:
         self.event = anyio.Event()
         self.granted = False
+        self.generation = 0
 
 
 class _Permit:
@@ -52,8 +53,9 @@ class _Permit:
             self._outcome = outcome
 
     async def __aenter__(self) -> _Permit:
-        await self._gov._acquire()
-        self.generation = self._gov._generation
+        # The generation is the one current when the slot was *granted*: a waiter woken before a cut but resumed
+        # after it still belongs to the episode that cut, so its 429 must not cut again.
+        self.generation = await self._gov._acquire()
         return self
 
     async def __aexit__(
@@ -145,8 +147,9 @@ class AdaptiveGovernor:
         return f"AdaptiveGovernor(limit={s.limit}, ceiling={s.ceiling}, in_flight={s.in_flight}, waiting={s.waiting})"
 
     # -- mechanics --------------------------------------------------------------------------------------------
-    async def _acquire(self) -> None:
+    async def _acquire(self) -> int:
         if not self._waiters and self._in_flight < self.limit:
+            generation = self._generation
             self._in_flight += 1
             self._acquired += 1
             # A checkpoint keeps one hot caller from starving the event loop, as a real wait would not.
@@ -156,7 +159,7 @@ class AdaptiveGovernor:
                 self._in_flight -= 1
                 self._wake()
                 raise
-            return
+            return generation
         waiter = _Waiter()
         self._waiters.append(waiter)
         try:
@@ -169,12 +172,14 @@ class AdaptiveGovernor:
             else:
                 self._waiters.remove(waiter)
             raise
+        return waiter.generation
 
     def _wake(self) -> None:
         limit = self.limit
         while self._waiters and self._in_flight < limit:
             waiter = self._waiters.popleft()
             waiter.granted = True
+            waiter.generation = self._generation
             self._in_flight += 1
             self._acquired += 1
             waiter.event.set()
