@@ -5,7 +5,8 @@ Modes:
             (``<key>:probe:now`` / ``<key>:probe:peak``), so the parent can check the limit held everywhere.
   hold      take TASKS slots, print "held", then wait to be killed.
   limited   take one slot and report a 429 (Outcome.LIMITED).
-  emulator  TASKS tasks each send SLOTS requests through NetSuiteClient to the emulator at --base-url.
+  emulator  TASKS tasks each send SLOTS requests through NetSuiteClient to the emulator at --base-url
+            (bearer --token).
 
 Each worker prints "ready" and waits for the parent's go signal (a push to ``<key>:go``) so all start together.
 """
@@ -42,6 +43,8 @@ async def main(argv: list[str]) -> None:
     parser.add_argument("--lease-ttl", type=float, default=1.0)
     parser.add_argument("--hold", type=float, default=0.005)
     parser.add_argument("--base-url", default="")
+    parser.add_argument("--account", default="1234567_SB1")
+    parser.add_argument("--token", default="")
     args = parser.parse_args(argv)
 
     client = aioredis.Redis.from_url(args.url)
@@ -96,12 +99,12 @@ async def run_against_emulator(gov: RedisGovernor, args: argparse.Namespace) -> 
     from netsuite_async import BearerToken, NetSuiteClient
 
     async with NetSuiteClient(
-        account="1234567", auth=BearerToken("emulator-token"), governor=gov, base_url=args.base_url
+        account=args.account, auth=BearerToken(args.token), governor=gov, base_url=args.base_url
     ) as ns:
 
         async def run() -> None:
             for _ in range(args.slots):
-                await ns.request("GET", "/record/v1/customer/1")
+                await ns.request("GET", "/system/v1/governanceLimits")
 
         async with anyio.create_task_group() as tg:
             for _ in range(args.tasks):

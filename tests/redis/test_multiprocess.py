@@ -16,6 +16,8 @@ import redis.asyncio as aioredis
 
 from netsuite_async.governor import Outcome
 from netsuite_async.governor.redis import RedisGovernor
+from netsuite_async.testing._emulator import EmulatorConfig
+from netsuite_async.testing.server import EmulatorServer
 
 pytestmark = pytest.mark.anyio
 
@@ -76,6 +78,27 @@ async def test_limit_holds_across_three_processes(
     shared = await gov.shared_stats()
     await gov.aclose()
     assert (shared.in_flight, shared.waiting, shared.acquired) == (0, 0, 3 * 4 * 12)
+
+
+async def test_three_processes_never_put_more_than_the_limit_in_flight_at_the_emulator(
+    redis_url: str, pool_key: str, redis_client: aioredis.Redis, spawn: list[Worker], worker_env: dict[str, str]
+) -> None:
+    limit, processes, tasks, requests = 4, 3, 4, 10
+    # The emulator answers 429 past its limit, so one request too many in flight would show in ``limited``.
+    with EmulatorServer(EmulatorConfig(concurrency=limit, latency=0.01), seed={}) as server:
+        assert server.emulator is not None
+        argv = [
+            "emulator", redis_url, pool_key, "--limit", str(limit), "--tasks", str(tasks),
+            "--slots", str(requests), "--base-url", server.base_url, "--account", server.account,
+            "--token", server.config_data["static_token"],
+        ]
+        workers = await start(spawn, worker_env, redis_client, pool_key, [argv] * processes)
+        for w in workers:
+            await w.expect("done", timeout=60)
+        counters = server.emulator.counters
+        assert counters.requests == processes * tasks * requests
+        assert counters.limited == 0
+        assert counters.max_in_flight == limit  # 12 tasks pressed; exactly the limit was reached, never more
 
 
 async def test_sigkilled_holder_gives_its_slots_back_within_the_lease_ttl(

@@ -362,3 +362,11 @@ async def test_a_closed_governor_refuses_slots(make_gov: Callable[..., RedisGove
     with pytest.raises(RuntimeError, match="closed"):
         async with gov.slot():
             pass
+
+
+@pytest.mark.parametrize("anyio_backend", ["trio"])
+async def test_on_trio_it_says_clearly_that_it_needs_asyncio(redis_url: str, pool_key: str) -> None:
+    gov = RedisGovernor(redis_url, key=pool_key, limit=2)
+    with pytest.raises(RuntimeError, match="needs asyncio"):
+        async with gov.slot():
+            pytest.fail("redis-py cannot run on trio")
