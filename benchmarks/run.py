@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -178,14 +179,27 @@ def plots(docs: dict[str, Any], results: Path) -> list[Path]:
     return written
 
 
+def copy_to_docs(results: Path, plots_written: list[Path]) -> None:
+    """Full runs refresh the plots and table docs/benchmarks.md shows (quick runs never overwrite them)."""
+    target = HERE.parent / "docs" / "assets" / "benchmarks"
+    target.mkdir(parents=True, exist_ok=True)
+    for path in [*plots_written, results / "results.md"]:
+        shutil.copyfile(path, target / (path.name if path.suffix == ".png" else "results.md.txt"))
+    print(f"copied plots and results to {target}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (smoke run)")
     parser.add_argument("--only", action="append", default=[], help="run only this benchmark (repeatable)")
-    parser.add_argument("--results", type=Path, default=HERE / "results")
+    parser.add_argument("--results", type=Path, default=None, help="default benchmarks/results (quick: .../quick)")
+    parser.add_argument(
+        "--no-docs", action="store_true", help="do not copy plots and the table into docs/assets/benchmarks"
+    )
     parser.add_argument("--timeout", type=float, default=1800.0, help="per script, seconds")
     args = parser.parse_args(argv)
-    results: Path = args.results.resolve()
+    default = HERE / "results" / "quick" if args.quick else HERE / "results"
+    results: Path = (args.results or default).resolve()
     results.mkdir(parents=True, exist_ok=True)
     since = time.time() - 1.0
     runs = [run_script(s, results, args.quick, args.timeout) for s in discover(args.only)]
@@ -195,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     (results / "results.md").write_text(markdown(docs, runs), encoding="utf-8")
     written = plots(docs, results)
     print(f"wrote {results / 'summary.json'}, {results / 'results.md'}" + "".join(f", {p}" for p in written))
+    if not args.quick and not args.no_docs and args.results is None:
+        copy_to_docs(results, written)
     failed = [r for r in runs if r["exit"] != 0]
     for r in failed:
         print(f"FAILED: {r['script']} (exit {r['exit']})", file=sys.stderr)

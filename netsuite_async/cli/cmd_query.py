@@ -48,8 +48,13 @@ def _format_for(path: Path, fmt: str | None) -> str:
 
 def make_progress(*, transient: bool = False) -> Progress:
     """A rich progress bar with count, rate and ETA, on stderr."""
+    import os
+
     from rich.console import Console
 
+    console = Console(stderr=True)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(stderr=True, width=140)
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -57,7 +62,7 @@ def make_progress(*, transient: bool = False) -> Progress:
         TextColumn("{task.fields[rate]}"),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
-        console=Console(stderr=True),
+        console=console,
         transient=transient,
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -51,7 +52,7 @@ class Output:
 
     def __init__(self, *, json_mode: bool = False, stdout: Console | None = None, stderr: Console | None = None):
         self.json_mode = json_mode
-        self.console = stdout or Console(highlight=False, soft_wrap=True)
+        self.console = stdout or _console()
         self.err = stderr or Console(stderr=True, highlight=False, soft_wrap=True)
 
     def result(self, value: Any, *, title: str | None = None) -> None:
@@ -92,6 +93,14 @@ class Output:
     def error(self, message: str) -> None:
         """An error message on stderr."""
         self.err.print(f"[bold red]error:[/bold red] {_escape(message)}")
+
+
+def _console() -> Console:
+    console = Console(highlight=False, soft_wrap=True)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        # Piped output (CI logs, tests) would otherwise be squeezed into 80 columns and wrap every table cell.
+        console = Console(highlight=False, soft_wrap=True, width=140)
+    return console
 
 
 def _cell(value: Any) -> str:
