@@ -16,7 +16,7 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 from netsuite_async import AuthenticationError
-from netsuite_async.auth import CachedToken, ClientCredentials
+from netsuite_async.auth import AuthRequest, CachedToken, ClientCredentials
 from netsuite_async.retry import RetryPolicy
 from netsuite_async.testing._auth import CLIENT_ASSERTION_TYPE
 from netsuite_async.transport import RequestSpec
@@ -281,3 +281,18 @@ async def test_secrets_never_in_repr_str_logs_or_errors(caplog: pytest.LogCaptur
         assert t not in texts
     cached = CachedToken("very-secret-access-token", expires_at=2.0, issued_at=1.0)
     assert "very-secret-access-token" not in repr(cached) + str(cached)
+
+
+async def test_unauthorized_for_an_older_token_keeps_the_newer_cached_one() -> None:
+    emu = MiniEmulator()
+    auth = _provider(emu)
+    async with emu.client(auth) as ns:
+        ctx = ns.auth_context
+        current = await auth.token(ctx)
+        stale = AuthRequest("GET", "https://emulator.test/x", {"Authorization": "Bearer an-older-token"})
+        assert await auth.on_unauthorized(stale, ctx) is True
+        assert await auth.token(ctx) == current
+        refused = AuthRequest("GET", "https://emulator.test/x", {"Authorization": f"Bearer {current}"})
+        assert await auth.on_unauthorized(refused, ctx) is True
+        assert await auth.token(ctx) != current
+    assert auth.token_requests == 2

@@ -229,3 +229,12 @@ def test_repr_and_str_never_show_secrets() -> None:
     for text in (repr(auth), str(auth), f"{auth}"):
         assert "SECRET" not in text
         assert "consumer-key-1234567890" not in text
+
+
+async def test_path_with_external_id_and_escaped_characters_is_signed_as_sent() -> None:
+    emu = MiniEmulator()
+    c = emu.credentials
+    auth = TokenAuth(c.consumer_key, c.consumer_secret, c.token_id, c.token_secret, clock=emu.now)
+    async with emu.client(auth) as ns:
+        resp = await ns.request("GET", "/record/v1/customer/eid:EXT%201(b)", params={"fields": "a b"})
+    assert resp.json()["kind"] == "tba"
