@@ -195,7 +195,12 @@ class RowStream(Generic[T]):
         ...     return None
     """
 
-    def __init__(self, agen: AsyncIterator[T]) -> None:
+    def __init__(self, agen: AsyncIterator[T] | None = None) -> None:
+        self._agen: AsyncIterator[T] = agen if agen is not None else _empty()
+        #: NetSuite's ``totalResults`` for the query once the first page arrived (progress bars, ETA).
+        self.total: int | None = None
+
+    def _attach(self, agen: AsyncIterator[T]) -> None:
         self._agen = agen
 
     def __aiter__(self) -> AsyncIterator[T]:
@@ -410,10 +415,14 @@ class SuiteQL:
         if model is not None and not (isinstance(model, type) and issubclass(model, BaseModel)):
             raise TypeError("model must be a pydantic BaseModel subclass")
         bound = _prepare(query, params)
-        rows = self._rows(bound, page_size, max_rows, key.lower(), window or self._default_window())
-        if model is None:
-            return RowStream(rows)
-        return RowStream(_validated(rows, model))
+        holder: RowStream[Any] = RowStream()
+
+        def on_total(total: int) -> None:
+            holder.total = total if max_rows is None else min(total, max_rows)
+
+        rows = self._rows(bound, page_size, max_rows, key.lower(), window or self._default_window(), on_total)
+        holder._attach(rows if model is None else _validated(rows, model))
+        return holder
 
     def _default_window(self) -> int:
         try:
@@ -423,12 +432,20 @@ class SuiteQL:
         return max(2, min(MAX_WINDOW, 2 * ceiling))
 
     async def _rows(
-        self, query: str, page_size: int, max_rows: int | None, key: str, window: int
+        self,
+        query: str,
+        page_size: int,
+        max_rows: int | None,
+        key: str,
+        window: int,
+        on_total: Callable[[int], None] | None = None,
     ) -> AsyncGenerator[Row, None]:
         if max_rows == 0:
             return
         remaining = math.inf if max_rows is None else max_rows
         first = await self._fetch(_PageRequest(query, 0, page_size))
+        if on_total is not None:
+            on_total(first.total_results)
         cap_rows = (self.row_cap // page_size) * page_size
         wanted = min(first.total_results, remaining)
         if wanted <= cap_rows:
@@ -666,6 +683,11 @@ async def _ordered(jobs: Sequence[Callable[[], Awaitable[T]]], width: int) -> As
             tg.cancel_scope.cancel()
     if failure is not None:
         raise failure
+
+
+async def _empty() -> AsyncGenerator[Any, None]:
+    return
+    yield  # an async generator that yields nothing
 
 
 async def _validated(rows: AsyncIterator[Row], model: type[M]) -> AsyncGenerator[M, None]:
