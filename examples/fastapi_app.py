@@ -39,6 +39,16 @@ class CustomerIn(BaseModel):
     external_id: str | None = None
 
 
+def netsuite(request: Request) -> NetSuiteClient:
+    """FastAPI dependency: the application's one shared client."""
+    client: NetSuiteClient = request.app.state.netsuite
+    return client
+
+
+# Module level, not inside create_app: FastAPI resolves string annotations in the module's namespace.
+NS = Annotated[NetSuiteClient, Depends(netsuite)]
+
+
 async def _client_from_environment(stack: AsyncExitStack) -> NetSuiteClient:
     """The client for the account named in the environment (or an emulator with NETSUITE_EMULATOR=1)."""
     concurrency = int(os.environ.get("NETSUITE_CONCURRENCY", "5"))
@@ -80,12 +90,6 @@ def create_app(client_factory: ClientFactory | None = None) -> FastAPI:
         # Leaving the stack closes the client: connections are released and the governor shut down.
 
     app = FastAPI(title="netsuite-async example", lifespan=lifespan)
-
-    def netsuite(request: Request) -> NetSuiteClient:
-        client: NetSuiteClient = request.app.state.netsuite
-        return client
-
-    NS = Annotated[NetSuiteClient, Depends(netsuite)]
 
     @app.get("/customers/{customer_id}")
     async def read_customer(customer_id: int, ns: NS) -> dict[str, Any]:
