@@ -40,6 +40,9 @@ __all__ = ["RequestSpec", "Transport", "TransportStats"]
 
 logger = logging.getLogger("netsuite_async.transport")
 
+#: Seconds a call may wait for a slot before its signature is made afresh inside the slot (see ``_attempt``).
+RESIGN_AFTER_WAIT = 60.0
+
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
 _USER_AGENT = f"netsuite-async/{__version__}"
 
@@ -259,20 +262,22 @@ class Transport:
             except _Failure as failure:
                 err = failure.error
                 if isinstance(err, AuthenticationError) and not auth_retried:
-                    auth_request = AuthRequest(request.method, str(request.url), {})
+                    # The refused credentials let a provider drop only that token, not one another task just minted.
+                    refused = request.headers.get("Authorization", "")
+                    auth_request = AuthRequest(request.method, str(request.url), {"Authorization": refused})
                     if await self.auth.on_unauthorized(auth_request, self.auth_context):
                         auth_retried = True
                         history.append(err)
                         continue
                 if not failure.retryable or attempt >= self.retry.max_attempts:
                     self._finish_error(err, history, attempt)
-                    raise err from None
+                    raise err from err.__cause__
                 delay = next(waits)
                 if failure.retry_after is not None:
                     delay = max(delay, failure.retry_after)
                 if ends_at is not None and anyio.current_time() + delay >= ends_at:
                     self._finish_error(err, history, attempt)
-                    raise err from None
+                    raise err from err.__cause__
                 history.append(err)
                 self.stats.retries += 1
                 await self._notify_retry(RetryEvent(spec.method, safe_url, attempt, delay, _reason(err)))
@@ -300,10 +305,8 @@ class Transport:
         self, spec: RequestSpec, request: Request, safe_url: str, attempt: int, ends_at: float | None
     ) -> Response:
         # Sign before taking a slot: a token fetch must never hold one (and the nonce/timestamp are fresh anyway).
-        auth_request = AuthRequest(request.method, str(request.url), {})
-        await self.auth.sign(auth_request, self.auth_context)
-        for name, value in auth_request.headers.items():
-            request.headers[name] = value
+        await self._sign(request)
+        signed_at = anyio.current_time()
         idempotent = spec.is_idempotent
         started = time.perf_counter()
         response: Response | None = None
@@ -311,6 +314,10 @@ class Transport:
         try:
             with _deadline_scope(ends_at):
                 async with self.governor.slot() as permit:
+                    if anyio.current_time() - signed_at > RESIGN_AFTER_WAIT:
+                        # Thousands of queued calls can wait longer for a slot than a TBA timestamp (+-5 min) or a
+                        # token's renewal margin lasts: NetSuite would refuse the stale signature as INVALID_LOGIN.
+                        await self._sign(request)
                     self.stats.attempts += 1
                     sending = True
                     try:
@@ -341,18 +348,25 @@ class Transport:
             return self._raise_reached(spec, safe_url, exc, idempotent)
         return self._finish_response(spec, response, safe_url, attempt, started, idempotent)
 
+    async def _sign(self, request: Request) -> None:
+        auth_request = AuthRequest(request.method, str(request.url), {})
+        await self.auth.sign(auth_request, self.auth_context)
+        for name, value in auth_request.headers.items():
+            request.headers[name] = value
+
     def _raise_reached(self, spec: RequestSpec, safe_url: str, exc: BaseException, idempotent: bool) -> Response:
         """The attempt failed after the request may have reached NetSuite."""
         reason = "call deadline passed" if isinstance(exc, TimeoutError) else f"{type(exc).__name__}: {exc}"
-        if not idempotent:
-            raise _Failure(
-                WriteOutcomeUnknownError(spec.method, safe_url, reason, context=spec.write_context),
-                retryable=False, limited=False, retry_after=None,
-            ) from exc
         timed_out = isinstance(exc, (httpx2.TimeoutException, TimeoutError))
         cls = RequestTimeoutError if timed_out else TransportError
+        failure = cls(spec.method, safe_url, reason, reached_server=True)
+        if not idempotent:
+            unknown = WriteOutcomeUnknownError(spec.method, safe_url, reason, context=spec.write_context)
+            # The typed network error, not httpx2's exception (whose request holds the Authorization header).
+            unknown.__cause__ = failure
+            raise _Failure(unknown, retryable=False, limited=False, retry_after=None) from exc
         raise _Failure(
-            cls(spec.method, safe_url, reason, reached_server=True),
+            failure,
             # Past the call's deadline there is no time left to try again.
             retryable=not isinstance(exc, TimeoutError), limited=False, retry_after=None,
         ) from exc
