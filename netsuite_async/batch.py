@@ -698,36 +698,42 @@ class _Engine:
         last: NetSuiteError | None = None
         job: Job | None = None
         for round_no in range(_ROUNDS):
-            if self.abort is not None:
+            if self.abort is not None and job is None:
                 self._finish_error(item, self.abort, records, definite=False)
                 return
-            try:
-                if job is None:
+            if job is None:
+                try:
                     job = await self.jobs.submit(method, item.single_path, json=item.single_body,
                                                  idempotency_key=key)
                     if self.used_collections is None:
                         self.used_collections = False
-                result = await job.wait(self.job_timeout)
-            except APIError as err:
-                if job is not None:
-                    # The task itself was refused (or its result could not be read after the transport's
-                    # retries): the job's own answer.
-                    self._finish_error(item, err, records, definite=True)
-                    break
-                if isinstance(err, (AuthenticationError, PermissionDeniedError)):
-                    self.abort = err
-                    self._finish_error(item, err, records, definite=False)
-                    return
-                if 400 <= err.status_code < 500 and err.status_code != 429:
-                    # Refused at submission: nothing was applied, and sending it again changes nothing.
-                    self._finish_error(item, err, records, definite=False)
-                    return
-                last = err
-            except NetSuiteError as err:
-                last = err
-            else:
-                self._finish_ok(item, result, records)
-                break
+                except APIError as err:
+                    if isinstance(err, (AuthenticationError, PermissionDeniedError)):
+                        self.abort = err
+                        self._finish_error(item, err, records, definite=False)
+                        return
+                    if 400 <= err.status_code < 500 and err.status_code != 429:
+                        # Refused at submission: nothing was applied, and sending it again changes nothing.
+                        self._finish_error(item, err, records, definite=False)
+                        return
+                    last = err
+                except NetSuiteError as err:
+                    last = err
+            if job is not None:
+                try:
+                    outcome = (await job.wait_tasks(self.job_timeout, positions=[0])).get(0)
+                except NetSuiteError as err:
+                    # The job exists but could not be read: its outcome is still open, read it again.
+                    last = err
+                else:
+                    if outcome is None:
+                        last = BatchOutcomeUnknownError(f"job {job.id} has no task")
+                    elif outcome.error is not None:
+                        self._finish_error(item, outcome.error, records, definite=True)
+                        break
+                    elif outcome.result is not None:
+                        self._finish_ok(item, outcome.result, records)
+                        break
             await _pause(round_no)
         else:
             self._finish_error(item, BatchOutcomeUnknownError(str(last)), records, definite=False)
@@ -736,8 +742,10 @@ class _Engine:
 
 
 async def _pause(round_no: int) -> None:
-    # Between whole rounds (the transport already retried each request): a short, growing wait.
-    await anyio.sleep(min(0.2 * (2**round_no), 5.0))
+    # Between whole rounds (the transport already retried each request): a short, growing wait; none after
+    # the last round, whose failure is final.
+    if round_no < _ROUNDS - 1:
+        await anyio.sleep(min(0.2 * (2**round_no), 5.0))
 
 
 def read_jsonl(path: str | os.PathLike[str]) -> list[tuple[int, Any]]:

@@ -329,6 +329,46 @@ class Job:
             raise ValueError(f"invalid task id {task_id!r}")
         return _job_result(await self._get(f"{self.path}/task/{task_id}/result"))
 
+    async def task_status(self, task_id: str) -> JobStatus:
+        """Read one task's state (``completed``, ``progress``).
+
+        Example::
+
+            if (await job.task_status("1")).progress == "failed": ...
+        """
+        if not re.fullmatch(r"[A-Za-z0-9_.~-]+", task_id):
+            raise ValueError(f"invalid task id {task_id!r}")
+        data = (await self._get(f"{self.path}/task/{task_id}")).json()
+        if not isinstance(data, Mapping):
+            raise NetSuiteError(f"unexpected answer for task {task_id} of job {self.id}: not a JSON object")
+        return JobStatus(
+            id=str(data.get("id", task_id)),
+            completed=bool(data.get("completed")),
+            progress=str(data.get("progress", "pending")),
+            raw=data,
+        )
+
+    async def task_outcome(self, task_id: str) -> TaskOutcome:
+        """One task's result, or the error that *is* its result.
+
+        A 4xx from the result endpoint is the task's own answer. A 5xx may be the task's own answer too
+        (``UNEXPECTED_ERROR`` while applying it) or the result endpoint failing; the task's status tells them
+        apart, and an endpoint failure is raised rather than reported as the task's outcome.
+
+        Example::
+
+            outcome = await job.task_outcome("1")
+            print(outcome.ok, outcome.result or outcome.error)
+        """
+        try:
+            return TaskOutcome(task_id, result=await self.task_result(task_id))
+        except APIError as err:
+            if err.status_code < 500:
+                return TaskOutcome(task_id, error=err)
+            if (await self.task_status(task_id)).progress == "failed":
+                return TaskOutcome(task_id, error=err)
+            raise
+
     async def wait(self, timeout: float | None = 600.0) -> JobResult:  # noqa: ASYNC109
         """Wait for a single-request job and return its result; a failed task raises its typed error.
 
@@ -341,7 +381,11 @@ class Job:
         tasks = await self.task_ids()
         if not tasks:
             raise NetSuiteError(f"asynchronous job {self.id} completed without any task")
-        return await self.task_result(tasks[0])
+        outcome = await self.task_outcome(tasks[0])
+        if outcome.error is not None:
+            raise outcome.error
+        assert outcome.result is not None
+        return outcome.result
 
     async def wait_tasks(
         self,
@@ -350,7 +394,10 @@ class Job:
         concurrency: int = 1,
         positions: Sequence[int] | None = None,
     ) -> dict[int, TaskOutcome]:
-        """Wait for the job, then collect task outcomes by item position (errors captured, not raised).
+        """Wait for the job, then collect task outcomes by item position.
+
+        A task's own failure is captured in its :class:`TaskOutcome`; a failure to *read* the job or a result
+        (network, the endpoint's 5xx after retries) is raised, since it says nothing about the task.
 
         For a batch, task ``n`` answers for item ``n - 1`` of the request (NetSuite numbers tasks from 1 in
         item order; a task id that is not a number falls back to the listing order). ``positions`` limits
@@ -372,11 +419,7 @@ class Job:
         outcomes: dict[int, TaskOutcome] = {}
 
         async def fetch(position: int) -> None:
-            tid = by_position[position]
-            try:
-                outcomes[position] = TaskOutcome(tid, result=await self.task_result(tid))
-            except APIError as err:
-                outcomes[position] = TaskOutcome(tid, error=err)
+            outcomes[position] = await self.task_outcome(by_position[position])
 
         if concurrency == 1 or len(wanted) <= 1:
             for position in wanted:
