@@ -27,10 +27,13 @@ async def test_create_gives_one_result_per_input_in_order_naming_the_record_made
         result = await ns.batch.create("customer", rows)
         assert len(result) == 250
         assert [r.index for r in result] == list(range(250))
-        assert result.ok and result.succeeded == 250 and result.failed == 0
+        assert result.ok
+        assert result.succeeded == 250
+        assert result.failed == 0
         for i in (0, 99, 100, 249):
             ref = result[i].ref
-            assert ref is not None and ref.type == "customer"
+            assert ref is not None
+            assert ref.type == "customer"
             record = (await ns.request("GET", f"/record/v1/customer/{ref.id}")).json()
             assert record["companyName"] == rows[i]["companyName"]
     assert result.used_collections is collections
@@ -44,7 +47,8 @@ async def test_refused_collections_are_remembered_for_the_client_so_later_batche
     async with client_for(emu) as ns:
         first = await ns.batch.create("customer", customers(150, "A"))
         second = await ns.batch.create("customer", customers(150, "B"))
-    assert first.ok and second.ok
+    assert first.ok
+    assert second.ok
     assert emu.jobs.collections_refused == 1
     assert store_count(emu) == 300
 
@@ -71,14 +75,17 @@ async def test_update_upsert_and_delete_round_trip(collections: bool) -> None:
         assert up.ok
         again = await ns.batch.upsert("customer", [{"externalId": "EXT-0", "companyName": "U0 renamed"}])
         assert again.ok
-        assert again[0].ref is not None and up[0].ref is not None and again[0].ref.id == up[0].ref.id
+        assert again[0].ref is not None
+        assert up[0].ref is not None
+        assert again[0].ref.id == up[0].ref.id
         changed = await ns.batch.update("customer", [{"externalId": "EXT-1", "comments": "by eid"}])
         assert changed.ok
         record = (await ns.request("GET", "/record/v1/customer/eid:EXT-1")).json()
         assert record["comments"] == "by eid"
         gone = await ns.batch.delete("customer", [up[2].ref.id, "eid:EXT-3", {"externalId": "EXT-4"}])  # type: ignore[union-attr]
         assert gone.ok
-        assert gone[0].ref is not None and gone[0].ref.id == up[2].ref.id  # type: ignore[union-attr]
+        assert gone[0].ref is not None
+        assert gone[0].ref.id == up[2].ref.id
     assert store_count(emu) == 2
 
 
