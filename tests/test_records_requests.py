@@ -291,7 +291,7 @@ async def test_get_many_uses_the_batch_read_and_keeps_input_order(ns: NetSuiteCl
     assert [r["email"] if r else None for r in out] == ["two@x", "one@x", None]
     assert len(wire.requests) == 1
     params = dict(wire.requests[0].url.params.multi_items())
-    assert params == {"ids": "eid:E-2,1,3", "expandRecords": "true", "fields": "email"}
+    assert params == {"ids": "eid:E-2,1,3", "expandRecords": "true", "fields": "email,externalId"}
 
 
 async def test_get_many_falls_back_to_gets_once_the_account_rejects_the_batch_read(
