@@ -51,13 +51,17 @@ end
 local stored = num('ceiling', nil)
 if mode == '0' and stored ~= nil then ceiling = stored end
 local limit = num('limit', nil)
+local stored_limit = limit
 if limit == nil or mode == '2' then
   limit = ceiling
   redis.call('HDEL', state, 'bad_level', 'bad_at')
 elseif limit > ceiling then
   limit = ceiling
 end
-redis.call('HSET', state, 'limit', tostring(limit), 'ceiling', ceiling)
+-- Written only when changed: most calls leave the state hash alone.
+if stored ~= ceiling or stored_limit ~= limit then
+  redis.call('HSET', state, 'limit', tostring(limit), 'ceiling', ceiling)
+end
 
 local function effective()
   local e = math.floor(limit)
@@ -92,9 +96,10 @@ local function report(granted, gen)
   local first = redis.call('ZRANGE', leases, 0, 0, 'WITHSCORES')
   local hint = -1
   if #first == 2 then hint = math.max(0, tonumber(first[2]) - now) end
+  local counts = redis.call('HMGET', state, 'acquired', 'limited', 'cuts')
   return {granted, tonumber(gen), effective(), ceiling,
           redis.call('ZCARD', leases), redis.call('ZCARD', queue),
-          num('acquired', 0), num('limited', 0), num('cuts', 0), hint}
+          tonumber(counts[1] or 0), tonumber(counts[2] or 0), tonumber(counts[3] or 0), hint}
 end
 """
 
