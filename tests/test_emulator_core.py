@@ -29,9 +29,7 @@ def anyio_backend(request: pytest.FixtureRequest) -> str:
 
 
 def authed(fake: FakeNetSuite) -> httpx2.AsyncClient:
-    client: httpx2.AsyncClient = fake.http_client(
-        headers={"Authorization": f"Bearer {fake.credentials.static_token}"}
-    )
+    client: httpx2.AsyncClient = fake.http_client(headers={"Authorization": f"Bearer {fake.credentials.static_token}"})
     return client
 
 
@@ -273,7 +271,8 @@ async def test_metadata_catalog_lists_types_and_serves_schema_and_openapi() -> N
         assert openapi.json()["openapi"].startswith("3.")
         assert "salesOrder" in openapi.json()["components"]["schemas"]
         selected = await http.get(
-            f"{R}/metadata-catalog", params={"select": "customer,invoice"},
+            f"{R}/metadata-catalog",
+            params={"select": "customer,invoice"},
             headers={"Accept": "application/swagger+json"},
         )
         assert set(selected.json()["components"]["schemas"]) == {"customer", "invoice"}
@@ -305,9 +304,21 @@ def test_unknown_seed_key_is_a_value_error() -> None:
 def test_server_writes_the_connection_file_once_listening_and_serves_over_loopback(tmp_path: Path) -> None:
     with EmulatorServer(EmulatorConfig(concurrency=4), seed={"customers": 2}) as server:
         info = server.config_data
-        for key in ("base_url", "account", "consumer_key", "consumer_secret", "token_id", "token_secret",
-                    "client_id", "certificate_id", "private_key", "auth_code_client_id",
-                    "auth_code_client_secret", "redirect_uri", "static_token"):
+        for key in (
+            "base_url",
+            "account",
+            "consumer_key",
+            "consumer_secret",
+            "token_id",
+            "token_secret",
+            "client_id",
+            "certificate_id",
+            "private_key",
+            "auth_code_client_id",
+            "auth_code_client_secret",
+            "redirect_uri",
+            "static_token",
+        ):
             assert info[key], key
         with httpx2.Client(base_url=server.base_url) as http:
             resp = http.get(f"{R}/customer/2", headers={"Authorization": f"Bearer {info['static_token']}"})

@@ -28,9 +28,7 @@ async def fake() -> AsyncIterator[FakeNetSuite]:
 
 @pytest.fixture
 def http(fake: FakeNetSuite) -> httpx2.AsyncClient:
-    client: httpx2.AsyncClient = fake.http_client(
-        headers={"Authorization": f"Bearer {fake.credentials.static_token}"}
-    )
+    client: httpx2.AsyncClient = fake.http_client(headers={"Authorization": f"Bearer {fake.credentials.static_token}"})
     return client
 
 
@@ -108,7 +106,9 @@ async def test_missing_record_is_404_nonexistent_id(http: httpx2.AsyncClient) ->
 
 
 async def test_reference_to_missing_record_is_rejected(http: httpx2.AsyncClient) -> None:
-    resp = await http.post(f"{R}/salesOrder", json={"entity": {"id": "4242"}, "item": {"items": [{"item": {"id": "1"}}]}})
+    resp = await http.post(
+        f"{R}/salesOrder", json={"entity": {"id": "4242"}, "item": {"items": [{"item": {"id": "1"}}]}}
+    )
     assert resp.status_code == 400
     assert error_of(resp)["o:errorPath"] == "entity"
 
@@ -177,7 +177,10 @@ async def test_transform_sales_order_into_invoice_copies_lines(http: httpx2.Asyn
 
 
 async def test_transform_customer_into_sales_order(http: httpx2.AsyncClient) -> None:
-    resp = await http.post(f"{R}/customer/3/!transform/salesOrder", json={"item": {"items": [{"item": {"id": "1"}, "quantity": 1, "rate": 5.0}]}})
+    resp = await http.post(
+        f"{R}/customer/3/!transform/salesOrder",
+        json={"item": {"items": [{"item": {"id": "1"}, "quantity": 1, "rate": 5.0}]}},
+    )
     assert resp.status_code == 204
     order = (await http.get(resp.headers["location"])).json()
     assert order["entity"]["id"] == "3"
@@ -199,7 +202,9 @@ async def test_fields_and_simple_enum_format(http: httpx2.AsyncClient) -> None:
     assert body["orderStatus"] == {"id": "B", "refName": "Pending Fulfillment"}
     simple = (await http.get(f"{R}/salesOrder/3", params={"simpleEnumFormat": "true"})).json()
     assert simple["orderStatus"] == "B"
-    assert simple["item"] == {"links": [{"rel": "self", "href": "http://emulator.test/services/rest/record/v1/salesOrder/3/item"}]}
+    assert simple["item"] == {
+        "links": [{"rel": "self", "href": "http://emulator.test/services/rest/record/v1/salesOrder/3/item"}]
+    }
 
 
 async def test_list_pages_with_links_has_more_and_total(http: httpx2.AsyncClient) -> None:
@@ -224,9 +229,9 @@ async def test_list_pages_with_links_has_more_and_total(http: httpx2.AsyncClient
         ({"limit": "10", "offset": "15"}, "offset"),
         ({"limit": "abc"}, "limit"),
         ({"bogus": "1"}, "bogus"),
-        ({"q": 'email START_WITH'}, "q"),
+        ({"q": "email START_WITH"}, "q"),
         ({"q": 'nosuchfield IS "a"'}, "q"),
-        ({"q": 'email GREATER 5'}, "q"),
+        ({"q": "email GREATER 5"}, "q"),
         ({"q": 'email FROBNICATE "a"'}, "q"),
     ],
 )
@@ -303,9 +308,7 @@ async def test_records_written_are_visible_in_sqlite_tables(fake: FakeNetSuite, 
         "SELECT companyname, isperson, subsidiary FROM customer WHERE companyname = 'Sql Co'"
     ).fetchone()
     assert row == ("Sql Co", "F", 1)
-    types = fake.emulator.store.connection.execute(
-        'SELECT DISTINCT type FROM "transaction" ORDER BY type'
-    ).fetchall()
+    types = fake.emulator.store.connection.execute('SELECT DISTINCT type FROM "transaction" ORDER BY type').fetchall()
     assert types == [("CustInvc",), ("SalesOrd",)]
 
 
@@ -314,8 +317,11 @@ async def test_last_modified_dates_strictly_increase_even_within_a_millisecond(
 ) -> None:
     for i in range(20):
         await http.patch(f"{R}/customer/{1 + i % 3}", json={"comments": str(i)})
-    stamps = [r[0] for r in fake.emulator.store.connection.execute(
-        "SELECT lastmodifieddate FROM customer WHERE id <= 3 ORDER BY lastmodifieddate"
-    )]
+    stamps = [
+        r[0]
+        for r in fake.emulator.store.connection.execute(
+            "SELECT lastmodifieddate FROM customer WHERE id <= 3 ORDER BY lastmodifieddate"
+        )
+    ]
     assert len(set(stamps)) == 3
     assert fake.emulator.clock.next() > max(stamps)

@@ -315,10 +315,7 @@ def html_response(status: int, title: str, text: str) -> EmuResponse:
 
         return html_response(502, "502 Bad Gateway", "The upstream server did not answer.")
     """
-    page = (
-        f"<!DOCTYPE html><html><head><title>{title}</title></head>"
-        f"<body><h1>{title}</h1><p>{text}</p></body></html>"
-    )
+    page = f"<!DOCTYPE html><html><head><title>{title}</title></head><body><h1>{title}</h1><p>{text}</p></body></html>"
     return EmuResponse(status, {"content-type": "text/html; charset=UTF-8"}, page.encode("utf-8"))
 
 

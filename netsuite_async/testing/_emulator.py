@@ -237,7 +237,7 @@ class Faults:
     def __init__(self, rng: random.Random) -> None:
         self._rng = rng
         self.scripted: list[ScriptedFault] = []
-        self.probabilities: dict[str, float] = {}
+        self.probabilities: dict[FaultKind, float] = {}
         self.injected: Counter[str] = Counter()
 
     def script(
@@ -267,9 +267,7 @@ class Faults:
         if not 500 <= status <= 599:
             raise ValueError("a fault status must be a 5xx")
         default_apply = kind in ("error_after", "slow")
-        fault = ScriptedFault(
-            _matcher(match), kind, times, status, default_apply if apply is None else apply, seconds
-        )
+        fault = ScriptedFault(_matcher(match), kind, times, status, default_apply if apply is None else apply, seconds)
         self.scripted.append(fault)
         return fault
 
@@ -318,7 +316,11 @@ class Faults:
             if self._rng.random() < p:
                 self.injected[kind] += 1
                 return ScriptedFault(
-                    lambda r: True, kind, None, 500, kind in ("error_after", "slow")  # type: ignore[arg-type]
+                    lambda r: True,
+                    kind,
+                    None,
+                    500,
+                    kind in ("error_after", "slow"),
                 )
         return None
 
@@ -337,7 +339,7 @@ class _FallbackJobs:
 
 
 def _iso_ms(ts: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + f".{int(round(ts * 1000)) % 1000:03d}Z"
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + f".{round(ts * 1000) % 1000:03d}Z"
 
 
 class WriteClock:

@@ -390,7 +390,7 @@ class RecordService:
 
     def _ref(self, spec: FieldSpec, value: Any, path: str) -> dict[str, str]:
         if not isinstance(value, dict):
-            raise _user_error(f"Invalid value for the field {path}: expected a reference like {{\"id\": \"1\"}}.", path)
+            raise _user_error(f'Invalid value for the field {path}: expected a reference like {{"id": "1"}}.', path)
         target = spec.ref or "entity"
         if "id" in value and value["id"] is not None:
             raw = str(value["id"]) if not isinstance(value["id"], bool) else ""
@@ -442,7 +442,7 @@ class RecordService:
             return value
         elif kind == "sublist":
             if not isinstance(value, dict) or not isinstance(value.get("items"), list):
-                raise _user_error(f"Invalid value for the sublist {path}: expected {{\"items\": [...]}}.", path)
+                raise _user_error(f'Invalid value for the sublist {path}: expected {{"items": [...]}}.', path)
             lines = []
             for i, line in enumerate(value["items"]):
                 if not isinstance(line, dict):
@@ -475,9 +475,7 @@ class RecordService:
                 if key == "links":
                     continue
                 if strict_names:
-                    raise _Problem(
-                        ns_error(400, "INVALID_CONTENT", f"Invalid field name: {key}.", path=path)
-                    )
+                    raise _Problem(ns_error(400, "INVALID_CONTENT", f"Invalid field name: {key}.", path=path))
                 continue
             if spec.readonly and spec.name != "line":
                 continue
@@ -523,9 +521,7 @@ class RecordService:
                 doc.setdefault("status", "A")
                 doc["amountRemaining"] = doc["total"]
         if rt.family == "entity" and not doc.get("entityId"):
-            name = doc.get("companyName") or " ".join(
-                str(doc[k]) for k in ("firstName", "lastName") if doc.get(k)
-            )
+            name = doc.get("companyName") or " ".join(str(doc[k]) for k in ("firstName", "lastName") if doc.get(k))
             doc["entityId"] = name or f"{rt.name}{record_id}"
         missing = []
         for spec in rt.fields.values():
@@ -552,9 +548,7 @@ class RecordService:
                                 f"Please enter value(s) for: {ls.label}", f"{spec.name}.items[{i}].{ls.name}"
                             )
         if missing:
-            raise _user_error(
-                "Please enter value(s) for: " + ", ".join(s.label for s in missing), missing[0].name
-            )
+            raise _user_error("Please enter value(s) for: " + ", ".join(s.label for s in missing), missing[0].name)
 
     def _location(self, base_url: str, rt: RecordType, rid: int) -> str:
         return f"{base_url}{API}/{rt.name}/{rid}"
@@ -731,7 +725,9 @@ class RecordService:
             pair = (rt.name, target_rt.name)
             if pair not in (("salesOrder", "invoice"), ("customer", "salesOrder")):
                 raise _Problem(
-                    ns_error(400, "INVALID_PARAMETER", f"Transforming {rt.name} into {target_rt.name} is not supported.")
+                    ns_error(
+                        400, "INVALID_PARAMETER", f"Transforming {rt.name} into {target_rt.name} is not supported."
+                    )
                 )
             rid = self.resolve_id(rt, key)
             assert rid is not None
@@ -775,7 +771,11 @@ class RecordService:
             name = rt.name if rt is not None else table
             out["links"] = [{"rel": "self", "href": f"{base}{API}/{name}/{raw}"}]
             ref_name = (
-                doc.get("entityId") or doc.get("companyName") or doc.get("itemId") or doc.get("tranId") or doc.get("name")
+                doc.get("entityId")
+                or doc.get("companyName")
+                or doc.get("itemId")
+                or doc.get("tranId")
+                or doc.get("name")
             )
             if ref_name is not None:
                 out["refName"] = str(ref_name)
@@ -856,7 +856,9 @@ class RecordService:
 
 # ---------------------------------------------------------------------------------------------- routes
 _GET_PARAMS = frozenset({"fields", "expandSubResources", "simpleEnumFormat"})
-_LIST_PARAMS = frozenset({"limit", "offset", "q", "ids", "expandRecords", "fields", "simpleEnumFormat", "expandSubResources"})
+_LIST_PARAMS = frozenset(
+    {"limit", "offset", "q", "ids", "expandRecords", "fields", "simpleEnumFormat", "expandSubResources"}
+)
 _PATCH_PARAMS = frozenset({"replace", "replaceSelectedFields"})
 
 
@@ -896,7 +898,10 @@ def register(router: Router, emu: Emulator) -> None:
             raise _Problem(ns_error(400, "INVALID_CONTENT", f"The request body is not valid JSON: {exc}")) from None
 
     def link(base: str, rt: RecordType, params: list[tuple[str, str]], limit: int, offset: int) -> str:
-        q = [(k, v) for k, v in params if k not in ("limit", "offset")] + [("limit", str(limit)), ("offset", str(offset))]
+        q = [(k, v) for k, v in params if k not in ("limit", "offset")] + [
+            ("limit", str(limit)),
+            ("offset", str(offset)),
+        ]
         from urllib.parse import urlencode
 
         return f"{base}{API}/{rt.name}?{urlencode(q)}"
@@ -920,7 +925,8 @@ def register(router: Router, emu: Emulator) -> None:
             cap = emu.config.max_results
             if offset >= cap:
                 raise _bad_param("offset", f"Invalid offset {offset}: at most {cap} results can be listed.")
-            where, params = "", []
+            where: str = ""
+            params: list[Any] = []
             q = req.param("q")
             if q is not None:
                 try:

@@ -29,16 +29,80 @@ if TYPE_CHECKING:
 __all__ = ["DEMO_SEED", "SEED_KEYS", "seed", "seed_base"]
 
 SEED_KEYS = ("customers", "contacts", "vendors", "employees", "items", "sales_orders", "invoices")
-DEMO_SEED: dict[str, int] = {"customers": 50, "contacts": 20, "employees": 5, "vendors": 5, "items": 20,
-                             "sales_orders": 30, "invoices": 10}
+DEMO_SEED: dict[str, int] = {
+    "customers": 50,
+    "contacts": 20,
+    "employees": 5,
+    "vendors": 5,
+    "items": 20,
+    "sales_orders": 30,
+    "invoices": 10,
+}
 
-_FIRST = ("Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Margaret", "Ken", "Frances", "John",
-          "Radia", "Dennis", "Katherine", "Niklaus", "Hedy", "Linus", "Annie", "Tim", "Joan", "Guido")
-_LAST = ("Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Hamilton", "Thompson", "Allen",
-         "Backus", "Perlman", "Ritchie", "Johnson", "Wirth", "Lamarr", "Torvalds", "Easley", "Berners-Lee",
-         "Clarke", "van Rossum")
-_WORDS = ("Acme", "Globex", "Initech", "Umbrella", "Hooli", "Vandelay", "Stark", "Wayne", "Wonka", "Tyrell",
-          "Cyberdyne", "Soylent", "Aperture", "Gringotts", "Monarch", "Pied Piper", "Dunder", "Oscorp")
+_FIRST = (
+    "Ada",
+    "Grace",
+    "Alan",
+    "Edsger",
+    "Barbara",
+    "Donald",
+    "Margaret",
+    "Ken",
+    "Frances",
+    "John",
+    "Radia",
+    "Dennis",
+    "Katherine",
+    "Niklaus",
+    "Hedy",
+    "Linus",
+    "Annie",
+    "Tim",
+    "Joan",
+    "Guido",
+)
+_LAST = (
+    "Lovelace",
+    "Hopper",
+    "Turing",
+    "Dijkstra",
+    "Liskov",
+    "Knuth",
+    "Hamilton",
+    "Thompson",
+    "Allen",
+    "Backus",
+    "Perlman",
+    "Ritchie",
+    "Johnson",
+    "Wirth",
+    "Lamarr",
+    "Torvalds",
+    "Easley",
+    "Berners-Lee",
+    "Clarke",
+    "van Rossum",
+)
+_WORDS = (
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Hooli",
+    "Vandelay",
+    "Stark",
+    "Wayne",
+    "Wonka",
+    "Tyrell",
+    "Cyberdyne",
+    "Soylent",
+    "Aperture",
+    "Gringotts",
+    "Monarch",
+    "Pied Piper",
+    "Dunder",
+    "Oscorp",
+)
 _SUFFIX = ("Inc.", "LLC", "Ltd.", "GmbH", "Corp.", "Group", "Partners", "Co.")
 _PRODUCTS = ("Widget", "Gadget", "Sprocket", "Flange", "Gizmo", "Bracket", "Valve", "Bearing", "Spindle", "Rotor")
 _EPOCH = 1704067200.0  # 2024-01-01T00:00:00Z
@@ -59,13 +123,36 @@ def seed_base(emu: Emulator) -> None:
     store = emu.store
     cur = lookup("currency")
     sub = lookup("subsidiary")
-    assert cur is not None and sub is not None
+    assert cur is not None
+    assert sub is not None
     if store.get(cur, 1) is None:
-        store.bulk_insert(cur, [{"id": "1", "name": "USD", "symbol": "USD", "isInactive": False,
-                                 "dateCreated": _stamp(0), "lastModifiedDate": _stamp(0)}])
+        store.bulk_insert(
+            cur,
+            [
+                {
+                    "id": "1",
+                    "name": "USD",
+                    "symbol": "USD",
+                    "isInactive": False,
+                    "dateCreated": _stamp(0),
+                    "lastModifiedDate": _stamp(0),
+                }
+            ],
+        )
     if store.get(sub, 1) is None:
-        store.bulk_insert(sub, [{"id": "1", "name": "Parent Company", "isInactive": False,
-                                 "currency": {"id": "1"}, "dateCreated": _stamp(0), "lastModifiedDate": _stamp(0)}])
+        store.bulk_insert(
+            sub,
+            [
+                {
+                    "id": "1",
+                    "name": "Parent Company",
+                    "isInactive": False,
+                    "currency": {"id": "1"},
+                    "dateCreated": _stamp(0),
+                    "lastModifiedDate": _stamp(0),
+                }
+            ],
+        )
 
 
 def seed(emu: Emulator, sizes: Mapping[str, int]) -> dict[str, list[int]]:
@@ -111,11 +198,11 @@ def seed(emu: Emulator, sizes: Mapping[str, int]) -> dict[str, list[int]]:
             "companyName": name,
             "isPerson": False,
             "email": f"billing{i + 1}@{_WORDS[i % len(_WORDS)].lower().replace(' ', '')}.example",
-            "phone": f"555-{rng.randrange(1000):03d}-{rng.randrange(10000):04d}",
-            "isInactive": rng.random() < 0.05,
+            "phone": f"555-{(bits := rng.getrandbits(24)) % 1000:03d}-{(bits >> 10) % 10000:04d}",
+            "isInactive": bits % 20 == 0,
             "subsidiary": {"id": "1"},
             "currency": {"id": "1"},
-            "creditLimit": float(rng.choice((1000, 5000, 10000, 25000))),
+            "creditLimit": (1000.0, 5000.0, 10000.0, 25000.0)[bits >> 22],
         }
 
     customers = out["customers"] = build("customer", sizes.get("customers", 0), customer)
@@ -187,8 +274,9 @@ def seed(emu: Emulator, sizes: Mapping[str, int]) -> dict[str, list[int]]:
             rate = round(rng.uniform(2, 500), 2)
             amount = round(qty * rate, 2)
             total += amount
-            lines.append({"line": n, "item": {"id": str(rng.choice(items))}, "quantity": qty, "rate": rate,
-                          "amount": amount})
+            lines.append(
+                {"line": n, "item": {"id": str(rng.choice(items))}, "quantity": qty, "rate": rate, "amount": amount}
+            )
         doc = {
             "externalId": f"SO-{i + 1:06d}",
             "tranId": f"SO{rid}",
@@ -232,5 +320,8 @@ def seed(emu: Emulator, sizes: Mapping[str, int]) -> dict[str, list[int]]:
     so_type = lookup("salesOrder")
     assert so_type is not None
     for so_id in order_ids[:invoices_wanted]:
-        store.connection.execute("UPDATE salesorder SET orderstatus = 'G', _body = json_set(_body, '$.orderStatus', 'G') WHERE id = ?", (so_id,))
+        store.connection.execute(
+            "UPDATE salesorder SET orderstatus = 'G', _body = json_set(_body, '$.orderStatus', 'G') WHERE id = ?",
+            (so_id,),
+        )
     return out

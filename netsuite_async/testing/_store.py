@@ -19,7 +19,8 @@ Schema (one in-memory database per emulator, ``emu.store.connection``; stdlib ``
 
 * Internal ids are shared within a family like in NetSuite: entities (customer, contact, vendor, employee),
   transactions (salesorder, invoice, purchaseorder), items; other types count on their own.
-* ``transactionline``: one row per line of a transaction's ``item`` sublist: ``transaction`` (a keyword in SQLite: SuiteQL translation must quote it), ``id`` (the
+* ``transactionline``: one row per line of a transaction's ``item`` sublist: ``transaction`` (a keyword
+  in SQLite: SuiteQL translation must quote it, as for the ``transaction`` view), ``id`` (the
   line number), ``linesequencenumber``, ``item``, ``quantity``, ``rate``, ``netamount``, ``memo``,
   ``mainline`` (``'F'``).
 * Views: ``transaction`` (``id, type, tranid, trandate, entity, memo, status, total, externalid,
@@ -35,6 +36,9 @@ Example::
     rows = store.connection.execute("SELECT id, email FROM customer").fetchall()
 """
 
+# Table and column names in the SQL below come only from _IDENT-checked identifiers (record type and field
+# names), always double-quoted; every value is a bound parameter.
+# ruff: noqa: S608
 from __future__ import annotations
 
 import json
@@ -71,6 +75,20 @@ def _scalar(value: Any) -> Any:
 _SKIP = object()
 
 
+_KEYS: dict[str, str | None] = {}
+
+
+def _column_of(key: str) -> str | None:
+    low = _KEYS.get(key, "")
+    if low == "":
+        low = key.lower()
+        if low in ("id", "_body", "links") or not _IDENT.match(low):
+            low = None
+        if len(_KEYS) < 10_000:  # field names repeat; the cache only saves time, so keep it bounded
+            _KEYS[key] = low
+    return low
+
+
 def project(doc: dict[str, Any]) -> dict[str, Any]:
     """The column values (lower-case names) of a stored document.
 
@@ -80,12 +98,16 @@ def project(doc: dict[str, Any]) -> dict[str, Any]:
     """
     out: dict[str, Any] = {}
     for key, value in doc.items():
-        low = key.lower()
-        if low in ("id", "_body", "links") or not _IDENT.match(low):
+        low = _column_of(key)
+        if low is None:
             continue
-        v = _scalar(value)
-        if v is not _SKIP:
-            out[low] = v
+        t = type(value)
+        if t is str or t is int or t is float or value is None:
+            out[low] = value
+        else:
+            v = _scalar(value)
+            if v is not _SKIP:
+                out[low] = v
     return out
 
 
@@ -109,7 +131,7 @@ class Store:
         for rt in RECORD_TYPES.values():
             self.ensure_table(rt)
         self.connection.execute(
-            "CREATE TABLE transactionline (\"transaction\" INTEGER, id INTEGER, linesequencenumber INTEGER, "
+            'CREATE TABLE transactionline ("transaction" INTEGER, id INTEGER, linesequencenumber INTEGER, '
             "item, quantity, rate, netamount, memo, mainline TEXT DEFAULT 'F', PRIMARY KEY (\"transaction\", id))"
         )
         self._create_views()
@@ -184,7 +206,7 @@ class Store:
             f"lastmodifieddate FROM {t}"
             for t, code in _ENTITY_TYPES.items()
         )
-        self.connection.execute(f"CREATE VIEW \"transaction\" AS {tran}")
+        self.connection.execute(f'CREATE VIEW "transaction" AS {tran}')
         self.connection.execute(f"CREATE VIEW item AS {items}")
         self.connection.execute(f"CREATE VIEW entity AS {ents}")
 
@@ -251,9 +273,7 @@ class Store:
             rid = store.id_by_eid(lookup("customer"), "CRM-1")
         """
         self.ensure_table(rt)
-        row = self.connection.execute(
-            f'SELECT id FROM "{rt.table}" WHERE externalid = ?', (external_id,)
-        ).fetchone()
+        row = self.connection.execute(f'SELECT id FROM "{rt.table}" WHERE externalid = ?', (external_id,)).fetchone()
         return None if row is None else int(row[0])
 
     def find_ref(self, target: str, record_id: int) -> tuple[str, dict[str, Any]] | None:
@@ -264,11 +284,7 @@ class Store:
             found = store.find_ref("entity", 5)
         """
         rt = lookup(target)
-        tables: tuple[str, ...]
-        if rt is not None:
-            tables = (rt.table,)
-        else:
-            tables = FAMILY_TYPES.get(target, ())
+        tables = (rt.table,) if rt is not None else FAMILY_TYPES.get(target, ())
         for table in tables:
             if table not in self._columns:
                 continue
@@ -369,7 +385,7 @@ class Store:
             )
         if rows:
             conn.executemany(
-                "INSERT INTO transactionline (\"transaction\", id, linesequencenumber, item, quantity, rate, "
+                'INSERT INTO transactionline ("transaction", id, linesequencenumber, item, quantity, rate, '
                 "netamount, memo) VALUES (?,?,?,?,?,?,?,?)",
                 rows,
             )
@@ -414,7 +430,7 @@ class Store:
         dumps = json.dumps
         rows = [
             (int(doc["id"]), dumps(doc, separators=(",", ":"), ensure_ascii=False), *(c.get(n) for n in names))
-            for doc, c in zip(docs, rows_cols)
+            for doc, c in zip(docs, rows_cols, strict=True)
         ]
         self.connection.executemany(f'INSERT INTO "{table}" ({quoted}) VALUES ({marks})', rows)
         top = max(int(d["id"]) for d in docs)

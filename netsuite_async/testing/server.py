@@ -63,8 +63,19 @@ def connection_info(emu: Emulator, base_url: str) -> dict[str, str]:
         info = connection_info(emu, "http://127.0.0.1:8089")
     """
     c = emu.credentials
-    keys = ("consumer_key", "consumer_secret", "token_id", "token_secret", "client_id", "certificate_id",
-            "private_key", "auth_code_client_id", "auth_code_client_secret", "redirect_uri", "static_token")
+    keys = (
+        "consumer_key",
+        "consumer_secret",
+        "token_id",
+        "token_secret",
+        "client_id",
+        "certificate_id",
+        "private_key",
+        "auth_code_client_id",
+        "auth_code_client_secret",
+        "redirect_uri",
+        "static_token",
+    )
     info = {"base_url": base_url, "account": emu.config.account}
     info.update({k: str(getattr(c, k)) for k in keys})
     return info
@@ -117,14 +128,22 @@ def _uvicorn_server(emu: Emulator, *, log_level: str = "warning") -> Any:
     except ImportError:
         loop = "asyncio"
     try:
-        import httptools  # noqa: F401
+        import httptools  # type: ignore[import-not-found, unused-ignore]  # noqa: F401
 
         http = "httptools"
     except ImportError:
         http = "h11"
     config = uvicorn.Config(
-        emu.app, log_level=log_level, access_log=False, loop=loop, http=http, lifespan="off",
-        timeout_keep_alive=30, server_header=False, date_header=False, proxy_headers=False,
+        emu.app,
+        log_level=log_level,
+        access_log=False,
+        loop=loop,
+        http=http,
+        lifespan="off",
+        timeout_keep_alive=30,
+        server_header=False,
+        date_header=False,
+        proxy_headers=False,
     )
     logging.getLogger("uvicorn.error").addFilter(_quiet_drops)
     return uvicorn.Server(config)
@@ -269,9 +288,16 @@ class EmulatorServer:
         path = Path(self._tmpdir.name) / "emulator.json"
         c = self.config
         args = {
-            "account": c.account, "concurrency": c.concurrency, "latency": c.latency, "jitter": c.jitter,
-            "batch_collections": c.batch_collections, "governance_readable": c.governance_readable,
-            "rng_seed": c.rng_seed, "host": self.host, "port": self.port, "write_config": str(path),
+            "account": c.account,
+            "concurrency": c.concurrency,
+            "latency": c.latency,
+            "jitter": c.jitter,
+            "batch_collections": c.batch_collections,
+            "governance_readable": c.governance_readable,
+            "rng_seed": c.rng_seed,
+            "host": self.host,
+            "port": self.port,
+            "write_config": str(path),
             "seed": None if self.seed is None else dict(self.seed),
         }
         self._proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
