@@ -20,10 +20,10 @@ import anyio
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from harness import quick, write_result  # noqa: E402
+from harness import quick, write_result
 
-from netsuite_async.testing._emulator import EmulatorConfig  # noqa: E402
-from netsuite_async.testing.server import EmulatorServer  # noqa: E402
+from netsuite_async.testing._emulator import EmulatorConfig
+from netsuite_async.testing.server import EmulatorServer
 
 ROUTES = {
     "record get": "/services/rest/record/v1/customer/1",
