@@ -35,6 +35,9 @@ AUTO_FALLBACK_LIMIT = 5
 
 Concurrency = int | ServiceTier | Literal["auto"]
 
+# Connection cap for concurrency="auto": above any real account's limit (Tier 2 + 48 SuiteCloud Plus licences).
+_AUTO_POOL_SIZE = 500
+
 
 @dataclass(frozen=True)
 class Timeouts:
@@ -114,7 +117,16 @@ class NetSuiteClient:
         self.app_base_url = self.rest_base_url if base_url else self.account.app_base_url
 
         self._owns_http = http_client is None
-        pool_size = max(_ceiling(concurrency), 10) + 5
+        # The governor, not the pool, must be what makes requests wait (a request waiting for a connection holds
+        # its slot). "auto" learns the limit only later and a pool cannot grow, so it gets a cap above any real
+        # account's limit; a supplied governor (Redis) says its own ceiling.
+        if governor is not None:
+            sized_for = governor.stats().ceiling
+        elif concurrency == "auto":
+            sized_for = _AUTO_POOL_SIZE
+        else:
+            sized_for = _ceiling(concurrency)
+        pool_size = max(sized_for, 10) + 5
         self.http = http_client if http_client is not None else build_client(
             max_connections=pool_size,
             connect_timeout=timeouts.connect,

@@ -17,6 +17,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import quote, urlencode
 
 import anyio
 
@@ -211,7 +212,12 @@ class Transport:
         headers = dict(self._headers)
         if spec.headers:
             headers.update(spec.headers)
-        params: Any = _normalise_params(spec.params)
+        url = self.url_for(spec)
+        pairs = _normalise_params(spec.params)
+        if pairs:
+            # Encoded here, once, in the caller's order (httpx groups repeated keys), with %20 for spaces: the URL
+            # is then exactly what TBA signs and what NetSuite receives.
+            url += ("&" if "?" in url else "?") + urlencode(pairs, quote_via=quote, safe="")
         extensions: dict[str, Any] = {}
         if spec.timeout is not None:
             timeout = self.http.timeout
@@ -220,8 +226,7 @@ class Transport:
             }
         request = self.http.build_request(
             spec.method,
-            self.url_for(spec),
-            params=params,
+            url,
             json=spec.json if spec.json is not None else None,
             content=spec.content if spec.json is None else None,
             headers=headers,
@@ -284,6 +289,12 @@ class Transport:
                 logger.debug("retrying %s %s in %.3fs after attempt %d: %s",
                              spec.method, safe_url, delay, attempt, _reason(err))
                 await anyio.sleep(delay)
+                if ends_at is not None and anyio.current_time() >= ends_at:
+                    # The wait overshot the deadline: report the failure that made us wait, not a timeout that
+                    # would fire before the next attempt could even take a slot.
+                    history.pop()
+                    self._finish_error(err, history, attempt)
+                    raise err from err.__cause__
 
     def _finish_error(self, err: NetSuiteError, history: list[BaseException], attempt: int) -> None:
         self.stats.failures += 1
