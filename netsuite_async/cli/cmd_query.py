@@ -7,7 +7,7 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -16,6 +16,9 @@ from netsuite_async.cli.cmd_records import read_json_argument
 from netsuite_async.cli.config import ConfigError
 from netsuite_async.cli.connect import make_client
 from netsuite_async.cli.state import CliState, pass_state, run_async
+
+if TYPE_CHECKING:
+    from netsuite_async.export import ExportFormat
 
 __all__ = ["metadata", "parse_param", "restlet", "suiteql"]
 
@@ -151,7 +154,7 @@ def suiteql(
             async with make_client(state.settings()) as ns:
                 with make_progress() as progress:
                     reporter = ProgressReporter(progress, f"rows -> {out.name}")
-                    return await export_rows(rows_of(ns), out, fmt_final, reporter)
+                    return await export_rows(rows_of(ns), out, cast("ExportFormat | None", fmt_final), reporter)
 
         summary = run_async(state, export)
         state.output.result(summary if summary is not None else {"written": str(out)})

@@ -38,6 +38,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+import click
+
 __all__ = [
     "AUTH_KINDS",
     "ConfigError",
@@ -62,8 +64,8 @@ SECRET_KEYS = frozenset(
 )
 
 
-class ConfigError(Exception):
-    """The command-line configuration is missing, unreadable or inconsistent.
+class ConfigError(click.ClickException):
+    """The command-line configuration or input is missing, unreadable or inconsistent (exit code 2).
 
     Example:
         >>> raise ConfigError("no account configured")
@@ -71,6 +73,8 @@ class ConfigError(Exception):
         ...
         netsuite_async.cli.config.ConfigError: no account configured
     """
+
+    exit_code = 2
 
 
 def _mask(value: str | None) -> str | None:
