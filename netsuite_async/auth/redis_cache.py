@@ -30,7 +30,7 @@ from redis.exceptions import RedisError
 
 from netsuite_async.auth.cache import CachedToken
 from netsuite_async.errors import NetSuiteError
-from netsuite_async.governor.redis import redact_redis_url
+from netsuite_async.governor.redis import _require_asyncio, redact_redis_url
 
 __all__ = ["RedisTokenCache", "TokenCacheUnavailableError"]
 
@@ -212,6 +212,11 @@ class RedisTokenCache:
                 logger.warning("could not release the token lock (%s); it lapses by itself", type(exc).__name__)
 
     async def _call(self, awaitable: Any, *, extra: float = 0.0) -> Any:
+        try:
+            _require_asyncio()
+        except RuntimeError:
+            awaitable.close()  # the coroutine was made by our caller; don't leave it "never awaited"
+            raise
         try:
             with anyio.fail_after(self._op_timeout + extra):
                 return await awaitable

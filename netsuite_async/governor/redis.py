@@ -91,8 +91,8 @@ def _require_asyncio() -> None:
         return
     if library != "asyncio":
         raise RuntimeError(
-            f"RedisGovernor needs asyncio (redis-py's asyncio client), but this code runs on {library}; "
-            "use AdaptiveGovernor, or run the client on asyncio"
+            f"netsuite-async's Redis support needs asyncio (redis-py's asyncio client), but this code runs on "
+            f"{library}; use AdaptiveGovernor and MemoryTokenCache, or run on asyncio"
         )
 
 

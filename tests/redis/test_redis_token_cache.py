@@ -163,3 +163,10 @@ def test_bad_arguments_are_rejected_at_construction(kwargs: dict[str, object], e
     redis = options.pop("redis")
     with pytest.raises(error):
         RedisTokenCache(redis, **options)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("anyio_backend", ["trio"])
+async def test_on_trio_it_says_clearly_that_it_needs_asyncio(redis_url: str) -> None:
+    cache = RedisTokenCache(redis_url)
+    with pytest.raises(RuntimeError, match="needs asyncio"):
+        await cache.get("k")
