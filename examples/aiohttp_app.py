@@ -43,9 +43,8 @@ async def client_from_env() -> AsyncIterator[NetSuiteClient]:
     if os.environ.get("NETSUITE_EMULATOR"):
         from netsuite_async.testing import FakeNetSuite
 
-        async with FakeNetSuite(concurrency=5, latency=0.02, seed={"customers": 50}) as fake:
-            async with fake.client() as ns:
-                yield ns
+        async with FakeNetSuite(concurrency=5, latency=0.02, seed={"customers": 50}) as fake, fake.client() as ns:
+            yield ns
         return
     auth = TokenAuth(
         consumer_key=os.environ["NETSUITE_CONSUMER_KEY"],

@@ -116,9 +116,8 @@ async def open_client(emulator: bool) -> AsyncIterator[NetSuiteClient]:
     if emulator:
         from netsuite_async.testing import FakeNetSuite
 
-        async with FakeNetSuite(concurrency=5, latency=0.01) as fake:
-            async with fake.client() as ns:
-                yield ns
+        async with FakeNetSuite(concurrency=5, latency=0.01) as fake, fake.client() as ns:
+            yield ns
         return
     auth = TokenAuth(
         consumer_key=os.environ["NETSUITE_CONSUMER_KEY"],
