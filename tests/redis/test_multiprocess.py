@@ -129,13 +129,13 @@ async def test_sigkilled_holder_gives_its_slots_back_within_the_lease_ttl(
     async with anyio.create_task_group() as tg:
         tg.start_soon(take)
         tg.start_soon(take)
-        with anyio.fail_after(lease_ttl + 1.0):
+        with anyio.fail_after(lease_ttl + 2.0):
             await both.wait()
         reclaimed_after = anyio.current_time() - killed_at
     await gov.aclose()
-    # Leases are renewed every ttl/3, so they lapse at most one ttl after the kill; the waiters re-check right
-    # when the oldest lease would lapse (plus a little scheduling slack).
-    assert reclaimed_after <= lease_ttl + 0.25
+    # The leases were last renewed before the kill, so they lapse at most one ttl after it; the waiters re-check
+    # right when the oldest lease would lapse. The slack is for a loaded CI machine's scheduling only.
+    assert reclaimed_after <= lease_ttl + 0.4
 
 
 async def test_a_429_in_one_process_lowers_the_limit_in_all(

@@ -177,11 +177,11 @@ async def test_errors_in_the_slot_propagate_unwrapped_and_free_the_slot(
 
 
 async def test_held_leases_are_renewed_beyond_their_ttl(make_gov: Callable[..., RedisGovernor]) -> None:
-    holder = make_gov(limit=1, lease_ttl=0.3)
-    other = make_gov(limit=1, lease_ttl=0.3)
+    holder = make_gov(limit=1, lease_ttl=0.5)
+    other = make_gov(limit=1, lease_ttl=0.5)
     async with holder.slot():
         # Three TTLs later the lease must still be held: nobody else gets the only slot.
-        with anyio.move_on_after(1.0) as scope:
+        with anyio.move_on_after(1.5) as scope:
             async with other.slot():
                 pytest.fail("the held lease expired although its holder is alive")
         assert scope.cancelled_caught
