@@ -514,7 +514,8 @@ class EmulatorApp:
         query = urllib.parse.parse_qsl(raw_query, keep_blank_values=True) if raw_query else []
         req = EmuRequest(
             method=scope["method"].upper(),
-            path=scope["path"],
+            # Match on the path as sent: decoding first would turn an external id's "%2F" into a separator.
+            path=scope.get("raw_path", scope["path"].encode()).decode("latin-1") or scope["path"],
             query=query,
             headers=headers,
             body=b"".join(chunks),
