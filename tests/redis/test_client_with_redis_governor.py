@@ -18,10 +18,9 @@ async def test_two_clients_share_one_pool_and_the_emulator_never_sees_more(redis
         clients = [fake.client(governor=RedisGovernor(redis_url, key=pool_key, limit=3)) for _ in range(2)]
 
         async def burst(i: int) -> None:
-            async with clients[i] as ns:
-                async with anyio.create_task_group() as tg:
-                    for _ in range(8):
-                        tg.start_soon(lambda: ns.request("GET", PATH))
+            async with clients[i] as ns, anyio.create_task_group() as tg:
+                for _ in range(8):
+                    tg.start_soon(lambda: ns.request("GET", PATH))
 
         async with anyio.create_task_group() as tg:
             tg.start_soon(burst, 0)
