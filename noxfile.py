@@ -47,6 +47,7 @@ def bench(session: nox.Session) -> None:
 def minimum(session: nox.Session) -> None:
     """The tests against the oldest versions of the runtime dependencies that pyproject.toml allows."""
     import re
+
     import tomllib  # nox itself runs on 3.11+
 
     with open("pyproject.toml", "rb") as f:

@@ -8,7 +8,23 @@ Example:
 
 from netsuite_async._version import __version__
 from netsuite_async.account import Account
-from netsuite_async.auth import AuthContext, AuthRequest, BearerToken, TokenProvider
+from netsuite_async.auth import (
+    AuthContext,
+    AuthorizationCode,
+    AuthorizationRequest,
+    AuthRequest,
+    BearerToken,
+    CachedToken,
+    ClientCredentials,
+    JsonFileTokenStore,
+    MemoryTokenCache,
+    MemoryTokenStore,
+    StoredTokens,
+    TokenAuth,
+    TokenCache,
+    TokenProvider,
+    TokenStore,
+)
 from netsuite_async.client import NetSuiteClient, Timeouts
 from netsuite_async.errors import (
     APIError,
@@ -28,7 +44,10 @@ from netsuite_async.errors import (
     WriteOutcomeUnknownError,
 )
 from netsuite_async.governor import AdaptiveGovernor, Governor, GovernorStats, Outcome, ServiceTier
-from netsuite_async.models import Link, RecordRef
+from netsuite_async.metadata import Metadata
+from netsuite_async.models import CatalogEntry, Link, RecordListPage, RecordRef
+from netsuite_async.records import PropertyNameValidation, Q, RecordList, Records, where
+from netsuite_async.restlets import Restlets
 from netsuite_async.retry import RetryEvent, RetryPolicy
 from netsuite_async.transport import RequestSpec
 
@@ -39,31 +58,51 @@ __all__ = [
     "AuthContext",
     "AuthRequest",
     "AuthenticationError",
+    "AuthorizationCode",
+    "AuthorizationRequest",
     "BadRequestError",
     "BearerToken",
+    "CachedToken",
+    "CatalogEntry",
+    "ClientCredentials",
     "ConcurrencyLimitError",
     "ConflictError",
     "ErrorDetail",
     "Governor",
     "GovernorStats",
     "GovernorUnavailableError",
+    "JsonFileTokenStore",
     "Link",
+    "MemoryTokenCache",
+    "MemoryTokenStore",
+    "Metadata",
     "NetSuiteClient",
     "NetSuiteError",
     "NotFoundError",
     "Outcome",
     "PermissionDeniedError",
+    "PropertyNameValidation",
+    "Q",
     "ReauthorizationRequired",
+    "RecordList",
+    "RecordListPage",
     "RecordRef",
+    "Records",
     "RequestSpec",
     "RequestTimeoutError",
+    "Restlets",
     "RetryEvent",
     "RetryPolicy",
     "ServerError",
     "ServiceTier",
+    "StoredTokens",
     "Timeouts",
+    "TokenAuth",
+    "TokenCache",
     "TokenProvider",
+    "TokenStore",
     "TransportError",
     "WriteOutcomeUnknownError",
     "__version__",
+    "where",
 ]

@@ -6,8 +6,8 @@ Example:
     BearerToken(token=***)
 """
 
-from netsuite_async.auth.base import AuthContext, AuthRequest, TokenProvider, TokenResponse
 from netsuite_async.auth.authorization_code import AuthorizationCode, AuthorizationRequest
+from netsuite_async.auth.base import AuthContext, AuthRequest, TokenProvider, TokenResponse
 from netsuite_async.auth.bearer import BearerToken
 from netsuite_async.auth.cache import CachedToken, MemoryTokenCache, TokenCache
 from netsuite_async.auth.client_credentials import ClientCredentials
