@@ -219,7 +219,7 @@ async def main() -> None:
     for limit in (2, 5, 10) if small else (1, 2, 5, 10, 20):
         with emulator_process(concurrency=limit, latency_ms=latency_ms) as emu:
             per_limit_ideal = limit / (latency_ms / 1000.0)
-            count = max(50, int(per_limit_ideal * (1.0 if small else 3.0)))
+            count = max(50, int(per_limit_ideal * (1.0 if small else 5.0)))
             run = await library_burst(emu, concurrency=limit, n=count, name=f"sweep C={limit}")
             gathered = await bare_gather(emu, n=count)
             sweep.append(
