@@ -238,6 +238,9 @@ class RedisGovernor:
         self._renew_script = self._redis.register_script(lua.RENEW)
         self._peek_script = self._redis.register_script(lua.PEEK)
         self._closed = False
+        # A process can never hold more than the ceiling, so more of its callers than that queueing in Redis
+        # would only cost a blocked connection each; the rest wait here, in order.
+        self._gate = anyio.CapacityLimiter(limit)
         # What this process saw last, for the synchronous stats().
         self._shared_limit = limit
         self._shared_cuts = 0
@@ -324,6 +327,7 @@ class RedisGovernor:
         self._ceiling = ceiling
         self._shared_limit = ceiling
         self._ceiling_mode = "2"
+        self._gate.total_tokens = ceiling
         if self._fallback is not None:
             self._fallback.set_ceiling(ceiling)
 
@@ -365,6 +369,20 @@ class RedisGovernor:
         if self._closed:
             raise RuntimeError("this RedisGovernor is closed")
         _require_asyncio()
+        borrower = object()
+        self._waiting += 1
+        try:
+            await self._gate.acquire_on_behalf_of(borrower)
+        finally:
+            self._waiting -= 1
+        try:
+            async with self._governed() as permit:
+                yield permit
+        finally:
+            self._gate.release_on_behalf_of(borrower)
+
+    @asynccontextmanager
+    async def _governed(self) -> AsyncIterator[Permit]:
         lease: _Lease | None = None
         if not self._on_fallback():
             try:
@@ -501,7 +519,9 @@ class RedisGovernor:
             self._ceiling_mode = "0"
         report = _Report.parse(raw)
         self._shared_limit = report.limit
-        self._ceiling = report.ceiling
+        if report.ceiling != self._ceiling:
+            self._ceiling = report.ceiling
+            self._gate.total_tokens = report.ceiling
         self._shared_cuts = report.cuts
         return report
 

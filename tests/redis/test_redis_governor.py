@@ -370,3 +370,28 @@ async def test_on_trio_it_says_clearly_that_it_needs_asyncio(redis_url: str, poo
     with pytest.raises(RuntimeError, match="needs asyncio"):
         async with gov.slot():
             pytest.fail("redis-py cannot run on trio")
+
+
+async def test_callers_beyond_the_ceiling_wait_locally_not_in_redis(make_gov: Callable[..., RedisGovernor]) -> None:
+    # A process can never hold more than the ceiling; queueing more in Redis would cost a blocked connection
+    # each (a web service with 1,000 concurrent calls must not open 1,000 Redis connections).
+    gov = make_gov(limit=2)
+    release = anyio.Event()
+    done = 0
+
+    async def call() -> None:
+        nonlocal done
+        async with gov.slot() as permit:
+            await release.wait()
+            permit.record(Outcome.SUCCESS)
+        done += 1
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(20):
+            tg.start_soon(call)
+        await wait_until(lambda: _in_flight_is(gov, 2))
+        shared = await gov.shared_stats()
+        assert (shared.in_flight, shared.waiting) == (2, 0)
+        assert (gov.stats().in_flight, gov.stats().waiting) == (2, 18)
+        release.set()
+    assert done == 20
