@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import uuid
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -472,12 +473,8 @@ class _Engine:
         self.used_collections: bool | None = None
         self.abort: NetSuiteError | None = None
         self.probe_lock = anyio.Lock()
-        run_id = checkpoint.run_id if checkpoint is not None else None
-        if run_id is None:
-            import uuid
-
-            run_id = str(uuid.uuid4())
-        self.run_id = run_id
+        # Without a checkpoint the run id lives in memory only: keys still hold across retries within the run.
+        self.run_id = checkpoint.run_id if checkpoint is not None else str(uuid.uuid4())
         ceiling = max(1, self.client.governor.stats().ceiling)
         # Twice the account's limit keeps every slot busy while each unit waits between its requests, and
         # bounds how many tasks exist however large the batch is.
@@ -486,9 +483,6 @@ class _Engine:
         self.sem = anyio.Semaphore(self.width)
 
     # -- bookkeeping -------------------------------------------------------------------------------------
-
-    def _url(self, item: _Item) -> str:
-        return item.single_path
 
     def _restore(self) -> None:
         cp = self.cp
@@ -499,20 +493,18 @@ class _Engine:
             ref = RecordRef(type=self.record_type, id=rid) if rid else None
             self._set(BatchItemResult(index, True, ref, None, resumed=True))
         for index, stored in cp.failed.items():
-            err = _error_from_stored(stored, method, self._url(self.items[index]))
+            err = _error_from_stored(stored, method, self.items[index].single_path)
             self._set(BatchItemResult(index, False, None, err, resumed=True))
         if cp.single_mode and self.use_collections is None:
             self.use_collections = False
 
     def _set(self, result: BatchItemResult) -> None:
-        if self.results[result.index] is None:
+        previous = self.results[result.index]
+        if previous is None:
             self.done += 1
-            if result.ok:
-                self.ok_count += 1
-        elif self.results[result.index] is not None and self.results[result.index] != result:
-            prev = self.results[result.index]
-            assert prev is not None
-            self.ok_count += int(result.ok) - int(prev.ok)
+            self.ok_count += int(result.ok)
+        else:
+            self.ok_count += int(result.ok) - int(previous.ok)
         self.results[result.index] = result
 
     def _ref_for(self, item: _Item, result: JobResult) -> RecordRef | None:

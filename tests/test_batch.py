@@ -214,3 +214,17 @@ async def test_checkpoint_for_other_input_is_refused_before_any_request(tmp_path
         with pytest.raises(CheckpointMismatchError):
             await ns.batch.upsert("customer", [{"externalId": "E", **c} for c in customers(5)], checkpoint=checkpoint)
     assert emu.counters.requests == before
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
+async def test_batches_and_jobs_run_on_asyncio_and_trio(anyio_backend: str) -> None:
+    emu = make_emulator(concurrency=3)
+    async with client_for(emu) as ns:
+        bulk = await ns.batch.create("customer", customers(150), chunk_size=40)
+        single = await ns.batch.create("customer", customers(20, "S"), use_collections=False)
+        job = await ns.jobs.submit("POST", "/record/v1/customer", json={"companyName": anyio_backend})
+        ref = (await job.wait(timeout=10)).ref
+    assert bulk.ok
+    assert single.ok
+    assert ref is not None
+    assert store_count(emu) == 171
