@@ -7,6 +7,7 @@ Modes:
   limited   take one slot and report a 429 (Outcome.LIMITED).
   emulator  TASKS tasks each send SLOTS requests through NetSuiteClient to the emulator at --base-url
             (bearer --token).
+  m2m       like emulator, but authenticated with ClientCredentials (--m2m) and a RedisTokenCache.
 
 Each worker prints "ready" and waits for the parent's go signal (a push to ``<key>:go``) so all start together.
 """
@@ -34,7 +35,7 @@ return now
 
 async def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["count", "hold", "limited", "emulator"])
+    parser.add_argument("mode", choices=["count", "hold", "limited", "emulator", "m2m"])
     parser.add_argument("url")
     parser.add_argument("key")
     parser.add_argument("--limit", type=int, default=3)
@@ -45,6 +46,7 @@ async def main(argv: list[str]) -> None:
     parser.add_argument("--base-url", default="")
     parser.add_argument("--account", default="1234567_SB1")
     parser.add_argument("--token", default="")
+    parser.add_argument("--m2m", default="", help="JSON: client_id, certificate_id, private_key")
     args = parser.parse_args(argv)
 
     client = aioredis.Redis.from_url(args.url)
@@ -88,6 +90,8 @@ async def main(argv: list[str]) -> None:
     elif args.mode == "limited":
         async with gov.slot() as permit:
             permit.record(Outcome.LIMITED)
+    elif args.mode == "m2m":
+        await mint_through_shared_cache(gov, args)
     else:
         await run_against_emulator(gov, args)
     await gov.aclose()
@@ -109,6 +113,28 @@ async def run_against_emulator(gov: RedisGovernor, args: argparse.Namespace) -> 
         async with anyio.create_task_group() as tg:
             for _ in range(args.tasks):
                 tg.start_soon(run)
+
+
+async def mint_through_shared_cache(gov: RedisGovernor, args: argparse.Namespace) -> None:
+    import json
+
+    from netsuite_async import NetSuiteClient
+    from netsuite_async.auth import ClientCredentials
+    from netsuite_async.auth.redis_cache import RedisTokenCache
+
+    creds = json.loads(args.m2m)
+    cache = RedisTokenCache(args.url, prefix=f"{args.key}:token:")
+    auth = ClientCredentials(creds["client_id"], creds["certificate_id"], creds["private_key"], cache=cache)
+    async with NetSuiteClient(account=args.account, auth=auth, governor=gov, base_url=args.base_url) as ns:
+
+        async def run() -> None:
+            for _ in range(args.slots):
+                await ns.request("GET", "/system/v1/governanceLimits")
+
+        async with anyio.create_task_group() as tg:
+            for _ in range(args.tasks):
+                tg.start_soon(run)
+    await cache.aclose()
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ lease TTL, and a 429 seen by one process lowers the limit for all."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -99,6 +100,24 @@ async def test_three_processes_never_put_more_than_the_limit_in_flight_at_the_em
         assert counters.requests == processes * tasks * requests
         assert counters.limited == 0
         assert counters.max_in_flight == limit  # 12 tasks pressed; exactly the limit was reached, never more
+
+
+async def test_client_credentials_workers_in_three_processes_mint_one_token(
+    redis_url: str, pool_key: str, redis_client: aioredis.Redis, spawn: list[Worker], worker_env: dict[str, str]
+) -> None:
+    with EmulatorServer(EmulatorConfig(concurrency=4), seed={}) as server:
+        assert server.emulator is not None
+        info = server.config_data
+        m2m = json.dumps({k: info[k] for k in ("client_id", "certificate_id", "private_key")})
+        argv = [
+            "m2m", redis_url, pool_key, "--limit", "4", "--tasks", "3", "--slots", "2",
+            "--base-url", server.base_url, "--account", server.account, "--m2m", m2m,
+        ]
+        workers = await start(spawn, worker_env, redis_client, pool_key, [argv] * 3)
+        for w in workers:
+            await w.expect("done", timeout=60)
+        assert server.emulator.auth.token_requests == {"client_credentials": 1}
+        assert server.emulator.counters.requests >= 3 * 3 * 2
 
 
 async def test_sigkilled_holder_gives_its_slots_back_within_the_lease_ttl(
