@@ -612,6 +612,9 @@ class _Engine:
                     # Probe with one chunk at a time until the account has answered, so a refusal costs one
                     # request, not one per chunk in flight.
                     async with self.probe_lock:
+                        if self.abort is not None:
+                            last = self.abort
+                            break
                         if self.batch._collections is False:
                             return self._fall_back(chunk)
                         job = await self._submit_collection(chunk, indices)

@@ -28,9 +28,9 @@ async def client_for(emu: Emulator, *, concurrency: int | None = None, **kwargs:
     """A NetSuiteClient that talks to ``emu`` in process (ASGI), with fast retries and fast job polling."""
     http = httpx2.AsyncClient(transport=httpx2.ASGITransport(app=emu.app), base_url=BASE_URL)
     kwargs.setdefault("retry", FAST_RETRY)
+    kwargs.setdefault("auth", BearerToken(emu.credentials.static_token))
     async with http, NetSuiteClient(
         emu.config.account,
-        auth=BearerToken(emu.credentials.static_token),
         base_url=BASE_URL,
         http_client=http,
         concurrency=concurrency or emu.config.concurrency,

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from netsuite_async.auth.bearer import BearerToken
 from netsuite_async.batch import MAX_CHUNK_SIZE, BatchOutcomeUnknownError, BatchProgress, run_batch_file
 from netsuite_async.batch_checkpoint import CheckpointMismatchError
-from netsuite_async.errors import BadRequestError, NotFoundError
+from netsuite_async.errors import AuthenticationError, BadRequestError, NotFoundError
 from tests._jobs_harness import client_for, make_emulator, store_count
 
 pytestmark = pytest.mark.anyio
@@ -228,3 +229,14 @@ async def test_batches_and_jobs_run_on_asyncio_and_trio(anyio_backend: str) -> N
     assert single.ok
     assert ref is not None
     assert store_count(emu) == 171
+
+
+@pytest.mark.parametrize("collections", [True, False], ids=["collections", "single-requests"])
+async def test_refused_credentials_stop_the_batch_and_every_item_reports_them(collections: bool) -> None:
+    emu = make_emulator(batch_collections=collections)
+    async with client_for(emu, auth=BearerToken("wrong-token")) as ns:
+        result = await ns.batch.create("customer", customers(250), use_collections=collections)
+    assert len(result) == 250
+    assert all(isinstance(r.error, AuthenticationError) for r in result)
+    assert emu.counters.requests <= 3  # it stops at once instead of trying 250 items
+    assert store_count(emu) == 0
