@@ -35,7 +35,8 @@ class Account:
     def parse(cls, value: str | Account) -> Account:
         """Accept ``1234567``, ``1234567_SB1``, ``1234567-sb1``, ``1234567_sb1`` (and the like).
 
-        Raises ``ValueError`` for anything outside letters, digits, ``_`` and ``-``.
+        Surrounding whitespace (a newline read from a file or an environment variable) is trimmed; any other
+        character outside letters, digits, ``_`` and ``-`` raises ``ValueError``.
 
         Example:
             >>> Account.parse("1234567_sb1").account_id
@@ -46,7 +47,7 @@ class Account:
         if not isinstance(value, str):
             raise TypeError(f"account must be a str, not {type(value).__name__}")
         text = value.strip()
-        if not _ACCOUNT_RE.match(text) or "--" in text or "__" in text or "_-" in text or "-_" in text:
+        if not _ACCOUNT_RE.fullmatch(text) or "--" in text or "__" in text or "_-" in text or "-_" in text:
             raise ValueError(
                 f"invalid NetSuite account id {value!r}: use the id from Setup > Company > Company Information, "
                 "e.g. '1234567' or '1234567_SB1' (letters, digits, '_' and '-' only)"

@@ -323,7 +323,8 @@ class Transport:
         response: Response | None = None
         sending = False
         try:
-            with _deadline_scope(ends_at):
+            scope = _deadline_scope(ends_at)
+            with scope:
                 async with self.governor.slot() as permit:
                     if anyio.current_time() - signed_at > RESIGN_AFTER_WAIT:
                         # Thousands of queued calls can wait longer for a slot than a TBA timestamp (+-5 min) or a
@@ -340,6 +341,8 @@ class Transport:
                         permit.record(Outcome.LIMITED)
                     else:
                         permit.record(Outcome.SUCCESS)
+            if scope.cancelled_caught:
+                raise TimeoutError
         except (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout) as exc:
             # Never reached NetSuite: safe to repeat whatever the method.
             cls = RequestTimeoutError if isinstance(exc, httpx2.TimeoutException) else TransportError
@@ -422,6 +425,8 @@ class Transport:
 
 
 class _NoDeadline:
+    cancelled_caught = False
+
     def __enter__(self) -> None:
         return None
 
@@ -429,10 +434,12 @@ class _NoDeadline:
         return None
 
 
-def _deadline_scope(ends_at: float | None) -> Any:
+def _deadline_scope(ends_at: float | None) -> anyio.CancelScope | _NoDeadline:
+    # A bare CancelScope, not fail_after(): the latter's generator-based context manager costs about 20 us per
+    # attempt under load, a fifth of an httpx2 request. The caller turns ``cancelled_caught`` into TimeoutError.
     if ends_at is None:
         return _NoDeadline()
-    return anyio.fail_after(max(0.0, ends_at - anyio.current_time()))
+    return anyio.CancelScope(deadline=ends_at)
 
 
 def _normalise_params(params: Params | None) -> list[tuple[str, str]] | None:
