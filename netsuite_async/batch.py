@@ -473,6 +473,7 @@ class _Engine:
         self.used_collections: bool | None = None
         self.abort: NetSuiteError | None = None
         self.probe_lock = anyio.Lock()
+        self.sent_as_collection: set[int] = set(checkpoint.collection_chunks) if checkpoint is not None else set()
         # Without a checkpoint the run id lives in memory only: keys still hold across retries within the run.
         self.run_id = checkpoint.run_id if checkpoint is not None else str(uuid.uuid4())
         ceiling = max(1, self.client.governor.stats().ceiling)
@@ -540,6 +541,9 @@ class _Engine:
         n = len(self.items)
         chunks = math.ceil(n / self.chunk_size) if n else 0
         fallback = self.cp.fallback_chunks if self.cp is not None else set()
+        # Chunks an earlier run sent as collections are resolved through their collection key, whatever the
+        # account answers now: sending their items one by one could apply them a second time.
+        sent_as_collection = self.sent_as_collection
         async with anyio.create_task_group() as tg:
             self.tg = tg
             for c in range(chunks):
@@ -547,7 +551,7 @@ class _Engine:
                 pending = [i for i in indices if self.results[i] is None]
                 if not pending:
                     continue
-                if self._collection_wanted() and c not in fallback:
+                if c not in fallback and (self._collection_wanted() or c in sent_as_collection):
                     await self.sem.acquire()
                     tg.start_soon(self._chunk_unit, c, list(indices), pending)
                 else:
@@ -589,6 +593,8 @@ class _Engine:
     # -- a chunk as one collection request ---------------------------------------------------------------
 
     async def _submit_collection(self, chunk: int, indices: list[int]) -> Job:
+        if self.cp is not None:
+            self.cp.record_collection(chunk)
         items = [self.items[i] for i in indices]
         key = key_for(self.run_id, self.op, self.record_type, "chunk", chunk)
         path = record_path(self.record_type)
@@ -615,7 +621,7 @@ class _Engine:
                         if self.abort is not None:
                             last = self.abort
                             break
-                        if self.batch._collections is False:
+                        if self.batch._collections is False and chunk not in self.sent_as_collection:
                             return self._fall_back(chunk)
                         job = await self._submit_collection(chunk, indices)
                         self.batch._collections = True

@@ -7,8 +7,11 @@ again. The checkpoint stores
   input items, a SHA-256 digest of the input and the chunk size;
 * one line per finished item: ``{"i": 5, "id": "123"}`` (done) or ``{"i": 6, "err": {...}}`` (NetSuite
   refused it: status, code, detail, path);
-* ``{"fallback": 3}`` when chunk 3 was sent as single requests, and ``{"single": true}`` once the account
-  refused batch collections.
+* ``{"collection": 3}`` before chunk 3 is first sent as one collection request, ``{"fallback": 3}`` when the
+  account refused that and its items went out as single requests, and ``{"single": true}`` once the account
+  refused batch collections. A resumed run sends a chunk that has a ``collection`` line as a collection again
+  (same key) even if the account refuses collections now: only a refusal *of that key* proves no job exists
+  for it, so only then may its items go out one by one.
 
 Every asynchronous request of a batch carries an idempotency key derived from ``run_id`` and the chunk or item
 it carries (:meth:`BatchCheckpoint.key_for`). A run restarted with the same checkpoint therefore sends the *same*
@@ -138,6 +141,8 @@ class BatchCheckpoint:
         self.done: dict[int, str | None] = {}
         #: index → why NetSuite refused the item
         self.failed: dict[int, StoredError] = {}
+        #: chunks sent (or about to be sent) as one collection request
+        self.collection_chunks: set[int] = set()
         self.fallback_chunks: set[int] = set()
         self.single_mode = False
 
@@ -248,6 +253,8 @@ class BatchCheckpoint:
                 rid = record.get("id")
                 self.done[index] = None if rid is None else str(rid)
                 self.failed.pop(index, None)
+        elif "collection" in record:
+            self.collection_chunks.add(int(record["collection"]))
         elif "fallback" in record:
             self.fallback_chunks.add(int(record["fallback"]))
         elif record.get("single"):
@@ -293,6 +300,12 @@ class BatchCheckpoint:
                 lines.append({"i": index, "err": error.to_json()})
         if lines:
             self._write(lines)
+
+    def record_collection(self, chunk: int) -> None:
+        """Record, before sending it, that ``chunk`` goes out as one collection request (once per chunk)."""
+        if chunk not in self.collection_chunks:
+            self.collection_chunks.add(chunk)
+            self._write([{"collection": chunk}])
 
     def record_fallback(self, chunk: int) -> None:
         """Record that ``chunk`` is being sent as single requests (never as a collection again)."""

@@ -197,3 +197,32 @@ async def test_a_process_killed_mid_batch_is_resumed_by_another_without_duplicat
     assert sum(r.resumed for r in result) >= 300
     assert created == 1200
     assert emu.counters.duplicate_writes == 0
+
+
+async def test_chunks_sent_as_collections_are_resolved_by_their_key_even_if_the_account_now_refuses_them(
+    tmp_path: Path,
+) -> None:
+    emu = make_emulator(batch_collections=True, concurrency=5)
+    rows = customers(1500)
+    checkpoint = tmp_path / "switch.ckpt"
+    async with client_for(emu) as ns:
+        reached = anyio.Event()
+
+        def progress(p: BatchProgress) -> None:
+            if p.done >= 300:
+                reached.set()
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(lambda: ns.batch.create("customer", rows, checkpoint=checkpoint, on_progress=progress))
+            await reached.wait()
+            tg.cancel_scope.cancel()
+        await emu.jobs.run_pending()
+    emu.config.batch_collections = False  # the feature is gone when the run is resumed...
+    async with client_for(emu) as ns:
+        # ...and the caller asks for single requests: chunks already sent must still be read back by their key.
+        result = await ns.batch.create("customer", rows, checkpoint=checkpoint, use_collections=False)
+    assert result.ok
+    assert len(result) == 1500
+    assert store_count(emu) == 1500
+    assert emu.counters.duplicate_writes == 0
+    assert emu.jobs.idempotent_replays > 0
