@@ -214,3 +214,16 @@ async def test_submit_sends_prefer_async_and_one_key_reused_on_every_attempt() -
     assert all(r.headers["Prefer"] == "respond-async" for r in seen)
     assert json.loads(seen[0].content) == {"companyName": "K"}
     assert seen[0].headers["Content-Type"] == "application/json"
+
+
+async def test_a_connection_dropped_after_the_job_was_created_is_retried_safely() -> None:
+    emu = make_emulator()
+    emu.faults.script(match="POST /record/v1/customer", kind="drop", apply=True)
+    emu.faults.script(match="GET /async/v1/job/", kind="html", times=3)  # a proxy's 502 page while polling
+    async with client_for(emu) as ns:
+        job = await ns.jobs.submit("POST", "/record/v1/customer", json={"companyName": "Dropped"})
+        result = await job.wait(timeout=10)
+    assert job.reused
+    assert result.ref is not None
+    assert store_count(emu) == 1
+    assert emu.counters.duplicate_writes == 0
