@@ -282,8 +282,8 @@ def _normalized_base_urls(req: EmuRequest) -> list[str]:
     scheme = req.scheme.lower()
     if (scheme == "http" and host.endswith(":80")) or (scheme == "https" and host.endswith(":443")):
         host = host.rsplit(":", 1)[0]
-    # The ASGI path arrives decoded; re-encode it the way a client sends it (RFC 3986 path characters).
-    path = urllib.parse.quote(req.path, safe="/:@!$&'()*+,;=-._~")
+    # The path arrives as sent (raw, already percent-encoded): keep escapes, encode only what is left bare.
+    path = urllib.parse.quote(req.path, safe="/:@!$&'()*+,;=-._~%")
     return [f"{scheme}://{host}{path}"]
 
 
