@@ -277,7 +277,7 @@ class NetSuiteClient:
             resp = await self.transport._send(RequestSpec("GET", "/system/v1/governanceLimits"))
             body = resp.json()
             limit = _limit_from_governance(body)
-        except (APIError, ValueError, TypeError) as exc:
+        except (APIError, ValueError, TypeError, KeyError) as exc:  # refused, or an answer we cannot read
             logger.warning(
                 "concurrency='auto': could not read /system/v1/governanceLimits (%s); using %d, the smallest "
                 "tier's limit. Give the role access, or pass concurrency=<int or ServiceTier>.",

@@ -692,11 +692,17 @@ async def test_auto_concurrency_reads_governance_limits_once_before_the_first_re
     assert ns.governor.stats().limit == expected
 
 
-async def test_auto_concurrency_falls_back_to_5_with_a_warning_when_the_role_may_not_read_limits(
-    caplog: pytest.LogCaptureFixture,
+@pytest.mark.parametrize(
+    "answer",
+    [ns_error(403, "INSUFFICIENT_PERMISSION", "Permission Violation"), httpx2.Response(200, json={}),
+     httpx2.Response(200, content=b"<html>proxy</html>"), httpx2.Response(200, json={"accountConcurrencyLimit": 0})],
+    ids=["403", "missing-fields", "not-json", "zero"],
+)
+async def test_auto_concurrency_falls_back_to_5_with_a_warning_when_limits_cannot_be_read(
+    caplog: pytest.LogCaptureFixture, answer: httpx2.Response
 ) -> None:
     caplog.set_level(logging.WARNING)
-    handler, paths = governance_app(ns_error(403, "INSUFFICIENT_PERMISSION", "Permission Violation"))
+    handler, paths = governance_app(answer)
     async with make_client(handler, concurrency="auto") as ns:
         resp = await ns.request("GET", "/record/v1/customer/1")
         await ns.request("GET", "/record/v1/customer/2")
