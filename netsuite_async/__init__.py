@@ -25,6 +25,7 @@ from netsuite_async.auth import (
     TokenProvider,
     TokenStore,
 )
+from netsuite_async.changes import ChangeMark, Changes, Checkpoint, JSONFileCheckpoint, MemoryCheckpoint
 from netsuite_async.client import NetSuiteClient, Timeouts
 from netsuite_async.errors import (
     APIError,
@@ -43,12 +44,14 @@ from netsuite_async.errors import (
     TransportError,
     WriteOutcomeUnknownError,
 )
+from netsuite_async.export import ExportProgress, ExportResult, export_rows
 from netsuite_async.governor import AdaptiveGovernor, Governor, GovernorStats, Outcome, ServiceTier
 from netsuite_async.metadata import Metadata
 from netsuite_async.models import CatalogEntry, Link, RecordListPage, RecordRef
 from netsuite_async.records import PropertyNameValidation, Q, RecordList, Records, where
 from netsuite_async.restlets import Restlets
 from netsuite_async.retry import RetryEvent, RetryPolicy
+from netsuite_async.suiteql import RowStream, SuiteQL, SuiteQLCapError, SuiteQLPage
 from netsuite_async.transport import RequestSpec
 
 __all__ = [
@@ -64,15 +67,22 @@ __all__ = [
     "BearerToken",
     "CachedToken",
     "CatalogEntry",
+    "ChangeMark",
+    "Changes",
+    "Checkpoint",
     "ClientCredentials",
     "ConcurrencyLimitError",
     "ConflictError",
     "ErrorDetail",
+    "ExportProgress",
+    "ExportResult",
     "Governor",
     "GovernorStats",
     "GovernorUnavailableError",
+    "JSONFileCheckpoint",
     "JsonFileTokenStore",
     "Link",
+    "MemoryCheckpoint",
     "MemoryTokenCache",
     "MemoryTokenStore",
     "Metadata",
@@ -93,9 +103,13 @@ __all__ = [
     "Restlets",
     "RetryEvent",
     "RetryPolicy",
+    "RowStream",
     "ServerError",
     "ServiceTier",
     "StoredTokens",
+    "SuiteQL",
+    "SuiteQLCapError",
+    "SuiteQLPage",
     "Timeouts",
     "TokenAuth",
     "TokenCache",
@@ -104,5 +118,6 @@ __all__ = [
     "TransportError",
     "WriteOutcomeUnknownError",
     "__version__",
+    "export_rows",
     "where",
 ]
