@@ -25,6 +25,15 @@ from netsuite_async.auth import (
     TokenProvider,
     TokenStore,
 )
+from netsuite_async.batch import (
+    Batch,
+    BatchItemResult,
+    BatchOutcomeUnknownError,
+    BatchProgress,
+    BatchResult,
+    run_batch_file,
+)
+from netsuite_async.batch_checkpoint import BatchCheckpoint, CheckpointError, CheckpointMismatchError
 from netsuite_async.changes import ChangeMark, Changes, Checkpoint, JSONFileCheckpoint, MemoryCheckpoint
 from netsuite_async.client import NetSuiteClient, Timeouts
 from netsuite_async.errors import (
@@ -46,6 +55,7 @@ from netsuite_async.errors import (
 )
 from netsuite_async.export import ExportProgress, ExportResult, export_rows
 from netsuite_async.governor import AdaptiveGovernor, Governor, GovernorStats, Outcome, ServiceTier
+from netsuite_async.jobs import Job, JobResult, Jobs, JobStatus, JobTimeoutError
 from netsuite_async.metadata import Metadata
 from netsuite_async.models import CatalogEntry, Link, RecordListPage, RecordRef
 from netsuite_async.records import PropertyNameValidation, Q, RecordList, Records, where
@@ -64,12 +74,20 @@ __all__ = [
     "AuthorizationCode",
     "AuthorizationRequest",
     "BadRequestError",
+    "Batch",
+    "BatchCheckpoint",
+    "BatchItemResult",
+    "BatchOutcomeUnknownError",
+    "BatchProgress",
+    "BatchResult",
     "BearerToken",
     "CachedToken",
     "CatalogEntry",
     "ChangeMark",
     "Changes",
     "Checkpoint",
+    "CheckpointError",
+    "CheckpointMismatchError",
     "ClientCredentials",
     "ConcurrencyLimitError",
     "ConflictError",
@@ -80,6 +98,11 @@ __all__ = [
     "GovernorStats",
     "GovernorUnavailableError",
     "JSONFileCheckpoint",
+    "Job",
+    "JobResult",
+    "JobStatus",
+    "JobTimeoutError",
+    "Jobs",
     "JsonFileTokenStore",
     "Link",
     "MemoryCheckpoint",
@@ -119,5 +142,6 @@ __all__ = [
     "WriteOutcomeUnknownError",
     "__version__",
     "export_rows",
+    "run_batch_file",
     "where",
 ]
