@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-import tempfile
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import anyio
 import anyio.to_thread
 
+from netsuite_async._files import write_json_atomic
 from netsuite_async.identifiers import validate_field_name, validate_record_type
 from netsuite_async.suiteql import ROW_CAP
 
@@ -168,17 +168,7 @@ class JSONFileCheckpoint:
     def _write(self, key: str, mark: ChangeMark) -> None:
         data = self._read()
         data[key] = mark.to_json()
-        directory = self.path.parent if str(self.path.parent) else Path(".")
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=directory)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(data, fh, indent=1, sort_keys=True)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_json_atomic(self.path, data, indent=1, sort_keys=True)
 
 
 def _normalise_since(value: str | _dt.datetime | _dt.date) -> str:

@@ -13,11 +13,9 @@ Example::
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json as _json
 import os
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from netsuite_async._files import write_json_atomic
 from netsuite_async.errors import NetSuiteError
 from netsuite_async.identifiers import validate_record_type
 from netsuite_async.models import CatalogEntry
@@ -217,12 +216,4 @@ def _read_cache(path: Path, ttl: float) -> Any:
 def _write_cache(path: Path, data: Any) -> None:
     payload = {"format": _CACHE_FORMAT, "saved_at": time.time(), "data": data}
     # Write then rename, so a reader in another process never sees half a file.
-    fd, tmp = tempfile.mkstemp(prefix=".metadata-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            _json.dump(payload, fh, ensure_ascii=False)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_json_atomic(path, payload, ensure_ascii=False)

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import anyio
 import anyio.to_thread
+
+from netsuite_async._files import write_json_atomic
 
 __all__ = ["JsonFileTokenStore", "MemoryTokenStore", "StoredTokens", "TokenStore"]
 
@@ -182,18 +183,8 @@ class JsonFileTokenStore:
 
     def _write(self, data: dict[str, Any]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.{secrets.token_hex(6)}.tmp")
-        # O_EXCL + 0600 at creation: the secrets are never readable by others, not even for a moment.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(data, fh, indent=2, sort_keys=True)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        # 0600 from creation: the secrets are never readable by others, not even for a moment.
+        write_json_atomic(self.path, data, indent=2, sort_keys=True)
 
     async def get(self, key: str) -> StoredTokens | None:
         """The stored tokens, or ``None``."""

@@ -33,6 +33,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 
+from netsuite_async._files import write_json_atomic
 from netsuite_async.testing._emulator import Emulator, EmulatorConfig
 from netsuite_async.testing._seed import DEMO_SEED
 
@@ -88,17 +89,7 @@ def write_connection_file(path: str | os.PathLike[str], info: Mapping[str, str])
 
         write_connection_file("emulator.json", info)
     """
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=".emulator-", suffix=".json", dir=target.parent or Path("."))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(dict(info), fh, indent=2)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_json_atomic(path, dict(info), indent=2)
 
 
 def _bind(host: str, port: int) -> socket.socket:
