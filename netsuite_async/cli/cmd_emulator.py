@@ -1,4 +1,9 @@
-"""``netsuite-async emulator serve``: the offline NetSuite emulator on loopback."""
+"""``netsuite-async emulator serve``: the offline NetSuite emulator on loopback.
+
+Where NetSuite's documentation is silent the emulator plays a *dialect* (``netsuite_async.testing.Dialect``):
+each field is a flag here (``--suiteql-total capped``, ``--task-ids global``, ...), ``--strictest`` picks the
+variant hardest on a client for every field, and ``--dialect FILE`` loads a file written by ``netsuite-async probe``.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +39,64 @@ def emulator() -> None:
     """The offline NetSuite emulator (records, SuiteQL, jobs, RESTlets, auth, governance)."""
 
 
+def _dialect_options(func: Any) -> Any:
+    """One ``emulator serve`` flag per dialect field (``--suiteql-total capped``), plus ``--dialect FILE``
+    and ``--strictest``; generated from ``Dialect`` so the flags and the emulator never disagree."""
+    from netsuite_async.testing._dialect import dialect_fields
+
+    for f in reversed(list(dialect_fields())):
+        choices = [("none" if c is None else str(c).lower()) for c in f.choices]
+        func = click.option(
+            f.flag,
+            f.name,
+            type=click.Choice(choices),
+            default=None,
+            help=f"{f.help} [default: {'none' if f.default is None else str(f.default).lower()}; "
+            f"strictest: {'none' if f.strictest is None else str(f.strictest).lower()}]",
+        )(func)
+    func = click.option(
+        "--strictest", is_flag=True, help="start from the variant hardest on a client for every dialect field"
+    )(func)
+    func = click.option(
+        "--dialect",
+        "dialect_file",
+        type=click.Path(dir_okay=False, exists=True, path_type=Path),
+        default=None,
+        help="a dialect file (as written by `netsuite-async probe --out`); the flags below override it",
+    )(func)
+    return func
+
+
+def build_dialect(dialect_file: Path | None, strictest: bool, overrides: dict[str, str | None]) -> Any:
+    """The emulator's Dialect from ``--dialect``, ``--strictest`` and the per-field flags (flags win).
+
+    Example:
+        >>> build_dialect(None, False, {"task_ids": "global", "suiteql_total": None}).task_ids
+        'global'
+        >>> build_dialect(None, True, {}).suiteql_total
+        'capped'
+    """
+    from netsuite_async.testing._dialect import Dialect, dialect_fields
+
+    if dialect_file is not None and strictest:
+        raise click.UsageError("--dialect and --strictest are alternatives: pass one")
+    try:
+        base = Dialect.load(dialect_file) if dialect_file is not None else Dialect()
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--dialect") from None
+    if strictest:
+        base = Dialect.strictest()
+    changes: dict[str, Any] = {}
+    for f in dialect_fields():
+        text = overrides.get(f.name)
+        if text is None:
+            continue
+        for choice in f.choices:
+            if ("none" if choice is None else str(choice).lower()) == text:
+                changes[f.name] = choice
+    return base.replace(**changes)
+
+
 @emulator.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="interface to listen on (keep it loopback)")
 @click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="0 = any free port")
@@ -50,9 +113,11 @@ def emulator() -> None:
     default=None,
     help="once listening, write base_url, account and credentials as JSON (mode 0600) here",
 )
+@_dialect_options
 @pass_state
 def serve_cmd(
     state: CliState,
+    /,
     host: str,
     port: int,
     account: str,
@@ -63,6 +128,9 @@ def serve_cmd(
     no_seed: bool,
     no_batch_collections: bool,
     write_config: Path | None,
+    dialect_file: Path | None,
+    strictest: bool,
+    **dialect_flags: str | None,
 ) -> None:
     """Serve the emulator until stopped (Ctrl-C).
 
@@ -80,6 +148,7 @@ def serve_cmd(
         latency=latency_ms / 1000.0,
         jitter=jitter_ms / 1000.0,
         batch_collections=not no_batch_collections,
+        dialect=build_dialect(dialect_file, strictest, dialect_flags),
     )
     kwargs: dict[str, Any] = {"host": host, "port": port, "write_config": write_config}
     seed_sizes = parse_seed(seed)

@@ -18,14 +18,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from netsuite_async.testing._dialect import Dialect
     from netsuite_async.testing._emulator import Emulator, EmulatorConfig
     from netsuite_async.testing._restlets import RestletError
     from netsuite_async.testing.fake import FakeNetSuite
     from netsuite_async.testing.server import EmulatorServer, serve
 
-__all__ = ["Emulator", "EmulatorConfig", "EmulatorServer", "FakeNetSuite", "RestletError", "serve"]
+__all__ = ["Dialect", "Emulator", "EmulatorConfig", "EmulatorServer", "FakeNetSuite", "RestletError", "serve"]
 
 _WHERE = {
+    "Dialect": "netsuite_async.testing._dialect",
     "Emulator": "netsuite_async.testing._emulator",
     "EmulatorConfig": "netsuite_async.testing._emulator",
     "RestletError": "netsuite_async.testing._restlets",

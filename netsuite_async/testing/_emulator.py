@@ -42,6 +42,7 @@ from netsuite_async.testing._app import (
     ns_error,
     restlet_error,
 )
+from netsuite_async.testing._dialect import Dialect
 from netsuite_async.testing._governance import LIMIT_DETAIL, ConcurrencyGate
 
 if TYPE_CHECKING:
@@ -101,9 +102,13 @@ class EmulatorConfig:
     request_log_size: int = 1000
     slow_fault_seconds: float = 120.0
     max_results: int = 100_000
+    #: How the emulator answers where NetSuite's documentation is silent (see ``_dialect.Dialect``). A Dialect,
+    #: a dict of its fields, ``"strictest"``, or a dialect file path; normalised to a Dialect.
+    dialect: Dialect = field(default_factory=Dialect)
 
     def __post_init__(self) -> None:
         self.account = canonical_account(self.account)
+        self.dialect = Dialect.coerce(self.dialect)
         if not isinstance(self.concurrency, int) or isinstance(self.concurrency, bool) or self.concurrency < 1:
             raise ValueError(f"concurrency must be an int >= 1, got {self.concurrency!r}")
         if self.latency < 0 or self.jitter < 0:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from netsuite_async.testing._dialect import Dialect
 from netsuite_async.testing._emulator import Emulator, EmulatorConfig
 
 if TYPE_CHECKING:
@@ -28,6 +29,8 @@ class FakeNetSuite:
     """One emulated account served in process; ``client()`` makes NetSuiteClients wired to it.
 
     ``fake.emulator`` is the state (counters, request log, faults, store, restlets, auth),
+    ``dialect`` chooses how the emulator answers where NetSuite's documentation is silent (a ``Dialect``, a dict
+    of its fields, ``"strictest"`` or a dialect file written by ``netsuite-async probe --out``).
     ``fake.credentials`` every credential the account accepts (secrets masked in repr), ``fake.app`` the ASGI
     app, ``fake.base_url`` the origin clients use (every NetSuite host maps onto it).
 
@@ -54,8 +57,11 @@ class FakeNetSuite:
         base_url: str = DEFAULT_BASE_URL,
         route_latency: Mapping[str, tuple[float, float]] | None = None,
         integration_limit: int | None = None,
+        dialect: Dialect | Mapping[str, Any] | str | None = None,
         config: EmulatorConfig | None = None,
     ) -> None:
+        if config is not None and dialect is not None:
+            raise ValueError("pass dialect inside config=EmulatorConfig(dialect=...), not both")
         if config is None:
             config = EmulatorConfig(
                 account=account,
@@ -67,6 +73,7 @@ class FakeNetSuite:
                 rng_seed=rng_seed,
                 route_latency=dict(route_latency or {}),
                 integration_limit=integration_limit,
+                dialect=Dialect.coerce(dialect),
             )
         if not base_url.startswith(("http://", "https://")) or base_url.endswith("/"):
             raise ValueError("base_url must look like 'http://host[:port]' without a trailing slash")
