@@ -290,3 +290,15 @@ def test_with_options_refuses_bad_values() -> None:
         ns.with_options(retry=3)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="mapping"):
         ns.with_options(headers=[("a", "b")])  # type: ignore[arg-type]
+
+
+def test_the_trace_example_prints_one_parent_with_its_pages_under_it() -> None:
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parent.parent / "examples" / "otel_trace.py"
+    out = subprocess.run([sys.executable, str(example)], capture_output=True, text=True, timeout=120, check=True)
+    lines = out.stdout.splitlines()
+    assert lines[0] == "2500 rows"
+    assert lines[1].startswith("netsuite suiteql.stream")
+    pages = [line for line in lines[2:] if line.startswith("  POST")]
+    assert len(pages) == 5
