@@ -35,7 +35,7 @@ from netsuite_async.batch import (
 )
 from netsuite_async.batch_checkpoint import BatchCheckpoint, CheckpointError, CheckpointMismatchError
 from netsuite_async.changes import ChangeMark, Changes, Checkpoint, JSONFileCheckpoint, MemoryCheckpoint
-from netsuite_async.client import NetSuiteClient, Timeouts
+from netsuite_async.client import NetSuiteClient, Timeouts, build_http_client
 from netsuite_async.errors import (
     APIError,
     AuthenticationError,
@@ -62,6 +62,7 @@ from netsuite_async.records import PropertyNameValidation, Q, RecordList, Record
 from netsuite_async.restlets import Restlets
 from netsuite_async.retry import RetryEvent, RetryPolicy
 from netsuite_async.suiteql import RowStream, SuiteQL, SuiteQLCapError, SuiteQLPage
+from netsuite_async.telemetry import Hooks, RequestInfo, ResponseInfo
 from netsuite_async.transport import RequestSpec
 
 __all__ = [
@@ -97,6 +98,7 @@ __all__ = [
     "Governor",
     "GovernorStats",
     "GovernorUnavailableError",
+    "Hooks",
     "JSONFileCheckpoint",
     "Job",
     "JobResult",
@@ -121,8 +123,10 @@ __all__ = [
     "RecordListPage",
     "RecordRef",
     "Records",
+    "RequestInfo",
     "RequestSpec",
     "RequestTimeoutError",
+    "ResponseInfo",
     "Restlets",
     "RetryEvent",
     "RetryPolicy",
@@ -141,6 +145,7 @@ __all__ = [
     "TransportError",
     "WriteOutcomeUnknownError",
     "__version__",
+    "build_http_client",
     "export_rows",
     "run_batch_file",
     "where",

@@ -40,6 +40,7 @@ def build_client(
     read_timeout: float,
     write_timeout: float,
     pool_timeout: float,
+    transport: AsyncBaseTransport | None = None,
 ) -> AsyncClient:
     """A pooled keep-alive client sized for the account's concurrency limit.
 
@@ -52,4 +53,4 @@ def build_client(
         keepalive_expiry=30.0,
     )
     timeout = Timeout(connect=connect_timeout, read=read_timeout, write=write_timeout, pool=pool_timeout)
-    return AsyncClient(limits=limits, timeout=timeout, follow_redirects=False)
+    return AsyncClient(limits=limits, timeout=timeout, follow_redirects=False, transport=transport)

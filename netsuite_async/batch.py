@@ -57,6 +57,7 @@ from netsuite_async.identifiers import (
 )
 from netsuite_async.jobs import COLLECTION_CONTENT_TYPE, Job, JobResult, Jobs
 from netsuite_async.models import RecordRef
+from netsuite_async.telemetry import traced
 
 if TYPE_CHECKING:
     from netsuite_async.client import NetSuiteClient
@@ -306,6 +307,7 @@ class Batch:
         """
         return self._collections
 
+    @traced("batch.create", type_arg=0)
     async def create(
         self,
         record_type: str,
@@ -331,6 +333,7 @@ class Batch:
         return await self.run("create", record_type, items, chunk_size=chunk_size, on_progress=on_progress,
                                checkpoint=checkpoint, use_collections=use_collections, job_timeout=job_timeout)
 
+    @traced("batch.update", type_arg=0)
     async def update(
         self,
         record_type: str,
@@ -351,6 +354,7 @@ class Batch:
         return await self.run("update", record_type, items, chunk_size=chunk_size, on_progress=on_progress,
                                checkpoint=checkpoint, use_collections=use_collections, job_timeout=job_timeout)
 
+    @traced("batch.upsert", type_arg=0)
     async def upsert(
         self,
         record_type: str,
@@ -371,6 +375,7 @@ class Batch:
         return await self.run("upsert", record_type, items, chunk_size=chunk_size, on_progress=on_progress,
                                checkpoint=checkpoint, use_collections=use_collections, job_timeout=job_timeout)
 
+    @traced("batch.delete", type_arg=0)
     async def delete(
         self,
         record_type: str,
@@ -391,6 +396,7 @@ class Batch:
         return await self.run("delete", record_type, items, chunk_size=chunk_size, on_progress=on_progress,
                                checkpoint=checkpoint, use_collections=use_collections, job_timeout=job_timeout)
 
+    @traced("batch.run", type_arg=1)
     async def run(
         self,
         op: Operation,

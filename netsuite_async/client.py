@@ -9,12 +9,13 @@ from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
-from netsuite_async._http import AsyncClient, Response, build_client
+from netsuite_async._http import AsyncBaseTransport, AsyncClient, Response, build_client
 from netsuite_async.account import Account
 from netsuite_async.auth.base import AuthContext, TokenProvider, TokenResponse
 from netsuite_async.errors import APIError
 from netsuite_async.governor import AdaptiveGovernor, Governor, ServiceTier
 from netsuite_async.retry import RetryPolicy
+from netsuite_async.telemetry import Hooks, Telemetry
 from netsuite_async.transport import Params, RequestSpec, Transport
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from netsuite_async.restlets import Restlets
     from netsuite_async.suiteql import SuiteQL
 
-__all__ = ["AUTO_FALLBACK_LIMIT", "NetSuiteClient", "Timeouts"]
+__all__ = ["AUTO_FALLBACK_LIMIT", "NetSuiteClient", "Timeouts", "build_http_client"]
 
 logger = logging.getLogger("netsuite_async.client")
 
@@ -91,6 +92,8 @@ class NetSuiteClient:
         http_client: AsyncClient | None = None,
         property_name_validation: Literal["Error", "Warning", "Ignore"] | None = None,
         headers: Mapping[str, str] | None = None,
+        tracing: bool = True,
+        hooks: Hooks | None = None,
     ) -> None:
         self.account = Account.parse(account)
         if not hasattr(auth, "sign") or not hasattr(auth, "on_unauthorized"):
@@ -126,14 +129,12 @@ class NetSuiteClient:
             sized_for = _AUTO_POOL_SIZE
         else:
             sized_for = _ceiling(concurrency)
-        pool_size = max(sized_for, 10) + 5
-        self.http = http_client if http_client is not None else build_client(
-            max_connections=pool_size,
-            connect_timeout=timeouts.connect,
-            read_timeout=timeouts.read,
-            write_timeout=timeouts.write,
-            pool_timeout=timeouts.pool,
-        )
+        self.http = http_client if http_client is not None else build_http_client(sized_for, timeouts=timeouts)
+        if hooks is not None and not isinstance(hooks, Hooks):
+            raise TypeError(f"hooks must be a netsuite_async.Hooks, not {type(hooks).__name__}")
+        if not isinstance(tracing, bool):
+            raise TypeError("tracing must be True or False")
+        self.telemetry = Telemetry(enabled=tracing, hooks=hooks, governor=self.governor)
         self.auth_context = AuthContext.for_base(
             self.account, self.rest_base_url, self.app_base_url, post_form=self._post_form
         )
@@ -147,10 +148,12 @@ class NetSuiteClient:
             restlet_base_url=self.restlet_base_url,
             read_timeout=timeouts.read,
             default_headers=headers,
+            telemetry=self.telemetry,
         )
         if concurrency == "auto" and governor is None:
             self.transport.on_first_request(self._resolve_auto_limit)
         self._closed = False
+        self._is_view = False
 
     # -- lifecycle --------------------------------------------------------------------------------------------
     async def __aenter__(self) -> NetSuiteClient:
@@ -162,8 +165,11 @@ class NetSuiteClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the connection pool (when the client made it) and the governor. Safe to call twice."""
-        if self._closed:
+        """Close the connection pool (when the client made it) and the governor. Safe to call twice.
+
+        A view made by :meth:`with_options` closes nothing: the client it came from owns the pool.
+        """
+        if self._closed or self._is_view:
             return
         self._closed = True
         try:
@@ -200,6 +206,46 @@ class NetSuiteClient:
             RequestSpec(method, path, params=params, json=json, content=content, headers=headers,
                         timeout=timeout, idempotent=idempotent)
         )
+
+    def with_options(
+        self,
+        *,
+        timeout: float | None = None,
+        retry: RetryPolicy | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> NetSuiteClient:
+        """A lightweight view of this client with overrides applied to every call made through it.
+
+        The view shares the connection pool, the governor (so the account limit holds across the client and all
+        its views), the auth provider, the hooks and the counters; closing it closes nothing. ``timeout`` is the
+        per-attempt read timeout in seconds (the total per call is ``retry``'s ``deadline``); ``headers`` are
+        added to (and override) the client's default headers.
+
+        Example:
+            >>> from netsuite_async import BearerToken
+            >>> ns = NetSuiteClient("1234567", BearerToken("t"), concurrency=5)
+            >>> slow = ns.with_options(timeout=600, retry=RetryPolicy(max_attempts=2))
+            >>> slow.governor is ns.governor, slow.http is ns.http
+            (True, True)
+        """
+        if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+                                    or not timeout > 0 or timeout == float("inf")):
+            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise TypeError(f"retry must be a RetryPolicy, not {type(retry).__name__}")
+        if headers is not None and not isinstance(headers, Mapping):
+            raise TypeError(f"headers must be a mapping, not {type(headers).__name__}")
+        view = object.__new__(type(self))
+        view.__dict__.update({k: v for k, v in self.__dict__.items() if not _is_namespace(k)})
+        base = self.transport
+        view.transport = base.derive(
+            retry=retry,
+            read_timeout=float(timeout) if timeout is not None else None,
+            headers=headers,
+        )
+        view._owns_http = False
+        view._is_view = True
+        return view
 
     # -- API namespaces ---------------------------------------------------------------------------------------
     @cached_property
@@ -285,6 +331,44 @@ class NetSuiteClient:
             )
             limit = AUTO_FALLBACK_LIMIT
         self.governor.set_ceiling(limit)
+
+
+_NAMESPACES = frozenset({"records", "suiteql", "batch", "jobs", "restlets", "metadata"})
+
+
+def _is_namespace(name: str) -> bool:
+    # Cached API namespaces are bound to the client they were made on; a view makes its own.
+    return name in _NAMESPACES
+
+
+def build_http_client(
+    concurrency: int | ServiceTier,
+    *,
+    timeouts: Timeouts | None = None,
+    transport: AsyncBaseTransport | None = None,
+) -> AsyncClient:
+    """The pooled ``httpx2.AsyncClient`` the library builds, sized so the governor, not the pool, makes requests
+    wait; pass it as ``NetSuiteClient(http_client=...)``. ``transport`` lets you add your own httpx2 transport
+    (a proxy, a recording or mocking transport) without losing the pool sizing or the timeouts.
+
+    The pool holds ``max(concurrency, 10) + 5`` keep-alive connections: a request waiting for a connection would
+    hold its governor slot, so the pool must never be the tighter limit.
+
+    Example:
+        >>> http = build_http_client(15)
+        >>> http.timeout.read
+        180.0
+    """
+    limit = concurrency.limit if isinstance(concurrency, ServiceTier) else _ceiling(concurrency)
+    timeouts = timeouts or Timeouts()
+    return build_client(
+        max_connections=max(limit, 10) + 5,
+        connect_timeout=timeouts.connect,
+        read_timeout=timeouts.read,
+        write_timeout=timeouts.write,
+        pool_timeout=timeouts.pool,
+        transport=transport,
+    )
 
 
 def _limit_from_governance(body: Any) -> int:

@@ -36,6 +36,7 @@ import anyio
 
 from netsuite_async.errors import APIError, NetSuiteError
 from netsuite_async.models import RecordRef
+from netsuite_async.telemetry import traced
 from netsuite_async.transport import RequestSpec
 
 if TYPE_CHECKING:
@@ -490,6 +491,7 @@ class Jobs:
             raise ValueError(f"invalid job id {text!r}")
         return self._job(text)
 
+    @traced("jobs.submit")
     async def submit(
         self,
         method: str,

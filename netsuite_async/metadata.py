@@ -27,6 +27,7 @@ from netsuite_async._files import write_json_atomic
 from netsuite_async.errors import NetSuiteError
 from netsuite_async.identifiers import validate_record_type
 from netsuite_async.models import CatalogEntry
+from netsuite_async.telemetry import traced
 from netsuite_async.transport import RequestSpec
 
 if TYPE_CHECKING:
@@ -91,6 +92,7 @@ class Metadata:
         """The cache directory, or None when caching is off."""
         return self._cache_dir
 
+    @traced("metadata.catalog")
     async def catalog(self, *, read_timeout: float | None = None, refresh: bool = False) -> list[CatalogEntry]:
         """Every record type the integration's role can see, as :class:`CatalogEntry` (``name``, ``links``).
 
@@ -105,6 +107,7 @@ class Metadata:
             raise NetSuiteError("the metadata catalog answered without an items list")
         return [CatalogEntry.model_validate(item) for item in items if isinstance(item, dict)]
 
+    @traced("metadata.json_schema", type_arg=0)
     async def json_schema(
         self, record_type: str, *, read_timeout: float | None = None, refresh: bool = False
     ) -> dict[str, Any]:
@@ -119,6 +122,7 @@ class Metadata:
         data = await self._fetch(f"schema:{name}", f"{_CATALOG_PATH}/{name}", None, _SCHEMA_JSON, read_timeout, refresh)
         return _require_object(data, f"JSON Schema of {name!r}")
 
+    @traced("metadata.openapi")
     async def openapi(
         self, types: Sequence[str] | None = None, *, read_timeout: float | None = None, refresh: bool = False
     ) -> dict[str, Any]:

@@ -47,6 +47,7 @@ from netsuite_async.identifiers import (
     validate_record_type,
 )
 from netsuite_async.models import RecordListPage, RecordRef
+from netsuite_async.telemetry import traced, traced_iter
 from netsuite_async.transport import RequestSpec
 
 if TYPE_CHECKING:
@@ -467,6 +468,7 @@ class Records:
         property_name_validation: PropertyNameValidation | str | None = ...,
     ) -> M: ...
 
+    @traced("records.get", type_arg=0)
     async def get(
         self,
         record_type: str,
@@ -499,6 +501,7 @@ class Records:
             return model.model_validate(data)
         return dict(data)
 
+    @traced("records.get_many", type_arg=0)
     async def get_many(
         self,
         record_type: str,
@@ -635,6 +638,7 @@ class Records:
 
     # -- sub-resources ---------------------------------------------------------------------------------------
 
+    @traced("records.sublist", type_arg=0)
     async def sublist(
         self,
         record_type: str,
@@ -674,6 +678,7 @@ class Records:
         await _run_pool([read_line(i) for i in bare])
         return lines
 
+    @traced("records.sub_resource", type_arg=0)
     async def sub_resource(
         self,
         record_type: str,
@@ -699,6 +704,7 @@ class Records:
 
     # -- writes ----------------------------------------------------------------------------------------------
 
+    @traced("records.create", type_arg=0)
     async def create(
         self,
         record_type: str,
@@ -733,6 +739,7 @@ class Records:
         )
         return _ref_from_response(response, record_type, f"create {record_type}")
 
+    @traced("records.update", type_arg=0)
     async def update(
         self,
         record_type: str,
@@ -771,6 +778,7 @@ class Records:
             )
         )
 
+    @traced("records.upsert", type_arg=0)
     async def upsert(
         self,
         record_type: str,
@@ -800,6 +808,7 @@ class Records:
         )
         return _ref_from_response(response, record_type, f"upsert {record_type}")
 
+    @traced("records.delete", type_arg=0)
     async def delete(
         self, record_type: str, record_id: RecordId | None = None, *, external_id: str | None = None
     ) -> None:
@@ -813,6 +822,7 @@ class Records:
         path = record_path(record_type, self._target(record_id, external_id))
         await self._send(RequestSpec(method="DELETE", path=path, headers=self._headers(None)))
 
+    @traced("records.transform", type_arg=0)
     async def transform(
         self,
         record_type: str,
@@ -851,6 +861,7 @@ class Records:
         )
         return _ref_from_response(response, target_type, f"transform {record_type} to {target_type}")
 
+    @traced_iter("records.list", type_arg=0)
     def list(
         self,
         record_type: str,

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from netsuite_async.identifiers import validate_deploy_id, validate_script_id
+from netsuite_async.telemetry import traced
 from netsuite_async.transport import RequestSpec
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ class Restlets:
     def __init__(self, client: NetSuiteClient) -> None:
         self.client = client
 
+    @traced("restlets.call")
     async def call(
         self,
         script: str | int,

@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from netsuite_async.errors import NetSuiteError
 from netsuite_async.models import Link
 from netsuite_async.suiteql_params import bind, tokenize
+from netsuite_async.telemetry import traced, traced_iter
 
 if TYPE_CHECKING:
     from netsuite_async.client import NetSuiteClient
@@ -253,6 +254,7 @@ class SuiteQL:
 
     # -- one page -------------------------------------------------------------------------------------------
 
+    @traced("suiteql.page")
     async def page(
         self,
         query: str,
@@ -291,6 +293,7 @@ class SuiteQL:
 
     # -- counting and collecting ----------------------------------------------------------------------------
 
+    @traced("suiteql.count")
     async def count(self, query: str, *, params: Sequence[object] | None = None) -> int:
         """Number of rows the query returns (NetSuite's ``totalResults``, one request).
 
@@ -325,6 +328,7 @@ class SuiteQL:
         key: str = ...,
     ) -> list[M]: ...
 
+    @traced("suiteql.all")
     async def all(
         self,
         query: str,
@@ -379,6 +383,7 @@ class SuiteQL:
         window: int | None = ...,
     ) -> RowStream[M]: ...
 
+    @traced_iter("suiteql.stream")
     def stream(
         self,
         query: str,

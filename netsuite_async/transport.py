@@ -36,6 +36,7 @@ from netsuite_async.errors import (
 )
 from netsuite_async.governor import Governor, Outcome
 from netsuite_async.retry import RetryEvent, RetryPolicy
+from netsuite_async.telemetry import RequestInfo, ResponseInfo, Telemetry, current_operation
 
 __all__ = ["RequestSpec", "Transport", "TransportStats"]
 
@@ -184,8 +185,11 @@ class Transport:
         restlet_base_url: str,
         read_timeout: float | None,
         default_headers: Mapping[str, str] | None = None,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self.http = http
+        #: Spans, metrics and hooks (shared with views made by ``with_options``/``as_agent``).
+        self.telemetry = telemetry if telemetry is not None else Telemetry(enabled=False)
         self.governor = governor
         self.auth = auth
         self.auth_context = auth_context
@@ -197,6 +201,34 @@ class Transport:
         self.stats = TransportStats()
         self._startup: Callable[[], Awaitable[None]] | None = None
         self._startup_lock = anyio.Lock()
+        self._root: Transport = self
+        #: Per-attempt read timeout overriding the pool's (a ``with_options(timeout=...)`` view's).
+        self._attempt_timeout: float | None = None
+
+    def derive(
+        self,
+        *,
+        retry: RetryPolicy | None = None,
+        read_timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Transport:
+        """A transport sharing this one's pool, governor, auth, telemetry and counters, with overrides.
+
+        Example:
+            >>> def slow_view(transport: Transport) -> Transport:
+            ...     return transport.derive(read_timeout=600.0)
+        """
+        view = object.__new__(Transport)
+        view.__dict__.update(self.__dict__)
+        # One-time startup (concurrency="auto") belongs to the root transport: a view runs the root's.
+        view._root = self._root
+        if retry is not None:
+            view.retry = retry
+        if read_timeout is not None:
+            view._attempt_timeout = read_timeout
+        if headers:
+            view._headers = {**self._headers, **headers}
+        return view
 
     def on_first_request(self, startup: Callable[[], Awaitable[None]]) -> None:
         """Run ``startup`` once, before the first request (used by ``concurrency="auto"``)."""
@@ -219,10 +251,11 @@ class Transport:
             # is then exactly what TBA signs and what NetSuite receives.
             url += ("&" if "?" in url else "?") + urlencode(pairs, quote_via=quote, safe="")
         extensions: dict[str, Any] = {}
-        if spec.timeout is not None:
+        read = spec.timeout if spec.timeout is not None else self._attempt_timeout
+        if read is not None:
             timeout = self.http.timeout
             extensions["timeout"] = {
-                "connect": timeout.connect, "read": spec.timeout, "write": timeout.write, "pool": timeout.pool,
+                "connect": timeout.connect, "read": read, "write": timeout.write, "pool": timeout.pool,
             }
         request = self.http.build_request(
             spec.method,
@@ -236,8 +269,13 @@ class Transport:
 
     async def send(self, spec: RequestSpec) -> Response:
         """Send one logical request: 2xx returns the response; anything else raises a typed error."""
-        if self._startup is not None:
-            await self._run_startup()
+        root = self._root
+        if root._startup is not None:
+            await root._run_startup()
+        telemetry = self.telemetry
+        if not telemetry.off and telemetry.active and current_operation() is None:
+            with telemetry.operation(_operation_name(spec), governor=self.governor):
+                return await self._send(spec)
         return await self._send(spec)
 
     async def _run_startup(self) -> None:
@@ -322,6 +360,8 @@ class Transport:
         started = time.perf_counter()
         response: Response | None = None
         sending = False
+        telemetry = self.telemetry
+        observed = not telemetry.off and (bool(telemetry.hooks) or telemetry.active)
         try:
             scope = _deadline_scope(ends_at)
             with scope:
@@ -332,15 +372,18 @@ class Transport:
                         await self._sign(request)
                     self.stats.attempts += 1
                     sending = True
-                    try:
-                        response = await self.http.send(request)
-                    except httpx2.TransportError:
-                        permit.record(Outcome.FAILURE)
-                        raise
-                    if _is_limited(response, spec):
-                        permit.record(Outcome.LIMITED)
+                    if observed:
+                        response = await self._observed_send(spec, request, safe_url, attempt, started, permit)
                     else:
-                        permit.record(Outcome.SUCCESS)
+                        try:
+                            response = await self.http.send(request)
+                        except httpx2.TransportError:
+                            permit.record(Outcome.FAILURE)
+                            raise
+                        if _is_limited(response, spec):
+                            permit.record(Outcome.LIMITED)
+                        else:
+                            permit.record(Outcome.SUCCESS)
             if scope.cancelled_caught:
                 raise TimeoutError
         except (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout) as exc:
@@ -361,6 +404,40 @@ class Transport:
         except httpx2.TransportError as exc:
             return self._raise_reached(spec, safe_url, exc, idempotent)
         return self._finish_response(spec, response, safe_url, attempt, started, idempotent)
+
+    async def _observed_send(
+        self, spec: RequestSpec, request: Request, safe_url: str, attempt: int, queued_at: float, permit: Any
+    ) -> Response:
+        """One attempt with spans, metrics and hooks (only when tracing is on or hooks are set)."""
+        telemetry = self.telemetry
+        slot_wait = time.perf_counter() - queued_at
+        operation = current_operation()
+        if telemetry.hooks.request:
+            await telemetry.call_hooks(
+                telemetry.hooks.request, RequestInfo(spec.method, safe_url, _public_headers(request.headers),
+                                                     attempt, operation),
+            )
+        span = telemetry.attempt_started(spec.method, safe_url, request.url.host, attempt, slot_wait)
+        sent_at = time.perf_counter()
+        try:
+            response = await self.http.send(request)
+        except httpx2.TransportError as exc:
+            permit.record(Outcome.FAILURE)
+            telemetry.attempt_ended(span, None, exc, False)
+            raise
+        except BaseException as exc:  # cancelled or timed out mid-flight
+            telemetry.attempt_ended(span, None, exc, False)
+            raise
+        limited = _is_limited(response, spec)
+        permit.record(Outcome.LIMITED if limited else Outcome.SUCCESS)
+        telemetry.attempt_ended(span, response.status_code, None, limited)
+        if telemetry.hooks.response:
+            await telemetry.call_hooks(
+                telemetry.hooks.response,
+                ResponseInfo(spec.method, safe_url, response.status_code, dict(response.headers),
+                             time.perf_counter() - sent_at, attempt, operation),
+            )
+        return response
 
     async def _sign(self, request: Request) -> None:
         auth_request = AuthRequest(request.method, str(request.url), {})
@@ -455,6 +532,17 @@ def _normalise_params(params: Params | None) -> list[tuple[str, str]] | None:
         else:
             raise TypeError(f"query parameter {key!r} must be str, int, float or bool, not {type(value).__name__}")
     return out
+
+
+def _public_headers(headers: Any) -> dict[str, str]:
+    return {k: v for k, v in headers.items() if k.lower() not in ("authorization", "cookie", "proxy-authorization")}
+
+
+def _operation_name(spec: RequestSpec) -> str:
+    """A logical name for a request sent outside any named call (``request``, ``restlets.call`` …)."""
+    if spec.host == "restlets":
+        return "restlets.call"
+    return "request"
 
 
 def _reason(err: NetSuiteError) -> str:

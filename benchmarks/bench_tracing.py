@@ -1,0 +1,146 @@
+"""CPU per request with OpenTelemetry tracing on and off.
+
+Each mode runs in its own process (a global tracer provider can be set only once per process) and sends ``n``
+``records.get`` calls, ``C`` at a time, through ``httpx2.MockTransport`` (no network, no emulator: only the
+client's own CPU is measured, which is the strictest view of the overhead). Modes:
+
+- ``off``: ``NetSuiteClient(tracing=False)``;
+- ``no-provider``: tracing on, ``opentelemetry-api`` importable, no provider set (the default for a service that
+  has not configured OpenTelemetry);
+- ``sdk``: tracing on with the OpenTelemetry SDK, a ``SimpleSpanProcessor`` and an exporter that drops spans (all
+  span work happens on the calling thread, so it is all counted), plus an SDK meter provider;
+- ``undecorated``: tracing off *and* the resource method called without its tracing wrapper: the library as it
+  would be without this feature, the baseline for "nothing measurable when off".
+
+Goals: ``sdk`` adds at most 10% CPU per request over ``off``; ``off`` and ``no-provider`` within noise of
+``undecorated``.
+
+    python benchmarks/bench_tracing.py          # or: python benchmarks/run.py --only tracing
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any
+
+from harness import quick, write_result
+
+MODES = ("undecorated", "off", "no-provider", "sdk")
+GOAL_SDK = 1.10
+
+
+def _child(mode: str, n: int, concurrency: int, base_url: str | None = None, token: str = "t") -> dict[str, Any]:
+    import anyio
+
+    if mode == "sdk":
+        from opentelemetry import metrics, trace
+        from opentelemetry.sdk.metrics import MeterProvider
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
+
+        class Drop(SpanExporter):
+            def export(self, spans: Any) -> SpanExportResult:
+                return SpanExportResult.SUCCESS
+
+        provider = TracerProvider()
+        provider.add_span_processor(SimpleSpanProcessor(Drop()))
+        trace.set_tracer_provider(provider)
+        metrics.set_meter_provider(MeterProvider())
+
+    from netsuite_async import BearerToken, NetSuiteClient
+    from netsuite_async._http import AsyncClient, MockTransport, Response
+    from netsuite_async.records import Records
+
+    body = b'{"id": "1", "companyName": "Acme"}'
+
+    def handler(request: Any) -> Response:
+        return Response(200, content=body, headers={"content-type": "application/json"})
+
+    async def main() -> dict[str, Any]:
+        http = AsyncClient(transport=MockTransport(handler)) if base_url is None else None
+        async with NetSuiteClient("1234567_SB1", BearerToken(token), concurrency=concurrency, http_client=http,
+                                  base_url=base_url, tracing=mode in ("no-provider", "sdk")) as ns:
+            records = ns.records
+            get = Records.get.__wrapped__ if mode == "undecorated" else Records.get  # type: ignore[attr-defined]
+
+            async def worker(count: int) -> None:
+                for _ in range(count):
+                    await get(records, "customer", 1)
+
+            for _ in range(200):  # warm up
+                await get(records, "customer", 1)
+            cpu0, wall0 = time.process_time(), time.perf_counter()
+            async with anyio.create_task_group() as tg:
+                for _ in range(concurrency):
+                    tg.start_soon(worker, n // concurrency)
+            cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+            sent = (n // concurrency) * concurrency
+            result = {"mode": mode, "requests": sent, "cpu_us_per_request": cpu / sent * 1e6,
+                      "requests_per_s": sent / wall, "active": ns.telemetry.active}
+        if http is not None:
+            await http.aclose()
+        return result
+
+    return anyio.run(main)
+
+
+def _measure(transport: str, n: int, concurrency: int, repeats: int, extra: list[str]) -> list[dict[str, Any]]:
+    samples: dict[str, list[dict[str, Any]]] = {m: [] for m in MODES}
+    for _ in range(repeats):
+        for mode in MODES:  # interleaved, so drift in the machine's load hits every mode alike
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", mode, str(n), str(concurrency), *extra],
+                capture_output=True, text=True, check=True,
+            )
+            samples[mode].append(json.loads(out.stdout.strip().splitlines()[-1]))
+    median = {m: statistics.median(s["cpu_us_per_request"] for s in samples[m]) for m in MODES}
+    return [
+        {
+            "transport": transport,
+            "mode": mode,
+            "cpu_us_per_request": round(median[mode], 1),
+            "vs_off": round(median[mode] / median["off"], 3),
+            "vs_undecorated": round(median[mode] / median["undecorated"], 3),
+            "requests_per_s": round(statistics.median(s["requests_per_s"] for s in samples[mode])),
+            "spans_recorded": samples[mode][0]["active"],
+        }
+        for mode in MODES
+    ]
+
+
+def main() -> None:
+    from harness import emulator_process
+
+    n = 3_000 if quick() else 12_000
+    concurrency = 15
+    repeats = 3 if quick() else 5
+    rows = _measure("mock", n, concurrency, repeats, [])
+    with emulator_process(concurrency=concurrency, latency_ms=0, seed="customers=5") as emu:
+        rows += _measure("loopback", n // 3, concurrency, repeats, [emu.base_url, emu.token])
+    by = {(r["transport"], r["mode"]): r for r in rows}
+    loop_sdk = by[("loopback", "sdk")]["vs_off"]
+    loop_off = by[("loopback", "off")]["vs_undecorated"]
+    write_result(
+        "tracing",
+        {"requests": n, "concurrency": concurrency, "repeats": repeats,
+         "transports": "mock: httpx2.MockTransport (client CPU only); loopback: the emulator in another process"},
+        rows,
+        goals={
+            "sdk_vs_off_loopback": {"value": loop_sdk, "target": f"<= {GOAL_SDK}", "met": loop_sdk <= GOAL_SDK},
+            "off_vs_undecorated_loopback": {"value": loop_off, "target": "within noise (<= 1.03)",
+                                            "met": loop_off <= 1.03},
+        },
+    )
+    for r in rows:
+        print(r)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        print(json.dumps(_child(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), *sys.argv[5:])))
+    else:
+        main()
