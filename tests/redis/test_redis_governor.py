@@ -119,8 +119,8 @@ async def test_a_released_slot_wakes_a_waiter_in_another_governor_without_pollin
     make_gov: Callable[..., RedisGovernor],
 ) -> None:
     # poll_interval 30 s: only the BLPOP wake-up can explain a hand-off within a second.
-    a = make_gov(limit=1, lease_ttl=60, poll_interval=30)
-    b = make_gov(limit=1, lease_ttl=60, poll_interval=30)
+    a = make_gov(limit=1, lease_ttl=60, ticket_ttl=60, poll_interval=30)
+    b = make_gov(limit=1, lease_ttl=60, ticket_ttl=60, poll_interval=30)
     got_it = anyio.Event()
     async with anyio.create_task_group() as tg:
         async with a.slot() as permit:
