@@ -185,12 +185,19 @@ async def test_a_429_in_one_process_lowers_the_limit_in_all(
 
 
 async def _members(client: aioredis.Redis, key: str) -> tuple[list[str], list[str]]:
-    """Lease ids and queued ticket ids of the pool, read in one transaction."""
+    """Ids of the pool's claimed leases and queued tickets, read in one transaction.
+
+    A slot reserved for a queued ticket is in the lease set too, but expires no later than a ticket would
+    (``ticket_ttl``, 1 s by default); a claimed lease was renewed less than ``lease_ttl / 4`` ago, so it
+    expires more than ``3/4 * lease_ttl`` (1.5 s) from now. The 1 s cut tells them apart at the defaults.
+    """
     async with client.pipeline(transaction=True) as pipe:
-        pipe.zrange(f"{{{key}}}:leases", 0, -1)
+        pipe.time()
+        pipe.zrange(f"{{{key}}}:leases", 0, -1, withscores=True)
         pipe.zrange(f"{{{key}}}:queue", 0, -1)
-        leases, queue = await pipe.execute()
-    return list(leases), list(queue)
+        (seconds, micros), leases, queue = await pipe.execute()
+    now_ms = seconds * 1000 + micros // 1000
+    return [lease for lease, expiry in leases if expiry > now_ms + 1000], list(queue)
 
 
 async def _redis_now(client: aioredis.Redis) -> float:
@@ -247,9 +254,9 @@ async def test_a_sigkilled_worker_with_leases_and_queued_tickets_stalls_nobody_a
         victim, *survivors = await start(spawn, worker_env, redis_client, pool_key, argvs, prefixes)
         mine = prefixes[0] + ":"
 
-        # Stop the victim at a moment that is the issue's case: it holds leases (no more than its fair share,
-        # limit / 3, so the 60 % mark measures its queued tickets and the 100 % mark its held leases) and has
-        # tickets queued. Sampling Redis: the workers cannot signal this moment.
+        # Stop the victim at a moment that is the issue's case: it holds claimed leases (no more than its fair
+        # share, limit / 3, so the 60 % mark measures its queued tickets and the 100 % mark its held leases) and
+        # has tickets queued. Sampling Redis: the workers cannot signal this moment.
         with anyio.fail_after(30):
             while True:
                 leases, queue = await _members(redis_client, pool_key)
