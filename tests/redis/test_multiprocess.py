@@ -10,7 +10,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import anyio
@@ -285,7 +285,7 @@ async def test_a_sigkilled_worker_with_leases_and_queued_tickets_stalls_nobody_a
         assert counters.max_in_flight <= limit  # the limit held at NetSuite's side, kill included
         assert counters.limited == 0
 
-    events = await redis_client.lrange(f"{pool_key}:events", 0, -1)
+    events = [str(e) for e in await redis_client.lrange(f"{pool_key}:events", 0, -1)]  # decoded already
     steps = _occupancy(events, {"w1", "w2"})
     # 60 %: from this moment on, every 100 ms the survivors held at least 60 % of the limit on average.
     bins = [killed_at + k * 0.1 for k in range(int(window / 0.1) + 1)]
@@ -303,3 +303,58 @@ async def test_a_sigkilled_worker_with_leases_and_queued_tickets_stalls_nobody_a
     )
     assert time_to_60 <= 2.0
     assert time_to_all <= 3.0
+
+
+async def test_a_frozen_waiter_misses_its_reserved_slot_without_breaking_the_limit_and_is_served_later(
+    redis_url: str, pool_key: str, redis_client: aioredis.Redis, spawn: list[Worker], worker_env: dict[str, str]
+) -> None:
+    """A waiter whose process is frozen (SIGSTOP: a long GC pause, a blocked event loop) when its turn comes:
+    the slot reserved for it goes to the next waiter within the ticket TTL; once it runs again its late claim
+    is refused (the slot is someone else's now), it queues again and gets a slot when one is free."""
+    first = RedisGovernor(redis_url, key=pool_key, limit=1)
+    second = RedisGovernor(redis_url, key=pool_key, limit=1)
+    release_first = anyio.Event()
+    release_second = anyio.Event()
+    second_got = anyio.Event()
+
+    async def hold(gov: RedisGovernor, got: anyio.Event | None, release: anyio.Event) -> None:
+        async with gov.slot() as permit:
+            if got is not None:
+                got.set()
+            await release.wait()
+            permit.record(Outcome.SUCCESS)
+
+    async def shared(n_in_flight: int, n_waiting: int) -> bool:
+        s = await first.shared_stats()
+        return (s.in_flight, s.waiting) == (n_in_flight, n_waiting)
+
+    async def until(predicate: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> None:
+        with anyio.fail_after(timeout):  # state in Redis: nothing can signal it, so it is sampled
+            while not await predicate():
+                await anyio.sleep(0.01)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(hold, first, None, release_first)
+        await until(lambda: shared(1, 0))
+        (frozen,) = await start(
+            spawn, worker_env, redis_client, pool_key, [["hold", redis_url, pool_key, "--limit", "1", "--tasks", "1"]]
+        )
+        await until(lambda: shared(1, 1))
+        os.kill(frozen.proc.pid, signal.SIGSTOP)
+        tg.start_soon(hold, second, second_got, release_second)
+        await until(lambda: shared(1, 2))
+        release_first.set()  # the slot is reserved for the frozen waiter, first in line
+        freed_at = anyio.current_time()
+        with anyio.fail_after(5.0):
+            await second_got.wait()
+        handed_on_after = anyio.current_time() - freed_at
+        os.kill(frozen.proc.pid, signal.SIGCONT)
+        # Running again, the frozen waiter finds its reservation gone and queues again: still one slot in use.
+        await until(lambda: shared(1, 1))
+        release_second.set()
+    await frozen.expect("held", timeout=10)
+    assert (await first.shared_stats()).in_flight == 1
+    await first.aclose()
+    await second.aclose()
+    # Within the default ticket TTL (1 s) of its last heartbeat; slack for a loaded machine.
+    assert handed_on_after < 1.0 + 0.5
