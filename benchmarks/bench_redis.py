@@ -9,6 +9,8 @@ Against an emulator in its own process (concurrency limit C, latency L) and a pr
 - ``local_split`` (comparison): each process with C/4, the static split people do by hand.
 - ``lease overhead``: the time one slot costs (take + give back), RedisGovernor vs the local AdaptiveGovernor,
   sequential and uncontended; the difference is the per-request overhead of a Redis lease, in µs.
+- ``hand-off``: the time per slot when nearly every slot is handed to a queued waiter (limit 2, 8 callers in
+  2 governors, nothing done inside the slot): release, wake-up (BLPOP) and the waiter's claim.
 
 Run: ``python benchmarks/bench_redis.py`` (``NETSUITE_BENCH_QUICK=1`` for a smoke run). Needs ``redis-server``
 on PATH. Writes ``benchmarks/results/redis.json``.
@@ -195,18 +197,43 @@ async def slot_cost(gov: Governor, n: int) -> float:
     return (time.perf_counter() - start) / n
 
 
+async def handoff_cost(redis_url: str, n: int) -> float:
+    """Mean seconds per slot when almost every slot goes to a queued waiter in another governor."""
+    key = f"bench-{uuid.uuid4().hex[:8]}"
+    governors = [RedisGovernor(redis_url, key=key, limit=2) for _ in range(2)]
+    callers = 8
+    per_caller = max(1, n // callers)
+
+    async def run(gov: RedisGovernor) -> None:
+        for _ in range(per_caller):
+            async with gov.slot() as permit:
+                permit.record(Outcome.SUCCESS)
+
+    start = time.perf_counter()
+    async with anyio.create_task_group() as tg:
+        for i in range(callers):
+            tg.start_soon(run, governors[i % 2])
+    seconds = time.perf_counter() - start
+    for gov in governors:
+        await gov.aclose()
+    return seconds / (per_caller * callers)
+
+
 async def overhead(redis_url: str, n: int) -> dict[str, Any]:
     local = AdaptiveGovernor(8)
     remote = RedisGovernor(redis_url, key=f"bench-{uuid.uuid4().hex[:8]}", limit=8)
     local_s = await slot_cost(local, n)
     redis_s = await slot_cost(remote, n)
     await remote.aclose()
+    handoff_s = await handoff_cost(redis_url, n)
     return {
         "slots": n,
         "local_us_per_slot": round(local_s * 1e6, 1),
         "redis_us_per_slot": round(redis_s * 1e6, 1),
         "redis_lease_overhead_us": round((redis_s - local_s) * 1e6, 1),
         "redis_round_trips_per_slot": 2,
+        "redis_handoff_us_per_slot": round(handoff_s * 1e6, 1),
+        "redis_round_trips_per_handoff": 3,
     }
 
 

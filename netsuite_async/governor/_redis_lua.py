@@ -2,21 +2,26 @@
 
 Every decision about slots happens inside one script call, so Redis serialises them and no two processes
 can both see "one slot free" and both take it. Every script reads the clock with ``TIME`` (Redis's clock, the
-same for every process) and starts by reclaiming leases whose holder stopped renewing them, then hands free
-slots to the oldest waiting tickets (``pump``), so a dead holder's slots go to waiters as soon as any process
-touches the key.
+same for every process) and starts by reclaiming leases whose holder stopped renewing them and dropping
+tickets whose waiter stopped heartbeating, then hands free slots to the oldest live tickets (``pump``), so a
+dead holder's slots go to live waiters as soon as any process touches the key.
+
+A slot handed to a queued ticket is only *reserved* for it (a lease that lapses when the ticket would have,
+and no sooner than a quarter of the ticket TTL from now): the waiter must *claim* it (``ACQUIRE`` again), which
+turns it into a full lease. A waiter that died just before its grant never claims it, so the slot goes to the
+next live ticket instead of staying taken for a whole lease TTL.
 
 Keys (all share one hash tag so they live in one cluster slot):
 
-* ``leases``  ZSET  lease id -> expiry (ms, Redis clock)
+* ``leases``  ZSET  lease id -> expiry (ms, Redis clock); an unclaimed grant's expiry is its claim deadline
 * ``queue``   ZSET  ticket id -> arrival sequence number (first come, first served)
-* ``tickets`` ZSET  ticket id -> expiry (ms); a waiter that stops refreshing its ticket is dropped
+* ``tickets`` ZSET  ticket id -> expiry (ms): the waiter's heartbeat; a waiter that stops it is dropped
 * ``state``   HASH  limit (float), ceiling, generation, acquired, limited, cuts, seq, bad_level, bad_at
 * ``<grant prefix><ticket>``  LIST: one element (the generation) pushed when a queued ticket is granted, so
   the waiter's BLPOP wakes exactly that waiter, without polling.
 
 Common ARGV: 1 grant prefix, 2 ceiling, 3 lease ms, 4 ceiling mode (0 follow, 1 declare, 2 reset), 5 ratio,
-6 probe slowdown, 7 probe memory ms, 8 adaptive ("1"/"0"); script arguments follow from ARGV[9].
+6 probe slowdown, 7 probe memory ms, 8 adaptive ("1"/"0"), 9 ticket ms; script arguments follow from ARGV[10].
 
 Every script answers ``report``: {granted/held, generation, limit, ceiling, in flight, queued, acquired,
 limited, cuts, ms until the earliest lease expires (-1: none)}.
@@ -36,6 +41,8 @@ local ratio = tonumber(ARGV[5])
 local slowdown = tonumber(ARGV[6])
 local memory_ms = tonumber(ARGV[7])
 local adaptive = ARGV[8] == '1'
+local ticket_ms = tonumber(ARGV[9])
+local claim_floor = math.max(1, math.floor(ticket_ms / 4))
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
@@ -82,13 +89,16 @@ local function pump()
   local heads = redis.call('ZRANGE', queue, 0, free - 1)
   local gen = tostring(num('generation', 0))
   for _, h in ipairs(heads) do
+    -- Reserved, not yet taken: the grant lapses when the ticket itself would have (a live waiter heartbeats
+    -- long before), at the earliest claim_floor from now. The waiter's claim makes it a full lease.
+    local due = tonumber(redis.call('ZSCORE', tickets, h) or now)
+    local claim_by = math.max(due, now + claim_floor)
     redis.call('ZREM', queue, h)
     redis.call('ZREM', tickets, h)
-    redis.call('ZADD', leases, now + lease_ms, h)
-    redis.call('HINCRBY', state, 'acquired', 1)
+    redis.call('ZADD', leases, claim_by, h)
     local g = grant_prefix .. h
     redis.call('RPUSH', g, gen)
-    redis.call('PEXPIRE', g, lease_ms)
+    redis.call('PEXPIRE', g, claim_by - now + ticket_ms)
   end
 end
 
@@ -103,11 +113,11 @@ local function report(granted, gen)
 end
 """
 
-# ARGV[9] ticket, ARGV[10] ticket ttl ms. Grants at once when nobody is queued and a slot is free; otherwise
-# queues the ticket (or refreshes it) and answers 0. Also the waiters' fallback poll: a ticket granted while
-# its BLPOP was not listening is claimed here.
+# ARGV[10] ticket. Grants at once when nobody is queued and a slot is free; claims a slot reserved for the
+# ticket (making it a full lease); otherwise queues the ticket or refreshes its heartbeat, and answers 0. A
+# waiter calls it after every wake-up and at least once per heartbeat interval while it waits.
 ACQUIRE = _PRELUDE + r"""
-local ticket = ARGV[9]
+local ticket = ARGV[10]
 pump()
 local gen = num('generation', 0)
 if redis.call('ZSCORE', leases, ticket) then
@@ -115,6 +125,7 @@ if redis.call('ZSCORE', leases, ticket) then
   local granted_gen = redis.call('LINDEX', g, 0)
   redis.call('DEL', g)
   redis.call('ZADD', leases, now + lease_ms, ticket)
+  redis.call('HINCRBY', state, 'acquired', 1)
   return report(1, granted_gen or gen)
 end
 if not redis.call('ZSCORE', queue, ticket) then
@@ -125,15 +136,15 @@ if not redis.call('ZSCORE', queue, ticket) then
   end
   redis.call('ZADD', queue, redis.call('HINCRBY', state, 'seq', 1), ticket)
 end
-redis.call('ZADD', tickets, now + tonumber(ARGV[10]), ticket)
+redis.call('ZADD', tickets, now + ticket_ms, ticket)
 return report(0, gen)
 """
 
-# ARGV[9] ticket, ARGV[10] outcome (success|limited|failure|abandon), ARGV[11] generation the lease was
+# ARGV[10] ticket, ARGV[11] outcome (success|limited|failure|abandon), ARGV[12] generation the lease was
 # granted in. Gives the slot back (or withdraws a waiting ticket), applies AIMD, hands freed slots on.
 RELEASE = _PRELUDE + r"""
-local ticket = ARGV[9]
-local outcome = ARGV[10]
+local ticket = ARGV[10]
+local outcome = ARGV[11]
 redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
 local busy = redis.call('ZCARD', leases) >= effective() or redis.call('ZCARD', queue) > 0
 local held = redis.call('ZREM', leases, ticket)
@@ -144,7 +155,7 @@ local gen = num('generation', 0)
 if outcome == 'limited' then
   redis.call('HINCRBY', state, 'limited', 1)
   -- One cut per congestion episode: a 429 on a lease granted before the latest cut was already answered.
-  if adaptive and tonumber(ARGV[11]) >= gen then
+  if adaptive and tonumber(ARGV[12]) >= gen then
     redis.call('HSET', state, 'bad_level', effective(), 'bad_at', now)
     limit = math.max(1, limit * ratio)
     redis.call('HSET', state, 'limit', tostring(limit))
@@ -169,10 +180,10 @@ pump()
 return report(held, gen)
 """
 
-# ARGV[9] lease id. Extends a live lease; a lease that already expired is not resurrected (its slot may have
+# ARGV[10] lease id. Extends a live lease; a lease that already expired is not resurrected (its slot may have
 # gone to someone else), the answer is 0.
 RENEW = _PRELUDE + r"""
-local ticket = ARGV[9]
+local ticket = ARGV[10]
 local ok = 0
 local s = redis.call('ZSCORE', leases, ticket)
 if s and tonumber(s) >= now then

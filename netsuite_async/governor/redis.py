@@ -5,11 +5,13 @@ in-process governor cannot see the others; :class:`RedisGovernor` can. Each slot
 
 * taken and given back by Lua scripts that read Redis's own clock (``TIME``), so the decision is atomic and no
   process's clock matters;
-* renewed while held (a small task next to each held slot renews it every ``lease_ttl / 3``), and reclaimed
-  when its holder dies: a SIGKILLed worker's slots return to the pool within ``lease_ttl``;
-* handed to waiters first come, first served (a ticket queue in a sorted set); a waiter is woken by a push
-  to its own list (``BLPOP``), not by polling, and falls back to one check per ``poll_interval`` (or right
-  when the oldest lease would lapse) in case a wake-up was lost;
+* renewed while held (a small task next to each held slot renews it every ``lease_ttl / 4``), and reclaimed
+  when its holder dies: a SIGKILLed worker's slots return to the pool within ``lease_ttl`` (2 s by default);
+* handed to *live* waiters first come, first served (a ticket queue in a sorted set). A waiting caller
+  heartbeats its ticket every ``ticket_ttl / 4``; a ticket not renewed for ``ticket_ttl`` (1 s by default) is
+  dropped. A slot handed to a ticket is only reserved until the waiter claims it, and goes to the next live
+  waiter if it does not claim it by the time its ticket would have lapsed. A waiter is woken by a push to its
+  own list (``BLPOP``), not by polling; its heartbeat doubles as the check in case a wake-up was lost;
 * adaptive for everyone: a 429 seen by any process cuts the shared limit (AIMD, one cut per congestion
   episode, the same algorithm as :class:`~netsuite_async.governor.AdaptiveGovernor`).
 
@@ -141,17 +143,34 @@ class RedisGovernor:
         limit: the account's (or this integration's) concurrency limit, an int or a
             :class:`~netsuite_async.governor.ServiceTier`. The ceiling is shared: each governor declares its
             ``limit`` on its first Redis call (the latest declaration wins) and then follows the stored one.
-        lease_ttl: seconds a lease lives without renewal: how long a dead worker's slots stay taken.
-        poll_interval: the longest a waiter sleeps without checking Redis, in case a wake-up was lost.
+        lease_ttl: seconds a held slot's lease lives without renewal: the longest a dead (SIGKILLed) worker's
+            slots stay taken. Renewed every ``lease_ttl / 4`` while held, so a holder whose event loop is
+            blocked for more than about ``3/4 * lease_ttl`` can lose its lease (a warning is logged).
+        ticket_ttl: seconds a waiting caller's ticket lives without a heartbeat: the longest a dead worker's
+            queued callers can be handed slots. A slot handed to a ticket and not claimed by the time the
+            ticket would have lapsed (at least ``ticket_ttl / 4``) goes to the next live waiter.
+        poll_interval: the waiter's heartbeat: the longest it waits without a Redis call (which refreshes its
+            ticket and catches a lost wake-up). Default ``ticket_ttl / 4``; at most ``ticket_ttl / 2``.
         op_timeout: seconds for one Redis round trip before Redis counts as unreachable.
         fallback: an :class:`~netsuite_async.governor.AdaptiveGovernor` to use (with a logged warning) while
             Redis is unreachable; without one, such calls raise :class:`GovernorUnavailableError`.
         fallback_retry: seconds to stay on the fallback before trying Redis again.
         adaptive, backoff_ratio, probe_slowdown, probe_memory: the AIMD settings, as for ``AdaptiveGovernor``.
 
+    Timings at the defaults (``lease_ttl=2``, ``ticket_ttl=1``), after a worker is SIGKILLed: its queued
+    tickets are dropped within 1 s, a slot already reserved for one of them is handed on within 1.25 s, and
+    the slots it held come back within 2 s (waiters re-check right when the oldest lease would lapse, so a
+    freed slot is reused at once). A waiting caller costs one Redis call per 0.25 s, a held slot one per
+    0.5 s; an uncontended slot costs two round trips, as before (see docs/scaling-out.md).
+
     Example:
+        >>> gov = RedisGovernor("redis://localhost:6379/0", key="1234567", limit=15)
+        >>> (gov.lease_ttl, gov.ticket_ttl)
+        (2.0, 1.0)
+
+        With a client (``auth`` as usual; needs a running Redis and NetSuite):
+
         >>> from netsuite_async import NetSuiteClient                    # doctest: +SKIP
-        >>> gov = RedisGovernor("redis://localhost:6379/0", key="1234567", limit=15)  # doctest: +SKIP
         >>> async with NetSuiteClient(account="1234567", auth=auth, governor=gov) as ns:  # doctest: +SKIP
         ...     await ns.records.get("customer", 1)
     """
@@ -162,7 +181,8 @@ class RedisGovernor:
         *,
         key: str,
         limit: int | ServiceTier,
-        lease_ttl: float = 15.0,
+        lease_ttl: float = 2.0,
+        ticket_ttl: float = 1.0,
         poll_interval: float | None = None,
         op_timeout: float = 5.0,
         fallback: AdaptiveGovernor | None = None,
@@ -182,10 +202,19 @@ class RedisGovernor:
             raise ValueError("key must not contain braces or line breaks (it becomes a Redis hash tag)")
         if not isinstance(lease_ttl, (int, float)) or isinstance(lease_ttl, bool) or not lease_ttl >= 0.1:
             raise ValueError(f"lease_ttl must be a number of seconds >= 0.1, got {lease_ttl!r}")
+        if not isinstance(ticket_ttl, (int, float)) or isinstance(ticket_ttl, bool) or not ticket_ttl >= 0.1:
+            raise ValueError(f"ticket_ttl must be a number of seconds >= 0.1, got {ticket_ttl!r}")
         if poll_interval is None:
-            poll_interval = min(2.0, lease_ttl / 3)
-        if not isinstance(poll_interval, (int, float)) or not poll_interval >= 0.01:
-            raise ValueError(f"poll_interval must be >= 0.01 seconds, got {poll_interval!r}")
+            poll_interval = ticket_ttl / 4
+        if (
+            not isinstance(poll_interval, (int, float))
+            or isinstance(poll_interval, bool)
+            or not 0.01 <= poll_interval <= ticket_ttl / 2
+        ):
+            raise ValueError(
+                f"poll_interval must be between 0.01 s and ticket_ttl / 2 = {ticket_ttl / 2:g} s (a waiter "
+                f"heartbeats its ticket once per poll_interval), got {poll_interval!r}"
+            )
         if not isinstance(op_timeout, (int, float)) or not op_timeout > 0:
             raise ValueError(f"op_timeout must be > 0 seconds, got {op_timeout!r}")
         if fallback is not None and not hasattr(fallback, "slot"):
@@ -218,7 +247,9 @@ class RedisGovernor:
         self._ceiling = limit
         self._ceiling_mode = "1"  # declare this process's ceiling on first contact
         self._lease_ms = max(1, round(lease_ttl * 1000))
-        self._lease_ttl = lease_ttl
+        self._lease_ttl = float(lease_ttl)
+        self._ticket_ms = max(1, round(ticket_ttl * 1000))
+        self._ticket_ttl = float(ticket_ttl)
         self._poll = float(poll_interval)
         self._op_timeout = float(op_timeout)
         self._fallback = fallback
@@ -257,8 +288,13 @@ class RedisGovernor:
 
     @property
     def lease_ttl(self) -> float:
-        """Seconds a lease survives without renewal."""
+        """Seconds a held slot's lease survives without renewal (it is renewed every ``lease_ttl / 4``)."""
         return self._lease_ttl
+
+    @property
+    def ticket_ttl(self) -> float:
+        """Seconds a waiting caller's ticket survives without a heartbeat (sent every ``poll_interval``)."""
+        return self._ticket_ttl
 
     def slot(self) -> AbstractAsyncContextManager[Permit]:
         """Hold one shared slot for one HTTP attempt: ``async with gov.slot() as permit: ...``.
@@ -429,18 +465,20 @@ class RedisGovernor:
         ticket = f"{self._ticket_prefix}:{next(self._ticket_seq)}"
         self._waiting += 1
         try:
-            report = await self._eval(self._acquire_script, [ticket, self._lease_ms])
+            report = await self._eval(self._acquire_script, [ticket])
+            generation = report.generation
             while not report.granted:
                 wait = self._poll
                 if report.next_expiry_ms >= 0:
                     # Re-check right when the oldest lease would lapse: a dead holder's slot is reclaimed
                     # within lease_ttl, not lease_ttl + poll_interval.
                     wait = min(wait, report.next_expiry_ms / 1000 + 0.005)
-                generation = await self._wait_for_grant(ticket, max(wait, 0.01))
-                if generation is not None:
-                    report = _Report(True, generation, *(0,) * 8)
-                    break
-                report = await self._eval(self._acquire_script, [ticket, self._lease_ms])
+                popped = await self._wait_for_grant(ticket, max(wait, 0.01))
+                # Either way ACQUIRE again: after a wake-up it claims the slot reserved for this ticket (a
+                # grant not claimed in time went to the next waiter, and this ticket queues again); after a
+                # timeout it is the ticket's heartbeat.
+                report = await self._eval(self._acquire_script, [ticket])
+                generation = report.generation if popped is None else min(popped, report.generation)
         except BaseException:
             # Cancelled or failed while queued: withdraw the ticket, and give back a slot granted meanwhile.
             await self._give_back(_Lease(ticket, 0), "abandon")
@@ -448,7 +486,7 @@ class RedisGovernor:
         finally:
             self._waiting -= 1
         self._acquired += 1
-        return _Lease(ticket, report.generation)
+        return _Lease(ticket, generation)
 
     async def _wait_for_grant(self, ticket: str, seconds: float) -> int | None:
         try:
@@ -462,7 +500,7 @@ class RedisGovernor:
         return int(value.decode() if isinstance(value, bytes) else value)
 
     async def _keep_alive(self, lease: _Lease) -> None:
-        interval = self._lease_ttl / 3
+        interval = self._lease_ttl / 4
         while True:
             await anyio.sleep(interval)
             try:
@@ -506,6 +544,7 @@ class RedisGovernor:
             self._slowdown,
             self._memory_ms,
             "1" if self._adaptive else "0",
+            self._ticket_ms,
         ]
 
     async def _eval(self, script: Any, extra: list[str | int | float]) -> _Report:

@@ -8,6 +8,11 @@ Modes:
   emulator  TASKS tasks each send SLOTS requests through NetSuiteClient to the emulator at --base-url
             (bearer --token).
   m2m       like emulator, but authenticated with ClientCredentials (--m2m) and a RedisTokenCache.
+  fleet     TASKS tasks send requests to the emulator in a loop until the parent pushes to ``<key>:stop:<ID>``.
+            Each slot's start and end is recorded in Redis (``<key>:events``, stamped with Redis's clock) as
+            "ID +1 <time>" / "ID -1 <time>", so the parent can rebuild who held how many slots when. Prints
+            "ready <ticket prefix>" (how its leases and tickets are named in Redis). Uses the governor's
+            default timings unless --lease-ttl is given.
 
 Each worker prints "ready" and waits for the parent's go signal (a push to ``<key>:go``) so all start together.
 """
@@ -16,11 +21,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import anyio
 import redis.asyncio as aioredis
 
-from netsuite_async.governor import Outcome
+from netsuite_async.governor import GovernorStats, Outcome, Permit
 from netsuite_async.governor.redis import RedisGovernor
 
 PROBE = """
@@ -32,16 +39,54 @@ end
 return now
 """
 
+EVENT = """
+local t = redis.call('TIME')
+redis.call('RPUSH', KEYS[1], ARGV[1] .. ' ' .. ARGV[2] .. ' ' .. t[1] .. '.' .. string.format('%06d', tonumber(t[2])))
+"""
+
+
+class RecordingGovernor:
+    """Delegates to a RedisGovernor and records, inside each slot, when it was entered and left."""
+
+    def __init__(self, inner: RedisGovernor, client: aioredis.Redis, key: str, worker_id: str) -> None:
+        self.inner = inner
+        self._event = client.register_script(EVENT)
+        self._keys = [f"{key}:events"]
+        self._id = worker_id
+
+    def slot(self) -> AbstractAsyncContextManager[Permit]:
+        return self._slot()
+
+    @asynccontextmanager
+    async def _slot(self) -> AsyncIterator[Permit]:
+        async with self.inner.slot() as permit:
+            await self._event(keys=self._keys, args=[self._id, "+1"])
+            try:
+                yield permit
+            finally:
+                with anyio.CancelScope(shield=True):
+                    await self._event(keys=self._keys, args=[self._id, "-1"])
+
+    def stats(self) -> GovernorStats:
+        return self.inner.stats()
+
+    def set_ceiling(self, ceiling: int) -> None:
+        self.inner.set_ceiling(ceiling)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
 
 async def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["count", "hold", "limited", "emulator", "m2m"])
+    parser.add_argument("mode", choices=["count", "hold", "limited", "emulator", "m2m", "fleet"])
     parser.add_argument("url")
     parser.add_argument("key")
     parser.add_argument("--limit", type=int, default=3)
     parser.add_argument("--tasks", type=int, default=4)
     parser.add_argument("--slots", type=int, default=10)
-    parser.add_argument("--lease-ttl", type=float, default=1.0)
+    parser.add_argument("--lease-ttl", type=float, default=None)
+    parser.add_argument("--id", default="w")
     parser.add_argument("--hold", type=float, default=0.005)
     parser.add_argument("--base-url", default="")
     parser.add_argument("--account", default="1234567_SB1")
@@ -50,8 +95,9 @@ async def main(argv: list[str]) -> None:
     args = parser.parse_args(argv)
 
     client = aioredis.Redis.from_url(args.url)
-    gov = RedisGovernor(args.url, key=args.key, limit=args.limit, lease_ttl=args.lease_ttl)
-    print("ready", flush=True)
+    timings = {} if args.lease_ttl is None else {"lease_ttl": args.lease_ttl}
+    gov = RedisGovernor(args.url, key=args.key, limit=args.limit, **timings)
+    print(f"ready {gov._ticket_prefix}" if args.mode == "fleet" else "ready", flush=True)
     await client.blpop([f"{args.key}:go"], timeout=30)
 
     if args.mode == "count":
@@ -90,6 +136,8 @@ async def main(argv: list[str]) -> None:
     elif args.mode == "limited":
         async with gov.slot() as permit:
             permit.record(Outcome.LIMITED)
+    elif args.mode == "fleet":
+        await run_fleet(gov, client, args)
     elif args.mode == "m2m":
         await mint_through_shared_cache(gov, args)
     else:
@@ -113,6 +161,37 @@ async def run_against_emulator(gov: RedisGovernor, args: argparse.Namespace) -> 
         async with anyio.create_task_group() as tg:
             for _ in range(args.tasks):
                 tg.start_soon(run)
+
+
+async def run_fleet(gov: RedisGovernor, client: aioredis.Redis, args: argparse.Namespace) -> None:
+    from netsuite_async import BearerToken, NetSuiteClient
+
+    recording = RecordingGovernor(gov, client, args.key, args.id)
+    stop = anyio.Event()
+    sent = 0
+
+    async def wait_for_stop() -> None:
+        # Short blocking reads: redis-py's client may time out a read that blocks for long.
+        while await client.blpop([f"{args.key}:stop:{args.id}"], timeout=1) is None:
+            pass
+        stop.set()
+
+    async with NetSuiteClient(
+        account=args.account, auth=BearerToken(args.token), governor=recording, base_url=args.base_url
+    ) as ns:
+
+        async def run() -> None:
+            nonlocal sent
+            while not stop.is_set():
+                await ns.request("GET", "/system/v1/governanceLimits")
+                sent += 1
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(wait_for_stop)
+            for _ in range(args.tasks):
+                tg.start_soon(run)
+            await stop.wait()
+    print(f"sent {sent}", flush=True)
 
 
 async def mint_through_shared_cache(gov: RedisGovernor, args: argparse.Namespace) -> None:

@@ -119,8 +119,8 @@ async def test_a_released_slot_wakes_a_waiter_in_another_governor_without_pollin
     make_gov: Callable[..., RedisGovernor],
 ) -> None:
     # poll_interval 30 s: only the BLPOP wake-up can explain a hand-off within a second.
-    a = make_gov(limit=1, lease_ttl=60, poll_interval=30)
-    b = make_gov(limit=1, lease_ttl=60, poll_interval=30)
+    a = make_gov(limit=1, lease_ttl=60, ticket_ttl=60, poll_interval=30)
+    b = make_gov(limit=1, lease_ttl=60, ticket_ttl=60, poll_interval=30)
     got_it = anyio.Event()
     async with anyio.create_task_group() as tg:
         async with a.slot() as permit:
@@ -200,6 +200,90 @@ async def test_an_abandoned_lease_is_reclaimed_within_its_ttl(
     async with gov.slot():
         waited = anyio.current_time() - start
     assert 0.3 < waited < 0.5 + 0.3
+
+
+async def _queue_dead_ticket(client: aioredis.Redis, pool_key: str, ticket: str, ttl_ms: int) -> None:
+    """Queue a ticket the way a waiter does, and then never heartbeat it: what a SIGKILL leaves behind."""
+    tag = f"{{{pool_key}}}"
+    seconds, micros = await client.time()
+    now_ms = seconds * 1000 + micros // 1000
+    seq = await client.hincrby(f"{tag}:state", "seq", 1)
+    await client.zadd(f"{tag}:queue", {ticket: seq})
+    await client.zadd(f"{tag}:tickets", {ticket: now_ms + ttl_ms})
+
+
+async def test_a_waiter_that_stops_heartbeating_is_dropped_and_live_waiters_keep_their_place(
+    make_gov: Callable[..., RedisGovernor], redis_client: aioredis.Redis, pool_key: str
+) -> None:
+    holder = make_gov(limit=1, ticket_ttl=0.5)
+    live = make_gov(limit=1, ticket_ttl=0.5)
+    release = anyio.Event()
+    served = anyio.Event()
+
+    async def hold() -> None:
+        async with holder.slot():
+            await release.wait()
+
+    async def wait_turn() -> None:
+        async with live.slot():
+            served.set()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(hold)
+        await wait_until(lambda: _in_flight_is(holder, 1))
+        await _queue_dead_ticket(redis_client, pool_key, "dead:1", 500)
+        queued_at = anyio.current_time()
+        tg.start_soon(wait_turn)
+        await wait_until(lambda: _waiting_is(holder, 2))
+        await wait_until(lambda: _waiting_is(holder, 1), timeout=3.0)
+        dropped_after = anyio.current_time() - queued_at
+        assert not await redis_client.zscore(f"{{{pool_key}}}:queue", "dead:1")
+        # Three ticket TTLs later the live waiter is still queued: its heartbeat keeps its ticket.
+        await anyio.sleep(1.5)
+        assert (await holder.shared_stats()).waiting == 1
+        release.set()
+        with anyio.fail_after(2.0):
+            await served.wait()
+    assert dropped_after < 0.5 + 0.4  # the ticket TTL, plus scheduling slack for a loaded machine
+    assert not await redis_client.exists(f"{{{pool_key}}}:grant:dead:1")  # never handed a slot
+
+
+async def test_a_slot_reserved_for_a_waiter_that_never_claims_it_goes_to_the_next_live_waiter(
+    make_gov: Callable[..., RedisGovernor], redis_client: aioredis.Redis, pool_key: str
+) -> None:
+    holder = make_gov(limit=1, lease_ttl=60, ticket_ttl=1.0)
+    live = make_gov(limit=1, lease_ttl=60, ticket_ttl=1.0)
+    release = anyio.Event()
+    got = anyio.Event()
+
+    async def hold() -> None:
+        async with holder.slot() as permit:
+            await release.wait()
+            permit.record(Outcome.SUCCESS)
+
+    async def wait_turn() -> None:
+        async with live.slot() as permit:
+            got.set()
+            permit.record(Outcome.SUCCESS)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(hold)
+        await wait_until(lambda: _in_flight_is(holder, 1))
+        # The dead waiter is first in line and its ticket is fresh, so the freed slot is reserved for it.
+        await _queue_dead_ticket(redis_client, pool_key, "dead:1", 1000)
+        queued_at = anyio.current_time()
+        tg.start_soon(wait_turn)
+        await wait_until(lambda: _waiting_is(holder, 2))
+        release.set()
+        await wait_until(lambda: _in_flight_is(holder, 1))
+        assert await redis_client.lrange(f"{{{pool_key}}}:grant:dead:1", 0, -1) == ["0"]  # FIFO: it came first
+        with anyio.fail_after(3.0):
+            await got.wait()
+        served_after = anyio.current_time() - queued_at
+    # The reservation lapses when the dead ticket would have (1 s after it was queued); lease_ttl is 60 s.
+    assert served_after < 1.0 + 0.4
+    shared = await live.shared_stats()
+    assert (shared.in_flight, shared.waiting, shared.acquired) == (0, 0, 2)  # the lapsed grant is not counted
 
 
 async def test_a_429_in_one_governor_cuts_the_shared_limit_for_all(
@@ -335,6 +419,9 @@ def unused_tcp_port_url() -> str:
         ({"key": "a{b}"}, ValueError),
         ({"lease_ttl": 0}, ValueError),
         ({"poll_interval": 0}, ValueError),
+        ({"ticket_ttl": 0.05}, ValueError),
+        ({"ticket_ttl": "1"}, ValueError),
+        ({"poll_interval": 0.6}, ValueError),  # more than ticket_ttl / 2: the ticket would lapse between beats
         ({"backoff_ratio": 1.5}, ValueError),
         ({"redis": "http://localhost"}, ValueError),
         ({"redis": 42}, TypeError),
