@@ -27,7 +27,7 @@ import anyio
 import anyio.abc
 from pydantic import BaseModel, ConfigDict, Field
 
-from netsuite_async.errors import NetSuiteError
+from netsuite_async.errors import NetSuiteError, SuiteQLOrderError
 from netsuite_async.models import Link
 from netsuite_async.suiteql_params import bind, tokenize
 from netsuite_async.telemetry import traced, traced_iter
@@ -114,15 +114,17 @@ _KEY_EXPR = re.compile(
 _TAIL = re.compile(r"\b(fetch|offset|limit)\b", re.IGNORECASE)
 
 
-def order_key(query: str, key: str = "id") -> OrderKey:
-    """Find the query's top-level ``ORDER BY`` and check that it orders by ``key`` first.
+@dataclass(frozen=True)
+class _OrderBy:
+    """A query's top-level ORDER BY: where it starts, its terms (masked text) and whether a limit follows it."""
 
-    Raises :class:`SuiteQLCapError` saying what is missing when the query cannot be keyset-paged on ``key``.
+    start: int
+    terms: tuple[str, ...]
+    limited: bool
+    text: str
 
-    Example:
-        >>> order_key("SELECT id, email FROM customer ORDER BY id").inner
-        'SELECT id, email FROM customer'
-    """
+
+def _order_by(query: str) -> _OrderBy | None:
     # Code text at parenthesis depth 0, with literals and comments masked, so "ORDER BY" in a subquery or a
     # string is never mistaken for the query's own.
     masked: list[str] = []
@@ -140,31 +142,99 @@ def order_key(query: str, key: str = "id") -> OrderKey:
     flat = "".join(masked)
     matches = list(_ORDER_BY.finditer(flat))
     if not matches:
+        return None
+    clause = flat[matches[-1].end() :]
+    tail = _TAIL.search(clause)
+    terms = clause[: tail.start()] if tail else clause
+    return _OrderBy(
+        start=matches[-1].start(),
+        terms=tuple(t.replace("\0", "?") for t in terms.split(",")),
+        limited=tail is not None,
+        text=query[matches[-1].end() :].strip(),
+    )
+
+
+def _term_column(term: str) -> tuple[str, str, bool] | None:
+    """``(expression, column, descending)`` of an ORDER BY term naming a column, else None."""
+    m = _KEY_EXPR.match(term)
+    if m is None:
+        return None
+    return m.group("expr"), m.group("col").lower(), (m.group("dir") or "").lower() == "desc"
+
+
+def order_key(query: str, key: str = "id") -> OrderKey:
+    """Find the query's top-level ``ORDER BY`` and check that it orders by ``key`` first.
+
+    Raises :class:`SuiteQLCapError` saying what is missing when the query cannot be keyset-paged on ``key``.
+
+    Example:
+        >>> order_key("SELECT id, email FROM customer ORDER BY id").inner
+        'SELECT id, email FROM customer'
+    """
+    found = _order_by(query)
+    if found is None:
         raise SuiteQLCapError(
             f"the query has more rows than NetSuite's {ROW_CAP:,}-row cap and no ORDER BY: add "
             f"'ORDER BY {key}' (a unique key) so it can be continued by keyset"
         )
-    start = matches[-1].start()
-    clause = flat[matches[-1].end() :]
-    if _TAIL.search(clause):
+    if found.limited:
         raise SuiteQLCapError(
             "the query limits its own rows (FETCH/OFFSET after ORDER BY) and passes the cap: "
             "remove the limit or page it yourself"
         )
-    first = clause.split(",", 1)[0]
-    m = _KEY_EXPR.match(first.replace("\0", "?"))
-    if m is None or m.group("col").lower() != key.lower():
+    first = _term_column(found.terms[0])
+    if first is None or first[1] != key.lower():
         raise SuiteQLCapError(
             f"the query passes NetSuite's {ROW_CAP:,}-row cap and is not ordered by {key!r} first "
-            f"(it says ORDER BY {query[matches[-1].end():].strip()}): order by a unique key first, or pass "
-            "key=<that column>"
+            f"(it says ORDER BY {found.text}): order by a unique key first, or pass key=<that column>"
         )
-    return OrderKey(
-        expression=m.group("expr"),
-        column=m.group("col").lower(),
-        descending=(m.group("dir") or "").lower() == "desc",
-        inner=query[:start].rstrip(),
-    )
+    return OrderKey(expression=first[0], column=first[1], descending=first[2], inner=query[: found.start].rstrip())
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How a query that spans several pages is read: by offset over ``paged`` (its order unique on ``key``)
+    and, past the cap, by keyset when ``keyset`` is known."""
+
+    paged: str
+    counted: str
+    keyset: OrderKey | None
+    keyset_problem: str
+
+
+def _plan(query: str, key: str, key_selected: bool) -> _Plan:
+    """Decide how to read a query whose rows span pages, or raise :class:`SuiteQLOrderError` (before any row)."""
+    found = _order_by(query)
+    if found is None:
+        if not key_selected:
+            raise SuiteQLOrderError(
+                f"the query spans several pages and has no ORDER BY: NetSuite may return its rows in a different "
+                f"order on every page, which drops and repeats rows. Select a unique key and order by it "
+                f"(e.g. 'SELECT id, ... ORDER BY id'), or pass key=<a unique column the query selects>"
+            )
+        # No order was asked for: read the rows in key order, the one order that pages safely.
+        ordering = OrderKey(expression=key, column=key, descending=False, inner=query)
+        return _Plan(paged=_over(ordering, "*", None, key), counted=query, keyset=ordering, keyset_problem="")
+    columns = [_term_column(t) for t in found.terms]
+    if not any(c is not None and c[1] == key for c in columns):
+        raise SuiteQLOrderError(
+            f"the query spans several pages and its ORDER BY ({found.text}) does not include the unique key "
+            f"{key!r}: rows that tie come back in a different order on every page, which drops and repeats "
+            f"rows. Add the key as the last ORDER BY term (ORDER BY {found.text}, {key}), or pass "
+            "key=<a unique column the ORDER BY names>"
+        )
+    inner = query[: found.start].rstrip()
+    try:
+        ordering: OrderKey | None = order_key(query, key)
+        problem = ""
+    except SuiteQLCapError as exc:
+        ordering, problem = None, str(exc)
+    if ordering is not None and not key_selected:
+        ordering, problem = None, (
+            f"the query passes NetSuite's {ROW_CAP:,}-row cap and does not select its key column {key!r}: "
+            "select it so the query can be continued by keyset"
+        )
+    return _Plan(paged=query, counted=query if found.limited else inner, keyset=ordering, keyset_problem=problem)
 
 
 @dataclass(frozen=True)
@@ -295,14 +365,22 @@ class SuiteQL:
 
     @traced("suiteql.count")
     async def count(self, query: str, *, params: Sequence[object] | None = None) -> int:
-        """Number of rows the query returns (NetSuite's ``totalResults``, one request).
+        """Number of rows the query returns.
+
+        One request reads NetSuite's ``totalResults``. Whether NetSuite reports the true count or caps it at
+        100,000 is not documented, so a total that reaches the cap is checked with a second request
+        (``SELECT COUNT(*) FROM (<query>)``), which is never capped.
 
         Example:
             >>> async def customers(ns: "NetSuiteClient") -> int:
             ...     return await ns.suiteql.count("SELECT id FROM customer")
         """
-        page = await self._fetch(_PageRequest(_prepare(query, params), 0, 1))
-        return page.total_results
+        bound = _prepare(query, params)
+        page = await self._fetch(_PageRequest(bound, 0, 1))
+        if page.total_results < self.row_cap:
+            return page.total_results
+        n, _, _, _ = await self._probe(bound, None)
+        return n
 
     @overload
     async def all(
@@ -451,43 +529,77 @@ class SuiteQL:
         first = await self._fetch(_PageRequest(query, 0, page_size))
         if on_total is not None:
             on_total(first.total_results)
+        if len(first.items) >= remaining or (not first.has_more and first.total_results <= len(first.items)):
+            # One page holds every row wanted: no second request, so no order between pages to trust.
+            for row in first.items[: int(min(len(first.items), remaining))]:
+                yield row
+            return
+        key_selected = bool(first.items) and key in first.items[0]
+        plan = _plan(query, key, key_selected)
+        # totalResults may be capped at the cap, and hasMore at the cap may say false: one count tells how many
+        # rows there really are, and whether the key tells them apart.
+        n, distinct, lo, hi = await self._probe(plan.counted, key if key_selected else None)
+        if distinct is not None and distinct != n:
+            raise SuiteQLOrderError(
+                f"the key {key!r} is not unique in the query's rows ({n:,} rows, {distinct:,} distinct non-null "
+                "values): paging would drop and repeat rows. Order by a unique column and pass key=<it>, or "
+                "add one (e.g. the line's id) as the last ORDER BY term"
+            )
+        if on_total is not None:
+            on_total(n)
         cap_rows = (self.row_cap // page_size) * page_size
-        wanted = min(first.total_results, remaining)
-        if wanted <= cap_rows:
+        if min(n, remaining) <= cap_rows:
+            reuse = first if plan.paged == query else None
             async with aclosing(
-                self._offset_rows(query, first, page_size, cap_rows, window, remaining, key)
+                self._offset_rows(plan.paged, reuse, page_size, cap_rows, window, remaining, n, key)
             ) as rows:
                 async for row in rows:
                     yield row
             return
-        ordering = order_key(query, key)
-        if first.items and key not in first.items[0]:
-            raise SuiteQLCapError(
-                f"the query passes NetSuite's {ROW_CAP:,}-row cap and does not select its key column "
-                f"{key!r}: select it so the query can be continued by keyset"
-            )
-        async with aclosing(self._keyset_rows(ordering, page_size, cap_rows, window, remaining)) as rows:
+        if plan.keyset is None:
+            raise SuiteQLCapError(plan.keyset_problem)
+        async with aclosing(
+            self._keyset_rows(plan.keyset, page_size, cap_rows, window, remaining, (lo, hi, n))
+        ) as rows:
             async for row in rows:
                 yield row
+
+    async def _probe(self, query: str, key: str | None) -> tuple[int, int | None, int | None, int | None]:
+        """The query's true row count and, with ``key``, its distinct non-null keys and integer range."""
+        select = "COUNT(*) AS n"
+        if key is not None:
+            select += f", COUNT(DISTINCT {key}) AS d, MIN({key}) AS lo, MAX({key}) AS hi"
+        page = await self._fetch(_PageRequest(f"SELECT {select} FROM ({query})", 0, 1))  # noqa: S608 - key checked
+        info = page.items[0] if page.items else {}
+        n = _int_or_none(info.get("n"))
+        if n is None:
+            raise NetSuiteError(f"counting the query's rows answered {info!r}, not a count")
+        distinct = (_int_or_none(info.get("d")) or 0) if key is not None else None
+        return n, distinct, _int_or_none(info.get("lo")), _int_or_none(info.get("hi"))
 
     async def _offset_rows(
         self,
         query: str,
-        first: SuiteQLPage,
+        first: SuiteQLPage | None,
         page_size: int,
         cap_rows: int,
         window: int,
         remaining: float,
+        total: int,
         key: str,
     ) -> AsyncGenerator[Row, None]:
-        for row in first.items[: int(min(len(first.items), remaining))]:
-            yield row
-        remaining -= len(first.items)
-        if not first.has_more or remaining <= 0:
-            return
-        end = int(min(first.total_results, page_size + remaining, cap_rows))
-        reqs = [_PageRequest(query, off, page_size) for off in range(page_size, end, page_size)]
+        start = 0
         last = first
+        if first is not None:
+            for row in first.items[: int(min(len(first.items), remaining))]:
+                yield row
+            remaining -= len(first.items)
+            if remaining <= 0:
+                return
+            start = page_size
+        # Planned from the counted total, never from hasMore or totalResults (either may stop at the cap).
+        end = int(min(total, start + remaining, cap_rows))
+        reqs = [_PageRequest(query, off, page_size) for off in range(start, end, page_size)]
         async with aclosing(self._in_order(reqs, window)) as pages:
             async for page in pages:
                 for row in page.items[: int(min(len(page.items), remaining))]:
@@ -496,9 +608,9 @@ class SuiteQL:
                 last = page
                 if remaining <= 0:
                     return
-        # Rows added since the first page: keep going one page at a time while NetSuite says there are more.
-        offset = (reqs[-1].offset if reqs else 0) + page_size
-        while last.has_more and remaining > 0:
+        # Rows added since the count: keep going one page at a time while NetSuite says there are more.
+        offset = (reqs[-1].offset if reqs else start - page_size) + page_size
+        while last is not None and last.has_more and remaining > 0:
             if offset + page_size > cap_rows:
                 raise SuiteQLCapError(
                     f"the query grew past NetSuite's {ROW_CAP:,}-row cap while it was read; order it by a "
@@ -511,15 +623,17 @@ class SuiteQL:
             offset += page_size
 
     async def _keyset_rows(
-        self, ordering: OrderKey, page_size: int, cap_rows: int, window: int, remaining: float
+        self,
+        ordering: OrderKey,
+        page_size: int,
+        cap_rows: int,
+        window: int,
+        remaining: float,
+        stats: tuple[int | None, int | None, int],
     ) -> AsyncGenerator[Row, None]:
         col = ordering.column
-        stats = await self._fetch(
-            _PageRequest(_over(ordering, f"MIN({col}) AS lo, MAX({col}) AS hi, COUNT(*) AS n"), 0, 1)
-        )
-        info = stats.items[0] if stats.items else {}
-        lo, hi, n = _int_or_none(info.get("lo")), _int_or_none(info.get("hi")), _int_or_none(info.get("n"))
-        if lo is None or hi is None or n is None:
+        lo, hi, n = stats
+        if lo is None or hi is None:
             # Not an integer key: no range to split, so walk it one page at a time.
             async with aclosing(self._sequential_keyset(ordering, page_size, remaining)) as rows:
                 async for row in rows:
