@@ -529,8 +529,10 @@ class SuiteQL:
         first = await self._fetch(_PageRequest(query, 0, page_size))
         if on_total is not None:
             on_total(first.total_results)
-        if len(first.items) >= remaining or (not first.has_more and first.total_results <= len(first.items)):
-            # One page holds every row wanted: no second request, so no order between pages to trust.
+        whole = not first.has_more and first.total_results <= len(first.items) and page_size < self.row_cap
+        if len(first.items) >= remaining or whole:
+            # One page holds every row wanted (and it does not reach the cap, where hasMore and totalResults
+            # may stop short): no second request, so no order between pages to trust.
             for row in first.items[: int(min(len(first.items), remaining))]:
                 yield row
             return
