@@ -1012,7 +1012,7 @@ class RecordList:
                     f"listing {self.record_type!r} reached NetSuite's limit of {records.row_cap:,} records or "
                     f"{records.max_pages:,} pages, and its ids were not in increasing order, so it cannot be "
                     "continued with 'id GREATER <last id>'. Narrow q into ranges below the limit, or read the ids "
-                    "with SuiteQL (SELECT id FROM <type> ORDER BY id)"
+                    "with client.suiteql.stream(), ordered by id"
                 )
             after = last_id
 

@@ -208,13 +208,13 @@ def _plan(query: str, key: str, key_selected: bool) -> _Plan:
     if found is None:
         if not key_selected:
             raise SuiteQLOrderError(
-                f"the query spans several pages and has no ORDER BY: NetSuite may return its rows in a different "
-                f"order on every page, which drops and repeats rows. Select a unique key and order by it "
-                f"(e.g. 'SELECT id, ... ORDER BY id'), or pass key=<a unique column the query selects>"
+                "the query spans several pages and has no ORDER BY: NetSuite may return its rows in a different "
+                "order on every page, which drops and repeats rows. Select a unique key and order by it "
+                "(e.g. 'SELECT id, ... ORDER BY id'), or pass key=<a unique column the query selects>"
             )
         # No order was asked for: read the rows in key order, the one order that pages safely.
-        ordering = OrderKey(expression=key, column=key, descending=False, inner=query)
-        return _Plan(paged=_over(ordering, "*", None, key), counted=query, keyset=ordering, keyset_problem="")
+        imposed = OrderKey(expression=key, column=key, descending=False, inner=query)
+        return _Plan(paged=_over(imposed, "*", None, key), counted=query, keyset=imposed, keyset_problem="")
     columns = [_term_column(t) for t in found.terms]
     if not any(c is not None and c[1] == key for c in columns):
         raise SuiteQLOrderError(
