@@ -6,6 +6,11 @@ in flight; a window bounds the pages held in memory) and yields rows in the quer
 pass the cap is continued by keyset on a unique ordered key: the key range is split into windows below the
 cap, and the windows' pages run in parallel too.
 
+What NetSuite answers at the cap (``totalResults`` true or capped, ``hasMore`` true or false, a page past it
+refused or empty) is not documented, so the stream never relies on it: a result that spans pages is counted
+with one ``COUNT(*)`` query, and read only in a unique order (ordered by the key, or, without an ORDER BY, in
+key order); otherwise :class:`~netsuite_async.errors.SuiteQLOrderError` is raised before any row.
+
 Example:
     >>> async def emails(ns: "NetSuiteClient") -> list[str]:
     ...     rows = ns.suiteql.stream("SELECT id, email FROM customer WHERE id > ? ORDER BY id", params=[100])
@@ -475,11 +480,15 @@ class SuiteQL:
     ) -> RowStream[Row] | RowStream[M]:
         """Every row of the query, in the query's order, each once.
 
-        The first page gives ``totalResults``; the other pages are then fetched concurrently (the governor
-        bounds requests in flight, ``window`` bounds pages held in memory: default twice the governor's
-        ceiling, at most 64) and yielded in order. Past 100,000 rows the query must order by ``key`` (a unique
-        column it selects): the key range is split into windows below the cap, fetched the same way.
-        Otherwise :class:`SuiteQLCapError` is raised before any row. ``model`` validates each row into a
+        A result that fits the first page is that page. A result that spans pages must have a unique order:
+        an ORDER BY that includes ``key`` (a unique column the query selects, default ``id``), or no ORDER BY
+        at all (the rows are then read in ``key`` order); otherwise
+        :class:`~netsuite_async.errors.SuiteQLOrderError` is raised before any row. One count query gives the
+        true total (``totalResults`` may be capped) and checks that ``key`` is unique. The other pages are then
+        fetched concurrently (the governor bounds requests in flight, ``window`` bounds pages held in memory:
+        default twice the governor's ceiling, at most 64) and yielded in order. Past 100,000 rows the query
+        must order by ``key`` first and select it: the key range is split into windows below the cap, fetched
+        the same way. Otherwise :class:`SuiteQLCapError` is raised before any row. ``model`` validates each row into a
         pydantic model (NetSuite's strings are coerced). Arguments are validated before any request.
 
         Example:
