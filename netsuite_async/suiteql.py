@@ -130,6 +130,22 @@ class _OrderBy:
 
 
 def _order_by(query: str) -> _OrderBy | None:
+    flat = _top_level(query)
+    matches = list(_ORDER_BY.finditer(flat))
+    if not matches:
+        return None
+    clause = flat[matches[-1].end() :]
+    tail = _TAIL.search(clause)
+    terms = clause[: tail.start()] if tail else clause
+    return _OrderBy(
+        start=matches[-1].start(),
+        terms=tuple(t.replace("\0", "?") for t in terms.split(",")),
+        limited=tail is not None,
+        text=query[matches[-1].end() :].strip(),
+    )
+
+
+def _top_level(query: str) -> str:
     # Code text at parenthesis depth 0, with literals and comments masked, so "ORDER BY" in a subquery or a
     # string is never mistaken for the query's own.
     masked: list[str] = []
@@ -144,19 +160,7 @@ def _order_by(query: str) -> _OrderBy | None:
             masked.append(ch if depth == 0 else "\0")
             if ch == ")":
                 depth -= 1
-    flat = "".join(masked)
-    matches = list(_ORDER_BY.finditer(flat))
-    if not matches:
-        return None
-    clause = flat[matches[-1].end() :]
-    tail = _TAIL.search(clause)
-    terms = clause[: tail.start()] if tail else clause
-    return _OrderBy(
-        start=matches[-1].start(),
-        terms=tuple(t.replace("\0", "?") for t in terms.split(",")),
-        limited=tail is not None,
-        text=query[matches[-1].end() :].strip(),
-    )
+    return "".join(masked)
 
 
 def _term_column(term: str) -> tuple[str, str, bool] | None:
@@ -216,6 +220,12 @@ def _plan(query: str, key: str, key_selected: bool) -> _Plan:
                 "the query spans several pages and has no ORDER BY: NetSuite may return its rows in a different "
                 "order on every page, which drops and repeats rows. Select a unique key and order by it "
                 "(e.g. 'SELECT id, ... ORDER BY id'), or pass key=<a unique column the query selects>"
+            )
+        if re.search(r"\b(?:fetch|rownum|offset|limit)\b", _top_level(query), re.IGNORECASE):
+            raise SuiteQLOrderError(
+                "the query spans several pages and limits its own rows (FETCH FIRST, ROWNUM, OFFSET) without an "
+                "ORDER BY: which rows it keeps is not defined, so each page could come from a different set. "
+                f"Order it by a unique key (ORDER BY {key}) before limiting it"
             )
         # No order was asked for: read the rows in key order, the one order that pages safely.
         imposed = OrderKey(expression=key, column=key, descending=False, inner=query)

@@ -266,8 +266,10 @@ async def test_ties_broken_by_the_key_keep_the_callers_order_over_many_pages(uns
         ("SELECT id, email FROM customer ORDER BY email", r"ORDER BY email, id"),
         ("SELECT email FROM customer", "no ORDER BY"),
         ("SELECT id, email FROM customer UNION ALL SELECT id, email FROM customer ORDER BY id", "not unique"),
+        ("SELECT id, email FROM customer FETCH FIRST 500 ROWS ONLY", "limits its own rows"),
+        ("SELECT id, email FROM customer WHERE ROWNUM <= 500", "limits its own rows"),
     ],
-    ids=["tied-order", "no-order-no-key", "key-not-unique"],
+    ids=["tied-order", "no-order-no-key", "key-not-unique", "fetch-first-unordered", "rownum-unordered"],
 )
 async def test_a_multi_page_result_without_a_unique_order_raises_before_any_row(
     unstable: bool, query: str, message: str
