@@ -394,7 +394,7 @@ class SuiteQL:
         page = await self._fetch(_PageRequest(bound, 0, 1))
         if page.total_results < self.row_cap:
             return page.total_results
-        n, _, _, _ = await self._probe(bound, None)
+        n, _, _, _ = _probe_result(await self._fetch(_probe_query(bound, None)), False)
         return n
 
     @overload
@@ -557,20 +557,39 @@ class SuiteQL:
             return
         key_selected = bool(first.items) and key in first.items[0]
         plan = _plan(query, key, key_selected)
-        # totalResults may be capped at the cap, and hasMore at the cap may say false: one count tells how many
-        # rows there really are, and whether the key tells them apart.
-        n, distinct, lo, hi = await self._probe(plan.counted, key if key_selected else None)
-        if distinct is not None and distinct != n:
-            raise SuiteQLOrderError(
-                f"the key {key!r} is not unique in the query's rows ({n:,} rows, {distinct:,} distinct non-null "
-                "values): paging would drop and repeat rows. Order by a unique column and pass key=<it>, or "
-                "add one (e.g. the line's id) as the last ORDER BY term"
-            )
-        if on_total is not None:
-            on_total(n)
+        probe = _probe_query(plan.counted, key if key_selected else None)
         cap_rows = (self.row_cap // page_size) * page_size
+        reuse = first if plan.paged == query else None
+
+        def checked(page: SuiteQLPage) -> tuple[int, int | None, int | None]:
+            n, distinct, lo, hi = _probe_result(page, key_selected)
+            if distinct is not None and distinct != n:
+                raise SuiteQLOrderError(
+                    f"the key {key!r} is not unique in the query's rows ({n:,} rows, {distinct:,} distinct "
+                    "non-null values): paging would drop and repeat rows. Order by a unique column and pass "
+                    "key=<it>, or add one (e.g. the line's id) as the last ORDER BY term"
+                )
+            if on_total is not None:
+                on_total(n)
+            return n, lo, hi
+
+        if first.total_results < cap_rows:
+            # Below the cap totalResults is the true count under every reading, so the pages are planned from
+            # it at once; the count query (is the key unique?) runs alongside them and is checked before any
+            # row is yielded.
+            async with aclosing(
+                self._offset_rows(
+                    plan.paged, reuse, page_size, cap_rows, window, remaining, first.total_results, key,
+                    (probe, checked),
+                )
+            ) as rows:
+                async for row in rows:
+                    yield row
+            return
+        # totalResults reached the cap: it may be capped, and hasMore at the cap may say false. The count tells
+        # how many rows there really are, and whether the key tells them apart.
+        n, lo, hi = checked(await self._fetch(probe))
         if min(n, remaining) <= cap_rows:
-            reuse = first if plan.paged == query else None
             async with aclosing(
                 self._offset_rows(plan.paged, reuse, page_size, cap_rows, window, remaining, n, key)
             ) as rows:
@@ -585,19 +604,6 @@ class SuiteQL:
             async for row in rows:
                 yield row
 
-    async def _probe(self, query: str, key: str | None) -> tuple[int, int | None, int | None, int | None]:
-        """The query's true row count and, with ``key``, its distinct non-null keys and integer range."""
-        select = "COUNT(*) AS n"
-        if key is not None:
-            select += f", COUNT(DISTINCT {key}) AS d, MIN({key}) AS lo, MAX({key}) AS hi"
-        page = await self._fetch(_PageRequest(f"SELECT {select} FROM ({query})", 0, 1))  # noqa: S608 - key checked
-        info = page.items[0] if page.items else {}
-        n = _int_or_none(info.get("n"))
-        if n is None:
-            raise NetSuiteError(f"counting the query's rows answered {info!r}, not a count")
-        distinct = (_int_or_none(info.get("d")) or 0) if key is not None else None
-        return n, distinct, _int_or_none(info.get("lo")), _int_or_none(info.get("hi"))
-
     async def _offset_rows(
         self,
         query: str,
@@ -608,27 +614,39 @@ class SuiteQL:
         remaining: float,
         total: int,
         key: str,
+        check: tuple[_PageRequest, Callable[[SuiteQLPage], object]] | None = None,
     ) -> AsyncGenerator[Row, None]:
-        start = 0
-        last = first
-        if first is not None:
-            for row in first.items[: int(min(len(first.items), remaining))]:
-                yield row
-            remaining -= len(first.items)
-            if remaining <= 0:
-                return
-            start = page_size
-        # Planned from the counted total, never from hasMore or totalResults (either may stop at the cap).
-        end = int(min(total, start + remaining, cap_rows))
+        # Planned from the counted total, never from hasMore (it may say false at the cap). ``first`` (page 0,
+        # already read) and every other row wait until ``check`` (the count query) has passed.
+        start = 0 if first is None else page_size
+        end = int(min(total, remaining, cap_rows))
         reqs = [_PageRequest(query, off, page_size) for off in range(start, end, page_size)]
-        async with aclosing(self._in_order(reqs, window)) as pages:
+        jobs = ([check[0]] if check is not None else []) + reqs
+        pending = first
+        last = first
+        async with aclosing(self._in_order(jobs, window)) as pages:
             async for page in pages:
+                if check is not None:
+                    check[1](page)  # raises before any row when the order cannot be trusted
+                    check = None
+                    continue
+                if pending is not None:
+                    for row in pending.items[: int(min(len(pending.items), remaining))]:
+                        yield row
+                    remaining -= len(pending.items)
+                    pending = None
+                    if remaining <= 0:
+                        return
                 for row in page.items[: int(min(len(page.items), remaining))]:
                     yield row
                 remaining -= len(page.items)
                 last = page
                 if remaining <= 0:
                     return
+        if pending is not None:
+            for row in pending.items[: int(min(len(pending.items), remaining))]:
+                yield row
+            remaining -= len(pending.items)
         # Rows added since the count: keep going one page at a time while NetSuite says there are more.
         offset = (reqs[-1].offset if reqs else start - page_size) + page_size
         while last is not None and last.has_more and remaining > 0:
@@ -755,6 +773,23 @@ class SuiteQL:
         async with aclosing(_ordered([partial(self._fetch, r) for r in reqs], width)) as pages:
             async for page in pages:
                 yield page
+
+
+def _probe_query(query: str, key: str | None) -> _PageRequest:
+    """One row: the query's true row count and, with ``key``, its distinct non-null keys and range."""
+    select = "COUNT(*) AS n"
+    if key is not None:
+        select += f", COUNT(DISTINCT {key}) AS d, MIN({key}) AS lo, MAX({key}) AS hi"
+    return _PageRequest(f"SELECT {select} FROM ({query})", 0, 1)  # noqa: S608 - key is a checked column name
+
+
+def _probe_result(page: SuiteQLPage, with_key: bool) -> tuple[int, int | None, int | None, int | None]:
+    info = page.items[0] if page.items else {}
+    n = _int_or_none(info.get("n"))
+    if n is None:
+        raise NetSuiteError(f"counting the query's rows answered {info!r}, not a count")
+    distinct = (_int_or_none(info.get("d")) or 0) if with_key else None
+    return n, distinct, _int_or_none(info.get("lo")), _int_or_none(info.get("hi"))
 
 
 def _is_int(value: object) -> bool:
