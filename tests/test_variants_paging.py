@@ -435,12 +435,13 @@ def _command() -> list[str]:
 
 
 @pytest.mark.slow
-def test_cli_suiteql_against_a_served_capped_emulator_returns_every_row(tmp_path: Path) -> None:
+def test_cli_suiteql_and_record_list_against_a_served_capped_emulator_return_every_row(tmp_path: Path) -> None:
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), "LANG": "C.UTF-8"}
     conn = tmp_path / "x.json"
     server = subprocess.Popen(
         [*_command(), "emulator", "serve", "--suiteql-total", "capped", "--suiteql-has-more-at-cap", "false",
-         "--suiteql-past-cap", "empty", "--unstable-order", "true", "--seed", "customers=105000",
+         "--suiteql-past-cap", "empty", "--unstable-order", "true", "--list-total", "capped",
+         "--list-has-more-at-cap", "false", "--list-past-cap", "empty", "--seed", "customers=105000",
          "--write-config", str(conn)],
         env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )
@@ -461,6 +462,13 @@ def test_cli_suiteql_against_a_served_capped_emulator_returns_every_row(tmp_path
             ids = [int(json.loads(line)["id"]) for line in proc.stdout.splitlines() if line.strip()]
             # The server said totalResults 100000 and hasMore false at offset 99,000: every row came back anyway.
             assert ids == list(range(1, 105_001)), (query, len(ids))
+        proc = subprocess.run(
+            [*_command(), "--emulator-config", str(conn), "--json", "record", "list", "customer"],
+            env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+        listed = [int(ref["id"]) for ref in json.loads(proc.stdout)]
+        assert listed == list(range(1, 105_001))
     finally:
         server.send_signal(signal.SIGINT)
         try:
