@@ -8,13 +8,18 @@ latency per request, seeded with N customers (N = 1,000,000; ``NETSUITE_BENCH_QU
 - ``sequential``: the loop most code writes, one keyset page after another (``WHERE id > :last``), on a
   prefix of the rows (its rate does not depend on N);
 - ``ideal``: C pages of 1,000 rows per L, the most the account's limit allows;
-- peak memory: the process's peak RSS growth and tracemalloc's peak during streams of N/10 and N rows.
+- peak memory: the process's peak RSS growth and tracemalloc's peak during streams of N/10 and N rows;
+- ``strictest``: the same stream (and one without ORDER BY, read in key order) against an emulator started with
+  ``--strictest`` (``totalResults`` capped at 100,000, ``hasMore`` false at offset 99,000, an empty page past
+  the cap, rows without a unique order shuffled on every request): every row must still come back once, in order.
 
 Run: ``python benchmarks/bench_suiteql.py``; writes ``benchmarks/results/suiteql.json``.
+``NETSUITE_BENCH_SUITEQL_ROWS=250000`` overrides N (a shorter run on a busy machine).
 """
 
 from __future__ import annotations
 
+import os
 import resource
 import sys
 import time
@@ -41,13 +46,15 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-async def run_stream(ns: NetSuiteClient, max_rows: int | None, *, trace: bool) -> dict[str, Any]:
+async def run_stream(
+    ns: NetSuiteClient, max_rows: int | None, *, trace: bool, query: str = QUERY
+) -> dict[str, Any]:
     if trace:
         tracemalloc.start()
     started = time.perf_counter()
     rows = 0
     last = 0
-    async with ns.suiteql.stream(QUERY, max_rows=max_rows) as stream:
+    async with ns.suiteql.stream(query, max_rows=max_rows) as stream:
         async for row in stream:
             key = int(row["id"])
             if key <= last:
@@ -80,7 +87,7 @@ async def run_sequential(ns: NetSuiteClient, limit_rows: int) -> dict[str, Any]:
 
 
 async def main() -> None:
-    n = 200_000 if quick() else 1_000_000
+    n = int(os.environ.get("NETSUITE_BENCH_SUITEQL_ROWS") or (200_000 if quick() else 1_000_000))
     ideal = CONCURRENCY * PAGE / (LATENCY_MS / 1000)
     print(f"seeding {n:,} customers in the emulator process (C={CONCURRENCY}, L={LATENCY_MS} ms)...", flush=True)
     with emulator_process(concurrency=CONCURRENCY, latency_ms=LATENCY_MS, seed=f"customers={n}",
@@ -99,11 +106,30 @@ async def main() -> None:
             fast = await run_stream(ns, None, trace=False)
             print(f"stream (N, untraced):  {fast}", flush=True)
             stats = ns.governor.stats()
+    print("the same stream against an emulator started with --strictest...", flush=True)
+    with emulator_process(concurrency=CONCURRENCY, latency_ms=LATENCY_MS, seed=f"customers={n}",
+                          timeout=900, extra_args=["--strictest"]) as emu:
+        async with NetSuiteClient(emu.config.get("account", "1234567_SB1"), BearerToken(emu.token),
+                                  base_url=emu.base_url, concurrency=CONCURRENCY) as ns:
+            strict_total = await ns.suiteql.count("SELECT id FROM customer")
+            strict = await run_stream(ns, None, trace=False)
+            print(f"stream (N, strictest): {strict}", flush=True)
+            unordered = await run_stream(ns, None, trace=False, query="SELECT id, email FROM customer")
+            print(f"stream without ORDER BY (N, strictest): {unordered}", flush=True)
+            strict_stats = ns.governor.stats()
+    for result in (strict, unordered):
+        if result["rows"] != total or strict_total != total:
+            raise AssertionError(f"strictest dialect: {result['rows']} rows, count {strict_total}, expected {total}")
     rows = [
         {"method": "sequential page loop", "rows": seq["rows"], "seconds": seq["seconds"],
          "rows_per_s": seq["rows_per_s"], "of_ideal": round(seq["rows_per_s"] / ideal, 3)},
         {"method": "suiteql.stream (keyset windows, parallel)", "rows": fast["rows"], "seconds": fast["seconds"],
          "rows_per_s": fast["rows_per_s"], "of_ideal": round(fast["rows_per_s"] / ideal, 3)},
+        {"method": "suiteql.stream, strictest dialect", "rows": strict["rows"], "seconds": strict["seconds"],
+         "rows_per_s": strict["rows_per_s"], "of_ideal": round(strict["rows_per_s"] / ideal, 3)},
+        {"method": "suiteql.stream without ORDER BY, strictest dialect", "rows": unordered["rows"],
+         "seconds": unordered["seconds"], "rows_per_s": unordered["rows_per_s"],
+         "of_ideal": round(unordered["rows_per_s"] / ideal, 3)},
         {"method": "ideal (C pages per L)", "rows": None, "seconds": None, "rows_per_s": round(ideal),
          "of_ideal": 1.0},
     ]
@@ -120,7 +146,8 @@ async def main() -> None:
         {"rows": total, "concurrency": CONCURRENCY, "latency_ms": LATENCY_MS, "page_size": PAGE},
         rows,
         memory=memory,
-        governor={"limit": stats.limit, "limited": stats.limited, "cuts": stats.cuts},
+        governor={"limit": stats.limit, "limited": stats.limited, "cuts": stats.cuts,
+                  "strictest_limited": strict_stats.limited},
     )
     print(f"wrote {path}")
 

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,9 +79,17 @@ class EmulatorProcess:
 
 @contextmanager
 def emulator_process(
-    *, concurrency: int, latency_ms: float, seed: str | None = "customers=50", timeout: float = 60.0
+    *,
+    concurrency: int,
+    latency_ms: float,
+    seed: str | None = "customers=50",
+    timeout: float = 60.0,
+    extra_args: Sequence[str] = (),
 ) -> Iterator[EmulatorProcess]:
     """Start ``netsuite-async emulator serve`` on a free loopback port; stop it on exit.
+
+    ``extra_args`` go to ``emulator serve`` as they are (e.g. ``["--strictest"]`` for the dialect hardest on a
+    client).
 
     Example::
 
@@ -107,6 +115,7 @@ def emulator_process(
         ]
         if seed:
             argv += ["--seed", seed]
+        argv += list(extra_args)
         log = (Path(tmp) / "server.log").open("wb")
         proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
         try:

@@ -5,8 +5,8 @@ what an application installs to record spans). Run::
 
     python examples/otel_trace.py
 
-It streams 2,500 customers with 500-row pages (five pages, fetched in parallel under one parent span) and prints
-each span with its parent, timings and attributes.
+It streams 2,500 customers with 500-row pages (the first page, then one count query and four pages fetched in
+parallel, all under one parent span) and prints each span with its parent, timings and attributes.
 """
 
 from __future__ import annotations

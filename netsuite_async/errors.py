@@ -15,6 +15,8 @@
     ├── TransportError                the request failed on the network
     │   └── RequestTimeoutError       connect/read/write/pool timeout, or the call's deadline passed
     ├── WriteOutcomeUnknownError      a non-idempotent write may or may not have been applied
+    ├── SuiteQLOrderError             a SuiteQL result spans pages but its order is not unique (every row once?)
+    ├── RecordListCapError            a record list reached NetSuite's cap or page limit and cannot continue
     └── GovernorUnavailableError      the shared governor's backend (Redis) is unreachable
 
 Every error keeps the attempts that led to it (``err.attempts``, ``err.history``) and never holds a secret: URLs
@@ -40,8 +42,10 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "ReauthorizationRequired",
+    "RecordListCapError",
     "RequestTimeoutError",
     "ServerError",
+    "SuiteQLOrderError",
     "TransportError",
     "WriteOutcomeUnknownError",
     "error_for_status",
@@ -458,5 +462,35 @@ class GovernorUnavailableError(NetSuiteError):
 
     Example:
         >>> issubclass(GovernorUnavailableError, NetSuiteError)
+        True
+    """
+
+
+class SuiteQLOrderError(NetSuiteError):
+    """A SuiteQL result spans several pages, and its order does not tell every row apart.
+
+    NetSuite pages a query by offset; Oracle warns that without a unique sort order the rows of one page can
+    come back on another, so offset paging would drop and repeat rows. ``client.suiteql.stream`` therefore pages
+    only a query ordered by a unique key it selects (``key``, default ``id``; a query without ORDER BY that
+    selects the key is read in key order) and raises this error, before yielding any row, otherwise. The message
+    says what to add (e.g. ``ORDER BY email, id``).
+
+    Example:
+        >>> err = SuiteQLOrderError("add ', id' to the ORDER BY")
+        >>> isinstance(err, NetSuiteError), str(err)
+        (True, "add ', id' to the ORDER BY")
+    """
+
+
+class RecordListCapError(NetSuiteError):
+    """A record list reached NetSuite's 100,000-record cap or its 1,000-page limit and cannot be continued.
+
+    ``client.records.list`` continues past the cap by filtering on ``id GREATER <last id>``; this error says why
+    that was not possible (the listing was not in id order, or NetSuite refused the combined filter). It is
+    raised before the iteration ends, so a truncated list is never returned as complete. Narrow the filter
+    (``q``) into ranges below the cap, or read the ids with SuiteQL (``SELECT id FROM <type> ORDER BY id``).
+
+    Example:
+        >>> issubclass(RecordListCapError, NetSuiteError)
         True
     """

@@ -33,6 +33,7 @@ from netsuite_async.errors import (
     ErrorDetail,
     NetSuiteError,
     NotFoundError,
+    RecordListCapError,
 )
 from netsuite_async.identifiers import (
     EXTERNAL_ID_PREFIX,
@@ -65,8 +66,10 @@ __all__ = [
 M = TypeVar("M", bound=BaseModel)
 
 _MAX_PAGE_SIZE = 1000
-# NetSuite caps a record collection at 100,000 results; a page beyond that is never requested.
+# NetSuite caps a record collection at 100,000 results, and lists at most 1,000 pages of it; a page beyond either
+# is never requested: the list continues with an id filter instead.
 _MAX_RESULTS = 100_000
+_MAX_PAGES = 1000
 # Ids per 2026.1 batch read. The documented batch write limit is 100 records; the read limit is not
 # documented, so stay at the stricter number.
 _BATCH_READ_SIZE = 100
@@ -409,6 +412,12 @@ class Records:
         ref = await ns.records.create("customer", {"companyName": "Acme"})
         await ns.records.get("customer", "eid:ACME-1", fields=["email"])
     """
+
+    #: Records one listing can page through by offset (NetSuite: 100,000). Lower it to match an emulator
+    #: configured with a smaller ``max_results``.
+    row_cap: int = _MAX_RESULTS
+    #: Pages NetSuite lists of one collection (1,000): with a page size under 100 this binds before the cap.
+    max_pages: int = _MAX_PAGES
 
     def __init__(self, client: NetSuiteClient) -> None:
         self.client = client
@@ -872,8 +881,14 @@ class Records:
         """List a record type's ids: ``async for`` gives every :class:`RecordRef`, ``await`` the first page.
 
         Pages are read at offsets 0, ``page_size``, 2×``page_size`` … (NetSuite wants offsets that are a
-        multiple of the limit) until ``hasMore`` is false; no page is read twice or skipped. ``q`` is a
-        :class:`Q` (safe) or a raw filter string (sent as is).
+        multiple of the limit); no page is read twice or skipped. NetSuite lists at most 100,000 records and
+        1,000 pages by offset, and whether ``totalResults`` and ``hasMore`` say so at that point is not
+        documented, so a listing that reaches either limit (or ends on a full page, or is refused or cut short
+        while NetSuite said more) continues by keyset: the same filter with ``id GREATER <last id>``, from
+        offset 0. A listing that cannot continue (its ids were not in increasing order, or NetSuite refused the
+        combined filter) raises :class:`~netsuite_async.errors.RecordListCapError` instead of ending short.
+        ``q`` is a :class:`Q` (safe) or a raw filter string (sent as is; it is wrapped in parentheses when
+        combined with the id filter).
 
         Example::
 
@@ -931,18 +946,75 @@ class RecordList:
     async def pages(self) -> AsyncIterator[RecordListPage]:
         """Every page in order, each fetched when the previous one has been handed over.
 
+        Past NetSuite's cap or page limit the pages come from the keyset continuation (``id GREATER <last id>``),
+        so their ``offset`` starts again at 0 and their ``totalResults`` counts what is left.
+
         Example::
 
             async for page in ns.records.list("customer").pages():
                 print(page.offset, len(page.items))
         """
-        offset = 0
-        while offset < _MAX_RESULTS:
-            page = await self._records._list_page(self.record_type, self.q, self.page_size, offset)
-            yield page
-            if not page.has_more:
+        records = self._records
+        size = self.page_size
+        # Records reachable by offset in one listing: the cap, and at most max_pages pages.
+        reach = max(size, min(records.row_cap, records.max_pages * size) // size * size)
+        after: int | None = None
+        last_id: int | None = None
+        in_order = True
+        first_request = True
+        while True:
+            q = self.q if after is None else _after_id(self.q, after)
+            offset = 0
+            got = 0
+            ended = False
+            while offset < reach:
+                try:
+                    page = await records._list_page(self.record_type, q, size, offset)
+                except BadRequestError as err:
+                    if offset > 0 and _names_param(err, "offset", "limit"):
+                        break  # refused at NetSuite's cap or page limit, sooner than expected: continue by id
+                    if after is not None and _names_param(err, "q"):
+                        raise RecordListCapError(
+                            f"listing {self.record_type!r} reached NetSuite's cap after id {after} and NetSuite "
+                            f"refused the continuation filter {q!r}: {err}. Narrow q into ranges below "
+                            f"{records.row_cap:,} records, or read the ids with SuiteQL"
+                        ) from err
+                    raise
+                for item in page.items:
+                    rid = _int_id(item.id)
+                    if rid is None or (last_id is not None and rid <= last_id):
+                        in_order = False
+                    last_id = rid if rid is not None else last_id
+                got += len(page.items)
+                if page.items or first_request:
+                    yield page
+                first_request = False
+                if len(page.items) < size:
+                    total = page.total_results
+                    # A short page is the end unless NetSuite still says or counts more, or it is an empty page
+                    # after a page that said more: then the cap cut the listing.
+                    more = page.has_more or (total is not None and offset + len(page.items) < total)
+                    if not (more or (offset > 0 and not page.items)):
+                        ended = True
+                        break
+                    if offset + size >= reach or not page.items:
+                        break
+                elif not page.has_more:
+                    # A full last page: below the cap hasMore is reliable; at the cap it may say false while
+                    # more records exist, so the id filter tells.
+                    ended = offset + size < reach
+                    break
+                offset += size
+            if ended or got == 0 or last_id is None:
                 return
-            offset += self.page_size
+            if not in_order:
+                raise RecordListCapError(
+                    f"listing {self.record_type!r} reached NetSuite's limit of {records.row_cap:,} records or "
+                    f"{records.max_pages:,} pages, and its ids were not in increasing order, so it cannot be "
+                    "continued with 'id GREATER <last id>'. Narrow q into ranges below the limit, or read the ids "
+                    "with client.suiteql.stream(), ordered by id"
+                )
+            after = last_id
 
     async def _items(self) -> AsyncIterator[RecordRef]:
         async for page in self.pages():
@@ -959,6 +1031,20 @@ class RecordList:
 # ----------------------------------------------------------------------------------------------------------
 # module helpers
 # ----------------------------------------------------------------------------------------------------------
+
+
+def _after_id(q: str | None, after: int) -> str:
+    """The listing's filter continued past the record ``after`` (keyset on the internal id)."""
+    return f"id GREATER {after}" if q is None else f"({q}) AND id GREATER {after}"
+
+
+def _int_id(value: object) -> int | None:
+    text = str(value)
+    return int(text) if text.isdigit() else None
+
+
+def _names_param(err: BadRequestError, *names: str) -> bool:
+    return any(d.error_query_param in names for d in err.details)
 
 
 def _self_href(item: Mapping[str, Any]) -> str | None:

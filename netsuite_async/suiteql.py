@@ -6,6 +6,11 @@ in flight; a window bounds the pages held in memory) and yields rows in the quer
 pass the cap is continued by keyset on a unique ordered key: the key range is split into windows below the
 cap, and the windows' pages run in parallel too.
 
+What NetSuite answers at the cap (``totalResults`` true or capped, ``hasMore`` true or false, a page past it
+refused or empty) is not documented, so the stream never relies on it: a result that spans pages is counted
+with one ``COUNT(*)`` query, and read only in a unique order (ordered by the key, or, without an ORDER BY, in
+key order); otherwise :class:`~netsuite_async.errors.SuiteQLOrderError` is raised before any row.
+
 Example:
     >>> async def emails(ns: "NetSuiteClient") -> list[str]:
     ...     rows = ns.suiteql.stream("SELECT id, email FROM customer WHERE id > ? ORDER BY id", params=[100])
@@ -27,7 +32,7 @@ import anyio
 import anyio.abc
 from pydantic import BaseModel, ConfigDict, Field
 
-from netsuite_async.errors import NetSuiteError
+from netsuite_async.errors import NetSuiteError, SuiteQLOrderError
 from netsuite_async.models import Link
 from netsuite_async.suiteql_params import bind, tokenize
 from netsuite_async.telemetry import traced, traced_iter
@@ -114,15 +119,33 @@ _KEY_EXPR = re.compile(
 _TAIL = re.compile(r"\b(fetch|offset|limit)\b", re.IGNORECASE)
 
 
-def order_key(query: str, key: str = "id") -> OrderKey:
-    """Find the query's top-level ``ORDER BY`` and check that it orders by ``key`` first.
+@dataclass(frozen=True)
+class _OrderBy:
+    """A query's top-level ORDER BY: where it starts, its terms (masked text) and whether a limit follows it."""
 
-    Raises :class:`SuiteQLCapError` saying what is missing when the query cannot be keyset-paged on ``key``.
+    start: int
+    terms: tuple[str, ...]
+    limited: bool
+    text: str
 
-    Example:
-        >>> order_key("SELECT id, email FROM customer ORDER BY id").inner
-        'SELECT id, email FROM customer'
-    """
+
+def _order_by(query: str) -> _OrderBy | None:
+    flat = _top_level(query)
+    matches = list(_ORDER_BY.finditer(flat))
+    if not matches:
+        return None
+    clause = flat[matches[-1].end() :]
+    tail = _TAIL.search(clause)
+    terms = clause[: tail.start()] if tail else clause
+    return _OrderBy(
+        start=matches[-1].start(),
+        terms=tuple(t.replace("\0", "?") for t in terms.split(",")),
+        limited=tail is not None,
+        text=query[matches[-1].end() :].strip(),
+    )
+
+
+def _top_level(query: str) -> str:
     # Code text at parenthesis depth 0, with literals and comments masked, so "ORDER BY" in a subquery or a
     # string is never mistaken for the query's own.
     masked: list[str] = []
@@ -137,34 +160,96 @@ def order_key(query: str, key: str = "id") -> OrderKey:
             masked.append(ch if depth == 0 else "\0")
             if ch == ")":
                 depth -= 1
-    flat = "".join(masked)
-    matches = list(_ORDER_BY.finditer(flat))
-    if not matches:
+    return "".join(masked)
+
+
+def _term_column(term: str) -> tuple[str, str, bool] | None:
+    """``(expression, column, descending)`` of an ORDER BY term naming a column, else None."""
+    m = _KEY_EXPR.match(term)
+    if m is None:
+        return None
+    return m.group("expr"), m.group("col").lower(), (m.group("dir") or "").lower() == "desc"
+
+
+def order_key(query: str, key: str = "id") -> OrderKey:
+    """Find the query's top-level ``ORDER BY`` and check that it orders by ``key`` first.
+
+    Raises :class:`SuiteQLCapError` saying what is missing when the query cannot be keyset-paged on ``key``.
+
+    Example:
+        >>> order_key("SELECT id, email FROM customer ORDER BY id").inner
+        'SELECT id, email FROM customer'
+    """
+    found = _order_by(query)
+    if found is None:
         raise SuiteQLCapError(
             f"the query has more rows than NetSuite's {ROW_CAP:,}-row cap and no ORDER BY: add "
             f"'ORDER BY {key}' (a unique key) so it can be continued by keyset"
         )
-    start = matches[-1].start()
-    clause = flat[matches[-1].end() :]
-    if _TAIL.search(clause):
+    if found.limited:
         raise SuiteQLCapError(
             "the query limits its own rows (FETCH/OFFSET after ORDER BY) and passes the cap: "
             "remove the limit or page it yourself"
         )
-    first = clause.split(",", 1)[0]
-    m = _KEY_EXPR.match(first.replace("\0", "?"))
-    if m is None or m.group("col").lower() != key.lower():
+    first = _term_column(found.terms[0])
+    if first is None or first[1] != key.lower():
         raise SuiteQLCapError(
             f"the query passes NetSuite's {ROW_CAP:,}-row cap and is not ordered by {key!r} first "
-            f"(it says ORDER BY {query[matches[-1].end():].strip()}): order by a unique key first, or pass "
-            "key=<that column>"
+            f"(it says ORDER BY {found.text}): order by a unique key first, or pass key=<that column>"
         )
-    return OrderKey(
-        expression=m.group("expr"),
-        column=m.group("col").lower(),
-        descending=(m.group("dir") or "").lower() == "desc",
-        inner=query[:start].rstrip(),
-    )
+    return OrderKey(expression=first[0], column=first[1], descending=first[2], inner=query[: found.start].rstrip())
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How a query that spans several pages is read: by offset over ``paged`` (its order unique on ``key``)
+    and, past the cap, by keyset when ``keyset`` is known."""
+
+    paged: str
+    counted: str
+    keyset: OrderKey | None
+    keyset_problem: str
+
+
+def _plan(query: str, key: str, key_selected: bool) -> _Plan:
+    """Decide how to read a query whose rows span pages, or raise :class:`SuiteQLOrderError` (before any row)."""
+    found = _order_by(query)
+    if found is None:
+        if not key_selected:
+            raise SuiteQLOrderError(
+                "the query spans several pages and has no ORDER BY: NetSuite may return its rows in a different "
+                "order on every page, which drops and repeats rows. Select a unique key and order by it "
+                "(e.g. 'SELECT id, ... ORDER BY id'), or pass key=<a unique column the query selects>"
+            )
+        if re.search(r"\b(?:fetch|rownum|offset|limit)\b", _top_level(query), re.IGNORECASE):
+            raise SuiteQLOrderError(
+                "the query spans several pages and limits its own rows (FETCH FIRST, ROWNUM, OFFSET) without an "
+                "ORDER BY: which rows it keeps is not defined, so each page could come from a different set. "
+                f"Order it by a unique key (ORDER BY {key}) before limiting it"
+            )
+        # No order was asked for: read the rows in key order, the one order that pages safely.
+        imposed = OrderKey(expression=key, column=key, descending=False, inner=query)
+        return _Plan(paged=_over(imposed, "*", None, key), counted=query, keyset=imposed, keyset_problem="")
+    columns = [_term_column(t) for t in found.terms]
+    if not any(c is not None and c[1] == key for c in columns):
+        raise SuiteQLOrderError(
+            f"the query spans several pages and its ORDER BY ({found.text}) does not include the unique key "
+            f"{key!r}: rows that tie come back in a different order on every page, which drops and repeats "
+            f"rows. Add the key as the last ORDER BY term (ORDER BY {found.text}, {key}), or pass "
+            "key=<a unique column the ORDER BY names>"
+        )
+    inner = query[: found.start].rstrip()
+    try:
+        ordering: OrderKey | None = order_key(query, key)
+        problem = ""
+    except SuiteQLCapError as exc:
+        ordering, problem = None, str(exc)
+    if ordering is not None and not key_selected:
+        ordering, problem = None, (
+            f"the query passes NetSuite's {ROW_CAP:,}-row cap and does not select its key column {key!r}: "
+            "select it so the query can be continued by keyset"
+        )
+    return _Plan(paged=query, counted=query if found.limited else inner, keyset=ordering, keyset_problem=problem)
 
 
 @dataclass(frozen=True)
@@ -295,14 +380,22 @@ class SuiteQL:
 
     @traced("suiteql.count")
     async def count(self, query: str, *, params: Sequence[object] | None = None) -> int:
-        """Number of rows the query returns (NetSuite's ``totalResults``, one request).
+        """Number of rows the query returns.
+
+        One request reads NetSuite's ``totalResults``. Whether NetSuite reports the true count or caps it at
+        100,000 is not documented, so a total that reaches the cap is checked with a second request
+        (``SELECT COUNT(*) FROM (<query>)``), which is never capped.
 
         Example:
             >>> async def customers(ns: "NetSuiteClient") -> int:
             ...     return await ns.suiteql.count("SELECT id FROM customer")
         """
-        page = await self._fetch(_PageRequest(_prepare(query, params), 0, 1))
-        return page.total_results
+        bound = _prepare(query, params)
+        page = await self._fetch(_PageRequest(bound, 0, 1))
+        if page.total_results < self.row_cap:
+            return page.total_results
+        n, _, _, _ = _probe_result(await self._fetch(_probe_query(bound, None)), False)
+        return n
 
     @overload
     async def all(
@@ -397,11 +490,15 @@ class SuiteQL:
     ) -> RowStream[Row] | RowStream[M]:
         """Every row of the query, in the query's order, each once.
 
-        The first page gives ``totalResults``; the other pages are then fetched concurrently (the governor
-        bounds requests in flight, ``window`` bounds pages held in memory: default twice the governor's
-        ceiling, at most 64) and yielded in order. Past 100,000 rows the query must order by ``key`` (a unique
-        column it selects): the key range is split into windows below the cap, fetched the same way.
-        Otherwise :class:`SuiteQLCapError` is raised before any row. ``model`` validates each row into a
+        A result that fits the first page is that page. A result that spans pages must have a unique order:
+        an ORDER BY that includes ``key`` (a unique column the query selects, default ``id``), or no ORDER BY
+        at all (the rows are then read in ``key`` order); otherwise
+        :class:`~netsuite_async.errors.SuiteQLOrderError` is raised before any row. One count query gives the
+        true total (``totalResults`` may be capped) and checks that ``key`` is unique. The other pages are then
+        fetched concurrently (the governor bounds requests in flight, ``window`` bounds pages held in memory:
+        default twice the governor's ceiling, at most 64) and yielded in order. Past 100,000 rows the query
+        must order by ``key`` first and select it: the key range is split into windows below the cap, fetched
+        the same way. Otherwise :class:`SuiteQLCapError` is raised before any row. ``model`` validates each row into a
         pydantic model (NetSuite's strings are coerced). Arguments are validated before any request.
 
         Example:
@@ -451,54 +548,108 @@ class SuiteQL:
         first = await self._fetch(_PageRequest(query, 0, page_size))
         if on_total is not None:
             on_total(first.total_results)
+        whole = not first.has_more and first.total_results <= len(first.items) and page_size < self.row_cap
+        if len(first.items) >= remaining or whole:
+            # One page holds every row wanted (and it does not reach the cap, where hasMore and totalResults
+            # may stop short): no second request, so no order between pages to trust.
+            for row in first.items[: int(min(len(first.items), remaining))]:
+                yield row
+            return
+        key_selected = bool(first.items) and key in first.items[0]
+        plan = _plan(query, key, key_selected)
+        probe = _probe_query(plan.counted, key if key_selected else None)
         cap_rows = (self.row_cap // page_size) * page_size
-        wanted = min(first.total_results, remaining)
-        if wanted <= cap_rows:
+        reuse = first if plan.paged == query else None
+
+        def checked(page: SuiteQLPage) -> tuple[int, int | None, int | None]:
+            n, distinct, lo, hi = _probe_result(page, key_selected)
+            if distinct is not None and distinct != n:
+                raise SuiteQLOrderError(
+                    f"the key {key!r} is not unique in the query's rows ({n:,} rows, {distinct:,} distinct "
+                    "non-null values): paging would drop and repeat rows. Order by a unique column and pass "
+                    "key=<it>, or add one (e.g. the line's id) as the last ORDER BY term"
+                )
+            if on_total is not None:
+                on_total(n)
+            return n, lo, hi
+
+        if first.total_results < cap_rows:
+            # Below the cap totalResults is the true count under every reading, so the pages are planned from
+            # it at once; the count query (is the key unique?) runs alongside them and is checked before any
+            # row is yielded.
             async with aclosing(
-                self._offset_rows(query, first, page_size, cap_rows, window, remaining, key)
+                self._offset_rows(
+                    plan.paged, reuse, page_size, cap_rows, window, remaining, first.total_results, key,
+                    (probe, checked),
+                )
             ) as rows:
                 async for row in rows:
                     yield row
             return
-        ordering = order_key(query, key)
-        if first.items and key not in first.items[0]:
-            raise SuiteQLCapError(
-                f"the query passes NetSuite's {ROW_CAP:,}-row cap and does not select its key column "
-                f"{key!r}: select it so the query can be continued by keyset"
-            )
-        async with aclosing(self._keyset_rows(ordering, page_size, cap_rows, window, remaining)) as rows:
+        # totalResults reached the cap: it may be capped, and hasMore at the cap may say false. The count tells
+        # how many rows there really are, and whether the key tells them apart.
+        n, lo, hi = checked(await self._fetch(probe))
+        if min(n, remaining) <= cap_rows:
+            async with aclosing(
+                self._offset_rows(plan.paged, reuse, page_size, cap_rows, window, remaining, n, key)
+            ) as rows:
+                async for row in rows:
+                    yield row
+            return
+        if plan.keyset is None:
+            raise SuiteQLCapError(plan.keyset_problem)
+        async with aclosing(
+            self._keyset_rows(plan.keyset, page_size, cap_rows, window, remaining, (lo, hi, n))
+        ) as rows:
             async for row in rows:
                 yield row
 
     async def _offset_rows(
         self,
         query: str,
-        first: SuiteQLPage,
+        first: SuiteQLPage | None,
         page_size: int,
         cap_rows: int,
         window: int,
         remaining: float,
+        total: int,
         key: str,
+        check: tuple[_PageRequest, Callable[[SuiteQLPage], object]] | None = None,
     ) -> AsyncGenerator[Row, None]:
-        for row in first.items[: int(min(len(first.items), remaining))]:
-            yield row
-        remaining -= len(first.items)
-        if not first.has_more or remaining <= 0:
-            return
-        end = int(min(first.total_results, page_size + remaining, cap_rows))
-        reqs = [_PageRequest(query, off, page_size) for off in range(page_size, end, page_size)]
+        # Planned from the counted total, never from hasMore (it may say false at the cap). ``first`` (page 0,
+        # already read) and every other row wait until ``check`` (the count query) has passed.
+        start = 0 if first is None else page_size
+        end = int(min(total, remaining, cap_rows))
+        reqs = [_PageRequest(query, off, page_size) for off in range(start, end, page_size)]
+        jobs = ([check[0]] if check is not None else []) + reqs
+        pending = first
         last = first
-        async with aclosing(self._in_order(reqs, window)) as pages:
+        async with aclosing(self._in_order(jobs, window)) as pages:
             async for page in pages:
+                if check is not None:
+                    check[1](page)  # raises before any row when the order cannot be trusted
+                    check = None
+                    continue
+                if pending is not None:
+                    for row in pending.items[: int(min(len(pending.items), remaining))]:
+                        yield row
+                    remaining -= len(pending.items)
+                    pending = None
+                    if remaining <= 0:
+                        return
                 for row in page.items[: int(min(len(page.items), remaining))]:
                     yield row
                 remaining -= len(page.items)
                 last = page
                 if remaining <= 0:
                     return
-        # Rows added since the first page: keep going one page at a time while NetSuite says there are more.
-        offset = (reqs[-1].offset if reqs else 0) + page_size
-        while last.has_more and remaining > 0:
+        if pending is not None:
+            for row in pending.items[: int(min(len(pending.items), remaining))]:
+                yield row
+            remaining -= len(pending.items)
+        # Rows added since the count: keep going one page at a time while NetSuite says there are more.
+        offset = (reqs[-1].offset if reqs else start - page_size) + page_size
+        while last is not None and last.has_more and remaining > 0:
             if offset + page_size > cap_rows:
                 raise SuiteQLCapError(
                     f"the query grew past NetSuite's {ROW_CAP:,}-row cap while it was read; order it by a "
@@ -511,15 +662,17 @@ class SuiteQL:
             offset += page_size
 
     async def _keyset_rows(
-        self, ordering: OrderKey, page_size: int, cap_rows: int, window: int, remaining: float
+        self,
+        ordering: OrderKey,
+        page_size: int,
+        cap_rows: int,
+        window: int,
+        remaining: float,
+        stats: tuple[int | None, int | None, int],
     ) -> AsyncGenerator[Row, None]:
         col = ordering.column
-        stats = await self._fetch(
-            _PageRequest(_over(ordering, f"MIN({col}) AS lo, MAX({col}) AS hi, COUNT(*) AS n"), 0, 1)
-        )
-        info = stats.items[0] if stats.items else {}
-        lo, hi, n = _int_or_none(info.get("lo")), _int_or_none(info.get("hi")), _int_or_none(info.get("n"))
-        if lo is None or hi is None or n is None:
+        lo, hi, n = stats
+        if lo is None or hi is None:
             # Not an integer key: no range to split, so walk it one page at a time.
             async with aclosing(self._sequential_keyset(ordering, page_size, remaining)) as rows:
                 async for row in rows:
@@ -620,6 +773,23 @@ class SuiteQL:
         async with aclosing(_ordered([partial(self._fetch, r) for r in reqs], width)) as pages:
             async for page in pages:
                 yield page
+
+
+def _probe_query(query: str, key: str | None) -> _PageRequest:
+    """One row: the query's true row count and, with ``key``, its distinct non-null keys and range."""
+    select = "COUNT(*) AS n"
+    if key is not None:
+        select += f", COUNT(DISTINCT {key}) AS d, MIN({key}) AS lo, MAX({key}) AS hi"
+    return _PageRequest(f"SELECT {select} FROM ({query})", 0, 1)  # noqa: S608 - key is a checked column name
+
+
+def _probe_result(page: SuiteQLPage, with_key: bool) -> tuple[int, int | None, int | None, int | None]:
+    info = page.items[0] if page.items else {}
+    n = _int_or_none(info.get("n"))
+    if n is None:
+        raise NetSuiteError(f"counting the query's rows answered {info!r}, not a count")
+    distinct = (_int_or_none(info.get("d")) or 0) if with_key else None
+    return n, distinct, _int_or_none(info.get("lo")), _int_or_none(info.get("hi"))
 
 
 def _is_int(value: object) -> bool:

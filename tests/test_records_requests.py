@@ -256,17 +256,24 @@ async def test_list_sends_limit_offset_and_a_rendered_q(ns: NetSuiteClient, wire
     ]
 
 
-async def test_list_stops_at_the_100000_result_cap_even_if_has_more_stays_true(ns: NetSuiteClient, wire: Wire) -> None:
+async def test_list_never_asks_past_the_100000_result_cap_and_continues_by_id(ns: NetSuiteClient, wire: Wire) -> None:
+    # A server that says hasMore true on every page, even past its last record (120,000 of them).
     def page(request: httpx2.Request) -> httpx2.Response:
         offset = int(request.url.params["offset"])
-        return httpx2.Response(
-            200, json={"items": [{"id": str(offset + 1)}], "hasMore": True, "offset": offset, "count": 1}
-        )
+        q = request.url.params.get("q", "")
+        after = int(q.rsplit(" ", 1)[1]) if q.startswith("id GREATER") else 0
+        first = after + offset + 1
+        items = [{"id": str(i)} for i in range(first, min(first + 1000, 120_001))]
+        return httpx2.Response(200, json={"items": items, "hasMore": True, "offset": offset, "count": len(items)})
 
     wire.handler = page
-    pages = [p async for p in ns.records.list("customer", page_size=1000).pages()]
-    assert len(pages) == 100
-    assert [int(r.url.params["offset"]) for r in wire.requests] == list(range(0, 100_000, 1000))
+    ids = [int(r.id) async for r in ns.records.list("customer", page_size=1000)]
+    assert ids == list(range(1, 120_001))
+    offsets = [(r.url.params.get("q"), int(r.url.params["offset"])) for r in wire.requests]
+    assert offsets[:100] == [(None, off) for off in range(0, 100_000, 1000)]
+    assert offsets[100:] == [("id GREATER 100000", off) for off in range(0, 21_000, 1000)] + [
+        ("id GREATER 120000", 0)
+    ]
 
 
 # -- get_many -----------------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from netsuite_async.auth.bearer import BearerToken
 from netsuite_async.client import NetSuiteClient
-from netsuite_async.errors import BadRequestError
+from netsuite_async.errors import BadRequestError, SuiteQLOrderError
 from netsuite_async.retry import RetryPolicy
 from netsuite_async.suiteql import SuiteQLCapError, order_key
 from netsuite_async.testing._emulator import Emulator, EmulatorConfig
@@ -155,7 +155,8 @@ async def test_max_rows_stops_early_without_fetching_the_rest() -> None:
     async with client_for(emu) as ns:
         rows = await ns.suiteql.all("SELECT id FROM customer ORDER BY id", page_size=100, max_rows=250)
     assert [int(r["id"]) for r in rows] == list(range(1, 251))
-    assert suiteql_requests(emu) == 3
+    # The first page, one count (true total, key uniqueness), then pages 2 and 3 only.
+    assert suiteql_requests(emu) == 4
 
 
 async def test_model_validates_rows_with_coercion() -> None:
@@ -241,15 +242,18 @@ async def test_non_numeric_keys_are_walked_by_keyset_one_page_at_a_time() -> Non
 
 
 @pytest.mark.parametrize(
-    ("query", "message"),
+    ("query", "message", "error"),
     [
-        ("SELECT id FROM customer", "no ORDER BY"),
-        ("SELECT id FROM customer ORDER BY email", "not ordered by 'id'"),
-        ("SELECT email FROM customer ORDER BY id", "does not select its key column"),
-        ("SELECT id FROM customer ORDER BY id FETCH FIRST 900 ROWS ONLY", "limits its own rows"),
+        ("SELECT email FROM customer", "no ORDER BY", SuiteQLOrderError),
+        ("SELECT id FROM customer ORDER BY email", r"does not include the unique key 'id'", SuiteQLOrderError),
+        ("SELECT id FROM customer ORDER BY email, id", "not ordered by 'id' first", SuiteQLCapError),
+        ("SELECT email FROM customer ORDER BY id", "does not select its key column", SuiteQLCapError),
+        ("SELECT id FROM customer ORDER BY id FETCH FIRST 900 ROWS ONLY", "limits its own rows", SuiteQLCapError),
     ],
 )
-async def test_a_query_past_the_cap_that_cannot_be_keyset_paged_raises_before_any_row(query: str, message: str) -> None:
+async def test_a_query_past_the_cap_that_cannot_be_keyset_paged_raises_before_any_row(
+    query: str, message: str, error: type[Exception]
+) -> None:
     emu = Emulator(EmulatorConfig(max_results=500))
     seed_customers(emu, range(1, 1001))
     got: list[dict[str, Any]] = []
@@ -259,7 +263,7 @@ async def test_a_query_past_the_cap_that_cannot_be_keyset_paged_raises_before_an
             got.append(row)
 
     async with client_for(emu, cap=500) as ns:
-        with pytest.raises(SuiteQLCapError, match=message):
+        with pytest.raises(error, match=message):
             await consume(ns)
     assert got == []
 

@@ -115,9 +115,10 @@ async def test_a_suiteql_stream_is_one_parent_with_its_pages_under_it(spans: Any
     finished = spans.get_finished_spans()
     (parent,) = _by_name(finished, "netsuite suiteql.stream")
     pages = _children(finished, parent)
-    assert len(pages) == 10
+    # Ten pages and the one count query a multi-page stream makes (true total, key uniqueness).
+    assert len(pages) == 11
     assert all(p.attributes["http.request.method"] == "POST" for p in pages)
-    assert parent.attributes["netsuite.attempts"] == 10
+    assert parent.attributes["netsuite.attempts"] == 11
     # no query text (it holds literal values) on any span
     assert "netsuite.record_type" not in parent.attributes
     assert all("SELECT" not in str(v) for s in finished for v in s.attributes.values())
@@ -301,4 +302,4 @@ def test_the_trace_example_prints_one_parent_with_its_pages_under_it() -> None:
     assert lines[0] == "2500 rows"
     assert lines[1].startswith("netsuite suiteql.stream")
     pages = [line for line in lines[2:] if line.startswith("  POST")]
-    assert len(pages) == 5
+    assert len(pages) == 6  # five pages and the stream's count query

@@ -922,9 +922,18 @@ def register(router: Router, emu: Emulator) -> None:
                 raise _bad_param("limit", f"Invalid limit {limit}: use 1 to {MAX_LIMIT}.")
             if offset % limit:
                 raise _bad_param("offset", f"Invalid offset {offset}: it must be a multiple of the limit {limit}.")
+            dialect = emu.config.dialect
             cap = emu.config.max_results
-            if offset >= cap:
-                raise _bad_param("offset", f"Invalid offset {offset}: at most {cap} results can be listed.")
+            # NetSuite lists at most 1,000 pages: a small page size lowers the records reachable by offset.
+            pages = dialect.list_max_pages
+            reach = cap if pages is None else min(cap, pages * limit)
+            past = offset >= reach
+            if past and dialect.list_past_cap == "refuse":
+                if offset >= cap:
+                    raise _bad_param("offset", f"Invalid offset {offset}: at most {cap} results can be listed.")
+                raise _bad_param(
+                    "offset", f"Invalid offset {offset}: at most {pages} pages can be listed (page {offset // limit})."
+                )
             where: str = ""
             params: list[Any] = []
             q = req.param("q")
@@ -933,9 +942,16 @@ def register(router: Router, emu: Emulator) -> None:
                     where, params = parse_q(q, rt, store.columns(rt))
                 except QueryError as exc:
                     raise _bad_param("q", f"Invalid search query: {exc}.") from None
-            ids, total = store.query_ids(rt, where, params, min(limit, cap - offset), offset)
-            reachable = min(total, cap)
+            # Record collections list in internal-id order (the store's), so the unstable_order dialect, which is
+            # about queries without a unique ORDER BY, does not apply to them.
+            ids, total = store.query_ids(rt, where, params, max(0, min(limit, reach - offset)), offset)
+            reachable = min(total, reach)
             has_more = offset + len(ids) < reachable
+            if total > reach and offset < reach <= offset + limit:
+                # The last page before the cap (or the page limit) while more records exist.
+                has_more = dialect.list_has_more_at_cap
+            if dialect.list_total == "capped":
+                total = min(total, cap)
             items = [{"links": [{"rel": "self", "href": f"{base}{API}/{rt.name}/{i}"}], "id": str(i)} for i in ids]
             last = max(0, (reachable - 1) // limit * limit)
             links = [{"rel": "self", "href": link(base, rt, req.query, limit, offset)}]

@@ -5,9 +5,15 @@ own (no sqlglot: the emulator stays dependency-free). What the real service does
 
 - only SELECT; ``Prefer: transient`` required; body ``{"q": "..."}``;
 - ``limit`` 1..1000 (default 1000), ``offset`` ≥ 0 and a multiple of ``limit``;
-- at most 100,000 rows per query: ``offset + limit > 100000`` is refused with 400 ``INVALID_PARAMETER``
-  (the exact wording of NetSuite's own refusal is not documented; the emulator refuses earlier rather than
-  later, so clients that pass here pass there);
+- at most 100,000 rows per query (``EmulatorConfig.max_results``): ``offset + limit > 100000`` is refused with
+  400 ``INVALID_PARAMETER`` (the exact wording of NetSuite's own refusal is not documented; the emulator refuses
+  earlier rather than later, so clients that pass here pass there);
+- where NetSuite's documentation is silent, the dialect (``EmulatorConfig.dialect``) decides: ``suiteql_total``
+  (``totalResults`` the true count or capped at the cap), ``suiteql_has_more_at_cap`` (``hasMore`` on the page
+  that reaches the cap while more rows exist), ``suiteql_past_cap`` (a page past the cap refused, or answered
+  with no rows: a page across the cap is then cut at the cap) and ``unstable_order`` (rows the query's ORDER BY
+  does not tell apart, or every row without an ORDER BY, come back in a new order on every request; an ORDER BY
+  the emulator can prove unique, on output columns, stays stable);
 - lower-case column names, every value a string, NULL columns left out of the row;
 - ``links`` (self, first, previous, next, last), ``count``, ``hasMore``, ``offset``, ``totalResults``.
 
@@ -25,6 +31,8 @@ same shape, so comparisons work as text.
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
+import random
 import re
 import sqlite3
 from collections import OrderedDict
@@ -328,6 +336,8 @@ class _CountCache:
     def __init__(self, size: int = 256) -> None:
         self._data: OrderedDict[tuple[str, int], int] = OrderedDict()
         self._size = size
+        #: Whether a query's ORDER BY tells every row apart, per (query, data version).
+        self.unique: OrderedDict[tuple[str, int], bool] = OrderedDict()
 
     def get(self, key: tuple[str, int]) -> int | None:
         value = self._data.get(key)
@@ -342,9 +352,19 @@ class _CountCache:
 
 
 def run_query(
-    conn: sqlite3.Connection, query: str, limit: int, offset: int, cache: _CountCache | None = None
+    conn: sqlite3.Connection,
+    query: str,
+    limit: int,
+    offset: int,
+    cache: _CountCache | None = None,
+    *,
+    tie_seed: int | None = None,
 ) -> tuple[list[dict[str, str]], int]:
     """Run a SuiteQL query: one page of rows (strings, lower-case names, NULLs left out) and the total.
+
+    ``tie_seed`` (the ``unstable_order`` dialect) makes rows the query's ORDER BY does not tell apart (all rows
+    of a query without ORDER BY) come back in an order drawn from that seed: a new seed per request, as NetSuite
+    may do, so offset paging over a non-unique order drops and repeats rows.
 
     Example::
 
@@ -359,7 +379,11 @@ def run_query(
             total = int(conn.execute(f"SELECT COUNT(*) FROM ({sql})").fetchone()[0])  # noqa: S608 - translated
             if cache is not None:
                 cache.put(key, total)
-        cur = conn.execute(f"SELECT * FROM ({sql}) LIMIT ? OFFSET ?", (limit, offset))  # noqa: S608
+        page_sql = sql
+        if tie_seed is not None:
+            conn.create_function("_EMU_TIE", 0, random.Random(tie_seed).random, deterministic=False)
+            page_sql = _unstable(conn, sql, total, cache)
+        cur = conn.execute(f"SELECT * FROM ({page_sql}) LIMIT ? OFFSET ?", (limit, offset))  # noqa: S608
         # Columns starting with "_" are the store's internals (the record document), not record fields.
         names = [d[0].lower() for d in cur.description]
         rows = [
@@ -373,6 +397,79 @@ def run_query(
     finally:
         conn.set_authorizer(None)
     return rows, total
+
+
+# ------------------------------------------------------------------------------------------------ unstable order
+
+_SQL_LITERAL = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
+_TERM_TAIL = re.compile(r"\s+(?:collate\s+\w+|asc|desc|nulls\s+(?:first|last))\s*$", re.IGNORECASE)
+_TERM_COLUMN = re.compile(r'^(?:(?:\w+|"[^"]+")\s*\.\s*)?(\w+|"[^"]+")$')
+
+
+def _unstable(conn: sqlite3.Connection, sql: str, total: int, cache: _CountCache | None) -> str:
+    """``sql`` with ties of its top-level ORDER BY (every row, without one) broken by ``_EMU_TIE()``.
+
+    An ORDER BY whose terms are output columns that tell every row apart is left alone: a unique order is
+    stable in NetSuite too (and keeps SQLite's index use). Anything the emulator cannot prove unique gets the
+    random tie-break, which changes nothing where the order happens to be unique anyway.
+    """
+    top = _depth0(_SQL_LITERAL.sub(lambda m: "\0" * len(m.group()), sql))
+    found = list(re.finditer(r"\border\s+by\b", top, re.IGNORECASE))
+    if not found:
+        return f"SELECT * FROM ({sql}) ORDER BY _EMU_TIE()"  # noqa: S608 - translated SQL
+    m = found[-1]
+    tail = re.search(r"\blimit\b", top[m.end() :], re.IGNORECASE)
+    end = m.end() + tail.start() if tail else len(sql)
+    terms: list[str] = []
+    start = m.end()
+    for i in range(m.end(), end + 1):
+        if i == end or top[i] == ",":
+            terms.append(sql[start:i].strip())
+            start = i + 1
+    if _order_is_unique(conn, sql, terms, total, cache):
+        return sql
+    if re.search(r"\b(?:union|except|intersect)\b", top[: m.start()], re.IGNORECASE):
+        # A compound query's ORDER BY names result columns, which the wrapping view has too.
+        return f"SELECT * FROM ({sql[: m.start()]}) ORDER BY {', '.join(terms)}, _EMU_TIE() {sql[end:]}"  # noqa: S608
+    return f"{sql[:end].rstrip()}, _EMU_TIE() {sql[end:]}"
+
+
+def _order_is_unique(
+    conn: sqlite3.Connection, sql: str, terms: list[str], total: int, cache: _CountCache | None
+) -> bool:
+    key = (sql, conn.total_changes)
+    known = cache.unique.get(key) if cache is not None else None
+    if known is not None:
+        return known
+    names = [d[0].lower() for d in conn.execute(f"SELECT * FROM ({sql}) LIMIT 0").description]  # noqa: S608
+    columns: list[str] = []
+    for term in terms:
+        text = term
+        while _TERM_TAIL.search(text):
+            text = _TERM_TAIL.sub("", text)
+        if text.isdigit() and 1 <= int(text) <= len(names):
+            name = names[int(text) - 1]
+        else:
+            cm = _TERM_COLUMN.match(text.strip())
+            if cm is None:
+                columns = []
+                break
+            name = cm.group(1).strip('"').lower()
+        if names.count(name) != 1:
+            columns = []
+            break
+        columns.append('"' + name + '"')
+    unique = False
+    if columns:
+        distinct = conn.execute(
+            f"SELECT COUNT(*) FROM (SELECT DISTINCT {', '.join(columns)} FROM ({sql}))"  # noqa: S608
+        ).fetchone()[0]
+        unique = int(distinct) == total
+    if cache is not None:
+        cache.unique[key] = unique
+        if len(cache.unique) > 256:
+            cache.unique.popitem(last=False)
+    return unique
 
 
 _DETAIL = "Invalid search query. Detailed unprocessed description follows. Search error:"
@@ -416,6 +513,7 @@ def register(router: Router, emu: Emulator) -> None:
     """
     cache = _CountCache()
     installed: set[int] = set()
+    requests = itertools.count()
 
     async def suiteql(req: EmuRequest) -> EmuResponse:
         prefer = req.headers.get("prefer", "")
@@ -434,7 +532,8 @@ def register(router: Router, emu: Emulator) -> None:
             return ns_error(400, "INVALID_PARAMETER", "Invalid value for the parameter 'offset'. The offset "
                             "must be a multiple of the limit.", query_param="offset")
         cap = int(getattr(emu.config, "max_results", ROW_CAP))
-        if offset + limit > cap:
+        dialect = emu.config.dialect
+        if offset + limit > cap and dialect.suiteql_past_cap == "refuse":
             return ns_error(400, "INVALID_PARAMETER", f"Invalid value for the parameter 'offset'. A query can "
                             f"return at most {cap} results: offset + limit must not exceed {cap}.",
                             query_param="offset")
@@ -449,8 +548,13 @@ def register(router: Router, emu: Emulator) -> None:
         if id(conn) not in installed:
             install_functions(conn)
             installed.add(id(conn))
+        tie_seed = None
+        if dialect.unstable_order:
+            # A new order per request (reproducible from the emulator's seed and the request number).
+            tie_seed = emu.config.rng_seed * 1_000_003 + next(requests)
         try:
-            rows, total = run_query(conn, q, limit, offset, cache)
+            # Past the cap ("empty" dialect) no row is read; a page across the cap is cut at the cap.
+            rows, total = run_query(conn, q, max(0, min(limit, cap - offset)), offset, cache, tie_seed=tie_seed)
         except SuiteQLError as exc:
             return ns_error(400, "INVALID_PARAMETER", str(exc), query_param="q")
         base = f"{req.base_url}/services/rest{PATH}"
@@ -458,7 +562,13 @@ def register(router: Router, emu: Emulator) -> None:
         def link(rel: str, off: int) -> dict[str, str]:
             return {"rel": rel, "href": f"{base}?limit={limit}&offset={off}"}
 
-        has_more = offset + len(rows) < total
+        reachable = min(total, cap)
+        has_more = offset + len(rows) < reachable
+        if total > cap and offset < cap <= offset + limit:
+            # The last page before the cap while more rows exist: public code reads hasMore here both ways.
+            has_more = dialect.suiteql_has_more_at_cap
+        if dialect.suiteql_total == "capped":
+            total = reachable
         last = max(0, min((total - 1) // limit * limit if total else 0, (cap - limit) // limit * limit))
         links = [link("self", offset), link("first", 0)]
         if offset > 0:
