@@ -11,10 +11,10 @@ Example::
 
 from __future__ import annotations
 
-import json as _json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from netsuite_async._jsonbody import encode_json_body
 from netsuite_async.identifiers import validate_deploy_id, validate_script_id
 from netsuite_async.telemetry import traced
 from netsuite_async.transport import RequestSpec
@@ -119,7 +119,7 @@ class Restlets:
 
         content: bytes | None = None
         if json is not None:
-            content = _json.dumps(json, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            content = encode_json_body(json)
             content_type = content_type or "application/json"
             if content_type != "application/json":
                 raise ValueError(f"json= is sent as application/json, not {content_type!r}")
