@@ -13,6 +13,7 @@ The rules (see :class:`RetryPolicy`):
 
 from __future__ import annotations
 
+import decimal
 import math
 import numbers
 from collections.abc import Awaitable, Callable, Iterator
@@ -33,7 +34,7 @@ def positive_seconds(name: str, value: object) -> float:
         >>> positive_seconds("timeout", 2)
         2.0
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, decimal.Decimal)):
         raise TypeError(f"{name} must be a number of seconds, not {type(value).__name__}")
     seconds = float(value)
     if not (math.isfinite(seconds) and seconds > 0):
