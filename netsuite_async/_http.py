@@ -184,7 +184,8 @@ def tls_configuration_problem(exc: BaseException) -> str | None:
             continue
         seen.add(id(current))
         if isinstance(current, ssl.SSLCertVerificationError):
-            return getattr(current, "verify_message", None) or current.strerror or str(current)
+            detail = getattr(current, "verify_message", None)
+            return f"certificate verify failed: {detail}" if detail else (current.strerror or str(current))
         if isinstance(current, ssl.CertificateError):
             return str(current)
         if isinstance(current, ssl.SSLError) and not isinstance(
