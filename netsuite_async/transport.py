@@ -38,6 +38,7 @@ from netsuite_async.errors import (
 )
 from netsuite_async.governor import Governor, Outcome
 from netsuite_async.retry import RetryEvent, RetryPolicy, positive_seconds
+from netsuite_async.suiteql_params import number_text
 from netsuite_async.telemetry import RequestInfo, ResponseInfo, Telemetry, current_operation
 
 __all__ = ["RequestSpec", "Transport", "TransportStats"]
@@ -84,6 +85,9 @@ class RequestSpec:
     """Attached to WriteOutcomeUnknownError (record type, body hash) so the caller can check what happened."""
 
     def __post_init__(self) -> None:
+        if not isinstance(self.method, str) or not isinstance(self.path, str):
+            raise TypeError(f"method and path must be str, not {type(self.method).__name__} and "
+                            f"{type(self.path).__name__}")
         method = self.method.upper()
         if method not in _IDEMPOTENT_METHODS | {"POST"}:
             raise ValueError(f"unsupported HTTP method {self.method!r}")
@@ -652,13 +656,22 @@ def _deadline_scope(ends_at: float | None) -> anyio.CancelScope | _NoDeadline:
 def _normalise_params(params: Params | None) -> list[tuple[str, str]] | None:
     if params is None:
         return None
+    if isinstance(params, (str, bytes)) or not isinstance(params, (Mapping, Sequence)):
+        raise TypeError(f"params must be a mapping or a sequence of (name, value) pairs, not {type(params).__name__}")
     items = params.items() if isinstance(params, Mapping) else params
     out: list[tuple[str, str]] = []
-    for key, value in items:
+    for pair in items:
+        if isinstance(pair, (tuple, list)) and len(pair) == 2 and isinstance(pair[0], str):
+            key, value = pair
+        else:
+            raise TypeError("params must map str names to values (or be a sequence of (name, value) pairs)")
         if isinstance(value, bool):
             out.append((key, "true" if value else "false"))
-        elif isinstance(value, (str, int, float)):
-            out.append((key, str(value)))
+        elif isinstance(value, str):
+            out.append((key, str.__str__(value)))
+        elif isinstance(value, (int, float)):
+            # By value (a subclass's __str__ could say anything); NaN/Infinity refused.
+            out.append((key, number_text(value) or ""))
         else:
             raise TypeError(f"query parameter {key!r} must be str, int, float or bool, not {type(value).__name__}")
     return out

@@ -120,12 +120,12 @@ def test_cli_refuses_plain_http_from_netsuite_base_url(monkeypatch: pytest.Monke
 
 
 def test_http_client_must_be_an_httpx2_async_client() -> None:
-    with pytest.raises(TypeError, match="httpx2.AsyncClient") as info:
+    with pytest.raises(TypeError, match=r"httpx2\.AsyncClient") as info:
         NetSuiteClient("1234567", AUTH, http_client=httpx.AsyncClient())  # type: ignore[arg-type]
     assert "httpx.AsyncClient" in str(info.value) or "httpx._client" in str(info.value)
-    with pytest.raises(TypeError, match="httpx2.AsyncClient"):
+    with pytest.raises(TypeError, match=r"httpx2\.AsyncClient"):
         NetSuiteClient("1234567", AUTH, http_client=object())  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="httpx2.AsyncClient"):
+    with pytest.raises(TypeError, match=r"httpx2\.AsyncClient"):
         NetSuiteClient("1234567", AUTH, http_client=httpx2.Client())  # type: ignore[arg-type]
 
 

@@ -108,7 +108,8 @@ async def test_a_certificate_that_does_not_verify_is_raised_at_once_as_a_configu
         assert ns.transport.stats.retries == 0
     assert time.monotonic() - started < 3.0
     err = info.value
-    assert isinstance(err, TransportError) and not err.reached_server
+    assert isinstance(err, TransportError)
+    assert not err.reached_server
     assert err.attempts == 1
     assert "configuration" in str(err)
     assert_no_secret(err, [token])

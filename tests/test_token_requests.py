@@ -138,7 +138,8 @@ async def test_a_refused_connection_to_the_token_endpoint_is_a_transport_error_n
     assert not err.reached_server
     assert err.attempts == 4
     assert "Connection refused" in str(err)
-    assert err.__cause__ is None and err.__context__ is None
+    assert err.__cause__ is None
+    assert err.__context__ is None
     assert faults.token_posts == 4
 
 
