@@ -164,9 +164,27 @@ class APIError(NetSuiteError):
         self.title = title
         self.response_text = response_text
         self.attempts = attempts
-        self.response = _detached(response)
+        self.response = response
         self.hints = list(hints)
         super().__init__(self._message())
+
+    @property
+    def response(self) -> Any:
+        """The HTTP answer, as a detached ``httpx2.Response`` whose request holds no credential (or None).
+
+        Its ``request`` has the method, the URL with query values redacted and the headers with
+        ``Authorization``/``Cookie`` redacted; the body, status and headers of the answer are NetSuite's.
+        """
+        kept = self.__dict__.get("_response")
+        if kept is None or not hasattr(kept, "build"):
+            return kept
+        built = kept.build()
+        self.__dict__["_response"] = built
+        return built
+
+    @response.setter
+    def response(self, value: Any) -> None:
+        self.__dict__["_response"] = _detached(value)
 
     @property
     def error_code(self) -> str | None:
@@ -517,13 +535,13 @@ class RecordListCapError(NetSuiteError):
 
 
 def _detached(response: Any) -> Any:
-    """A copy of an HTTP response that holds no credential (see ``_http.redacted_response``)."""
+    """What an error keeps of an HTTP response: its values, credentials redacted (``_http.detach_response``)."""
     if response is None:
         return None
-    from netsuite_async._http import Response, redacted_response
+    from netsuite_async._http import Response, detach_response
 
     if isinstance(response, Response):
-        return redacted_response(response)
+        return detach_response(response)
     return response
 
 
