@@ -171,3 +171,19 @@ async def test_nan_and_infinity_never_leave_the_process(fake: FakeNetSuite, ns: 
     with pytest.raises(ValueError):
         await ns.request("POST", "/record/v1/customer", json=body)
     assert fake.counters.requests == 0
+
+
+@pytest.mark.anyio
+async def test_query_parameter_numbers_are_sent_by_value_and_non_finite_ones_refused(
+    fake: FakeNetSuite, ns: NetSuiteClient
+) -> None:
+    out = await ns.restlets.call("customscript_echo", 1, params={"a": LyingFloat(2.5), "b": LyingInt(4),
+                                                                 "c": np.float64(0.5)})
+    assert out["params"] == {"a": "2.5", "b": "4", "c": "0.5"}
+    sent = fake.counters.requests
+    for bad in (math.nan, np.float64("inf"), LyingFloat("nan")):
+        with pytest.raises(ValueError, match="non-finite"):
+            await ns.restlets.call("customscript_echo", 1, params={"x": bad})
+        with pytest.raises(ValueError, match="non-finite"):
+            await ns.request("GET", "/record/v1/customer", params={"limit": bad})
+    assert fake.counters.requests == sent
