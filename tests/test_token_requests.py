@@ -220,3 +220,30 @@ async def test_token_attempts_use_the_client_s_read_timeout_not_a_fixed_30_secon
     assert info.value.attempts == 2
     assert accepted == 2
     assert 0.6 <= elapsed < 5.0
+
+
+async def test_authorization_code_exchange_and_refresh_ride_out_token_endpoint_failures(fake: FakeNetSuite) -> None:
+    import urllib.parse
+
+    from netsuite_async import AuthorizationCode
+
+    c = fake.credentials
+    auth = AuthorizationCode(c.auth_code_client_id, c.auth_code_client_secret, c.redirect_uri)
+    faults = TokenEndpointFaults(fake, ["503", "refuse"])
+    async with client(fake, faults, auth=auth, retry=RetryPolicy(**FAST)) as ns:
+        start = auth.authorize_url(ns)
+        async with fake.http_client() as browser:
+            location = (await browser.get(start.url)).headers["location"]
+        q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))
+        await auth.exchange(q["code"], q["state"])  # 503, refused, then the real exchange
+        assert faults.token_posts == 3
+        assert (await ns.records.get("customer", 1))["id"] == "1"
+        faults.plan = ["503", "503", "503"]
+        ns.transport.retry = RetryPolicy(max_attempts=3, **FAST)
+        with pytest.raises(ServerError) as info:
+            await auth.exchange("code-that-was-never-issued", start.state, code_verifier="v" * 43)
+    assert not isinstance(info.value, AuthenticationError)
+    assert info.value.attempts == 3
+    sent = info.value.response.request.headers["authorization"]
+    assert sent == "[redacted]"
+    assert c.auth_code_client_secret not in repr(info.value.__dict__)
