@@ -155,6 +155,8 @@ def number_text(value: object) -> str | None:
         >>> number_text(1e-7), number_text(-3), number_text("3")
         ('0.0000001', '-3', None)
     """
+    if type(value) is int:
+        return int.__repr__(value)
     if isinstance(value, bool):
         return None
     if isinstance(value, int):

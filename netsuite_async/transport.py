@@ -665,7 +665,12 @@ def _normalise_params(params: Params | None) -> list[tuple[str, str]] | None:
             key, value = pair
         else:
             raise TypeError("params must map str names to values (or be a sequence of (name, value) pairs)")
-        if isinstance(value, bool):
+        kind = type(value)
+        if kind is str:
+            out.append((key, value))
+        elif kind is int:
+            out.append((key, str(value)))
+        elif isinstance(value, bool):
             out.append((key, "true" if value else "false"))
         elif isinstance(value, str):
             out.append((key, str.__str__(value)))
