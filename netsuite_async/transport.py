@@ -667,7 +667,7 @@ def _normalise_params(params: Params | None) -> list[tuple[str, str]] | None:
             raise TypeError("params must map str names to values (or be a sequence of (name, value) pairs)")
         kind = type(value)
         if kind is str:
-            out.append((key, value))
+            out.append((key, value))  # type: ignore[arg-type]  # narrowed by the exact type check
         elif kind is int:
             out.append((key, str(value)))
         elif isinstance(value, bool):
