@@ -24,13 +24,17 @@ import pytest
 from netsuite_async import (
     APIError,
     AuthenticationError,
+    AuthorizationCode,
     BadRequestError,
     BearerToken,
     ClientCredentials,
     ConcurrencyLimitError,
+    ConflictError,
     NetSuiteClient,
     NetSuiteError,
     NotFoundError,
+    PermissionDeniedError,
+    ReauthorizationRequired,
     RequestTimeoutError,
     RetryPolicy,
     ServerError,
@@ -125,6 +129,10 @@ class Faulty(httpx2.AsyncBaseTransport):
         if self.mode == "429" and not token:
             return httpx2.Response(429, json={"o:errorDetails": [{"o:errorCode": "CONCURRENCY_LIMIT_EXCEEDED",
                                                                    "detail": "over"}]}, request=request)
+        if self.mode in ("403", "409") and not token:
+            code = "INSUFFICIENT_PERMISSION" if self.mode == "403" else "CONFLICT"
+            return httpx2.Response(int(self.mode), json={"o:errorDetails": [{"o:errorCode": code, "detail": "no"}]},
+                                   headers={"Set-Cookie": "JSESSIONID=" + PARAM_SECRET}, request=request)
         if self.mode == "garbled" and not token:
             return httpx2.Response(200, headers={"Content-Encoding": "gzip"}, content=b"not gzip at all",
                                    request=request)
@@ -181,7 +189,19 @@ async def _garbled(ns: NetSuiteClient, fake: FakeNetSuite, t: Faulty) -> Any:
     return await ns.records.get("customer", 1)
 
 
+async def _forbidden(ns: NetSuiteClient, fake: FakeNetSuite, t: Faulty) -> Any:
+    t.mode = "403"
+    return await ns.records.get("customer", 1)
+
+
+async def _conflict(ns: NetSuiteClient, fake: FakeNetSuite, t: Faulty) -> Any:
+    t.mode = "409"
+    return await ns.records.update("customer", 1, {"companyName": "x"})
+
+
 SCENARIOS: dict[str, tuple[Scenario, type[BaseException]]] = {
+    "permission-denied": (_forbidden, PermissionDeniedError),
+    "conflict": (_conflict, ConflictError),
     "not-found": (_not_found, NotFoundError),
     "bad-request": (_bad_request, BadRequestError),
     "server-error": (_server_error, ServerError),
@@ -277,3 +297,13 @@ def test_auth_request_repr_shows_header_names_only() -> None:
     assert "tok-123" not in repr(req)
     assert "apikey=abc" not in repr(req)
     assert "Authorization" in repr(req)
+
+
+async def test_reauthorization_required_reaches_no_credential() -> None:
+    async with FakeNetSuite(seed={"customers": 1}) as fake:
+        c = fake.credentials
+        auth = AuthorizationCode(c.auth_code_client_id, c.auth_code_client_secret, c.redirect_uri)
+        async with client_for(fake, Faulty(fake), auth) as ns:
+            with pytest.raises(ReauthorizationRequired) as info:
+                await ns.records.get("customer", 1)
+        assert_no_secret(info.value, [c.auth_code_client_secret, c.static_token])

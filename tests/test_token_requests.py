@@ -103,6 +103,7 @@ async def test_transient_token_endpoint_failures_are_retried_and_the_call_succee
         customer = await ns.records.get("customer", 1)
         assert customer["id"] == "1"
         assert ns.governor.stats().in_flight == 0
+        assert ns.governor.stats().acquired == 1  # the API attempt only: token requests take no slot
     assert faults.token_posts == 3
     assert faults.api_requests == 1
     assert [e.url for e in events] == [f"{fake.base_url}{TOKEN_PATH}"] * 2
