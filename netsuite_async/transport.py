@@ -280,9 +280,9 @@ class Transport:
     async def send(self, spec: RequestSpec) -> Response:
         """Send one logical request: 2xx returns the response; anything else raises a typed error."""
         root = self._root
-        if root._startup is not None:
-            await root._run_startup()
         try:
+            if root._startup is not None:
+                await root._run_startup()
             telemetry = self.telemetry
             if not telemetry.off and telemetry.active and current_operation() is None:
                 with telemetry.operation(_operation_name(spec), governor=self.governor):

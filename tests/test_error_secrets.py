@@ -307,3 +307,15 @@ async def test_reauthorization_required_reaches_no_credential() -> None:
             with pytest.raises(ReauthorizationRequired) as info:
                 await ns.records.get("customer", 1)
         assert_no_secret(info.value, [c.auth_code_client_secret, c.static_token])
+
+
+async def test_a_failure_while_reading_the_governance_limits_reaches_no_credential() -> None:
+    async with FakeNetSuite(seed={"customers": 1}) as fake:
+        c = fake.credentials
+        fake.emulator.faults.script("GET /system/v1/governanceLimits", kind="drop", times=None)
+        transport = Faulty(fake)
+        async with client_for(fake, transport, BearerToken(c.static_token), concurrency="auto",
+                              retry=RetryPolicy(max_attempts=2, **FAST)) as ns:
+            with pytest.raises(TransportError) as info:
+                await ns.records.get("customer", 1)
+        assert_no_secret(info.value, [c.static_token])
