@@ -52,6 +52,7 @@ from netsuite_async.errors import (
     RequestTimeoutError,
     ServerError,
     SuiteQLOrderError,
+    TLSConfigurationError,
     TransportError,
     WriteOutcomeUnknownError,
 )
@@ -141,6 +142,7 @@ __all__ = [
     "SuiteQLCapError",
     "SuiteQLOrderError",
     "SuiteQLPage",
+    "TLSConfigurationError",
     "Timeouts",
     "TokenAuth",
     "TokenCache",

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 import anyio
 
+from netsuite_async._jsonbody import encode_json_body
 from netsuite_async.batch_checkpoint import BatchCheckpoint, StoredError, key_for
 from netsuite_async.errors import (
     APIError,
@@ -223,10 +224,7 @@ def _prepare(op: Operation, record_type: str, index: int, item: Any) -> _Item:
     if not isinstance(item, Mapping):
         raise TypeError(f"{where}: a {op} item must be a mapping (a JSON object), not {type(item).__name__}")
     body = dict(item)
-    try:
-        json.dumps(body)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{where} is not JSON-serialisable: {exc}") from None
+    encode_json_body(body, where)  # NaN/Infinity: ValueError; not serialisable: TypeError; before any request
     if op == "create":
         return _Item(index, record_path(record_type), body, body, None, None)
     if op == "upsert":

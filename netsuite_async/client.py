@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
 
-from netsuite_async._http import AsyncBaseTransport, AsyncClient, Response, build_client
+from netsuite_async._http import AsyncBaseTransport, AsyncClient, Response, build_client, is_in_process
+from netsuite_async._logging import redact_httpx2_logs
 from netsuite_async.account import Account
 from netsuite_async.auth.base import AuthContext, TokenProvider, TokenResponse
 from netsuite_async.errors import APIError
 from netsuite_async.governor import AdaptiveGovernor, Governor, ServiceTier
-from netsuite_async.retry import RetryPolicy
+from netsuite_async.retry import RetryPolicy, positive_seconds
 from netsuite_async.telemetry import Hooks, Telemetry
 from netsuite_async.transport import Params, RequestSpec, Transport
 
@@ -57,6 +60,11 @@ class Timeouts:
     write: float = 60.0
     pool: float = 60.0
 
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            object.__setattr__(self, f.name, positive_seconds(f"timeout {f.name}", getattr(self, f.name)))
+
+
 
 class NetSuiteClient:
     """An async client for one NetSuite account, sized to its concurrency limit.
@@ -75,6 +83,12 @@ class NetSuiteClient:
     ``"auto"`` (read ``/system/v1/governanceLimits`` before the first request; the integration's own limit when
     one is set, else the account's; ``AUTO_FALLBACK_LIMIT`` with a warning when the role may not read it). Pass
     ``governor=`` instead to share one limit across processes (``RedisGovernor``).
+
+    ``base_url`` and ``restlet_base_url`` must be ``https://`` (credentials travel in every request) unless the
+    host is loopback (``127.0.0.0/8``, ``::1``, ``localhost``), the ``http_client`` answers in process
+    (``httpx2.ASGITransport`` or ``httpx2.MockTransport``, as :class:`~netsuite_async.testing.FakeNetSuite` uses),
+    or ``allow_insecure_http=True`` says you accept sending credentials in clear text (a TLS-terminating sidecar on
+    a private network). A ``user:password@`` part is refused. ``http_client`` must be an ``httpx2.AsyncClient``.
     """
 
     def __init__(
@@ -94,8 +108,18 @@ class NetSuiteClient:
         headers: Mapping[str, str] | None = None,
         tracing: bool = True,
         hooks: Hooks | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         self.account = Account.parse(account)
+        if http_client is not None and not isinstance(http_client, AsyncClient):
+            kind = f"{type(http_client).__module__}.{type(http_client).__qualname__}"
+            raise TypeError(
+                f"http_client must be an httpx2.AsyncClient, not {kind}: the transport maps httpx2's exceptions to "
+                "typed errors and retries (a plain httpx client's failures would skip both)"
+            )
+        if not isinstance(allow_insecure_http, bool):
+            raise TypeError("allow_insecure_http must be a bool")
+        in_process = http_client is not None and is_in_process(http_client)
         if not hasattr(auth, "sign") or not hasattr(auth, "on_unauthorized"):
             raise TypeError("auth must be a TokenProvider (TokenAuth, ClientCredentials, AuthorizationCode, "
                             f"BearerToken or your own), not {type(auth).__name__}")
@@ -103,18 +127,22 @@ class NetSuiteClient:
         if property_name_validation not in (None, "Error", "Warning", "Ignore"):
             raise ValueError("property_name_validation must be 'Error', 'Warning', 'Ignore' or None")
         self.property_name_validation = property_name_validation
-        timeouts = timeout if isinstance(timeout, Timeouts) else (
-            Timeouts() if timeout is None else Timeouts(connect=float(timeout), read=float(timeout),
-                                                        write=float(timeout), pool=float(timeout))
-        )
+        if timeout is None or isinstance(timeout, Timeouts):
+            timeouts = timeout or Timeouts()
+        else:
+            seconds = positive_seconds("timeout", timeout)
+            timeouts = Timeouts(connect=seconds, read=seconds, write=seconds, pool=seconds)
         self.timeouts = timeouts
         self.concurrency = concurrency
         self.governor: Governor = governor if governor is not None else AdaptiveGovernor(
             _ceiling(concurrency), adaptive=adaptive
         )
-        self.rest_base_url = _root(base_url) if base_url else self.account.rest_base_url
-        if restlet_base_url:
-            self.restlet_base_url = _root(restlet_base_url)
+        insecure_ok = allow_insecure_http or in_process
+        self.rest_base_url = (
+            _root(base_url, "base_url", insecure_ok) if base_url not in (None, "") else self.account.rest_base_url
+        )
+        if restlet_base_url not in (None, ""):
+            self.restlet_base_url = _root(restlet_base_url, "restlet_base_url", insecure_ok)
         else:
             self.restlet_base_url = self.rest_base_url if base_url else self.account.restlet_base_url
         self.app_base_url = self.rest_base_url if base_url else self.account.app_base_url
@@ -152,6 +180,8 @@ class NetSuiteClient:
         )
         if concurrency == "auto" and governor is None:
             self.transport.on_first_request(self._resolve_auto_limit)
+        # httpx2 logs every request's full URL at INFO: redact the query values of this client's hosts.
+        redact_httpx2_logs(self.rest_base_url, self.restlet_base_url, self.app_base_url)
         self._closed = False
         self._is_view = False
 
@@ -309,9 +339,9 @@ class NetSuiteClient:
     async def _post_form(
         self, url: str, data: Mapping[str, str], headers: Mapping[str, str] | None
     ) -> TokenResponse:
-        # Token requests go straight to the pool, outside the governor: they must not wait behind (or hold)
-        # the slots of requests that are themselves waiting for a token.
-        resp = await self.http.post(url, data=dict(data), headers=dict(headers or {}), timeout=30.0)
+        # Token requests skip the governor (they must not wait behind, or hold, the slots of requests that are
+        # themselves waiting for a token) but share the retry policy, deadline, timeouts and error mapping.
+        resp = await self.transport.post_form(url, data, headers)
         try:
             body: Any = resp.json()
         except ValueError:
@@ -397,10 +427,41 @@ def _ceiling(concurrency: Concurrency) -> int:
     return concurrency
 
 
-def _root(url: str) -> str:
-    url = url.rstrip("/")
-    if not url.startswith(("http://", "https://")):
-        raise ValueError(f"base URL must start with http:// or https://, got {url!r}")
-    if url.endswith("/services/rest"):
-        url = url[: -len("/services/rest")]
-    return url
+def _root(url: object, name: str, insecure_ok: bool) -> str:
+    """Validate a base URL override and return it without a trailing ``/`` or ``/services/rest``."""
+    if not isinstance(url, str):
+        raise TypeError(f"{name} must be a str, not {type(url).__name__}")
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"{name} is not a valid URL") from None
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        # Never echo the URL: its userinfo may be a password. httpx2 would also turn it into a Basic
+        # Authorization header replacing the real credentials.
+        raise ValueError(f"{name} must not contain 'user:password@': pass credentials with auth=")
+    shown = f"{parts.scheme}://{parts.netloc}{parts.path}"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{name} must look like https://host[:port], got {shown!r}")
+    if parts.query or parts.fragment:
+        raise ValueError(f"{name} must not carry a query string or fragment, got {shown!r}")
+    if parts.scheme == "http" and not insecure_ok and not _is_loopback(parts.hostname):
+        raise ValueError(
+            f"{name} {shown!r} is plain http to a non-loopback host: credentials would travel in clear text. Use "
+            "https://, or pass allow_insecure_http=True if a TLS-terminating proxy on a trusted network is meant"
+        )
+    root = f"{parts.scheme}://{parts.hostname if ':' not in parts.hostname else f'[{parts.hostname}]'}"
+    root += f":{port}" if port is not None else ""
+    root += parts.path.rstrip("/")
+    if root.endswith("/services/rest"):
+        root = root[: -len("/services/rest")]
+    return root
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -13,14 +13,17 @@
     │   ├── ConcurrencyLimitError     429 (and RESTlets' SSS_REQUEST_LIMIT_EXCEEDED)
     │   └── ServerError               5xx
     ├── TransportError                the request failed on the network
-    │   └── RequestTimeoutError       connect/read/write/pool timeout, or the call's deadline passed
+    │   ├── RequestTimeoutError       connect/read/write/pool timeout, or the call's deadline passed
+    │   └── TLSConfigurationError     certificate or TLS setup problem (not retried: it fails the same way again)
     ├── WriteOutcomeUnknownError      a non-idempotent write may or may not have been applied
     ├── SuiteQLOrderError             a SuiteQL result spans pages but its order is not unique (every row once?)
     ├── RecordListCapError            a record list reached NetSuite's cap or page limit and cannot continue
     └── GovernorUnavailableError      the shared governor's backend (Redis) is unreachable
 
 Every error keeps the attempts that led to it (``err.attempts``, ``err.history``) and never holds a secret: URLs
-are stored without their query string's credentials (NetSuite puts none there) and no request headers are kept.
+are kept with query *values* redacted (names kept), ``APIError.response`` is a detached copy whose request has its
+``Authorization`` (and cookie) headers redacted and no body, and the transport cuts the HTTP library's exceptions
+(whose requests carry the signed headers) out of ``__cause__``/``__context__`` (see :func:`scrub_error`).
 """
 
 from __future__ import annotations
@@ -46,9 +49,11 @@ __all__ = [
     "RequestTimeoutError",
     "ServerError",
     "SuiteQLOrderError",
+    "TLSConfigurationError",
     "TransportError",
     "WriteOutcomeUnknownError",
     "error_for_status",
+    "scrub_error",
 ]
 
 
@@ -162,6 +167,24 @@ class APIError(NetSuiteError):
         self.response = response
         self.hints = list(hints)
         super().__init__(self._message())
+
+    @property
+    def response(self) -> Any:
+        """The HTTP answer, as a detached ``httpx2.Response`` whose request holds no credential (or None).
+
+        Its ``request`` has the method, the URL with query values redacted and the headers with
+        ``Authorization``/``Cookie`` redacted; the body, status and headers of the answer are NetSuite's.
+        """
+        kept = self.__dict__.get("_response")
+        if kept is None or not hasattr(kept, "build"):
+            return kept
+        built = kept.build()
+        self.__dict__["_response"] = built
+        return built
+
+    @response.setter
+    def response(self, value: Any) -> None:
+        self.__dict__["_response"] = _detached(value)
 
     @property
     def error_code(self) -> str | None:
@@ -399,6 +422,21 @@ def _rebuild_transport_error(
     return cls(method, url, message, reached_server=reached_server, attempts=attempts)
 
 
+class TLSConfigurationError(TransportError):
+    """The TLS handshake failed in a way that will not change on retry: a configuration problem.
+
+    A certificate that does not verify (self-signed, unknown CA, expired, wrong host name; often a proxy that
+    intercepts TLS), plain HTTP on an HTTPS port, or no TLS version or cipher in common. Raised at once, not
+    retried. Fix the trust store (``SSL_CERT_FILE``, the ``truststore`` package, or an ``httpx2.AsyncClient``
+    with ``verify=`` your CA bundle) or the URL.
+
+    Example:
+        >>> err = TLSConfigurationError("GET", "https://x/r", "certificate verify failed", reached_server=False)
+        >>> isinstance(err, TransportError), err.reached_server
+        (True, False)
+    """
+
+
 class RequestTimeoutError(TransportError):
     """A connect, read, write or pool timeout, or the call's total deadline passed.
 
@@ -494,3 +532,57 @@ class RecordListCapError(NetSuiteError):
         >>> issubclass(RecordListCapError, NetSuiteError)
         True
     """
+
+
+def _detached(response: Any) -> Any:
+    """What an error keeps of an HTTP response: its values, credentials redacted (``_http.detach_response``)."""
+    if response is None:
+        return None
+    from netsuite_async._http import Response, detach_response
+
+    if isinstance(response, Response):
+        return detach_response(response)
+    return response
+
+
+def scrub_error(err: BaseException) -> BaseException:
+    """Cut everything but the library's own errors out of ``err``'s chains, in place; returns ``err``.
+
+    The HTTP library's exceptions hold the request that failed, signed headers included; the transport's own
+    retry bookkeeping holds them too. An error leaving the library keeps its message (which already says what
+    the network failure was), its typed ``__cause__`` chain (e.g. a ``WriteOutcomeUnknownError`` caused by a
+    ``ServerError``) and ``history``, each scrubbed the same way. Any other ``__cause__``/``__context__`` is
+    dropped. Tracebacks are kept: their frames are the caller's own program.
+
+    Example:
+        >>> try:
+        ...     try:
+        ...         raise KeyError("Authorization: Bearer secret")
+        ...     except KeyError:
+        ...         raise TransportError("GET", "https://x/r", "dropped", reached_server=True)
+        ... except TransportError as caught:
+        ...     err = scrub_error(caught)
+        >>> err.__context__ is None and err.__cause__ is None
+        True
+    """
+    seen: set[int] = set()
+    stack: list[BaseException] = [err]
+    while stack and len(seen) < 1000:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        for attr in ("__cause__", "__context__"):
+            linked = getattr(current, attr)
+            if linked is None:
+                continue
+            if isinstance(linked, NetSuiteError):
+                stack.append(linked)
+            else:
+                setattr(current, attr, None)
+                if attr == "__context__":
+                    current.__suppress_context__ = True
+        if isinstance(current, NetSuiteError):
+            current.history = [h for h in current.history if isinstance(h, NetSuiteError)]
+            stack.extend(current.history)
+    return err

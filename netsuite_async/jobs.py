@@ -23,7 +23,6 @@ Example::
 
 from __future__ import annotations
 
-import json as _json
 import random
 import re
 import uuid
@@ -34,6 +33,7 @@ from urllib.parse import urlsplit
 
 import anyio
 
+from netsuite_async._jsonbody import encode_json_body
 from netsuite_async.errors import APIError, NetSuiteError
 from netsuite_async.models import RecordRef
 from netsuite_async.telemetry import traced
@@ -524,7 +524,7 @@ class Jobs:
         if json is not None:
             # Sent as bytes with an explicit content type: the collection media type must not be replaced by
             # the HTTP library's application/json default.
-            content = _json.dumps(json, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+            content = encode_json_body(json)
             all_headers["Content-Type"] = content_type or "application/json"
         spec = RequestSpec(
             method=verb,

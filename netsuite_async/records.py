@@ -48,6 +48,7 @@ from netsuite_async.identifiers import (
     validate_record_type,
 )
 from netsuite_async.models import RecordListPage, RecordRef
+from netsuite_async.suiteql_params import number_text
 from netsuite_async.telemetry import traced, traced_iter
 from netsuite_async.transport import RequestSpec
 
@@ -134,16 +135,13 @@ def _render_value(value: object) -> str:
     # bool before int: True is an int.
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            raise ValueError(f"q value {value!r} is not a finite number")
-        return repr(value)
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"q value {value!r} is not a finite number")
-        return format(value, "f")
+    # Numbers by value (int/float/Decimal subclasses, numpy scalars), never by their repr or __format__.
+    try:
+        number = number_text(value)
+    except ValueError:
+        raise ValueError("q value is not a finite number") from None
+    if number is not None:
+        return number
     if isinstance(value, _dt.datetime):
         raise TypeError(
             "q dates are compared by day in the account's date format; pass a datetime.date, or a string "

@@ -11,11 +11,12 @@ Example::
 
 from __future__ import annotations
 
-import json as _json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from netsuite_async._jsonbody import encode_json_body
 from netsuite_async.identifiers import validate_deploy_id, validate_script_id
+from netsuite_async.suiteql_params import number_text
 from netsuite_async.telemetry import traced
 from netsuite_async.transport import RequestSpec
 
@@ -44,8 +45,11 @@ def _render_param(key: object, value: object) -> tuple[str, str]:
         raise ValueError(f"{key!r} is set from the script and deploy arguments; it cannot be a parameter")
     if isinstance(value, bool):
         return key, "true" if value else "false"
-    if isinstance(value, str | int | float):
-        return key, str(value)
+    if isinstance(value, str):
+        return key, str.__str__(value)
+    if isinstance(value, int | float):
+        # By value: NaN/Infinity refused, a subclass's __str__ ignored.
+        return key, number_text(value) or ""
     raise TypeError(f"RESTlet parameter {key!r} must be a str, int, float or bool, not {type(value).__name__}")
 
 
@@ -119,7 +123,7 @@ class Restlets:
 
         content: bytes | None = None
         if json is not None:
-            content = _json.dumps(json, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            content = encode_json_body(json)
             content_type = content_type or "application/json"
             if content_type != "application/json":
                 raise ValueError(f"json= is sent as application/json, not {content_type!r}")

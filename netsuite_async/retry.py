@@ -13,6 +13,9 @@ The rules (see :class:`RetryPolicy`):
 
 from __future__ import annotations
 
+import decimal
+import math
+import numbers
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timezone
@@ -21,7 +24,22 @@ from time import time
 
 import backoff
 
-__all__ = ["RetryEvent", "RetryPolicy"]
+__all__ = ["RetryEvent", "RetryPolicy", "positive_seconds"]
+
+
+def positive_seconds(name: str, value: object) -> float:
+    """``value`` as a positive, finite number of seconds; TypeError/ValueError otherwise.
+
+    Example:
+        >>> positive_seconds("timeout", 2)
+        2.0
+    """
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, decimal.Decimal)):
+        raise TypeError(f"{name} must be a number of seconds, not {type(value).__name__}")
+    seconds = float(value)
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise ValueError(f"{name} must be a positive, finite number of seconds, got {seconds!r}")
+    return seconds
 
 
 @dataclass(frozen=True)
@@ -71,12 +89,14 @@ class RetryPolicy:
     """Called (sync or async) before each wait."""
 
     def __post_init__(self) -> None:
+        if isinstance(self.max_attempts, bool) or not isinstance(self.max_attempts, int):
+            raise TypeError("max_attempts must be an int")
         if self.max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
-        if self.backoff_base <= 0 or self.backoff_max <= 0:
-            raise ValueError("backoff_base and backoff_max must be positive")
-        if self.deadline is not None and self.deadline <= 0:
-            raise ValueError("deadline must be positive or None")
+        positive_seconds("backoff_base", self.backoff_base)
+        positive_seconds("backoff_max", self.backoff_max)
+        if self.deadline is not None:
+            positive_seconds("deadline", self.deadline)
         if not self.retry_after_cap >= 0:
             raise ValueError("retry_after_cap must be zero or positive")
 
@@ -123,4 +143,4 @@ class RetryPolicy:
             seconds = when.timestamp() - time()
         if seconds != seconds or seconds < 0:  # NaN or in the past
             return 0.0
-        return min(seconds, self.retry_after_cap)
+        return float(min(seconds, self.retry_after_cap))

@@ -15,10 +15,12 @@ from __future__ import annotations
 import datetime as _dt
 import decimal
 import math
+import numbers
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-__all__ = ["Token", "bind", "placeholder_positions", "render_literal", "tokenize"]
+__all__ = ["Token", "bind", "number_text", "placeholder_positions", "render_literal", "tokenize"]
 
 # Oracle's q-quote literals (q'[...]') pair these opening delimiters with a different closing one.
 _Q_CLOSERS = {"[": "]", "(": ")", "{": "}", "<": ">"}
@@ -137,6 +139,55 @@ def placeholder_positions(query: str) -> list[int]:
     return [t.start for t in tokenize(query) if t.kind == "param"]
 
 
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def number_text(value: object) -> str | None:
+    """The plain decimal text of a real number, read by value; None when ``value`` is not a number.
+
+    Accepts ``int``, ``float``, ``Decimal`` and their subclasses, and anything registered as
+    ``numbers.Real`` (numpy scalars, ``Fraction``). The text comes from the number's value through the base
+    types' own methods, never from the object's ``repr``/``str``/``__format__`` (a subclass could make those
+    say anything), has no exponent, and is checked to be ``-?digits[.digits]``. ``bool`` is not a number here.
+    Non-finite values raise ValueError.
+
+    Example:
+        >>> number_text(1e-7), number_text(-3), number_text("3")
+        ('0.0000001', '-3', None)
+    """
+    if type(value) is int:
+        return int.__repr__(value)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        text = int.__repr__(value)
+    elif isinstance(value, numbers.Integral):
+        index = value.__index__()
+        if not isinstance(index, int):
+            raise TypeError(f"{type(value).__name__}.__index__ did not return an int")
+        text = int.__repr__(index)
+    elif isinstance(value, decimal.Decimal):
+        exact = decimal.Decimal(value)  # the base type, whatever a subclass overrides
+        if not exact.is_finite():
+            raise ValueError(f"cannot bind non-finite number {decimal.Decimal.__str__(exact)}")
+        text = decimal.Decimal.__format__(exact, "f")
+    elif isinstance(value, (float, numbers.Real)):
+        number = value if isinstance(value, float) else float(value)
+        if not isinstance(number, float):
+            raise TypeError(f"{type(value).__name__}.__float__ did not return a float")
+        if not math.isfinite(number):
+            raise ValueError(f"cannot bind non-finite number {float.__repr__(number)}")
+        # Plain positional notation from the shortest repr of the double itself: no exponent to misread.
+        text = decimal.Decimal.__format__(decimal.Decimal(float.__repr__(number)), "f")
+    else:
+        return None
+    if text.startswith("-0") and _PLAIN_NUMBER.fullmatch(text) and not text.strip("-0."):
+        text = text[1:]  # -0 and -0.0 are zero
+    if not _PLAIN_NUMBER.fullmatch(text):
+        raise ValueError(f"cannot render {type(value).__name__} as a plain number")
+    return text
+
+
 def _number(text: str) -> str:
     # A negative literal is parenthesised so "x -?" can never become the comment "x --5".
     return f"({text})" if text.startswith("-") else text
@@ -145,9 +196,9 @@ def _number(text: str) -> str:
 def render_literal(value: object) -> str:
     """Render one Python value as a SuiteQL literal.
 
-    Supported: ``None`` → NULL, bool → 'T'/'F', int, finite float, finite Decimal, str (quotes doubled,
-    NUL refused), date → TO_DATE, datetime → TO_TIMESTAMP (aware values converted to UTC),
-    list/tuple → ``(a, b)``.
+    Supported: ``None`` → NULL, bool → 'T'/'F', any finite real number (int, float, Decimal, their subclasses,
+    numpy scalars; rendered by value, see :func:`number_text`), str (quotes doubled, NUL refused),
+    date → TO_DATE, datetime → TO_TIMESTAMP (aware values converted to UTC), list/tuple → ``(a, b)``.
     Anything else raises TypeError; non-finite numbers, NUL characters and empty lists raise ValueError.
 
     Example:
@@ -160,17 +211,9 @@ def render_literal(value: object) -> str:
         return "NULL"
     if isinstance(value, bool):
         return "'T'" if value else "'F'"
-    if isinstance(value, int):
-        return _number(str(int(value)))
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"cannot bind non-finite float {value!r}")
-        # Plain positional notation from the shortest repr: no exponent for the server to misread.
-        return _number(format(decimal.Decimal(repr(value)), "f"))
-    if isinstance(value, decimal.Decimal):
-        if not value.is_finite():
-            raise ValueError(f"cannot bind non-finite Decimal {value!r}")
-        return _number(format(value, "f"))
+    number = number_text(value)
+    if number is not None:
+        return _number(number)
     if isinstance(value, str):
         text = str.__str__(value)
         if "\x00" in text:
@@ -211,7 +254,8 @@ def bind(query: str, params: Sequence[object] | None) -> str:
         'SELECT id FROM customer WHERE id > 100 -- ids after ?'
     """
     if params is None:
-        tokenize(query)  # still reject unterminated literals early
+        for _ in tokenize(query):  # a generator: consume it, so unterminated literals are refused here too
+            pass
         return query
     if isinstance(params, (str, bytes)) or not isinstance(params, Sequence):
         raise TypeError("params must be a list or tuple of values, one per '?' placeholder")

@@ -21,7 +21,7 @@ from urllib.parse import quote, urlencode
 
 import anyio
 
-from netsuite_async._http import AsyncClient, Request, Response, httpx2
+from netsuite_async._http import AsyncClient, Request, Response, httpx2, redacted_url, tls_configuration_problem
 from netsuite_async._version import __version__
 from netsuite_async.auth.base import AuthContext, AuthRequest, TokenProvider
 from netsuite_async.errors import (
@@ -30,12 +30,15 @@ from netsuite_async.errors import (
     ConcurrencyLimitError,
     NetSuiteError,
     RequestTimeoutError,
+    TLSConfigurationError,
     TransportError,
     WriteOutcomeUnknownError,
     error_for_status,
+    scrub_error,
 )
 from netsuite_async.governor import Governor, Outcome
-from netsuite_async.retry import RetryEvent, RetryPolicy
+from netsuite_async.retry import RetryEvent, RetryPolicy, positive_seconds
+from netsuite_async.suiteql_params import number_text
 from netsuite_async.telemetry import RequestInfo, ResponseInfo, Telemetry, current_operation
 
 __all__ = ["RequestSpec", "Transport", "TransportStats"]
@@ -82,6 +85,9 @@ class RequestSpec:
     """Attached to WriteOutcomeUnknownError (record type, body hash) so the caller can check what happened."""
 
     def __post_init__(self) -> None:
+        if not isinstance(self.method, str) or not isinstance(self.path, str):
+            raise TypeError(f"method and path must be str, not {type(self.method).__name__} and "
+                            f"{type(self.path).__name__}")
         method = self.method.upper()
         if method not in _IDEMPOTENT_METHODS | {"POST"}:
             raise ValueError(f"unsupported HTTP method {self.method!r}")
@@ -95,6 +101,10 @@ class RequestSpec:
             object.__setattr__(self, "path", self.path[len("/services/rest") :])
         if self.host not in ("rest", "restlets"):
             raise ValueError("host must be 'rest' or 'restlets'")
+        if self.timeout is not None:
+            positive_seconds("timeout", self.timeout)
+        if self.deadline is not None:
+            positive_seconds("deadline", self.deadline)
 
     @property
     def is_idempotent(self) -> bool:
@@ -270,13 +280,23 @@ class Transport:
     async def send(self, spec: RequestSpec) -> Response:
         """Send one logical request: 2xx returns the response; anything else raises a typed error."""
         root = self._root
-        if root._startup is not None:
-            await root._run_startup()
-        telemetry = self.telemetry
-        if not telemetry.off and telemetry.active and current_operation() is None:
-            with telemetry.operation(_operation_name(spec), governor=self.governor):
-                return await self._send(spec)
-        return await self._send(spec)
+        try:
+            if root._startup is not None:
+                await root._run_startup()
+            telemetry = self.telemetry
+            if not telemetry.off and telemetry.active and current_operation() is None:
+                with telemetry.operation(_operation_name(spec), governor=self.governor):
+                    return await self._send(spec)
+            return await self._send(spec)
+        except NetSuiteError as err:
+            # httpx2's exceptions (reachable through __context__/__cause__) hold the signed request.
+            scrub_error(err)
+            raise
+        except httpx2.HTTPError as exc:
+            # Whatever the attempt did not map (an undecodable body, an invalid URL): typed, without the request.
+            unmapped = TransportError(spec.method, _safe_url_of(exc), f"{type(exc).__name__}: {exc}",
+                                      reached_server=True)
+        raise unmapped
 
     async def _run_startup(self) -> None:
         async with self._startup_lock:
@@ -387,12 +407,7 @@ class Transport:
             if scope.cancelled_caught:
                 raise TimeoutError
         except (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout) as exc:
-            # Never reached NetSuite: safe to repeat whatever the method.
-            cls = RequestTimeoutError if isinstance(exc, httpx2.TimeoutException) else TransportError
-            raise _Failure(
-                cls(spec.method, safe_url, f"{type(exc).__name__}: {exc}", reached_server=False),
-                retryable=True, limited=False, retry_after=None,
-            ) from exc
+            raise _not_reached(spec, safe_url, exc) from exc
         except TimeoutError as exc:
             if not sending:
                 raise _Failure(
@@ -501,6 +516,125 @@ class Transport:
                        retry_after=self.retry.retry_after(response.headers.get("Retry-After")) if retryable else None)
 
 
+    # -- token endpoint ------------------------------------------------------------------------------------------
+    async def post_form(
+        self, url: str, data: Mapping[str, str], headers: Mapping[str, str] | None = None
+    ) -> Response:
+        """POST a form to an OAuth endpoint (token, revoke) with the retry policy, deadline and error mapping of
+        :meth:`send`, but unsigned and outside the governor (a token fetch must never hold or wait for a slot).
+
+        A token request is safe to repeat, so 5xx answers, 429s, connection failures and timeouts are retried like
+        an idempotent call, within ``RetryPolicy.deadline``; each attempt uses the client's timeouts. A 2xx answer
+        and an OAuth error answer (400/401 with a JSON body: ``invalid_client``, ``invalid_grant`` …) are returned
+        for the provider to read; any other answer raises the typed error (``ServerError``, ``NotFoundError`` …).
+
+        Example:
+            >>> async def token(transport: Transport, url: str) -> str:
+            ...     resp = await transport.post_form(url, {"grant_type": "client_credentials"})
+            ...     return resp.json()["access_token"]
+        """
+        spec = RequestSpec("POST", "/", idempotent=True)
+        safe_url = redacted_url(url)
+        request = self.http.build_request(
+            "POST", url, data=dict(data), headers={**self._headers, **dict(headers or {})}
+        )
+        deadline = self.retry.deadline
+        ends_at = anyio.current_time() + deadline if deadline is not None else None
+        history: list[BaseException] = []
+        waits = self.retry.waits()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._token_attempt(spec, request, safe_url, ends_at)
+            except _Failure as caught:
+                failure = caught
+            err = failure.error
+            delay = 0.0
+            give_up = not failure.retryable or attempt >= self.retry.max_attempts
+            if not give_up:
+                delay = next(waits)
+                if failure.retry_after is not None:
+                    delay = max(delay, failure.retry_after)
+                give_up = ends_at is not None and anyio.current_time() + delay >= ends_at
+            if give_up:
+                self._finish_error(err, history, attempt)
+                # Raised outside the except block: nothing of httpx2 or of _Failure is left on the chain.
+                raise scrub_error(err)
+            history.append(err)
+            await self._notify_retry(RetryEvent("POST", safe_url, attempt, delay, _reason(err)))
+            logger.debug("retrying token request POST %s in %.3fs after attempt %d: %s",
+                         safe_url, delay, attempt, _reason(err))
+            await anyio.sleep(delay)
+
+    async def _token_attempt(
+        self, spec: RequestSpec, request: Request, safe_url: str, ends_at: float | None
+    ) -> Response:
+        sending = False
+        try:
+            scope = _deadline_scope(ends_at)
+            with scope:
+                sending = True
+                response = await self.http.send(request)
+            if scope.cancelled_caught:
+                raise TimeoutError
+        except (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout) as exc:
+            raise _not_reached(spec, safe_url, exc) from exc
+        except TimeoutError as exc:
+            if not sending:  # pragma: no cover - the scope is entered before the send starts
+                raise
+            return self._raise_reached(spec, safe_url, exc, True)
+        except httpx2.TransportError as exc:
+            return self._raise_reached(spec, safe_url, exc, True)
+        status = response.status_code
+        logger.debug("token request POST %s -> %d", safe_url, status)
+        if 200 <= status < 300:
+            return response
+        if status in (400, 401) and _is_json_object(response):
+            return response  # the OAuth error: the provider says which credential was refused
+        err = error_for_status("POST", safe_url, status, response.content, response=response)
+        limited = status == 429 or isinstance(err, ConcurrencyLimitError)
+        retryable = limited or self.retry.is_retryable_status(status, idempotent=True)
+        raise _Failure(err, retryable=retryable, limited=limited,
+                       retry_after=self.retry.retry_after(response.headers.get("Retry-After")) if retryable else None)
+
+
+def _not_reached(spec: RequestSpec, safe_url: str, exc: BaseException) -> _Failure:
+    """A connect or pool failure: the request never reached NetSuite, so it is safe to repeat whatever the method,
+    unless TLS setup is wrong (a certificate that does not verify fails the same way on every attempt)."""
+    problem = tls_configuration_problem(exc) if isinstance(exc, httpx2.ConnectError) else None
+    if problem is not None:
+        return _Failure(
+            TLSConfigurationError(
+                spec.method, safe_url,
+                f"TLS configuration problem ({problem}); not retried. Check the CA bundle (SSL_CERT_FILE, the "
+                "truststore package, or an httpx2.AsyncClient(verify=...) passed as http_client=), any proxy that "
+                "intercepts TLS, and that the URL is https:// on an HTTPS port",
+                reached_server=False,
+            ),
+            retryable=False, limited=False, retry_after=None,
+        )
+    cls = RequestTimeoutError if isinstance(exc, httpx2.TimeoutException) else TransportError
+    return _Failure(
+        cls(spec.method, safe_url, f"{type(exc).__name__}: {exc}", reached_server=False),
+        retryable=True, limited=False, retry_after=None,
+    )
+
+
+def _is_json_object(response: Response) -> bool:
+    try:
+        return isinstance(response.json(), dict)
+    except ValueError:
+        return False
+
+
+def _safe_url_of(exc: httpx2.HTTPError) -> str:
+    try:
+        return redacted_url(exc.request.url)
+    except RuntimeError:  # raised before a request existed
+        return "(unknown URL)"
+
+
 class _NoDeadline:
     cancelled_caught = False
 
@@ -522,13 +656,27 @@ def _deadline_scope(ends_at: float | None) -> anyio.CancelScope | _NoDeadline:
 def _normalise_params(params: Params | None) -> list[tuple[str, str]] | None:
     if params is None:
         return None
+    if isinstance(params, (str, bytes)) or not isinstance(params, (Mapping, Sequence)):
+        raise TypeError(f"params must be a mapping or a sequence of (name, value) pairs, not {type(params).__name__}")
     items = params.items() if isinstance(params, Mapping) else params
     out: list[tuple[str, str]] = []
-    for key, value in items:
-        if isinstance(value, bool):
-            out.append((key, "true" if value else "false"))
-        elif isinstance(value, (str, int, float)):
+    for pair in items:
+        if isinstance(pair, (tuple, list)) and len(pair) == 2 and isinstance(pair[0], str):
+            key, value = pair
+        else:
+            raise TypeError("params must map str names to values (or be a sequence of (name, value) pairs)")
+        kind = type(value)
+        if kind is str:
+            out.append((key, value))  # type: ignore[arg-type]  # narrowed by the exact type check
+        elif kind is int:
             out.append((key, str(value)))
+        elif isinstance(value, bool):
+            out.append((key, "true" if value else "false"))
+        elif isinstance(value, str):
+            out.append((key, str.__str__(value)))
+        elif isinstance(value, (int, float)):
+            # By value (a subclass's __str__ could say anything); NaN/Infinity refused.
+            out.append((key, number_text(value) or ""))
         else:
             raise TypeError(f"query parameter {key!r} must be str, int, float or bool, not {type(value).__name__}")
     return out

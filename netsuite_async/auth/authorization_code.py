@@ -398,6 +398,10 @@ class AuthorizationCode:
     async def revoke(self, client: Any | None = None) -> None:
         """Revoke the refresh token at NetSuite (its access tokens die with it) and forget the tokens.
 
+        If the revoke endpoint cannot be reached or keeps failing (5xx, timeouts, after the retry policy's
+        attempts), the typed error is raised and the tokens are kept, so the revocation can be tried again
+        rather than leaving a live token nobody can revoke.
+
         Example::
 
             await auth.revoke(ns)   # "disconnect NetSuite" in your app

@@ -27,6 +27,10 @@ class AuthRequest:
     url: str
     headers: MutableMapping[str, str]
 
+    def __repr__(self) -> str:
+        # Header values are credentials once a provider has signed: show the names only.
+        return f"AuthRequest(method={self.method!r}, url={self.url.split('?')[0]!r}, headers={sorted(self.headers)!r})"
+
 
 @dataclass(frozen=True)
 class TokenResponse:
@@ -49,8 +53,10 @@ PostForm = Callable[[str, Mapping[str, str], Mapping[str, str] | None], Awaitabl
 class AuthContext:
     """What a provider may use besides the request: the account, OAuth URLs, and an HTTP helper.
 
-    ``post_form`` sends a form POST (to the token or revoke endpoint) outside the concurrency governor, with its own
-    timeout, so a slow token endpoint cannot hold slots that other requests wait for.
+    ``post_form`` sends a form POST (to the token or revoke endpoint) outside the concurrency governor, so a slow
+    token endpoint cannot hold slots that other requests wait for, but with the client's retry policy, deadline,
+    timeouts and typed errors (a 5xx or a network failure is retried, then raised as ``ServerError`` /
+    ``TransportError``; only an OAuth error answer, 400/401 with a JSON body, comes back for the provider to read).
 
     Example:
         >>> ctx = AuthContext.for_base(Account.parse("123"), "https://123.suitetalk.api.netsuite.com",
@@ -82,7 +88,11 @@ class AuthContext:
     async def post_form(
         self, url: str, data: Mapping[str, str], headers: Mapping[str, str] | None = None
     ) -> TokenResponse:
-        """POST ``data`` form-encoded to ``url`` (not under the governor) and return status and parsed JSON."""
+        """POST ``data`` form-encoded to ``url`` (not under the governor) and return status and parsed JSON.
+
+        Returns 2xx answers and OAuth error answers (400/401 with a JSON body); raises the typed error, after the
+        retry policy's retries, for anything else (5xx, 429, network failures, timeouts, other statuses).
+        """
         if self._post_form is None:
             raise RuntimeError("this AuthContext has no HTTP client (it is not bound to a NetSuiteClient)")
         return await self._post_form(url, data, headers)
