@@ -100,6 +100,7 @@ class ResponseInfo:
     url: str
     status_code: int
     headers: dict[str, str]
+    """The answer's headers without ``Set-Cookie``."""
     elapsed: float
     """Seconds from sending to the answer's headers (the slot wait excluded)."""
     attempt: int

@@ -449,7 +449,7 @@ class Transport:
         if telemetry.hooks.response:
             await telemetry.call_hooks(
                 telemetry.hooks.response,
-                ResponseInfo(spec.method, safe_url, response.status_code, dict(response.headers),
+                ResponseInfo(spec.method, safe_url, response.status_code, _public_headers(response.headers),
                              time.perf_counter() - sent_at, attempt, operation),
             )
         return response
@@ -682,8 +682,11 @@ def _normalise_params(params: Params | None) -> list[tuple[str, str]] | None:
     return out
 
 
+_PRIVATE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
+
+
 def _public_headers(headers: Any) -> dict[str, str]:
-    return {k: v for k, v in headers.items() if k.lower() not in ("authorization", "cookie", "proxy-authorization")}
+    return {k: v for k, v in headers.items() if k.lower() not in _PRIVATE_HEADERS}
 
 
 def _operation_name(spec: RequestSpec) -> str:

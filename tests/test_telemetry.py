@@ -233,6 +233,7 @@ async def test_hooks_see_each_attempt_without_credentials_and_cannot_break_a_cal
     assert all("authorization" not in {k.lower() for k in i.headers} for i in seen)
     assert seen[1].url.endswith("/record/v1/customer/2?fields=…")
     assert [a.status_code for a in answers] == [200, 200]
+    assert all("set-cookie" not in {k.lower() for k in a.headers} for a in answers)
     assert all(a.elapsed >= 0 and a.attempt == 1 for a in answers)
 
 
