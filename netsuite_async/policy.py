@@ -168,13 +168,16 @@ class AgentGrants:
             >>> g.query("SELECT id FROM customer UNION SELECT id FROM vendor").reason
             'it may not read table vendor'
         """
-        if own_query and not self.suiteql:
-            return Decision(False, "SuiteQL is not granted to it", needed="suiteql")
         try:
             tables = query_tables(query)
         except UnclassifiableQueryError as exc:
+            if own_query and not self.suiteql:
+                return Decision(False, "SuiteQL is not granted to it", needed="the suiteql grant")
             return Decision(False, f"its query was not understood with certainty ({exc.reason})",
                             needed="a query whose tables can be determined")
+        if own_query and not self.suiteql:
+            return Decision(False, "SuiteQL is not granted to it", needed="the suiteql grant",
+                            tables=tuple(sorted(tables)))
         return self.tables_decision(tables)
 
     def restlet(self, script: str | int, deploy: str | int) -> Decision:
