@@ -89,7 +89,7 @@ class Harness:
 @asynccontextmanager
 async def _harness(policy: AccessPolicy, **client_kwargs: Any) -> AsyncIterator[Harness]:
     events: list[AuditEvent] = []
-    async with FakeNetSuite(seed=SEED) as fake:
+    async with FakeNetSuite(seed=SEED) as fake:  # noqa: SIM117 - the client needs the fake
         async with fake.client(policy=policy, audit=AuditLog.to_callable(events.append), **client_kwargs) as ns:
             yield Harness(fake, ns, events)
 
@@ -111,7 +111,8 @@ async def test_record_actions_follow_the_level(action: str, level: str) -> None:
                 await call(bot)
             assert h.requests == before, "a denied call reached the emulator"
             assert info.value.agent == "bot"
-            assert needs in info.value.needed and "customer" in info.value.needed
+            assert needs in info.value.needed
+            assert "customer" in info.value.needed
         assert len(h.events) == 1, [e.text for e in h.events]
         event = h.events[0]
         assert event.agent == "bot"
@@ -119,9 +120,12 @@ async def test_record_actions_follow_the_level(action: str, level: str) -> None:
         assert event.record_type == "customer"
         assert event.outcome == ("ok" if allowed else "denied")
         if allowed:
-            assert event.attempts >= 1 and event.status is not None and 200 <= event.status < 300
+            assert event.attempts >= 1
+            assert event.status is not None
+            assert 200 <= event.status < 300
         else:
-            assert event.attempts == 0 and event.status is None
+            assert event.attempts == 0
+            assert event.status is None
 
 
 async def test_sentences_and_ids_in_the_audit_record() -> None:
@@ -152,7 +156,7 @@ async def test_transform_needs_read_on_the_source_and_write_on_the_target(source
         if allowed:
             ref = await bot.records.transform("salesOrder", 1, "invoice")
             assert ref.type == "invoice"
-            assert h.events[0].text.startswith(f"bot transformed salesOrder 1 into invoice: allowed")
+            assert h.events[0].text.startswith("bot transformed salesOrder 1 into invoice: allowed")
         else:
             with pytest.raises(AccessDeniedError):
                 await bot.records.transform("salesOrder", 1, "invoice")
@@ -200,14 +204,13 @@ async def test_the_issue_example_vendor_query_is_denied_nothing_sent_and_audited
         "support-bot": {"records": {"customer": "read"}},
     })
     path = tmp_path / "audit.jsonl"
-    async with FakeNetSuite(seed=SEED) as fake:
-        async with fake.client(policy=policy, audit=AuditLog.jsonl(path)) as ns:
-            bot = ns.as_agent("finance-bot")
-            await bot.records.get("customer", 1)
-            before = fake.counters.requests
-            with pytest.raises(AccessDeniedError):
-                await bot.suiteql.all("SELECT id FROM vendor")
-            assert fake.counters.requests == before
+    async with FakeNetSuite(seed=SEED) as fake, fake.client(policy=policy, audit=AuditLog.jsonl(path)) as ns:
+        bot = ns.as_agent("finance-bot")
+        await bot.records.get("customer", 1)
+        before = fake.counters.requests
+        with pytest.raises(AccessDeniedError):
+            await bot.suiteql.all("SELECT id FROM vendor")
+        assert fake.counters.requests == before
     lines = [json.loads(line) for line in path.read_text().splitlines()]
     assert [(x["action"], x["decision"]) for x in lines] == [("records.get", "allowed"), ("suiteql.all", "denied")]
     assert lines[1]["tables"] == ["vendor"]
@@ -289,8 +292,10 @@ async def test_root_client_is_unrestricted_but_audited_and_inner_work_is_audited
         assert [e.action for e in h.events] == ["records.delete", "batch.create", "records.get_many", "suiteql.all"]
         assert all(e.agent is None and e.decision == "allowed" for e in h.events)
         assert h.events[0].text.startswith("the application deleted customer 5: allowed, 204 in ")
-        assert h.events[1].count == 3 and h.events[1].attempts >= 2
-        assert h.events[3].tables == ["customer"] and h.events[3].count == len(rows)
+        assert h.events[1].count == 3
+        assert h.events[1].attempts >= 2
+        assert h.events[3].tables == ["customer"]
+        assert h.events[3].count == len(rows)
 
 
 async def test_failures_and_cancellation_are_audited_once() -> None:
@@ -299,13 +304,15 @@ async def test_failures_and_cancellation_are_audited_once() -> None:
         bot = h.ns.as_agent("bot")
         with pytest.raises(NotFoundError):
             await bot.records.get("customer", 999)
-        assert h.events[-1].outcome == "NotFoundError" and h.events[-1].status == 404
+        assert h.events[-1].outcome == "NotFoundError"
+        assert h.events[-1].status == 404
         assert "allowed, failed with NotFoundError (404)" in h.events[-1].text
         # A stream closed early is recorded when closed, once.
         async with bot.suiteql.stream("SELECT id FROM customer ORDER BY id", page_size=1) as rows:
             async for _ in rows:
                 break
-        assert h.events[-1].action == "suiteql.stream" and h.events[-1].count == 1
+        assert h.events[-1].action == "suiteql.stream"
+        assert h.events[-1].count == 1
         # A call cancelled in flight.
         started = anyio.Event()
         with anyio.CancelScope() as scope:
@@ -318,7 +325,8 @@ async def test_failures_and_cancellation_are_audited_once() -> None:
                 await started.wait()
                 scope.cancel()
         assert len(h.events) == 3
-        assert h.events[-1].action == "records.get" and h.events[-1].outcome == "cancelled"
+        assert h.events[-1].action == "records.get"
+        assert h.events[-1].outcome == "cancelled"
         assert h.events[-1].text.startswith("bot tried to read customer 1: allowed, failed with cancelled")
 
 
@@ -346,7 +354,8 @@ async def test_views_share_the_pool_governor_and_auth_of_the_client() -> None:
         assert h.fake.counters.max_in_flight <= 2
         # Nothing on a view leads back to the unrestricted client.
         bot = h.ns.as_agent("a")
-        assert not hasattr(bot, "client") and not hasattr(bot.records, "client")
+        assert not hasattr(bot, "client")
+        assert not hasattr(bot.records, "client")
         assert not hasattr(bot.records, "_raw_client")
 
 
@@ -359,7 +368,7 @@ async def test_one_thousand_concurrent_calls_from_three_agents_give_one_thousand
     path = tmp_path / "audit.jsonl"
     secret_value = "FIELD-VALUE-never-logged"
     secret_literal = "LITERAL-never-logged"
-    async with FakeNetSuite(seed=SEED, concurrency=10) as fake:
+    async with FakeNetSuite(seed=SEED, concurrency=10) as fake:  # noqa: SIM117 - the client needs the fake
         async with fake.client(policy=policy, audit=AuditLog.jsonl(path)) as ns:
             token = fake.credentials.static_token
             agents = {name: ns.as_agent(name) for name in ("reader", "stranger", "writer")}
@@ -408,9 +417,8 @@ async def test_logger_sink_and_a_failing_sink_never_fail_the_call(caplog: pytest
     log = AuditLog.combine([AuditLog.to_logger("test.audit"), AuditLog.to_callable(broken)])
     policy = _policy(bot={"records": {"customer": "write"}})
     caplog.set_level(logging.INFO, logger="test.audit")
-    async with FakeNetSuite(seed=SEED) as fake:
-        async with fake.client(policy=policy, audit=log) as ns:
-            ref = await ns.as_agent("bot").records.create("customer", {"companyName": "Kept"})
+    async with FakeNetSuite(seed=SEED) as fake, fake.client(policy=policy, audit=log) as ns:
+        ref = await ns.as_agent("bot").records.create("customer", {"companyName": "Kept"})
     assert ref.id
     assert log.errors == 1
     records = [r for r in caplog.records if r.name == "test.audit"]

@@ -1,0 +1,188 @@
+"""AccessPolicy validation and SuiteQL table extraction: tricky queries, injection attempts denied when in doubt."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from netsuite_async import AccessPolicy, UnclassifiableQueryError, query_tables
+from netsuite_async.policy import AgentGrants
+
+# query -> the tables it reads
+CLASSIFIED: list[tuple[str, set[str]]] = [
+    ("SELECT id FROM customer", {"customer"}),
+    ("select ID from Customer", {"customer"}),
+    ('SELECT id FROM "VENDOR" v', {"vendor"}),
+    ("SELECT 1 FROM dual", set()),
+    ("SELECT id FROM customer WHERE email = ? AND id > ?", {"customer"}),
+    ("SELECT 'FROM vendor' AS x FROM customer", {"customer"}),
+    ("SELECT q'[ FROM vendor ]' FROM customer", {"customer"}),
+    ("SELECT id FROM customer -- , vendor\nWHERE id > 1", {"customer"}),
+    ("SELECT id FROM customer /* JOIN vendor */ WHERE id > 1", {"customer"}),
+    ("SELECT id FROM customer c, -- comment\n vendor v", {"customer", "vendor"}),
+    ("SELECT id FROM customer/**/,vendor", {"customer", "vendor"}),
+    ("SELECT c.id FROM customer c LEFT OUTER JOIN transaction t ON t.entity = c.id CROSS JOIN vendor",
+     {"customer", "transaction", "vendor"}),
+    ("SELECT a.id FROM customer a JOIN vendor b ON a.id = b.id, employee e", {"customer", "vendor", "employee"}),
+    ("SELECT a.id FROM customer a NATURAL JOIN vendor", {"customer", "vendor"}),
+    ("SELECT a.id FROM customer a FULL JOIN vendor b ON NVL(a.id, 0) = b.id", {"customer", "vendor"}),
+    ("SELECT (SELECT MAX(id) FROM vendor) m, id FROM customer", {"customer", "vendor"}),
+    ("SELECT id FROM customer WHERE EXISTS (SELECT 1 FROM vendor v WHERE v.id = customer.id)",
+     {"customer", "vendor"}),
+    ("SELECT id FROM customer WHERE id IN (SELECT id FROM vendor UNION SELECT id FROM employee)",
+     {"customer", "vendor", "employee"}),
+    ("SELECT id FROM customer UNION ALL SELECT id FROM vendor", {"customer", "vendor"}),
+    ("SELECT id FROM customer MINUS SELECT id FROM employee", {"customer", "employee"}),
+    ("SELECT id FROM customer INTERSECT SELECT id FROM employee", {"customer", "employee"}),
+    ("(SELECT id FROM customer) UNION (SELECT id FROM vendor)", {"customer", "vendor"}),
+    ("SELECT * FROM (SELECT id FROM vendor) sub, customer", {"customer", "vendor"}),
+    ("SELECT * FROM customer c INNER JOIN (SELECT id FROM vendor) v ON v.id = c.id", {"customer", "vendor"}),
+    ("WITH recent AS (SELECT id FROM transaction) SELECT r.id FROM recent r", {"transaction"}),
+    ("WITH customer AS (SELECT id FROM vendor) SELECT id FROM customer", {"vendor"}),
+    # b is a table inside a's body (a query name is visible only from its own definition on).
+    ("WITH a AS (SELECT * FROM b), b AS (SELECT * FROM customer) SELECT * FROM a, b", {"b", "customer"}),
+    ("WITH r (n) AS (SELECT 1 FROM dual UNION ALL SELECT n + 1 FROM r WHERE n < 5) SELECT n FROM r", set()),
+    ("SELECT EXTRACT(YEAR FROM trandate) y FROM transaction", {"transaction"}),
+    ("SELECT TRIM(LEADING '0' FROM tranid) FROM transaction", {"transaction"}),
+    ("SELECT id FROM customer START WITH id = 1 CONNECT BY PRIOR id = parent", {"customer"}),
+    ("SELECT id FROM customer ORDER BY id FETCH FIRST 5 ROWS ONLY", {"customer"}),
+    ("SELECT BUILTIN.DF(entity) FROM transaction WHERE trandate >= TO_DATE(?, 'YYYY-MM-DD')", {"transaction"}),
+    ("SELECT COUNT(*) FROM customer GROUP BY subsidiary HAVING COUNT(*) > (SELECT 1 FROM employee)",
+     {"customer", "employee"}),
+]
+
+# query -> a piece of the reason it is refused
+UNCLASSIFIABLE: list[tuple[str, str]] = [
+    ("SELECT id FROM customer; DELETE FROM customer", "';'"),
+    ("DELETE FROM customer", "only a SELECT"),
+    ("UPDATE customer SET email = 'x'", "only a SELECT"),
+    ("SELECT id INTO x FROM customer", "INTO"),
+    ("SELECT id FROM (customer JOIN vendor ON 1 = 1)", "parenthesised joins"),
+    ("SELECT id FROM customer WHERE id IN (WITH v AS (SELECT id FROM vendor) SELECT id FROM v)", "WITH"),
+    ("SELECT id FROM customer c, ? x", "? parameter"),
+    ("SELECT id FROM 'vendor'", "string literal"),
+    ("SELECT id FROM customer WHERE x = 'open", "unterminated"),
+    ("SELECT id FROM customer /* open", "unterminated"),
+    ('SELECT id FROM "open', "unterminated"),
+    ("SELECT id FROM TABLE(my_function())", "TABLE"),
+    ("SELECT id FROM customer@remote", "'@'"),
+    ("SELECT id FROM sys.customer", "qualified"),
+    ("SELECT id FROM customer PARTITION (p1)", "PARTITION"),
+    ("SELECT id FROM customer AS OF TIMESTAMP SYSDATE", "alias"),
+    ("SELECT id FROM customer SAMPLE (10)", "SAMPLE"),
+    ("SELECT * FROM customer PIVOT (COUNT(*) FOR x IN (1))", "PIVOT"),
+    ("SELECT id FROM customer, LATERAL (SELECT id FROM vendor)", "LATERAL"),
+    ("SELECT id FROM customer WHERE name = ？", "unexpected character"),
+    ("SELECT id FROM customer WHERE (id = 1", "unbalanced"),
+    ("SELECT id FROM customer WHERE id = 1)", "unbalanced"),
+    ("SELECT id FROM", "ends where a table"),
+    ("", "empty"),
+    ("-- only a comment", "empty"),
+    ("WITH x AS SELECT 1 FROM dual SELECT * FROM x", "AS ("),
+    ("SELECT id FROM customer c vendor", "unexpected"),
+]
+
+
+@pytest.mark.parametrize(("query", "tables"), CLASSIFIED)
+def test_tables_are_found(query: str, tables: set[str]) -> None:
+    assert query_tables(query) == frozenset(tables)
+
+
+@pytest.mark.parametrize(("query", "why"), UNCLASSIFIABLE)
+def test_queries_it_cannot_classify_are_refused_with_a_reason(query: str, why: str) -> None:
+    with pytest.raises(UnclassifiableQueryError) as info:
+        query_tables(query)
+    assert why in info.value.reason
+
+
+INJECTIONS = [
+    "SELECT id FROM customer WHERE name = 'x' UNION SELECT id FROM vendor",
+    "SELECT id FROM customer WHERE id = 1 OR 1 = 1 UNION SELECT id FROM employee --",
+    "SELECT id FROM customer WHERE id IN (SELECT id FROM vendor)",
+    "SELECT id FROM customer c, vendor v",
+    "SELECT id FROM customer /* harmless */ , /* */ employee",
+    "SELECT id FROM customer WHERE x = '' || (SELECT MAX(email) FROM employee) || ''",
+    "SELECT id FROM customer; SELECT id FROM vendor",
+    "WITH customer AS (SELECT * FROM vendor) SELECT * FROM customer",
+    "SELECT id FROM customer\nUNION\nSELECT id FROM\n\"EMPLOYEE\"",
+    "SELECT id FROM customer c JOIN (SELECT * FROM (SELECT id FROM vendor)) x ON 1 = 1",
+]
+
+
+@pytest.mark.parametrize("query", INJECTIONS)
+def test_an_agent_with_customer_only_never_reads_another_table(query: str) -> None:
+    grants = AgentGrants("bot", records={"customer": "read"}, suiteql=True)
+    decision = grants.query(query)
+    assert not decision.allowed, decision
+
+
+def test_keywords_inside_literals_and_comments_do_not_count() -> None:
+    grants = AgentGrants("bot", records={"customer": "read"}, suiteql=True)
+    for query in [
+        "SELECT id FROM customer WHERE x = 'a'' UNION SELECT id FROM vendor --'",
+        "SELECT id FROM customer WHERE x = q'{ ; DELETE FROM vendor }'",
+        "SELECT id FROM customer -- UNION SELECT id FROM vendor",
+        "SELECT id AS \"FROM vendor\" FROM customer",
+    ]:
+        assert grants.query(query).allowed, query
+
+
+def test_transaction_is_never_implied_by_a_transaction_type() -> None:
+    g = AgentGrants("bot", records={"invoice": "full", "salesOrder": "read"}, suiteql=True)
+    assert not g.query("SELECT id FROM transaction").allowed
+    assert g.query("SELECT id FROM invoice").allowed
+    listed = AgentGrants("bot", suiteql=True, tables=frozenset({"transaction"}))
+    assert listed.query("SELECT id FROM transaction").allowed
+    assert not listed.record("get", "transaction").allowed  # a table grant is not a record grant
+
+
+def test_star_and_none_levels() -> None:
+    p = AccessPolicy.from_dict({"reader": {"records": {"*": "read", "employee": "none"}, "suiteql": True}})
+    g = p.grants("reader")
+    assert g.record("get", "anything").allowed
+    assert not g.record("update", "anything").allowed
+    assert not g.record("get", "employee").allowed
+    assert g.query("SELECT id FROM vendor").allowed
+    assert not g.query("SELECT id FROM employee").allowed
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"bot": {"records": {"customer": "admin"}}}, "unknown level 'admin' for record type 'customer'"),
+    ({"bot": {"recrods": {}}}, "unknown key 'recrods'"),
+    ({"bot": {"suiteql": "yes"}}, "'suiteql' must be true or false"),
+    ({"bot": {"records": ["customer"]}}, "'records' must map record types to levels"),
+    ({"bot": {"records": {"cust omer": "read"}}}, "is not a record type name"),
+    ({"bot": {"records": {"Customer": "read", "customer": "full"}}}, "listed twice"),
+    ({"bot": {"tables": "transaction"}}, "'tables' must be a list"),
+    ({"bot": {"restlets": ["customscript_x:deploy:3"]}}, "must be a script id"),
+    ({"bot": "read"}, "expected a table of grants"),
+    ({"": {}}, "non-empty"),
+])
+def test_policy_validation_errors_are_clear(data: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError) as info:
+        AccessPolicy.from_dict(data)
+    assert message in str(info.value)
+
+
+def test_toml_policy_file(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text(
+        '[finance-bot]\nsuiteql = true\ntables = ["transaction"]\nrestlets = ["customscript_report"]\n'
+        '[finance-bot.records]\ncustomer = "read"\ninvoice = "write"\n\n'
+        '[support-bot]\nrecords = { customer = "read" }\n'
+    )
+    policy = AccessPolicy.from_toml(path)
+    assert policy.agents == ("finance-bot", "support-bot")
+    fb = policy.grants("finance-bot")
+    assert fb.level("invoice") == "write"
+    assert fb.suiteql
+    assert fb.restlet("customscript_report", 1).allowed
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[bot]\nrecords = { customer = "owner" }\n')
+    with pytest.raises(ValueError, match=r"bad\.toml: policy for agent 'bot': unknown level 'owner'"):
+        AccessPolicy.from_toml(bad)
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[bot\n")
+    with pytest.raises(ValueError, match="not valid TOML"):
+        AccessPolicy.from_toml(broken)
