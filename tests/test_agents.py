@@ -299,7 +299,7 @@ async def test_root_client_is_unrestricted_but_audited_and_inner_work_is_audited
 
 
 async def test_failures_and_cancellation_are_audited_once() -> None:
-    policy = _policy(bot={"records": {"customer": "read"}, "suiteql": True})
+    policy = _policy(bot={"records": {"customer": "read"}, "suiteql": True, "restlets": ["customscript_hold"]})
     async with _harness(policy) as h:
         bot = h.ns.as_agent("bot")
         with pytest.raises(NotFoundError):
@@ -313,21 +313,27 @@ async def test_failures_and_cancellation_are_audited_once() -> None:
                 break
         assert h.events[-1].action == "suiteql.stream"
         assert h.events[-1].count == 1
-        # A call cancelled in flight.
-        started = anyio.Event()
+        # A call cancelled in flight: the RESTlet holds the request until the test has cancelled it.
+        arrived, release = anyio.Event(), anyio.Event()
+
+        async def hold(method: str, params: dict[str, str], body: Any) -> Any:
+            arrived.set()
+            await release.wait()
+            return {"late": True}
+
+        h.fake.emulator.restlets.register("customscript_hold", 1, hold)
         with anyio.CancelScope() as scope:
             async with anyio.create_task_group() as tg:
-                async def slow() -> None:
-                    started.set()
-                    await bot.records.get("customer", 1)
-
-                tg.start_soon(slow)
-                await started.wait()
+                tg.start_soon(bot.restlets.call, "customscript_hold", 1)
+                await arrived.wait()
                 scope.cancel()
+        release.set()
         assert len(h.events) == 3
-        assert h.events[-1].action == "records.get"
+        assert h.events[-1].action == "restlets.call"
         assert h.events[-1].outcome == "cancelled"
-        assert h.events[-1].text.startswith("bot tried to read customer 1: allowed, failed with cancelled")
+        assert h.events[-1].text.startswith(
+            "bot tried to call RESTlet customscript_hold (deploy 1): allowed, failed with cancelled in"
+        )
 
 
 async def test_unknown_agent_and_missing_policy_are_errors() -> None:
