@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from netsuite_async.models import CatalogEntry, RecordListPage, RecordRef
     from netsuite_async.transport import RequestSpec, Transport
 
-__all__ = ["AgentClient", "audited_retry", "check_options", "install_root_audit"]
+__all__ = ["AgentClient", "audited_retry", "check_options", "install_root_audit", "restrict_to_agent"]
 
 T = TypeVar("T")
 
@@ -150,6 +150,20 @@ def install_root_audit(root: NetSuiteClient, audit: AuditLog) -> None:
         root.__dict__[name] = getattr(view, name)
     root.__dict__["request"] = view.request
     root.__dict__["changes"] = view.changes
+
+
+def restrict_to_agent(root: NetSuiteClient, name: str) -> AgentClient:
+    """Make ``root``'s own namespaces, ``request`` and ``changes`` those of agent ``name`` (the CLI's ``--agent``).
+
+    For a program that acts only as one agent (a command line, a worker): every call it makes through ``root`` is
+    then checked and audited as that agent's. Returns the agent's view.
+    """
+    view = AgentClient(root, name)
+    for ns in _NAMESPACES:
+        root.__dict__[ns] = getattr(view, ns)
+    root.__dict__["request"] = view.request
+    root.__dict__["changes"] = view.changes
+    return view
 
 
 class _View:
