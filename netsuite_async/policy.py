@@ -94,6 +94,9 @@ class AgentGrants:
     catalog: bool = False
     request: bool = False
     jobs: bool = False
+    _decisions: dict[tuple[str, str, str | None], Decision] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         # Record types compare case-insensitively (NetSuite's URLs and SuiteQL tables do).
@@ -120,6 +123,16 @@ class AgentGrants:
             >>> AgentGrants("bot").record("get", "vendor").reason
             'it has no access to vendor'
         """
+        key = (verb, record_type, needs)
+        cached = self._decisions.get(key)
+        if cached is not None:
+            return cached
+        decision = self._record(verb, record_type, needs)
+        if len(self._decisions) < 4096:  # grants are immutable, so are their answers; bounded all the same
+            self._decisions[key] = decision
+        return decision
+
+    def _record(self, verb: str, record_type: str, needs: Level | None) -> Decision:
         need = needs or _level_for(verb)
         have = self.level(record_type)
         needed = f"{need} access to {record_type}"

@@ -20,6 +20,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -316,6 +317,13 @@ def query_tables(query: str) -> frozenset[str]:
     """
     if not isinstance(query, str):
         raise TypeError(f"query must be a str, not {type(query).__name__}")
+    return _query_tables(query)
+
+
+@functools.lru_cache(maxsize=1024)
+def _query_tables(query: str) -> frozenset[str]:
+    # Agents repeat the same query text with different ? parameters: the answer depends on the text alone.
+    # An UnclassifiableQueryError is not cached (lru_cache caches only returns), so a bad query costs a scan.
     toks = _lex(query)
     if not toks:
         raise UnclassifiableQueryError("the query is empty")
