@@ -390,6 +390,14 @@ class _GuardedList:
     def _inner(self) -> Any:
         return self._view._plumb.records.list(self._record_type, **self._kwargs)
 
+    @property
+    def record_type(self) -> str:
+        """The record type listed."""
+        return self._record_type
+
+    def __repr__(self) -> str:
+        return f"RecordList({self._record_type!r}, agent={self._view._agent!r})"
+
     def __await__(self) -> Any:
         async def first() -> RecordListPage:
             inner = self._inner()
@@ -405,12 +413,33 @@ class _GuardedList:
         return _AuditedIterator(self._view, self._event, self._inner().pages())
 
 
-class _Records:
+class _Guard:
+    """Base of the guarded namespaces. On the audited root client (unrestricted) every other attribute of the real
+    namespace is reachable (``ns.suiteql.row_cap``, ``ns.metadata.enable_cache``); on an agent's view it is not."""
+
+    _namespace = ""
+    _v: _View
+
     def __init__(self, view: _View) -> None:
-        self._v = view
+        object.__setattr__(self, "_v", view)
 
     def _raw(self) -> Any:
-        return self._v._plumb.records
+        return getattr(self._v._plumb, self._namespace)
+
+    def __getattr__(self, name: str) -> Any:
+        if not name.startswith("_") and self._v._grants is None:
+            return getattr(self._raw(), name)
+        raise AttributeError(f"{self._namespace}.{name} is not available through an agent's view")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if not name.startswith("_") and self._v._grants is None:
+            setattr(self._raw(), name, value)
+            return
+        raise AttributeError(f"{self._namespace}.{name} cannot be set through an agent's view")
+
+
+class _Records(_Guard):
+    _namespace = "records"
 
     async def get(self, record_type: str, record_id: Any = None, **kwargs: Any) -> Any:
         v = self._v
@@ -491,9 +520,8 @@ class _Records:
         return _GuardedList(v, event, record_type, kwargs)
 
 
-class _SuiteQL:
-    def __init__(self, view: _View) -> None:
-        self._v = view
+class _SuiteQL(_Guard):
+    _namespace = "suiteql"
 
     def _prepare(self, action: str, query: str) -> AuditEvent:
         v = self._v
@@ -533,9 +561,8 @@ class _SuiteQL:
         return _AuditedIterator(self._v, event, self._v._plumb.suiteql.stream(query, **kwargs))
 
 
-class _Batch:
-    def __init__(self, view: _View) -> None:
-        self._v = view
+class _Batch(_Guard):
+    _namespace = "batch"
 
     async def run(self, op: str, record_type: str, items: Iterable[Any], **kwargs: Any) -> Any:
         v = self._v
@@ -559,9 +586,8 @@ class _Batch:
         return await self.run("delete", record_type, items, **kwargs)
 
 
-class _Jobs:
-    def __init__(self, view: _View) -> None:
-        self._v = view
+class _Jobs(_Guard):
+    _namespace = "jobs"
 
     def _decision(self) -> Decision | None:
         return None if self._v._grants is None else self._v._grants.flag("jobs", "asynchronous jobs")
@@ -589,9 +615,8 @@ class _Jobs:
         return job
 
 
-class _Restlets:
-    def __init__(self, view: _View) -> None:
-        self._v = view
+class _Restlets(_Guard):
+    _namespace = "restlets"
 
     async def call(self, script: str | int, deploy: str | int, **kwargs: Any) -> Any:
         v = self._v
@@ -602,9 +627,8 @@ class _Restlets:
         return await v.run(event, lambda: v._plumb.restlets.call(script, deploy, **kwargs))
 
 
-class _Metadata:
-    def __init__(self, view: _View) -> None:
-        self._v = view
+class _Metadata(_Guard):
+    _namespace = "metadata"
 
     async def catalog(self, **kwargs: Any) -> list[CatalogEntry]:
         v = self._v

@@ -455,3 +455,18 @@ def test_jsonl_lines_from_many_threads_never_tear(tmp_path: Path) -> None:
     assert len(lines) == 1000
     assert all(json.loads(line)["reason"] == "x" * 3000 for line in lines)
     assert os.stat(path).st_mode & 0o777 == 0o600
+
+
+async def test_the_audited_root_keeps_every_attribute_of_its_namespaces_and_agents_get_none() -> None:
+    policy = _policy(bot={"records": {"customer": "read"}, "suiteql": True})
+    async with _harness(policy) as h:
+        h.ns.suiteql.row_cap = 5_000
+        assert h.ns.suiteql.row_cap == 5_000
+        assert h.ns.batch.collections_supported is None
+        bot = h.ns.as_agent("bot")
+        with pytest.raises(AttributeError, match="not available through an agent's view"):
+            _ = bot.suiteql.row_cap
+        with pytest.raises(AttributeError, match="cannot be set"):
+            bot.suiteql.row_cap = 1
+        with pytest.raises(AttributeError):
+            bot.metadata.enable_cache("/tmp")
