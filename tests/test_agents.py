@@ -470,3 +470,18 @@ async def test_the_audited_root_keeps_every_attribute_of_its_namespaces_and_agen
             bot.suiteql.row_cap = 1
         with pytest.raises(AttributeError):
             bot.metadata.enable_cache("/tmp")
+
+
+async def test_with_options_views_of_an_audited_client_are_audited_and_keep_their_options() -> None:
+    policy = _policy(bot={"records": {"customer": "read"}})
+    async with _harness(policy) as h:
+        slow = h.ns.with_options(timeout=30.0)
+        await slow.records.get("customer", 1)
+        await slow.as_agent("bot").records.get("customer", 2)
+        with pytest.raises(AccessDeniedError):
+            await slow.as_agent("bot").records.delete("customer", 2)
+        assert [(e.agent, e.action, e.decision) for e in h.events] == [
+            (None, "records.get", "allowed"), ("bot", "records.get", "allowed"), ("bot", "records.delete", "denied"),
+        ]
+        # The view's own transport (its timeout) carries its calls, not the root's.
+        assert slow.__dict__["_netsuite_async_plumbing"][1].transport._inner is slow.transport
