@@ -181,6 +181,16 @@ class AgentGrants:
             >>> g.query("SELECT id FROM customer UNION SELECT id FROM vendor").reason
             'it may not read table vendor'
         """
+        key = ("query", query, "own" if own_query else None)
+        cached = self._decisions.get(key)
+        if cached is not None:
+            return cached
+        decision = self._query(query, own_query)
+        if len(self._decisions) < 4096 and len(query) <= 4096:
+            self._decisions[key] = decision
+        return decision
+
+    def _query(self, query: str, own_query: bool) -> Decision:
         try:
             tables = query_tables(query)
         except UnclassifiableQueryError as exc:
