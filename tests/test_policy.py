@@ -186,3 +186,55 @@ def test_toml_policy_file(tmp_path: Path) -> None:
     broken.write_text("[bot\n")
     with pytest.raises(ValueError, match="not valid TOML"):
         AccessPolicy.from_toml(broken)
+
+
+# Queries the emulator's SQLite can run: SQLite's authorizer then reports every table the statement really reads,
+# an independent oracle for query_tables. Each comes with its CTE names: SQLite reports reading a CTE under its
+# name, indistinguishable from a table of that name.
+ORACLE_QUERIES: list[tuple[str, set[str]]] = [
+    ("SELECT id FROM customer", set()),
+    ("SELECT c.id FROM customer c, vendor v WHERE c.id = v.id", set()),
+    ("SELECT c.id FROM customer c LEFT JOIN invoice t ON t.entity = c.id", set()),
+    ("SELECT c.id FROM customer c JOIN vendor v ON v.id = c.id, employee e", set()),
+    ("SELECT id FROM customer WHERE id IN (SELECT id FROM vendor UNION SELECT id FROM employee)", set()),
+    ("SELECT id FROM customer UNION ALL SELECT id FROM contact", set()),
+    ("SELECT id FROM customer MINUS SELECT id FROM employee", set()),
+    ("SELECT (SELECT MAX(id) FROM vendor) AS m, id FROM customer", set()),
+    ("SELECT id FROM customer c WHERE EXISTS (SELECT 1 FROM transactionline l WHERE l.id = c.id)", set()),
+    ("SELECT * FROM (SELECT id FROM vendor) sub, customer", set()),
+    ("WITH recent AS (SELECT id FROM salesorder) SELECT r.id FROM recent r", {"recent"}),
+    ("WITH customer AS (SELECT id FROM vendor) SELECT id FROM customer", {"customer"}),
+    ("WITH a AS (SELECT id FROM employee), b AS (SELECT id FROM a UNION SELECT id FROM subsidiary) SELECT id FROM b",
+     {"a", "b"}),
+    ("SELECT id FROM customer -- , vendor\nWHERE id > 0", set()),
+    ("SELECT 'FROM vendor' AS x FROM customer /* JOIN employee */", set()),
+    ('SELECT id FROM "VENDOR"', set()),
+    ("SELECT c.id FROM customer c CROSS JOIN department d NATURAL JOIN location", set()),
+]
+
+
+@pytest.mark.parametrize(("query", "ctes"), ORACLE_QUERIES)
+def test_query_tables_never_misses_a_table_sqlite_reads(query: str, ctes: set[str]) -> None:
+    import sqlite3
+
+    from netsuite_async.testing import FakeNetSuite
+    from netsuite_async.testing._suiteql import translate
+
+    conn = FakeNetSuite(seed={"customers": 2}).emulator.store.connection
+    read: set[str] = set()
+
+    def authorizer(action: int, arg1: str | None, arg2: str | None, db: str | None, inner: str | None) -> int:
+        if action == sqlite3.SQLITE_READ and arg1:
+            read.add(arg1.lower())
+        return sqlite3.SQLITE_OK
+
+    conn.set_authorizer(authorizer)
+    try:
+        # The emulator's translator has no WITH; these queries are SQLite as they stand.
+        sql = query if query.startswith("WITH") else translate(query)
+        conn.execute(f"SELECT * FROM ({sql}) LIMIT 0").fetchall()
+    finally:
+        conn.set_authorizer(None)
+    read -= ctes
+    assert read, "the oracle saw no table"
+    assert read <= query_tables(query), f"SQLite read {sorted(read)}, query_tables found {sorted(query_tables(query))}"
