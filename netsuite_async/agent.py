@@ -311,6 +311,11 @@ class _AuditedIterator(AsyncIterator[T]):
         """The inner stream's ``total`` (SuiteQL's ``totalResults``) once known."""
         return getattr(self._inner, "total", None)
 
+    @property
+    def mark(self) -> Any:
+        """A change feed's position after the last row taken (see :class:`~netsuite_async.Changes`)."""
+        return getattr(self._inner, "mark", None)
+
     def __aiter__(self) -> _AuditedIterator[T]:
         return self
 

@@ -238,3 +238,76 @@ def test_query_tables_never_misses_a_table_sqlite_reads(query: str, ctes: set[st
     read -= ctes
     assert read, "the oracle saw no table"
     assert read <= query_tables(query), f"SQLite read {sorted(read)}, query_tables found {sorted(query_tables(query))}"
+
+
+# -- properties: the answer depends on the tables, never on comments, literals, case or spacing ----------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+TABLES = ["customer", "vendor", "employee", "transaction", "item", "contact"]
+NOISE = ["/* FROM vendor */", "-- JOIN employee\n", "/* ; DELETE */", "\n", "  ", "\t"]
+JOINS = [" JOIN ", " LEFT JOIN ", " LEFT OUTER JOIN ", " INNER JOIN ", " CROSS JOIN ", " FULL OUTER JOIN ", ", "]
+
+
+@st.composite
+def select(draw: st.DrawFn, depth: int = 0) -> tuple[str, set[str]]:
+    """A random SELECT and the tables it reads."""
+    n = draw(st.integers(1, 3))
+    tables: set[str] = set()
+    sources: list[str] = []
+    for i in range(n):
+        if depth < 2 and draw(st.booleans()) and draw(st.booleans()):
+            sub, inner = draw(select(depth + 1))
+            sources.append(f"({sub}) s{depth}{i}")
+            tables |= inner
+        else:
+            t = draw(st.sampled_from(TABLES))
+            shown = draw(st.sampled_from([t, t.upper(), f'"{t.upper()}"']))
+            sources.append(f"{shown} t{depth}{i}")
+            tables.add(t)
+    text = sources[0]
+    for s in sources[1:]:
+        join = draw(st.sampled_from(JOINS))
+        on = "" if join in (", ", " CROSS JOIN ") else " ON 1 = 1"
+        text += f"{join}{s}{on}"
+    where = ""
+    if depth < 2 and draw(st.booleans()):
+        sub, inner = draw(select(depth + 1))
+        where = f" WHERE id IN ({sub})"
+        tables |= inner
+    elif draw(st.booleans()):
+        where = " WHERE name = 'x FROM vendor UNION SELECT 1 FROM employee' AND id > ?"
+    query = f"SELECT id, 'FROM employee' AS f FROM {text}{where}"
+    if depth == 0 and draw(st.booleans()):
+        other, inner = draw(select(depth + 1))
+        query += f" {draw(st.sampled_from(['UNION', 'UNION ALL', 'MINUS', 'INTERSECT']))} {other}"
+        tables |= inner
+    return query, tables
+
+
+@settings(max_examples=300, deadline=None)
+@given(select(), st.lists(st.sampled_from(NOISE), max_size=4), st.randoms(use_true_random=False))
+def test_random_queries_give_exactly_their_tables(generated: tuple[str, set[str]], noise: list[str],
+                                                   rnd: object) -> None:
+    query, tables = generated
+    assert query_tables(query) == frozenset(tables)
+    # Comments and spacing between tokens change nothing.
+    words = query.split(" ")
+    for piece in noise:
+        at = rnd.randrange(1, len(words))  # type: ignore[attr-defined]
+        words.insert(at, piece)
+    assert query_tables(" ".join(words)) == frozenset(tables)
+
+
+@settings(max_examples=300, deadline=None)
+@given(select(), st.integers(0, 10_000))
+def test_cutting_a_query_anywhere_never_loses_a_table(generated: tuple[str, set[str]], cut: int) -> None:
+    # A query cut between two words is refused or reads a subset of the whole one's tables.
+    query, tables = generated
+    words = query.split(" ")
+    prefix = " ".join(words[: cut % (len(words) + 1)])
+    try:
+        found = query_tables(prefix)
+    except UnclassifiableQueryError:
+        return
+    assert found <= frozenset(tables)
