@@ -304,7 +304,8 @@ class _AuditedIterator(AsyncIterator[T]):
         self._call = _Call()
         self._state = _Pending(view._audit, event, self._call)
         # A stream dropped without being closed is still recorded, once, when it is collected.
-        weakref.finalize(self, self._state.finish, None, "abandoned")
+        finalizer = weakref.finalize(self, self._state.finish, None, "abandoned")
+        finalizer.atexit = False  # at interpreter exit the log may be closed already
 
     @property
     def total(self) -> int | None:

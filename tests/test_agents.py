@@ -485,3 +485,15 @@ async def test_with_options_views_of_an_audited_client_are_audited_and_keep_thei
         ]
         # The view's own transport (its timeout) carries its calls, not the root's.
         assert slow.__dict__["_netsuite_async_plumbing"][1].transport._inner is slow.transport
+
+
+async def test_a_stream_dropped_without_closing_is_recorded_once_as_abandoned() -> None:
+    import gc
+
+    policy = _policy(bot={"records": {"customer": "read"}, "suiteql": True})
+    async with _harness(policy) as h:
+        rows = h.ns.as_agent("bot").suiteql.stream("SELECT id FROM customer ORDER BY id", page_size=1)
+        assert (await rows.__anext__())["id"] == "1"
+        del rows
+        gc.collect()
+        assert [(e.action, e.outcome, e.count) for e in h.events] == [("suiteql.stream", "abandoned", 1)]
