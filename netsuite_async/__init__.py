@@ -8,6 +8,8 @@ Example:
 
 from netsuite_async._version import __version__
 from netsuite_async.account import Account
+from netsuite_async.agent import AgentClient
+from netsuite_async.audit import AuditEvent, AuditLog
 from netsuite_async.auth import (
     AuthContext,
     AuthorizationCode,
@@ -37,6 +39,7 @@ from netsuite_async.batch_checkpoint import BatchCheckpoint, CheckpointError, Ch
 from netsuite_async.changes import ChangeMark, Changes, Checkpoint, JSONFileCheckpoint, MemoryCheckpoint
 from netsuite_async.client import NetSuiteClient, Timeouts, build_http_client
 from netsuite_async.errors import (
+    AccessDeniedError,
     APIError,
     AuthenticationError,
     BadRequestError,
@@ -61,17 +64,25 @@ from netsuite_async.governor import AdaptiveGovernor, Governor, GovernorStats, O
 from netsuite_async.jobs import Job, JobResult, Jobs, JobStatus, JobTimeoutError
 from netsuite_async.metadata import Metadata
 from netsuite_async.models import CatalogEntry, Link, RecordListPage, RecordRef
+from netsuite_async.policy import AccessPolicy, AgentGrants, Decision
 from netsuite_async.records import PropertyNameValidation, Q, RecordList, Records, where
 from netsuite_async.restlets import Restlets
 from netsuite_async.retry import RetryEvent, RetryPolicy
 from netsuite_async.suiteql import RowStream, SuiteQL, SuiteQLCapError, SuiteQLPage
+from netsuite_async.suiteql_tables import UnclassifiableQueryError, query_tables
 from netsuite_async.telemetry import Hooks, RequestInfo, ResponseInfo
 from netsuite_async.transport import RequestSpec
 
 __all__ = [
     "APIError",
+    "AccessDeniedError",
+    "AccessPolicy",
     "Account",
     "AdaptiveGovernor",
+    "AgentClient",
+    "AgentGrants",
+    "AuditEvent",
+    "AuditLog",
     "AuthContext",
     "AuthRequest",
     "AuthenticationError",
@@ -95,6 +106,7 @@ __all__ = [
     "ClientCredentials",
     "ConcurrencyLimitError",
     "ConflictError",
+    "Decision",
     "ErrorDetail",
     "ExportProgress",
     "ExportResult",
@@ -149,10 +161,12 @@ __all__ = [
     "TokenProvider",
     "TokenStore",
     "TransportError",
+    "UnclassifiableQueryError",
     "WriteOutcomeUnknownError",
     "__version__",
     "build_http_client",
     "export_rows",
+    "query_tables",
     "run_batch_file",
     "where",
 ]

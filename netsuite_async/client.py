@@ -22,9 +22,12 @@ from netsuite_async.telemetry import Hooks, Telemetry
 from netsuite_async.transport import Params, RequestSpec, Transport
 
 if TYPE_CHECKING:
+    from netsuite_async.agent import AgentClient
+    from netsuite_async.audit import AuditLog
     from netsuite_async.batch import Batch
     from netsuite_async.jobs import Jobs
     from netsuite_async.metadata import Metadata
+    from netsuite_async.policy import AccessPolicy
     from netsuite_async.records import Records
     from netsuite_async.restlets import Restlets
     from netsuite_async.suiteql import SuiteQL
@@ -109,6 +112,8 @@ class NetSuiteClient:
         tracing: bool = True,
         hooks: Hooks | None = None,
         allow_insecure_http: bool = False,
+        policy: AccessPolicy | None = None,
+        audit: AuditLog | None = None,
     ) -> None:
         self.account = Account.parse(account)
         if http_client is not None and not isinstance(http_client, AsyncClient):
@@ -120,6 +125,15 @@ class NetSuiteClient:
         if not isinstance(allow_insecure_http, bool):
             raise TypeError("allow_insecure_http must be a bool")
         in_process = http_client is not None and is_in_process(http_client)
+        #: Per-agent access policy (see :meth:`as_agent`) and the audit log of every call (docs/agents.md).
+        self.policy = policy
+        self.audit = audit
+        if policy is not None or audit is not None:
+            from netsuite_async.agent import audited_retry, check_options
+
+            check_options(policy, audit)
+        if audit is not None:
+            retry = audited_retry(retry or RetryPolicy())
         if not hasattr(auth, "sign") or not hasattr(auth, "on_unauthorized"):
             raise TypeError("auth must be a TokenProvider (TokenAuth, ClientCredentials, AuthorizationCode, "
                             f"BearerToken or your own), not {type(auth).__name__}")
@@ -184,6 +198,10 @@ class NetSuiteClient:
         redact_httpx2_logs(self.rest_base_url, self.restlet_base_url, self.app_base_url)
         self._closed = False
         self._is_view = False
+        if audit is not None:
+            from netsuite_async.agent import install_root_audit
+
+            install_root_audit(self, audit)
 
     # -- lifecycle --------------------------------------------------------------------------------------------
     async def __aenter__(self) -> NetSuiteClient:
@@ -265,6 +283,10 @@ class NetSuiteClient:
             raise TypeError(f"retry must be a RetryPolicy, not {type(retry).__name__}")
         if headers is not None and not isinstance(headers, Mapping):
             raise TypeError(f"headers must be a mapping, not {type(headers).__name__}")
+        if retry is not None and self.audit is not None:
+            from netsuite_async.agent import audited_retry
+
+            retry = audited_retry(retry)
         view = object.__new__(type(self))
         view.__dict__.update({k: v for k, v in self.__dict__.items() if not _is_namespace(k)})
         base = self.transport
@@ -275,7 +297,23 @@ class NetSuiteClient:
         )
         view._owns_http = False
         view._is_view = True
+        if self.audit is not None:
+            from netsuite_async.agent import install_root_audit
+
+            install_root_audit(view, self.audit)
         return view
+
+    def as_agent(self, name: str) -> AgentClient:
+        """A view of this client for agent ``name`` of its ``policy``: same pool, governor and auth; every call
+        checked before anything is sent (:class:`~netsuite_async.AccessDeniedError` when denied) and audited.
+
+        Example:
+            >>> async def lookup(ns: NetSuiteClient) -> dict:
+            ...     return await ns.as_agent("support-bot").records.get("customer", 1)
+        """
+        from netsuite_async.agent import AgentClient
+
+        return AgentClient(self, name)
 
     # -- API namespaces ---------------------------------------------------------------------------------------
     @cached_property

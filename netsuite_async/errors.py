@@ -35,6 +35,7 @@ from typing import Any
 
 __all__ = [
     "APIError",
+    "AccessDeniedError",
     "AuthenticationError",
     "BadRequestError",
     "ConcurrencyLimitError",
@@ -586,3 +587,33 @@ def scrub_error(err: BaseException) -> BaseException:
             current.history = [h for h in current.history if isinstance(h, NetSuiteError)]
             stack.extend(current.history)
     return err
+
+
+class AccessDeniedError(NetSuiteError):
+    """An agent's :class:`~netsuite_async.AccessPolicy` does not allow this call; nothing was sent.
+
+    ``agent``, ``action`` (``"records.delete"``), ``target`` (``"customer 7"``), ``needed`` (the missing grant)
+    and ``reason`` (what the agent has, or why a query was not understood) say what happened.
+
+    Example:
+        >>> err = AccessDeniedError("support-bot", "records.delete", "customer 7", "full access to customer",
+        ...                         "it has read access to customer")
+        >>> err.needed, err.reason
+        ('full access to customer', 'it has read access to customer')
+        >>> str(err).startswith("agent 'support-bot' may not records.delete customer 7: it needs full access")
+        True
+    """
+
+    def __init__(self, agent: str, action: str, target: str, needed: str, reason: str) -> None:
+        super().__init__(
+            f"agent {agent!r} may not {action} {target}: it needs {needed}, and {reason}"
+            if needed else f"agent {agent!r} may not {action} {target}: {reason}"
+        )
+        self.agent = agent
+        self.action = action
+        self.target = target
+        self.needed = needed
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.agent, self.action, self.target, self.needed, self.reason))

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from netsuite_async._version import __version__
+from netsuite_async.cli.cmd_audit import audit
 from netsuite_async.cli.cmd_auth import auth
 from netsuite_async.cli.cmd_batch import batch
 from netsuite_async.cli.cmd_bench import bench
@@ -14,6 +15,7 @@ from netsuite_async.cli.cmd_emulator import emulator
 from netsuite_async.cli.cmd_query import metadata, restlet, suiteql
 from netsuite_async.cli.cmd_records import record
 from netsuite_async.cli.config import AUTH_KINDS
+from netsuite_async.cli.connect import AgentOptions, agent_options
 from netsuite_async.cli.demo import demo
 from netsuite_async.cli.state import CliState, configure_logging
 
@@ -43,6 +45,12 @@ __all__ = ["main"]
     help="int, 'auto', or a tier such as premium+2 [env: NETSUITE_CONCURRENCY]",
 )
 @click.option("--auth", "auth_kind", type=click.Choice(AUTH_KINDS), default=None, help="which credentials to use")
+@click.option("--agent", default=None, envvar="NETSUITE_AGENT",
+              help="act as this agent of --policy: every call checked and audited [env: NETSUITE_AGENT]")
+@click.option("--policy", "policy_path", default=None, envvar="NETSUITE_POLICY",
+              type=click.Path(dir_okay=False), help="TOML access policy (docs/agents.md) [env: NETSUITE_POLICY]")
+@click.option("--audit", "audit_path", default=None, envvar="NETSUITE_AUDIT", type=click.Path(dir_okay=False),
+              help="append an audit line per call to this JSONL file [env: NETSUITE_AUDIT]")
 @click.option("--json", "json_mode", is_flag=True, help="machine-readable JSON on stdout")
 @click.option("-v", "--verbose", count=True, help="-v INFO logs, -vv DEBUG (secrets redacted)")
 @click.version_option(__version__, prog_name="netsuite-async")
@@ -56,6 +64,9 @@ def main(
     base_url: str | None,
     concurrency: str | None,
     auth_kind: str | None,
+    agent: str | None,
+    policy_path: str | None,
+    audit_path: str | None,
     json_mode: bool,
     verbose: int,
 ) -> None:
@@ -68,6 +79,7 @@ def main(
     see `netsuite-async auth show` for what is configured (secrets are never printed).
     """
     configure_logging(verbose)
+    agent_options.set(AgentOptions(agent=agent, policy=policy_path, audit=audit_path))
     ctx.obj = CliState(
         profile=profile,
         config_path=config_path,
@@ -78,5 +90,5 @@ def main(
     )
 
 
-for command in (demo, record, suiteql, batch, restlet, metadata, emulator, auth, bench):
+for command in (demo, record, suiteql, batch, restlet, metadata, emulator, auth, bench, audit):
     main.add_command(command)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from netsuite_async.cli.config import ConfigError, Settings
@@ -12,7 +14,50 @@ if TYPE_CHECKING:
     from netsuite_async.client import NetSuiteClient
     from netsuite_async.governor import ServiceTier
 
-__all__ = ["build_auth", "build_authorization_code", "make_client", "parse_concurrency"]
+__all__ = ["AgentOptions", "agent_options", "build_auth", "build_authorization_code", "make_client",
+           "parse_concurrency"]
+
+
+@dataclass(frozen=True)
+class AgentOptions:
+    """The global ``--agent``, ``--policy`` and ``--audit`` options, applied to every client the CLI opens.
+
+    Example:
+        >>> AgentOptions(agent="support-bot", policy="policy.toml").agent
+        'support-bot'
+    """
+
+    agent: str | None = None
+    policy: str | None = None
+    audit: str | None = None
+
+
+#: Set by the command group for one invocation; read by :func:`make_client`.
+agent_options: ContextVar[AgentOptions | None] = ContextVar("netsuite_async_cli_agent_options", default=None)
+
+
+def _agent_kwargs(options: AgentOptions) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {}
+    if options.agent and not options.policy:
+        raise ConfigError("--agent needs --policy FILE (or NETSUITE_POLICY): the TOML file that defines the agent")
+    if options.policy:
+        from netsuite_async.policy import AccessPolicy
+
+        try:
+            kwargs["policy"] = AccessPolicy.from_toml(options.policy)
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"policy: {exc}") from None
+        if options.agent and options.agent not in kwargs["policy"]:
+            raise ConfigError(f"unknown agent {options.agent!r}; {options.policy} defines: "
+                              f"{', '.join(kwargs['policy'].agents) or '(no agent)'}")
+    if options.audit:
+        from netsuite_async.audit import AuditLog
+
+        try:
+            kwargs["audit"] = AuditLog.jsonl(options.audit)
+        except OSError as exc:
+            raise ConfigError(f"audit log {options.audit}: {exc}") from None
+    return kwargs
 
 
 def parse_concurrency(value: str | None) -> int | str | ServiceTier | None:
@@ -143,5 +188,12 @@ def make_client(settings: Settings, auth: TokenProvider | None = None, **extra: 
         kwargs["base_url"] = settings.base_url
     if settings.restlet_base_url:
         kwargs["restlet_base_url"] = settings.restlet_base_url
+    options = agent_options.get() or AgentOptions()
+    kwargs.update(_agent_kwargs(options))
     kwargs.update(extra)
-    return NetSuiteClient(settings.require_account(), auth if auth is not None else build_auth(settings), **kwargs)
+    client = NetSuiteClient(settings.require_account(), auth if auth is not None else build_auth(settings), **kwargs)
+    if options.agent:
+        from netsuite_async.agent import restrict_to_agent
+
+        restrict_to_agent(client, options.agent)
+    return client
