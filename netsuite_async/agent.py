@@ -39,6 +39,7 @@ from netsuite_async.errors import AccessDeniedError, APIError
 from netsuite_async.policy import AgentGrants, Decision
 from netsuite_async.retry import RetryEvent, RetryPolicy
 from netsuite_async.suiteql_tables import UnclassifiableQueryError, query_tables
+from netsuite_async.telemetry import reset_agent, set_agent
 
 if TYPE_CHECKING:
     from netsuite_async._http import Response
@@ -201,6 +202,14 @@ class _View:
 
     async def run(self, event: AuditEvent, fn: Callable[[], Any],
                   after: Callable[[AuditEvent, Any], None] | None = None) -> Any:
+        agent_token = set_agent(self._agent)
+        try:
+            return await self._run(event, fn, after)
+        finally:
+            reset_agent(agent_token)
+
+    async def _run(self, event: AuditEvent, fn: Callable[[], Any],
+                   after: Callable[[AuditEvent, Any], None] | None) -> Any:
         if self._audit is None:
             return await fn()
         call = _Call()
@@ -325,6 +334,7 @@ class _AuditedIterator(AsyncIterator[T]):
             raise StopAsyncIteration
         self._state.start()
         token = _current.set(self._call)
+        agent_token = set_agent(self._view._agent)
         try:
             item: T = await self._inner.__anext__()
         except StopAsyncIteration:
@@ -334,6 +344,7 @@ class _AuditedIterator(AsyncIterator[T]):
             self._state.finish(exc, None)
             raise
         finally:
+            reset_agent(agent_token)
             _current.reset(token)
         self._state.rows += 1
         return item

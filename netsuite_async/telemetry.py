@@ -44,6 +44,8 @@ __all__ = [
     "Telemetry",
     "current_operation",
     "otel_available",
+    "reset_agent",
+    "set_agent",
     "traced",
     "traced_iter",
 ]
@@ -149,6 +151,30 @@ class _Operation:
 
 
 _current: contextvars.ContextVar[_Operation | None] = contextvars.ContextVar("netsuite_async_operation", default=None)
+
+
+_agent: contextvars.ContextVar[str | None] = contextvars.ContextVar("netsuite_async_agent", default=None)
+
+
+def set_agent(name: str | None) -> contextvars.Token[str | None]:
+    """Mark the calls made from here on (in this task) as an agent's, for spans; undo with :func:`reset_agent`.
+
+    Used by ``ns.as_agent(...)`` views, whose calls run through the client's own namespaces.
+
+    Example:
+        >>> token = set_agent("finance-bot")
+        >>> reset_agent(token)
+    """
+    return _agent.set(name)
+
+
+def reset_agent(token: contextvars.Token[str | None]) -> None:
+    """Undo :func:`set_agent`.
+
+    Example:
+        >>> reset_agent(set_agent(None))
+    """
+    _agent.reset(token)
 
 
 def current_operation() -> str | None:
@@ -348,6 +374,8 @@ class _OperationScope:
     def __enter__(self) -> None:
         if _current.get() is not None:
             return
+        if self._agent is None:
+            self._agent = _agent.get()
         self._op = op = _Operation(self._name, self._agent)
         self._token = _current.set(op)
         telemetry = self._telemetry

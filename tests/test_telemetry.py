@@ -304,3 +304,21 @@ def test_the_trace_example_prints_one_parent_with_its_pages_under_it() -> None:
     assert lines[1].startswith("netsuite suiteql.stream")
     pages = [line for line in lines[2:] if line.startswith("  POST")]
     assert len(pages) == 6  # five pages and the stream's count query
+
+
+@pytest.mark.anyio
+async def test_an_agents_calls_carry_its_name_and_the_roots_do_not(spans: Any) -> None:
+    from netsuite_async import AccessPolicy
+
+    policy = AccessPolicy.from_dict({"finance-bot": {"records": {"customer": "read"}, "suiteql": True}})
+    async with FakeNetSuite(seed={"customers": 30}) as fake, fake.client(policy=policy) as ns:
+        bot = ns.as_agent("finance-bot")
+        await bot.records.get("customer", 1)
+        rows = [r async for r in bot.suiteql.stream("SELECT id FROM customer ORDER BY id", page_size=10)]
+        await ns.records.get("customer", 2)
+    assert len(rows) == 30
+    finished = spans.get_finished_spans()
+    gets = _by_name(finished, "netsuite records.get")
+    assert sorted(str(s.attributes.get("netsuite.agent")) for s in gets) == ["None", "finance-bot"]
+    (stream,) = _by_name(finished, "netsuite suiteql.stream")
+    assert stream.attributes["netsuite.agent"] == "finance-bot"
