@@ -178,6 +178,7 @@ class Settings:
             return "code"
         if self.access_token:
             return "bearer"
+        self._refuse_partial()
         raise ConfigError(
             "no credentials configured: set NETSUITE_CONSUMER_KEY, NETSUITE_CONSUMER_SECRET, NETSUITE_TOKEN_ID and "
             "NETSUITE_TOKEN_SECRET (token-based auth), or NETSUITE_CLIENT_ID, NETSUITE_CERTIFICATE_ID and "
@@ -194,6 +195,23 @@ class Settings:
             ('a', 's')
         """
         return (self.auth_code_client_id or self.client_id, self.auth_code_client_secret or self.client_secret)
+
+    def _refuse_partial(self) -> None:
+        """A half-configured credential set is a typo or a missing export: name what is missing."""
+        for label, keys in (
+            ("token-based auth", ("consumer_key", "consumer_secret", "token_id", "token_secret")),
+            ("OAuth 2.0 machine-to-machine auth", ("client_id", "certificate_id", "private_key")),
+        ):
+            have = [k for k in keys if getattr(self, k) or (k == "private_key" and self.private_key_file)]
+            if have and len(have) < len(keys) and not (label.startswith("OAuth") and have == ["client_id"]):
+                missing = [k for k in keys if k not in have]
+                names = " and ".join(
+                    "NETSUITE_PRIVATE_KEY_FILE (or NETSUITE_PRIVATE_KEY)" if k == "private_key" else f"NETSUITE_{k.upper()}"
+                    for k in missing
+                )
+                raise ConfigError(
+                    f"{label} is incomplete: set {names} (found {', '.join(f'NETSUITE_{k.upper()}' for k in have)})"
+                )
 
     def _has_tba(self) -> bool:
         return all((self.consumer_key, self.consumer_secret, self.token_id, self.token_secret))
@@ -315,7 +333,41 @@ def _env_layer(env: Mapping[str, str]) -> dict[str, str | None]:
     return {key: env.get(f"NETSUITE_{key.upper()}") for key in SETTING_KEYS}
 
 
-def _emulator_layer(path: Path) -> dict[str, str | None]:
+#: How long a command waits for an ``--emulator-config`` file that does not exist yet: ``emulator serve ... &``
+#: followed at once by a command is the quickstart's own usage, and the server needs a moment to start.
+EMULATOR_CONFIG_WAIT = 15.0
+
+
+def wait_for_file(path: Path, timeout: float, *, poll: float = 0.05) -> bool:
+    """Wait up to ``timeout`` seconds for ``path`` to exist; True when it does.
+
+    Example:
+        >>> wait_for_file(Path("/nonexistent/emulator.json"), 0.0)
+        False
+    """
+    import time
+
+    deadline = time.monotonic() + timeout
+    announced = False
+    while not path.exists():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        if not announced and timeout > 1:
+            print(f"waiting up to {timeout:.0f} s for {path} (written by `emulator serve` once it listens)",
+                  file=sys.stderr)
+            announced = True
+        # A CLI process with nothing else to do: polling a file the server writes atomically is the simple way.
+        time.sleep(min(poll, remaining))
+    return True
+
+
+def _emulator_layer(path: Path, wait: float = 0.0) -> dict[str, str | None]:
+    if not path.exists() and not wait_for_file(path, wait):
+        raise ConfigError(
+            f"the emulator config {str(path)!r} does not exist: start the emulator first with "
+            f"`netsuite-async emulator serve --write-config {path} &`"
+        )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -341,8 +393,13 @@ def load_settings(
     emulator_config: Path | None = None,
     overrides: Mapping[str, str | None] | None = None,
     env: Mapping[str, str] | None = None,
+    emulator_wait: float = 0.0,
 ) -> Settings:
     """Assemble :class:`Settings` from the profile file, the environment, an emulator config and overrides.
+
+    ``emulator_wait`` is how long to wait for an emulator config file that does not exist yet (the CLI passes
+    :data:`EMULATOR_CONFIG_WAIT`). An explicit ``config_path`` that does not exist is an
+    error, never silently ignored.
 
     Example:
         >>> s = load_settings(env={"NETSUITE_ACCOUNT": "1234567", "NETSUITE_ACCESS_TOKEN": "x"})
@@ -353,6 +410,13 @@ def load_settings(
     settings = Settings()
     profile = profile or env.get("NETSUITE_PROFILE") or None
     path = config_path or default_config_path(env)
+    # An explicit --config names a file the user expects to be read: missing is an error, never ignored.
+    # NETSUITE_CONFIG (often exported once for every shell) may point at a file not written yet.
+    if config_path is not None and not path.exists():
+        raise ConfigError(
+            f"the config file {str(path)!r} given by --config does not exist: create it (profiles are TOML "
+            "tables, see docs/cli.md) or drop --config to use NETSUITE_* environment variables"
+        )
     if path.exists():
         data = _load_toml(path)
         name = profile or ("default" if "default" in data else None)
@@ -371,7 +435,9 @@ def load_settings(
         Path(env["NETSUITE_EMULATOR_CONFIG"]) if env.get("NETSUITE_EMULATOR_CONFIG") else None
     )
     if emulator_config is not None:
-        settings = settings.merged(_emulator_layer(emulator_config), f"emulator config ({emulator_config})")
+        settings = settings.merged(
+            _emulator_layer(emulator_config, emulator_wait), f"emulator config ({emulator_config})"
+        )
     if overrides:
         settings = settings.merged(overrides, "command line")
     return settings

@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-__all__ = ["Output", "to_jsonable"]
+__all__ = ["Output", "plural", "to_jsonable"]
 
 
 def to_jsonable(value: Any) -> Any:
@@ -36,6 +36,16 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")
     return str(value)
+
+
+def plural(count: int, noun: str) -> str:
+    """``0 rows``, ``1 row``, ``1,234 rows``.
+
+    Example:
+        >>> plural(0, "record"), plural(1, "row"), plural(1234, "row")
+        ('0 records', '1 row', '1,234 rows')
+    """
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 class Output:
@@ -85,6 +95,11 @@ class Output:
         for row in rows:
             table.add_row(*(_cell(row.get(col)) for col in columns))
         self.console.print(table)
+
+    def line(self, message: str) -> None:
+        """A plain human result line on stdout (nothing in JSON mode, where ``result`` carries the data)."""
+        if not self.json_mode:
+            self.console.print(message, markup=False)
 
     def info(self, message: str) -> None:
         """A human message (progress, hints): always stderr so stdout stays parseable."""

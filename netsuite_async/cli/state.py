@@ -12,7 +12,7 @@ from typing import Any, NoReturn, TypeVar
 import anyio
 import click
 
-from netsuite_async.cli.config import ConfigError, Settings, load_settings
+from netsuite_async.cli.config import EMULATOR_CONFIG_WAIT, ConfigError, Settings, load_settings
 from netsuite_async.cli.output import Output
 
 __all__ = ["CliState", "fail", "pass_state", "run_async"]
@@ -61,6 +61,7 @@ class CliState:
                 emulator_config=self.emulator_config,
                 overrides=self.overrides,
                 env=self.env,
+                emulator_wait=EMULATOR_CONFIG_WAIT,
             )
         return self._settings
 
@@ -104,8 +105,8 @@ def run_async(state: CliState, func: Callable[[], Awaitable[T]]) -> T:
         if state.json_mode:
             _json_error(exc)
         fail(state, f"{type(exc).__name__}: {exc}", EXIT_API_ERROR)
-    except (ValueError, TypeError) as exc:
-        fail(state, f"{type(exc).__name__}: {exc}", EXIT_USAGE)
+    except (ValueError, TypeError) as exc:  # the library refused the input before sending anything
+        fail(state, str(exc), EXIT_USAGE)
     except KeyboardInterrupt:
         fail(state, "interrupted", EXIT_INTERRUPTED)
 

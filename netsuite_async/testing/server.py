@@ -9,7 +9,7 @@ rename): a JSON object with ``base_url``, ``account``, ``consumer_key``, ``consu
 :class:`EmulatorServer` runs one in a background thread (tests) or in a child process (benchmarks: the
 server then has its own core).
 
-uvicorn is an optional dependency (extra ``emulator``); it is imported only when a server starts.
+uvicorn is an optional dependency (extras ``cli`` and ``emulator``); it is imported only when a server starts.
 
 Example::
 
@@ -28,7 +28,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
@@ -37,7 +37,17 @@ from netsuite_async._files import write_json_atomic
 from netsuite_async.testing._emulator import Emulator, EmulatorConfig
 from netsuite_async.testing._seed import DEMO_SEED
 
-__all__ = ["EmulatorServer", "build_emulator", "connection_info", "serve", "write_connection_file"]
+__all__ = [
+    "UVICORN_MISSING",
+    "EmulatorServer",
+    "build_emulator",
+    "connection_info",
+    "serve",
+    "write_connection_file",
+]
+
+#: The one line shown when uvicorn is not installed.
+UVICORN_MISSING = "serving the emulator needs uvicorn: pip install 'netsuite-asyncio-client[cli]'"
 
 
 def build_emulator(config: EmulatorConfig | None, seed: Mapping[str, int] | None = None) -> Emulator:
@@ -110,8 +120,8 @@ def _base_url(sock: socket.socket) -> str:
 def _uvicorn_server(emu: Emulator, *, log_level: str = "warning") -> Any:
     try:
         import uvicorn
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        raise RuntimeError("serving the emulator needs uvicorn: pip install 'netsuite-async[emulator]'") from exc
+    except ImportError:  # pragma: no cover - depends on the install
+        raise RuntimeError(UVICORN_MISSING) from None
     try:
         import uvloop  # noqa: F401
 
@@ -155,8 +165,13 @@ def serve(
     seed: Mapping[str, int] | None = None,
     emulator: Emulator | None = None,
     log_level: str = "warning",
+    on_ready: Callable[[Mapping[str, str]], None] | None = None,
 ) -> None:
-    """Run the emulator with uvicorn until stopped; write the connection file once it listens.
+    """Run the emulator with uvicorn until stopped.
+
+    Order of events: bind the socket, start uvicorn, write the connection file (``write_config``, atomically),
+    *then* call ``on_ready(info)``: whoever sees "ready" can read the file. On a clean stop the file is removed
+    again, so a stale file never points a client at a port nobody listens on.
 
     Example::
 
@@ -165,14 +180,33 @@ def serve(
     emu = emulator or build_emulator(config, seed)
     sock = _bind(host, port)
     server = _uvicorn_server(emu, log_level=log_level)
-    base_url = _base_url(sock)
-    if write_config is not None:
-        # The socket already listens (connections queue in its backlog), so the file may appear now.
-        write_connection_file(write_config, connection_info(emu, base_url))
+    info = connection_info(emu, _base_url(sock))
+    original_startup = server.startup
+
+    async def startup(sockets: list[socket.socket] | None = None) -> None:
+        await original_startup(sockets=sockets)
+        if not server.started:  # uvicorn failed to start and is shutting down
+            return
+        if write_config is not None:
+            write_connection_file(write_config, info)
+        if on_ready is not None:
+            on_ready(info)
+
+    server.startup = startup
     try:
         server.run(sockets=[sock])
     finally:
         sock.close()
+        if write_config is not None and server.started:
+            _remove_if_ours(Path(write_config), info)
+
+
+def _remove_if_ours(path: Path, info: Mapping[str, str]) -> None:
+    try:
+        if json.loads(path.read_text(encoding="utf-8")).get("base_url") == info["base_url"]:
+            path.unlink()
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 class EmulatorServer:
