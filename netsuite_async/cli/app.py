@@ -40,6 +40,7 @@ class CliGroup(click.Group):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
+        prog_name = prog_name or "netsuite-async"  # also under `python -m netsuite_async.cli` and CliRunner
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         try:

@@ -238,7 +238,7 @@ def restlet(
     \b
     Example:
       netsuite-async restlet customscript_echo 1 -X POST --data '{"hello": "world"}'
-      netsuite-async restlet customscript_lookup 1 -p email=a@example.com
+      netsuite-async restlet customscript_echo 1 -p email=a@example.com
     """
     query: dict[str, str] = {}
     for item in params:

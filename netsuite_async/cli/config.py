@@ -398,8 +398,7 @@ def load_settings(
     """Assemble :class:`Settings` from the profile file, the environment, an emulator config and overrides.
 
     ``emulator_wait`` is how long to wait for an emulator config file that does not exist yet (the CLI passes
-    :data:`EMULATOR_CONFIG_WAIT`). An explicit ``config_path`` that does not exist is an
-    error, never silently ignored.
+    :data:`EMULATOR_CONFIG_WAIT`).
 
     Example:
         >>> s = load_settings(env={"NETSUITE_ACCOUNT": "1234567", "NETSUITE_ACCESS_TOKEN": "x"})
@@ -410,13 +409,6 @@ def load_settings(
     settings = Settings()
     profile = profile or env.get("NETSUITE_PROFILE") or None
     path = config_path or default_config_path(env)
-    # An explicit --config names a file the user expects to be read: missing is an error, never ignored.
-    # NETSUITE_CONFIG (often exported once for every shell) may point at a file not written yet.
-    if config_path is not None and not path.exists():
-        raise ConfigError(
-            f"the config file {str(path)!r} given by --config does not exist: create it (profiles are TOML "
-            "tables, see docs/cli.md) or drop --config to use NETSUITE_* environment variables"
-        )
     if path.exists():
         data = _load_toml(path)
         name = profile or ("default" if "default" in data else None)

@@ -55,6 +55,12 @@ class CliState:
     def settings(self) -> Settings:
         """Load settings once: profile file, environment, emulator config, command-line overrides."""
         if self._settings is None:
+            if self.config_path is not None and not self.config_path.expanduser().exists():
+                # An explicit --config names a file the user expects to be read: missing is an error.
+                raise ConfigError(
+                    f"the config file {str(self.config_path)!r} given by --config does not exist: create it "
+                    "(profiles are TOML tables, see docs/cli.md) or drop --config to use NETSUITE_* variables"
+                )
             self._settings = load_settings(
                 profile=self.profile,
                 config_path=self.config_path,
