@@ -6,14 +6,16 @@
 2. **Extract**: stream every customer modified since the run started through SuiteQL (pages fetched in
    parallel, in order) to a JSONL file with flat memory, however many rows there are.
 
-Against a real account (TBA credentials in the environment)::
+Against a real account (TBA credentials in the environment):
+```toml
+NETSUITE_ACCOUNT=1234567_SB1 NETSUITE_CONSUMER_KEY=… NETSUITE_CONSUMER_SECRET=… NETSUITE_TOKEN_ID=… \\
+NETSUITE_TOKEN_SECRET=… python examples/etl.py customers.csv --out changed.jsonl
+```
 
-    NETSUITE_ACCOUNT=1234567_SB1 NETSUITE_CONSUMER_KEY=… NETSUITE_CONSUMER_SECRET=… NETSUITE_TOKEN_ID=… \\
-    NETSUITE_TOKEN_SECRET=… python examples/etl.py customers.csv --out changed.jsonl
-
-Against the built-in emulator, with generated input (no credentials, no network)::
-
-    python examples/etl.py --emulator --generate 500 customers.csv --out changed.jsonl
+Against the built-in emulator, with generated input (no credentials, no network):
+```text
+python examples/etl.py --emulator --generate 500 customers.csv --out changed.jsonl
+```
 
 CSV columns: ``external_id, company_name, email, phone`` (extra columns are ignored).
 """
@@ -74,9 +76,10 @@ def generate_csv(path: Path, count: int) -> None:
 async def run_etl(ns: NetSuiteClient, source: Path, out: Path, *, checkpoint: Path | None = None) -> EtlReport:
     """Load ``source`` into NetSuite, then extract what changed since the start to ``out``.
 
-    Example::
-
+    Examples:
+        ```python
         report = await run_etl(ns, Path("customers.csv"), Path("changed.jsonl"), checkpoint=Path("load.ckpt"))
+        ```
     """
     started = time.perf_counter()
     calls_before = ns.transport.stats.attempts

@@ -4,13 +4,15 @@ The client (and with it the connection pool and the concurrency governor) is mad
 and shared by every request, so however many requests the service takes at once, NetSuite never sees more
 concurrent calls than the account allows: extra requests wait for a governor slot instead of failing with 429.
 
-Run it against a real account (environment variables below) with::
+Run it against a real account (environment variables below) with:
+```text
+uvicorn examples.fastapi_app:app
+```
 
-    uvicorn examples.fastapi_app:app
-
-or against the built-in emulator::
-
-    NETSUITE_EMULATOR=1 uvicorn examples.fastapi_app:app
+or against the built-in emulator:
+```toml
+NETSUITE_EMULATOR=1 uvicorn examples.fastapi_app:app
+```
 
 Environment: ``NETSUITE_ACCOUNT``, ``NETSUITE_CONCURRENCY`` (default 5) and TBA credentials
 ``NETSUITE_CONSUMER_KEY``, ``NETSUITE_CONSUMER_SECRET``, ``NETSUITE_TOKEN_ID``, ``NETSUITE_TOKEN_SECRET``.
@@ -74,9 +76,10 @@ def create_app(client_factory: ClientFactory | None = None) -> FastAPI:
 
     Tests pass a factory that points the client at an emulator; production uses the environment.
 
-    Example::
-
+    Examples:
+        ```python
         app = create_app()   # uvicorn examples.fastapi_app:app
+        ```
     """
     factory = client_factory or _client_from_environment
 

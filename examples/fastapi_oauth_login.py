@@ -1,15 +1,16 @@
 """Log in to NetSuite with OAuth 2.0 (authorization code + PKCE) from a FastAPI service.
 
 ``/login`` sends the browser to NetSuite's consent page; NetSuite redirects back to ``/callback`` with
-``code`` and ``state``; the service trades them for tokens, which a :class:`JsonFileTokenStore` keeps
+``code`` and ``state``; the service trades them for tokens, which a `JsonFileTokenStore` keeps
 (mode 0600) so a restart does not log the user out. Afterwards ``/customers/{id}`` works until the refresh
 token's seven days are over; then the API answers 401 and points back at ``/login``.
 
 Environment: ``NETSUITE_ACCOUNT``, ``NETSUITE_CLIENT_ID``, ``NETSUITE_CLIENT_SECRET``,
 ``NETSUITE_REDIRECT_URI`` (exactly as on the integration record, e.g. ``http://localhost:8000/callback``),
-``NETSUITE_TOKEN_FILE`` (default ``./netsuite-tokens.json``). Run with::
-
-    uvicorn examples.fastapi_oauth_login:app
+``NETSUITE_TOKEN_FILE`` (default ``./netsuite-tokens.json``). Run with:
+```text
+uvicorn examples.fastapi_oauth_login:app
+```
 
 One NetSuite login serves the whole service here (an integration user). For one login per end user, make one
 ``AuthorizationCode`` per user with ``store_key=<user id>`` sharing the store.

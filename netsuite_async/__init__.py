@@ -1,7 +1,7 @@
 """netsuite-async: an asyncio client for NetSuite's REST web services, built around the account's concurrency
 limit, with an offline emulator for tests.
 
-Example:
+Examples:
     >>> from netsuite_async import NetSuiteClient, BearerToken, ServiceTier
     >>> client = NetSuiteClient("1234567_SB1", auth=BearerToken("…"), concurrency=ServiceTier.PREMIUM)
 """

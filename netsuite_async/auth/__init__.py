@@ -1,6 +1,6 @@
 """Token providers: how each request is authenticated.
 
-Example:
+Examples:
     >>> from netsuite_async.auth import BearerToken
     >>> BearerToken("t")
     BearerToken(token=***)

@@ -1,10 +1,10 @@
 """The ``netsuite-async`` command line (click + rich; install the ``cli`` extra).
 
-The console script enters through :func:`netsuite_async.cli._entry.run`, which says which extra to install when
+The console script enters through `netsuite_async.cli._entry.run`, which says which extra to install when
 click or rich is missing instead of failing with a traceback. ``main`` (the click group) is imported on first use,
 so ``import netsuite_async.cli`` itself never needs click.
 
-Example:
+Examples:
     $ pip install 'netsuite-asyncio-client[cli]'
     $ netsuite-async demo
     $ netsuite-async --json record get customer 1

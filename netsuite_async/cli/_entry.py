@@ -18,7 +18,7 @@ MISSING_EXTRA = (
 def run() -> None:
     """Run ``netsuite-async``; exit 2 with one line naming the extra when click or rich is missing.
 
-    Example:
+    Examples:
         >>> "netsuite-asyncio-client[cli]" in MISSING_EXTRA
         True
     """

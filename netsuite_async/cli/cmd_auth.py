@@ -23,7 +23,7 @@ __all__ = ["auth", "decode_jwt", "fingerprint"]
 def fingerprint(secret: str) -> str:
     """A short, non-reversible label for a secret, so two tokens can be told apart without showing either.
 
-    Example:
+    Examples:
         >>> fingerprint("abc")
         'sha256:ba7816bf'
     """
@@ -38,7 +38,7 @@ def _b64url_json(part: str) -> Any:
 def decode_jwt(token: str) -> dict[str, Any] | None:
     """Header and claims of a JWT (not verified; the signature is never shown), or None for opaque tokens.
 
-    Example:
+    Examples:
         >>> t = "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.sig"
         >>> decode_jwt(t)["claims"]
         {'sub': '1'}

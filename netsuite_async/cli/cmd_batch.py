@@ -25,9 +25,9 @@ def _count_lines(path: Path) -> int:
 
 
 def summarize_batch(result: Any) -> dict[str, Any]:
-    """Counts from a :class:`~netsuite_async.batch.BatchResult` (works with any sequence of item results).
+    """Counts from a `BatchResult` (works with any sequence of item results).
 
-    Example:
+    Examples:
         >>> class R:
         ...     def __init__(self, ok): self.ok = ok
         >>> summarize_batch([R(True), R(False)])
@@ -75,7 +75,7 @@ def batch(
     asynchronous requests with idempotency keys, all under the concurrency governor.
 
     \b
-    Example:
+    Examples:
       netsuite-async batch create customer --from customers.jsonl --checkpoint customers.ckpt \\
           --failures failed.jsonl
     """
@@ -118,7 +118,7 @@ _PAST = {"create": "created", "update": "updated", "upsert": "upserted", "delete
 def describe_batch(operation: str, record_type: str, summary: dict[str, Any], failures: Path, shown: int = 5) -> list[str]:
     """The human summary of a batch run: counts, then the first failures by input line (counted from 1).
 
-    Example:
+    Examples:
         >>> describe_batch("create", "customer", {"total": 3, "succeeded": 3, "failed": 0}, Path("f.jsonl"))
         ['created 3 of 3 customer records']
     """

@@ -21,7 +21,7 @@ __all__ = ["build_dialect", "emulator", "parse_seed", "ready_lines"]
 def parse_seed(values: tuple[str, ...]) -> dict[str, int]:
     """``--seed customers=1000 --seed orders=50`` -> ``{"customers": 1000, "orders": 50}``.
 
-    Example:
+    Examples:
         >>> parse_seed(("customers=10",))
         {'customers': 10}
     """
@@ -71,7 +71,7 @@ def _dialect_options(func: Any) -> Any:
 def build_dialect(dialect_file: Path | None, strictest: bool, overrides: dict[str, str | None]) -> Any:
     """The emulator's Dialect from ``--dialect``, ``--strictest`` and the per-field flags (flags win).
 
-    Example:
+    Examples:
         >>> build_dialect(None, False, {"task_ids": "global", "suiteql_total": None}).task_ids
         'global'
         >>> build_dialect(None, True, {}).suiteql_total
@@ -196,7 +196,7 @@ def ready_lines(
 ) -> list[str]:
     """What ``emulator serve`` prints once it listens (no secrets: the credentials go to the file only).
 
-    Example:
+    Examples:
         >>> info = {"base_url": "http://127.0.0.1:8089", "account": "1234567_SB1"}
         >>> for line in ready_lines(info, Path("emulator.json"), {"customers": 50}, 5):
         ...     print(line)

@@ -29,7 +29,7 @@ FORMATS = ("jsonl", "csv", "parquet")
 def parse_param(text: str) -> Any:
     """A ``--param`` value: JSON when it parses (numbers, true/false, null, lists), else the text itself.
 
-    Example:
+    Examples:
         >>> parse_param("42"), parse_param("Acme's"), parse_param("[1, 2]")
         (42, "Acme's", [1, 2])
     """
@@ -74,7 +74,7 @@ def make_progress(*, transient: bool = False) -> Progress:
 class ProgressReporter:
     """Adapts rich progress to the library's progress callbacks (rows done, total when known).
 
-    Example:
+    Examples:
         >>> with make_progress() as p:  # doctest: +SKIP
         ...     report = ProgressReporter(p, "rows")
         ...     report(done=10, total=100)
@@ -114,7 +114,7 @@ def _progress_numbers(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[in
 def check_placeholders(query: str, params: list[Any]) -> None:
     """Refuse, before anything is sent, a query whose ``?`` placeholders and ``-p`` values do not pair up.
 
-    Example:
+    Examples:
         >>> check_placeholders("SELECT id FROM customer WHERE id > ?", [40])
         >>> check_placeholders("SELECT id FROM customer WHERE id > ?", [])
         Traceback (most recent call last):
@@ -236,7 +236,7 @@ def restlet(
     """Call a RESTlet by script and deployment id.
 
     \b
-    Example:
+    Examples:
       netsuite-async restlet customscript_echo 1 -X POST --data '{"hello": "world"}'
       netsuite-async restlet customscript_echo 1 -p email=a@example.com
     """

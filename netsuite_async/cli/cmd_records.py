@@ -20,7 +20,7 @@ __all__ = ["read_json_argument", "record"]
 def read_json_argument(value: str | None, *, what: str = "body") -> Any:
     """Parse a JSON argument given inline, as ``@path`` or as ``-`` (stdin).
 
-    Example:
+    Examples:
         >>> read_json_argument('{"companyName": "Acme"}')
         {'companyName': 'Acme'}
     """

@@ -8,20 +8,21 @@ Settings are assembled from layers; a later layer overrides an earlier one, key 
 4. explicit command-line options (``--account``, ``--base-url``, ``--concurrency``, ``--auth``).
 
 The TOML file lives at ``$NETSUITE_CONFIG``, else ``$XDG_CONFIG_HOME/netsuite-async/config.toml``, else
-``~/.config/netsuite-async/config.toml``. Each top-level table is a profile::
+``~/.config/netsuite-async/config.toml``. Each top-level table is a profile:
+```toml
+[default]
+account = "1234567_SB1"
+consumer_key = "..."
+consumer_secret_env = "MY_VAULT_EXPORTED_SECRET"   # read the value from this environment variable
+token_id = "..."
+token_secret_env = "MY_TOKEN_SECRET"
 
-    [default]
-    account = "1234567_SB1"
-    consumer_key = "..."
-    consumer_secret_env = "MY_VAULT_EXPORTED_SECRET"   # read the value from this environment variable
-    token_id = "..."
-    token_secret_env = "MY_TOKEN_SECRET"
-
-    [production]
-    account = "1234567"
-    client_id = "..."
-    certificate_id = "..."
-    private_key_file = "~/.config/netsuite-async/prod.pem"
+[production]
+account = "1234567"
+client_id = "..."
+certificate_id = "..."
+private_key_file = "~/.config/netsuite-async/prod.pem"
+```
 
 Any key may be given as ``<key>_env`` to name an environment variable holding the value, so secrets need not
 live in the file. Unknown keys are refused (a typo must not silently drop a credential).
@@ -67,7 +68,7 @@ SECRET_KEYS = frozenset(
 class ConfigError(click.ClickException):
     """The command-line configuration or input is missing, unreadable or inconsistent (exit code 2).
 
-    Example:
+    Examples:
         >>> raise ConfigError("no account configured")
         Traceback (most recent call last):
         ...
@@ -85,12 +86,12 @@ def _mask(value: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything the CLI needs to open a :class:`~netsuite_async.NetSuiteClient`.
+    """Everything the CLI needs to open a `NetSuiteClient`.
 
     Secrets are kept as plain strings (the auth providers need them) but never shown: ``repr`` and
-    :meth:`describe` mask them.
+    `describe` mask them.
 
-    Example:
+    Examples:
         >>> s = Settings(account="1234567_SB1", token_id="t", token_secret="very-secret")
         >>> "very-secret" in repr(s)
         False
@@ -130,7 +131,7 @@ class Settings:
     def describe(self) -> dict[str, Any]:
         """A printable view of the settings: secrets replaced by ``***``.
 
-        Example:
+        Examples:
             >>> Settings(account="1", access_token="abc").describe()["access_token"]
             '***'
         """
@@ -147,7 +148,7 @@ class Settings:
     def merged(self, layer: Mapping[str, str | None], source: str) -> Settings:
         """Return a copy with the non-empty values of ``layer`` applied on top.
 
-        Example:
+        Examples:
             >>> Settings(account="1").merged({"account": "2"}, "cli").account
             '2'
         """
@@ -161,7 +162,7 @@ class Settings:
 
         An explicit ``auth`` setting wins; otherwise the first complete set in the order TBA, M2M, bearer.
 
-        Example:
+        Examples:
             >>> Settings(access_token="x").auth_kind()
             'bearer'
         """
@@ -190,7 +191,7 @@ class Settings:
     def code_client(self) -> tuple[str | None, str | None]:
         """The authorization-code client's id and secret (``auth_code_client_*``, else ``client_id``/``_secret``).
 
-        Example:
+        Examples:
             >>> Settings(auth_code_client_id="a", client_secret="s").code_client()
             ('a', 's')
         """
@@ -220,9 +221,9 @@ class Settings:
         return bool(self.client_id and self.certificate_id and (self.private_key or self.private_key_file))
 
     def require_account(self) -> str:
-        """The configured account id, or a :class:`ConfigError` naming how to set it.
+        """The configured account id, or a `ConfigError` naming how to set it.
 
-        Example:
+        Examples:
             >>> Settings(account="1234567").require_account()
             '1234567'
         """
@@ -233,7 +234,7 @@ class Settings:
     def read_private_key(self) -> str:
         """The private key PEM, from ``private_key`` or the file named by ``private_key_file``.
 
-        Example:
+        Examples:
             >>> Settings(private_key="-----BEGIN PRIVATE KEY-----...").read_private_key()[:5]
             '-----'
         """
@@ -250,7 +251,7 @@ class Settings:
     def scope_list(self) -> tuple[str, ...] | None:
         """``scopes`` split on commas and spaces, or None when not set.
 
-        Example:
+        Examples:
             >>> Settings(scopes="rest_webservices, restlets").scope_list()
             ('rest_webservices', 'restlets')
         """
@@ -265,7 +266,7 @@ SETTING_KEYS: tuple[str, ...] = tuple(f.name for f in fields(Settings) if f.name
 def default_config_path(env: Mapping[str, str] | None = None) -> Path:
     """Where the TOML profiles file is looked for.
 
-    Example:
+    Examples:
         >>> default_config_path({"NETSUITE_CONFIG": "/tmp/ns.toml"})
         PosixPath('/tmp/ns.toml')
     """
@@ -341,7 +342,7 @@ EMULATOR_CONFIG_WAIT = 15.0
 def wait_for_file(path: Path, timeout: float, *, poll: float = 0.05) -> bool:
     """Wait up to ``timeout`` seconds for ``path`` to exist; True when it does.
 
-    Example:
+    Examples:
         >>> wait_for_file(Path("/nonexistent/emulator.json"), 0.0)
         False
     """
@@ -395,12 +396,12 @@ def load_settings(
     env: Mapping[str, str] | None = None,
     emulator_wait: float = 0.0,
 ) -> Settings:
-    """Assemble :class:`Settings` from the profile file, the environment, an emulator config and overrides.
+    """Assemble `Settings` from the profile file, the environment, an emulator config and overrides.
 
     ``emulator_wait`` is how long to wait for an emulator config file that does not exist yet (the CLI passes
-    :data:`EMULATOR_CONFIG_WAIT`).
+    `EMULATOR_CONFIG_WAIT`).
 
-    Example:
+    Examples:
         >>> s = load_settings(env={"NETSUITE_ACCOUNT": "1234567", "NETSUITE_ACCESS_TOKEN": "x"})
         >>> s.account, s.auth_kind()
         ('1234567', 'bearer')

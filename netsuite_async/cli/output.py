@@ -17,7 +17,7 @@ __all__ = ["Output", "plural", "to_jsonable"]
 def to_jsonable(value: Any) -> Any:
     """Convert results (pydantic models, dataclasses, sets, bytes) into JSON-ready values.
 
-    Example:
+    Examples:
         >>> to_jsonable({"a": {1, 2}})
         {'a': [1, 2]}
     """
@@ -41,7 +41,7 @@ def to_jsonable(value: Any) -> Any:
 def plural(count: int, noun: str) -> str:
     """``0 rows``, ``1 row``, ``1,234 rows``.
 
-    Example:
+    Examples:
         >>> plural(0, "record"), plural(1, "row"), plural(1234, "row")
         ('0 records', '1 row', '1,234 rows')
     """
@@ -54,7 +54,7 @@ class Output:
     In JSON mode stdout carries exactly one JSON document per result (so ``| jq`` works) and every human message
     goes to stderr; otherwise results are rendered with rich.
 
-    Example:
+    Examples:
         >>> out = Output(json_mode=True)
         >>> out.result({"id": "1"})
         {"id": "1"}

@@ -29,7 +29,7 @@ EXIT_INTERRUPTED = 130
 class CliState:
     """Global options of one ``netsuite-async`` invocation.
 
-    Example:
+    Examples:
         >>> state = CliState(overrides={"account": "1234567"}, env={"NETSUITE_ACCESS_TOKEN": "x"})
         >>> state.settings().account
         '1234567'
@@ -96,7 +96,7 @@ def run_async(state: CliState, func: Callable[[], Awaitable[T]]) -> T:
     """Run ``func`` on an event loop and turn failures into one clear line on stderr and an exit code.
 
     NetSuite and network errors exit 1; configuration and validation errors (raised before anything is sent)
-    exit 2. Messages never include secrets: the library's errors and :class:`Settings` are redacted.
+    exit 2. Messages never include secrets: the library's errors and `Settings` are redacted.
     """
     from netsuite_async.errors import NetSuiteError
 

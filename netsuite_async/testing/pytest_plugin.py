@@ -8,15 +8,15 @@ The fixtures are async and work under whichever async test plugin a suite uses:
 
 Fixtures:
 
-* ``netsuite_emulator`` — a :class:`~netsuite_async.testing.FakeNetSuite`, configured per test with the
+* ``netsuite_emulator`` — a `FakeNetSuite`, configured per test with the
   marker ``@pytest.mark.netsuite_emulator(concurrency=3, latency=0.01, seed={"customers": 10}, ...)``
   (any ``FakeNetSuite`` keyword).
 * ``netsuite_client`` — a ``NetSuiteClient`` connected to it (static bearer token), closed after the test.
 
 Importing this module is cheap: the emulator is imported only when a fixture is used.
 
-Example::
-
+Examples:
+    ```python
     import pytest
     pytestmark = pytest.mark.anyio
 
@@ -24,6 +24,7 @@ Example::
     async def test_reads_customer(netsuite_client, netsuite_emulator):
         customer = await netsuite_client.records.get("customer", 1)
         assert netsuite_emulator.emulator.counters.requests == 1
+    ```
 """
 
 from __future__ import annotations
@@ -41,9 +42,10 @@ FIXTURES = ("netsuite_emulator", "netsuite_client")
 def pytest_configure(config: pytest.Config) -> None:
     """Register the ``netsuite_emulator`` marker.
 
-    Example::
-
+    Examples:
+        ```text
         @pytest.mark.netsuite_emulator(concurrency=2)
+        ```
     """
     config.addinivalue_line(
         "markers", "netsuite_emulator(**kwargs): FakeNetSuite options for the netsuite_emulator fixture"
@@ -58,11 +60,12 @@ def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> Gen
     async fixtures of tests that use ``anyio_backend``. A fixture declared for one would be refused (or run on
     the wrong event loop) by the other, so the choice is made per test, here, just before the fixture is set up.
 
-    Example::
-
+    Examples:
+        ```python
         # strict mode, no extra configuration:
         @pytest.mark.asyncio
         async def test_x(netsuite_client): ...
+        ```
     """
     if (
         fixturedef.argname not in FIXTURES
@@ -95,9 +98,10 @@ def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> Gen
 async def netsuite_emulator(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
     """An in-process emulated NetSuite account (``FakeNetSuite``).
 
-    Example::
-
+    Examples:
+        ```python
         async def test_x(netsuite_emulator): ...
+        ```
     """
     from netsuite_async.testing.fake import FakeNetSuite
 
@@ -111,9 +115,10 @@ async def netsuite_emulator(request: pytest.FixtureRequest) -> AsyncIterator[Any
 async def netsuite_client(netsuite_emulator: Any) -> AsyncIterator[Any]:
     """A ``NetSuiteClient`` wired to ``netsuite_emulator`` (static bearer token).
 
-    Example::
-
+    Examples:
+        ```python
         async def test_y(netsuite_client): await netsuite_client.records.get("customer", 1)
+        ```
     """
     async with netsuite_emulator.client() as client:
         yield client

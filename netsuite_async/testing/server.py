@@ -1,20 +1,21 @@
 """Serve the emulator over loopback with uvicorn.
 
-:func:`serve` blocks until stopped (Ctrl-C / SIGTERM) — ``netsuite-async emulator serve`` calls it. Once the
+`serve` blocks until stopped (Ctrl-C / SIGTERM) — ``netsuite-async emulator serve`` calls it. Once the
 socket listens it writes the connection file (``write_config``) atomically (temporary file, mode 0600, then
 rename): a JSON object with ``base_url``, ``account``, ``consumer_key``, ``consumer_secret``, ``token_id``,
 ``token_secret``, ``client_id``, ``certificate_id``, ``private_key``, ``auth_code_client_id``,
 ``auth_code_client_secret``, ``redirect_uri`` and ``static_token``.
 
-:class:`EmulatorServer` runs one in a background thread (tests) or in a child process (benchmarks: the
+`EmulatorServer` runs one in a background thread (tests) or in a child process (benchmarks: the
 server then has its own core).
 
 uvicorn is an optional dependency (extras ``cli`` and ``emulator``); it is imported only when a server starts.
 
-Example::
-
+Examples:
+    ```python
     with EmulatorServer(EmulatorConfig(concurrency=5), seed={"customers": 100}) as server:
         print(server.base_url, server.config_data["token_id"])
+    ```
 """
 
 from __future__ import annotations
@@ -53,9 +54,10 @@ UVICORN_MISSING = "serving the emulator needs uvicorn: pip install 'netsuite-asy
 def build_emulator(config: EmulatorConfig | None, seed: Mapping[str, int] | None = None) -> Emulator:
     """An emulator with its seed data (``DEMO_SEED`` when ``seed`` is None; ``{}`` for an empty account).
 
-    Example::
-
+    Examples:
+        ```python
         emu = build_emulator(EmulatorConfig(), {"customers": 1000})
+        ```
     """
     emu = Emulator(config or EmulatorConfig())
     sizes = DEMO_SEED if seed is None else seed
@@ -69,9 +71,10 @@ def build_emulator(config: EmulatorConfig | None, seed: Mapping[str, int] | None
 def connection_info(emu: Emulator, base_url: str) -> dict[str, str]:
     """What a client needs to connect: base URL, account and every credential (secrets included!).
 
-    Example::
-
+    Examples:
+        ```python
         info = connection_info(emu, "http://127.0.0.1:8089")
+        ```
     """
     c = emu.credentials
     keys = (
@@ -95,9 +98,10 @@ def connection_info(emu: Emulator, base_url: str) -> dict[str, str]:
 def write_connection_file(path: str | os.PathLike[str], info: Mapping[str, str]) -> None:
     """Write ``info`` as JSON atomically, readable by the owner only (it holds secrets).
 
-    Example::
-
+    Examples:
+        ```python
         write_connection_file("emulator.json", info)
+        ```
     """
     write_json_atomic(path, dict(info), indent=2)
 
@@ -173,9 +177,10 @@ def serve(
     *then* call ``on_ready(info)``: whoever sees "ready" can read the file. On a clean stop the file is removed
     again, so a stale file never points a client at a port nobody listens on.
 
-    Example::
-
+    Examples:
+        ```python
         serve(EmulatorConfig(concurrency=5, latency=0.04), port=8089, write_config="emulator.json")
+        ```
     """
     emu = emulator or build_emulator(config, seed)
     sock = _bind(host, port)
@@ -215,11 +220,12 @@ class EmulatorServer:
     ``mode="thread"``: same process (``.emulator`` gives the live state). ``mode="process"``: a child
     ``python -m netsuite_async.testing.server`` (its own interpreter and core; only ``config_data`` is known).
 
-    Example::
-
+    Examples:
+        ```python
         with EmulatorServer(EmulatorConfig(concurrency=3), mode="process") as srv:
             client = NetSuiteClient(srv.account, BearerToken(srv.config_data["static_token"]),
                                     base_url=srv.base_url)
+        ```
     """
 
     def __init__(
@@ -251,9 +257,10 @@ class EmulatorServer:
     def base_url(self) -> str:
         """``http://127.0.0.1:<port>`` once started.
 
-        Example::
-
+        Examples:
+            ```python
             url = server.base_url + "/services/rest/record/v1/customer/1"
+            ```
         """
         if not self.config_data:
             raise RuntimeError("the server is not running")
@@ -263,18 +270,20 @@ class EmulatorServer:
     def account(self) -> str:
         """The emulated account id.
 
-        Example::
-
+        Examples:
+            ```python
             assert server.account == "1234567_SB1"
+            ```
         """
         return self.config.account
 
     def start(self) -> EmulatorServer:
         """Start serving; returns once the socket listens.
 
-        Example::
-
+        Examples:
+            ```python
             server = EmulatorServer().start()
+            ```
         """
         if self.mode == "thread":
             self._start_thread()
@@ -341,9 +350,10 @@ class EmulatorServer:
     def stop(self) -> None:
         """Stop serving (idempotent).
 
-        Example::
-
+        Examples:
+            ```python
             server.stop()
+            ```
         """
         if self._server is not None:
             self._server.should_exit = True
