@@ -4,19 +4,23 @@ The client — and with it the connection pool and the concurrency governor — 
 ``cleanup_ctx`` and shared by every request. However many requests the service takes at once, NetSuite never sees
 more concurrent calls than the account allows: extra requests wait for a slot instead of failing with 429.
 
-Run it against a real account:
-```toml
-NETSUITE_ACCOUNT=1234567_SB1 NETSUITE_CONSUMER_KEY=… NETSUITE_CONSUMER_SECRET=… \\
-NETSUITE_TOKEN_ID=… NETSUITE_TOKEN_SECRET=… python examples/aiohttp_app.py
-```
+Needs: ``pip install netsuite-asyncio-client aiohttp``.
 
-or against the built-in emulator (no credentials):
-```toml
+Try it against the built-in emulator (no credentials, no network):
+
+```bash
 NETSUITE_EMULATOR=1 python examples/aiohttp_app.py
 curl localhost:8080/customers/1
 curl -X POST localhost:8080/customers -d '{"companyName": "Acme", "email": "ap@acme.example"}'
 curl 'localhost:8080/customers?email_prefix=ap'
 curl localhost:8080/health
+```
+
+Against a real account (TBA credentials, named as the ``netsuite-async`` command names them):
+
+```bash
+NETSUITE_ACCOUNT=1234567_SB1 NETSUITE_CONSUMER_KEY=… NETSUITE_CONSUMER_SECRET=… \\
+NETSUITE_TOKEN_ID=… NETSUITE_TOKEN_SECRET=… python examples/aiohttp_app.py
 ```
 """
 

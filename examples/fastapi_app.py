@@ -4,18 +4,19 @@ The client (and with it the connection pool and the concurrency governor) is mad
 and shared by every request, so however many requests the service takes at once, NetSuite never sees more
 concurrent calls than the account allows: extra requests wait for a governor slot instead of failing with 429.
 
-Run it against a real account (environment variables below) with:
-```text
-uvicorn examples.fastapi_app:app
+Needs: ``pip install 'netsuite-asyncio-client[cli]' fastapi`` (the ``cli`` extra brings uvicorn).
+
+Try it against the built-in emulator (seeded with 50 customers; no credentials, no network), from the
+repository's root:
+
+```bash
+NETSUITE_EMULATOR=1 uvicorn examples.fastapi_app:app --port 8000
+curl localhost:8000/customers/1
 ```
 
-or against the built-in emulator:
-```toml
-NETSUITE_EMULATOR=1 uvicorn examples.fastapi_app:app
-```
-
-Environment: ``NETSUITE_ACCOUNT``, ``NETSUITE_CONCURRENCY`` (default 5) and TBA credentials
-``NETSUITE_CONSUMER_KEY``, ``NETSUITE_CONSUMER_SECRET``, ``NETSUITE_TOKEN_ID``, ``NETSUITE_TOKEN_SECRET``.
+Against a real account, set ``NETSUITE_ACCOUNT``, ``NETSUITE_CONCURRENCY`` (default 5) and the TBA credentials
+``NETSUITE_CONSUMER_KEY``, ``NETSUITE_CONSUMER_SECRET``, ``NETSUITE_TOKEN_ID``, ``NETSUITE_TOKEN_SECRET`` (the
+names the ``netsuite-async`` command reads) and run ``uvicorn examples.fastapi_app:app``.
 """
 
 from __future__ import annotations
@@ -57,7 +58,10 @@ async def _client_from_environment(stack: AsyncExitStack) -> NetSuiteClient:
     if os.environ.get("NETSUITE_EMULATOR"):
         from netsuite_async.testing import FakeNetSuite
 
-        fake = await stack.enter_async_context(FakeNetSuite(concurrency=concurrency))
+        from netsuite_async.testing._seed import DEMO_SEED
+
+        # Seeded like `netsuite-async emulator serve`: GET /customers/1 answers at once.
+        fake = await stack.enter_async_context(FakeNetSuite(concurrency=concurrency, seed=DEMO_SEED))
         return await stack.enter_async_context(fake.client(concurrency=concurrency))
     from netsuite_async.auth import TokenAuth
 
@@ -78,7 +82,7 @@ def create_app(client_factory: ClientFactory | None = None) -> FastAPI:
 
     Examples:
         ```python
-        app = create_app()   # uvicorn examples.fastapi_app:app
+        app = create_app()   # what `uvicorn examples.fastapi_app:app` serves
         ```
     """
     factory = client_factory or _client_from_environment

@@ -70,6 +70,11 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip())
 
 
+_COMMANDS = frozenset(
+    {"netsuite-async", "pip", "python", "python3", "uvicorn", "curl", "nox", "mkdocs", "export", "cd", "pytest"}
+)
+
+
 def _language(code: str) -> str:
     first = code.lstrip().splitlines()[0] if code.strip() else ""
     if re.match(r"^\[[\w.\-]+\]\s*$", first):  # a TOML table (also valid Python, but never meant as such)
@@ -84,9 +89,10 @@ def _language(code: str) -> str:
         return "python"
     except SyntaxError:
         pass
-    if first.startswith("$ ") or first.startswith(("netsuite-async", "pip ", "python -m")):
+    command = re.sub(r"^(\$ )?([A-Z_][A-Z0-9_]*=\S*\s+)*", "", first).split(" ", 1)[0]
+    if first.startswith("$ ") or command in _COMMANDS:
         return "bash"
-    if re.match(r"^\[[\w.\-]+\]\s*$", first) or re.match(r'^\w+\s*=\s*["\d\[{tf]', first):
+    if re.match(r'^\w+ = ["\d\[{tf]', first):
         return "toml"
     return "text"
 
