@@ -57,7 +57,8 @@ def one_line_error(result: Result, *needles: str) -> str:
     assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: ") and not lines[0].startswith("error: error")
+    assert lines[0].startswith("error: ")
+    assert not lines[0].startswith("error: error")
     assert "Traceback" not in result.stderr
     for needle in needles:
         assert needle in lines[0], lines[0]
@@ -71,7 +72,8 @@ def test_parquet_without_pyarrow_is_refused_before_connecting_or_drawing_progres
     before = requests_of(server)
     result = run("--emulator-config", str(emu_config), "suiteql", "SELECT id FROM customer", "--out", "x.parquet")
     one_line_error(result, "pyarrow", "netsuite-asyncio-client[parquet]", ".jsonl")
-    assert "0/?" not in result.stderr and "━" not in result.stderr
+    assert "0/?" not in result.stderr
+    assert "━" not in result.stderr
     assert requests_of(server) == before
     assert not (tmp_path / "x.parquet").exists()
 

@@ -15,7 +15,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("docstyle", ROOT / "tools" / "docstyle.py")
-assert _spec is not None and _spec.loader is not None
+assert _spec is not None
+assert _spec.loader is not None
 docstyle = importlib.util.module_from_spec(_spec)
 sys.modules["docstyle"] = docstyle
 _spec.loader.exec_module(docstyle)

@@ -23,7 +23,8 @@ def anyio_backend() -> str:
 
 def load(name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(f"emulated_example_{name}", EXAMPLES / f"{name}.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
@@ -65,7 +66,9 @@ async def test_fastapi_oauth_login_emulator_mode_logs_in_and_reads(tmp_path: Pat
             login = await http.get("/login")
             assert login.status_code == 302
             callback = login.headers["location"]
-            assert callback.startswith("/callback?") and "code=" in callback and "state=" in callback
+            assert callback.startswith("/callback?")
+            assert "code=" in callback
+            assert "state=" in callback
 
             done = await http.get(callback)
             assert done.status_code == 200, done.text

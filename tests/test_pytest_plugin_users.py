@@ -59,7 +59,8 @@ def test_a_users_suite_passes_under_each_async_test_plugin(case: str, tmp_path: 
     (tmp_path / "pytest.ini").write_text(
         ini + "asyncio_default_fixture_loop_scope = function\n" if "asyncio_mode" in ini else ini, "utf-8"
     )
-    (tmp_path / "test_user.py").write_text(ASYNCIO_SUITE.format(mark=mark, each="@pytest.mark.asyncio" if "strict" in case else ""), "utf-8")
+    each = "@pytest.mark.asyncio" if "strict" in case else ""
+    (tmp_path / "test_user.py").write_text(ASYNCIO_SUITE.format(mark=mark, each=each), "utf-8")
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error::pytest.PytestWarning",
          *extra, "test_user.py"],

@@ -32,7 +32,7 @@ class CliGroup(click.Group):
     ``error: ...``. Here both read ``error: <what is wrong>. Try '<command> --help'.``
     """
 
-    def main(  # type: ignore[override]
+    def main(
         self,
         args: Sequence[str] | None = None,
         prog_name: str | None = None,

@@ -115,7 +115,9 @@ def batch(
 _PAST = {"create": "created", "update": "updated", "upsert": "upserted", "delete": "deleted"}
 
 
-def describe_batch(operation: str, record_type: str, summary: dict[str, Any], failures: Path, shown: int = 5) -> list[str]:
+def describe_batch(
+    operation: str, record_type: str, summary: dict[str, Any], failures: Path, shown: int = 5
+) -> list[str]:
     """The human summary of a batch run: counts, then the first failures by input line (counted from 1).
 
     Examples:

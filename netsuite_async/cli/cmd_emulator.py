@@ -7,6 +7,7 @@ variant hardest on a client for every field, and ``--dialect FILE`` loads a file
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -184,10 +185,8 @@ def serve_cmd(
         for line in ready_lines(info, write_config, seeded, concurrency):
             state.output.info(line)
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         serve(config, on_ready=ready, **kwargs)
-    except KeyboardInterrupt:
-        pass
     state.output.info("emulator stopped")
 
 

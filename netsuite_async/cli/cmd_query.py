@@ -116,10 +116,10 @@ def check_placeholders(query: str, params: list[Any]) -> None:
 
     Examples:
         >>> check_placeholders("SELECT id FROM customer WHERE id > ?", [40])
-        >>> check_placeholders("SELECT id FROM customer WHERE id > ?", [])
+        >>> check_placeholders("SELECT id FROM customer WHERE id > ?", [])  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        netsuite_async.cli.config.ConfigError: the query has 1 '?' placeholder(s) but 0 -p value(s) were given: pass one -p VALUE per '?', in order
+        netsuite_async.cli.config.ConfigError: the query has 1 '?' placeholder(s) but 0 -p value(s) were given: ...
     """
     from netsuite_async.suiteql_params import placeholder_positions
 

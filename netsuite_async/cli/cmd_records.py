@@ -223,6 +223,7 @@ def list_cmd(state: CliState, record_type: str, q: str | None, max_items: int | 
     if state.json_mode:
         state.output.result(refs)
     elif refs:
-        state.output.table([{"id": getattr(r, "id", r)} for r in refs], title=f"{plural(len(refs), 'record')} ({record_type})")
+        title = f"{plural(len(refs), 'record')} ({record_type})"
+        state.output.table([{"id": getattr(r, "id", r)} for r in refs], title=title)
     else:
         state.output.line(f"{plural(0, 'record')} ({record_type})")

@@ -207,7 +207,9 @@ class Settings:
             if have and len(have) < len(keys) and not (label.startswith("OAuth") and have == ["client_id"]):
                 missing = [k for k in keys if k not in have]
                 names = " and ".join(
-                    "NETSUITE_PRIVATE_KEY_FILE (or NETSUITE_PRIVATE_KEY)" if k == "private_key" else f"NETSUITE_{k.upper()}"
+                    "NETSUITE_PRIVATE_KEY_FILE (or NETSUITE_PRIVATE_KEY)"
+                    if k == "private_key"
+                    else f"NETSUITE_{k.upper()}"
                     for k in missing
                 )
                 raise ConfigError(
@@ -278,16 +280,8 @@ def default_config_path(env: Mapping[str, str] | None = None) -> Path:
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib as toml_reader
-    else:  # pragma: no cover - Python 3.10 only
-        try:
-            import tomli as toml_reader  # type: ignore[import-not-found,unused-ignore]
-        except ModuleNotFoundError:
-            raise ConfigError(
-                f"reading profiles from {str(path)!r} needs Python >= 3.11 or the 'tomli' package "
-                "(pip install tomli); environment variables work without it"
-            ) from None
+    import tomllib as toml_reader
+
     try:
         with path.open("rb") as fh:
             data: dict[str, Any] = toml_reader.load(fh)
