@@ -57,7 +57,6 @@ async def _client_from_environment(stack: AsyncExitStack) -> NetSuiteClient:
     concurrency = int(os.environ.get("NETSUITE_CONCURRENCY", "5"))
     if os.environ.get("NETSUITE_EMULATOR"):
         from netsuite_async.testing import FakeNetSuite
-
         from netsuite_async.testing._seed import DEMO_SEED
 
         # Seeded like `netsuite-async emulator serve`: GET /customers/1 answers at once.

@@ -134,5 +134,6 @@ def test_seam_sketches_match_the_classes() -> None:
                 missing.append(f"{current.__name__}.{member.group(1)}")
             fields = re.match(r"class \w+.*:\s*(\w+(?:,\s*\w+)+)", line)
             if fields:
-                missing += [f"{current.__name__}.{f}" for f in fields.group(1).split(", ") if not has_member(current, f)]
+                names = fields.group(1).split(", ")
+                missing += [f"{current.__name__}.{f}" for f in names if not has_member(current, f)]
     assert not missing, missing
