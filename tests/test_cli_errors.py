@@ -5,6 +5,7 @@ is sent to NetSuite. Also: the help's examples work against the emulator's defau
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import sys
 from collections.abc import Iterator
@@ -211,3 +212,15 @@ def test_every_command_reports_an_unknown_option_in_one_line() -> None:
             continue  # hands its arguments to the benchmark runner (argparse)
         result = run(*path, "--definitely-not-an-option")
         one_line_error(result, "--definitely-not-an-option")
+
+
+def test_export_summary_is_one_tidy_line(emu_config: Path, tmp_path: Path) -> None:
+    human = run("--emulator-config", str(emu_config), "suiteql", "SELECT id FROM customer WHERE id <= 3 ORDER BY id",
+                "--out", "three.jsonl")
+    assert human.exit_code == 0, human.stderr
+    assert re.fullmatch(r"3 rows -> three\.jsonl \(jsonl, \d+\.\d\d s\)\n", human.stdout), human.stdout
+    machine = run("--emulator-config", str(emu_config), "--json", "suiteql", "SELECT id FROM customer WHERE id <= 3",
+                  "--out", "again.csv")
+    data = json.loads(machine.stdout)
+    assert (data["rows"], data["format"]) == (3, "csv")
+    assert len(repr(data["seconds"]).split(".")[1]) <= 3

@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from netsuite_async.cli.cmd_records import read_json_argument
 from netsuite_async.cli.config import ConfigError
 from netsuite_async.cli.connect import make_client
-from netsuite_async.cli.output import plural
+from netsuite_async.cli.output import plural, to_jsonable
 from netsuite_async.cli.state import CliState, pass_state, run_async
 
 if TYPE_CHECKING:
@@ -194,8 +194,18 @@ def suiteql(
                     reporter = ProgressReporter(progress, f"rows -> {out.name}")
                     return await export_rows(rows_of(ns), out, cast("ExportFormat | None", fmt_final), reporter)
 
-        summary = run_async(state, export)
-        state.output.result(summary if summary is not None else {"written": str(out)})
+        summary = to_jsonable(run_async(state, export))
+        if isinstance(summary, dict) and isinstance(summary.get("seconds"), float):
+            summary["seconds"] = round(summary["seconds"], 3)  # a duration: the other digits are noise
+        if state.json_mode or not isinstance(summary, dict):
+            state.output.result(summary)
+        else:
+            seconds = summary.get("seconds")
+            took = f", {seconds:.2f} s" if isinstance(seconds, (int, float)) else ""
+            state.output.line(
+                f"{plural(int(summary.get('rows', 0)), 'row')} -> {summary.get('path', out)} "
+                f"({summary.get('format', fmt_final)}{took})"
+            )
         return
 
     async def collect() -> list[dict[str, Any]]:
