@@ -93,10 +93,12 @@ def test_converting_the_package_is_idempotent_and_keeps_every_doctest_passing(tm
     for path in copy.rglob("*.py"):
         compile(path.read_text(encoding="utf-8"), str(path), "exec")
 
-    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
+    env["PYTHONPATH"] = str(tmp_path)
     args = [sys.executable, "-m", "pytest", "--doctest-modules", "-q", "-p", "no:cacheprovider", "-p", "no:asyncio"]
+    clean = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
     before = subprocess.run([*args, str(ROOT / "netsuite_async")], capture_output=True, text=True, cwd=ROOT,
-                            timeout=600)
+                            env=clean, timeout=600)
     after = subprocess.run([*args, "--rootdir", str(tmp_path), str(copy)], capture_output=True, text=True,
                            cwd=tmp_path, env=env, timeout=600)
     assert after.returncode == 0, after.stdout[-3000:]

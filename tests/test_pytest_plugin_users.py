@@ -3,6 +3,7 @@ modes) and under anyio's plugin on asyncio and on trio; every test passes and no
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -65,6 +66,7 @@ def test_a_users_suite_passes_under_each_async_test_plugin(case: str, tmp_path: 
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error::pytest.PytestWarning",
          *extra, "test_user.py"],
         cwd=tmp_path,
+        env={k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"},  # the outer run's options are not theirs
         capture_output=True,
         text=True,
         timeout=300,
