@@ -132,7 +132,7 @@ def plots(docs: dict[str, Any], results: Path) -> list[Path]:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        print("matplotlib is not installed: skipping plots (pip install 'netsuite-async[bench]')")
+        print("matplotlib is not installed: skipping plots (pip install 'netsuite-asyncio-client[bench]')")
         return []
     written: list[Path] = []
     series = (docs.get("transport") or {}).get("series") or {}

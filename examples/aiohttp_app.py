@@ -4,18 +4,24 @@ The client — and with it the connection pool and the concurrency governor — 
 ``cleanup_ctx`` and shared by every request. However many requests the service takes at once, NetSuite never sees
 more concurrent calls than the account allows: extra requests wait for a slot instead of failing with 429.
 
-Run it against a real account::
+Needs: ``pip install netsuite-asyncio-client aiohttp``.
 
-    NETSUITE_ACCOUNT=1234567_SB1 NETSUITE_CONSUMER_KEY=… NETSUITE_CONSUMER_SECRET=… \\
-    NETSUITE_TOKEN_ID=… NETSUITE_TOKEN_SECRET=… python examples/aiohttp_app.py
+Try it against the built-in emulator (no credentials, no network):
 
-or against the built-in emulator (no credentials)::
+```bash
+NETSUITE_EMULATOR=1 python examples/aiohttp_app.py
+curl localhost:8080/customers/1
+curl -X POST localhost:8080/customers -d '{"companyName": "Acme", "email": "ap@acme.example"}'
+curl 'localhost:8080/customers?email_prefix=ap'
+curl localhost:8080/health
+```
 
-    NETSUITE_EMULATOR=1 python examples/aiohttp_app.py
-    curl localhost:8080/customers/1
-    curl -X POST localhost:8080/customers -d '{"companyName": "Acme", "email": "ap@acme.example"}'
-    curl 'localhost:8080/customers?email_prefix=ap'
-    curl localhost:8080/health
+Against a real account (TBA credentials, named as the ``netsuite-async`` command names them):
+
+```bash
+NETSUITE_ACCOUNT=1234567_SB1 NETSUITE_CONSUMER_KEY=… NETSUITE_CONSUMER_SECRET=… \\
+NETSUITE_TOKEN_ID=… NETSUITE_TOKEN_SECRET=… python examples/aiohttp_app.py
+```
 """
 
 from __future__ import annotations
@@ -121,9 +127,10 @@ async def netsuite_errors(request: web.Request, handler: Any) -> web.StreamRespo
 def create_app(make_client: ClientFactory = client_from_env) -> web.Application:
     """Build the application; ``make_client`` opens the one shared client (tests pass the emulator's).
 
-    Example::
-
+    Examples:
+        ```python
         web.run_app(create_app())
+        ```
     """
     app = web.Application(middlewares=[netsuite_errors])
 

@@ -6,14 +6,20 @@
 2. **Extract**: stream every customer modified since the run started through SuiteQL (pages fetched in
    parallel, in order) to a JSONL file with flat memory, however many rows there are.
 
-Against a real account (TBA credentials in the environment)::
+Needs only this library: ``pip install netsuite-asyncio-client``.
 
-    NETSUITE_ACCOUNT=1234567_SB1 NETSUITE_CONSUMER_KEY=… NETSUITE_CONSUMER_SECRET=… NETSUITE_TOKEN_ID=… \\
-    NETSUITE_TOKEN_SECRET=… python examples/etl.py customers.csv --out changed.jsonl
+Against the built-in emulator, with generated input (no credentials, no network):
 
-Against the built-in emulator, with generated input (no credentials, no network)::
+```bash
+python examples/etl.py --emulator --generate 500 customers.csv --out changed.jsonl
+```
 
-    python examples/etl.py --emulator --generate 500 customers.csv --out changed.jsonl
+Against a real account (TBA credentials in the environment, named as the ``netsuite-async`` command names them):
+
+```bash
+NETSUITE_ACCOUNT=1234567_SB1 NETSUITE_CONSUMER_KEY=… NETSUITE_CONSUMER_SECRET=… NETSUITE_TOKEN_ID=… \\
+NETSUITE_TOKEN_SECRET=… python examples/etl.py customers.csv --out changed.jsonl
+```
 
 CSV columns: ``external_id, company_name, email, phone`` (extra columns are ignored).
 """
@@ -24,6 +30,7 @@ import argparse
 import csv
 import json
 import os
+import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -74,9 +81,10 @@ def generate_csv(path: Path, count: int) -> None:
 async def run_etl(ns: NetSuiteClient, source: Path, out: Path, *, checkpoint: Path | None = None) -> EtlReport:
     """Load ``source`` into NetSuite, then extract what changed since the start to ``out``.
 
-    Example::
-
+    Examples:
+        ```python
         report = await run_etl(ns, Path("customers.csv"), Path("changed.jsonl"), checkpoint=Path("load.ckpt"))
+        ```
     """
     started = time.perf_counter()
     calls_before = ns.transport.stats.attempts
@@ -139,6 +147,11 @@ async def main(argv: list[str] | None = None) -> EtlReport:
     args = parser.parse_args(argv)
     if args.generate:
         generate_csv(args.source, args.generate)
+    elif not args.source.is_file():
+        # One line and exit code 2 before connecting, not a traceback from deep inside the load.
+        print(f"etl.py: error: {args.source} does not exist: pass a CSV file, or --generate N to write N sample "
+              "rows to it", file=sys.stderr)
+        raise SystemExit(2)
     async with open_client(args.emulator) as ns:
         report = await run_etl(ns, args.source, args.out, checkpoint=args.checkpoint)
     print(json.dumps(asdict(report)))

@@ -4,16 +4,19 @@ The client (and with it the connection pool and the concurrency governor) is mad
 and shared by every request, so however many requests the service takes at once, NetSuite never sees more
 concurrent calls than the account allows: extra requests wait for a governor slot instead of failing with 429.
 
-Run it against a real account (environment variables below) with::
+Needs: ``pip install 'netsuite-asyncio-client[cli]' fastapi`` (the ``cli`` extra brings uvicorn).
 
-    uvicorn examples.fastapi_app:app
+Try it against the built-in emulator (seeded with 50 customers; no credentials, no network), from the
+repository's root:
 
-or against the built-in emulator::
+```bash
+NETSUITE_EMULATOR=1 uvicorn examples.fastapi_app:app --port 8000
+curl localhost:8000/customers/1
+```
 
-    NETSUITE_EMULATOR=1 uvicorn examples.fastapi_app:app
-
-Environment: ``NETSUITE_ACCOUNT``, ``NETSUITE_CONCURRENCY`` (default 5) and TBA credentials
-``NETSUITE_CONSUMER_KEY``, ``NETSUITE_CONSUMER_SECRET``, ``NETSUITE_TOKEN_ID``, ``NETSUITE_TOKEN_SECRET``.
+Against a real account, set ``NETSUITE_ACCOUNT``, ``NETSUITE_CONCURRENCY`` (default 5) and the TBA credentials
+``NETSUITE_CONSUMER_KEY``, ``NETSUITE_CONSUMER_SECRET``, ``NETSUITE_TOKEN_ID``, ``NETSUITE_TOKEN_SECRET`` (the
+names the ``netsuite-async`` command reads) and run ``uvicorn examples.fastapi_app:app``.
 """
 
 from __future__ import annotations
@@ -54,8 +57,10 @@ async def _client_from_environment(stack: AsyncExitStack) -> NetSuiteClient:
     concurrency = int(os.environ.get("NETSUITE_CONCURRENCY", "5"))
     if os.environ.get("NETSUITE_EMULATOR"):
         from netsuite_async.testing import FakeNetSuite
+        from netsuite_async.testing._seed import DEMO_SEED
 
-        fake = await stack.enter_async_context(FakeNetSuite(concurrency=concurrency))
+        # Seeded like `netsuite-async emulator serve`: GET /customers/1 answers at once.
+        fake = await stack.enter_async_context(FakeNetSuite(concurrency=concurrency, seed=DEMO_SEED))
         return await stack.enter_async_context(fake.client(concurrency=concurrency))
     from netsuite_async.auth import TokenAuth
 
@@ -74,9 +79,10 @@ def create_app(client_factory: ClientFactory | None = None) -> FastAPI:
 
     Tests pass a factory that points the client at an emulator; production uses the environment.
 
-    Example::
-
-        app = create_app()   # uvicorn examples.fastapi_app:app
+    Examples:
+        ```python
+        app = create_app()   # what `uvicorn examples.fastapi_app:app` serves
+        ```
     """
     factory = client_factory or _client_from_environment
 

@@ -5,21 +5,28 @@ One MCP server per agent: its tools (get a record, run SuiteQL, create a record)
 integration's NetSuite role could do. Denied calls send nothing to NetSuite; the agent gets the reason as a tool
 error, and every call lands in the audit log.
 
-Run it on stdio for an MCP host (Claude Desktop, an IDE, an agent framework)::
+Needs: ``pip install netsuite-asyncio-client mcp`` (from a checkout: ``pip install . mcp``).
 
-    pip install "netsuite-async" mcp
-    export NETSUITE_ACCOUNT=1234567_SB1 NETSUITE_ACCESS_TOKEN=...      # or TBA / OAuth 2.0 variables
-    python examples/mcp_agent_tools.py --policy policy.toml --agent support-bot --audit audit.jsonl
+Try it offline against the built-in emulator:
 
-Or try it offline against the built-in emulator::
+```bash
+python examples/mcp_agent_tools.py --emulator --agent support-bot
+```
 
-    python examples/mcp_agent_tools.py --emulator --agent support-bot
+Run it on stdio for an MCP host (Claude Desktop, an IDE, an agent framework):
 
-The policy file (see docs/agents.md)::
+```bash
+export NETSUITE_ACCOUNT=1234567_SB1 NETSUITE_ACCESS_TOKEN=...      # or TBA / OAuth 2.0 variables
+python examples/mcp_agent_tools.py --policy policy.toml --agent support-bot --audit audit.jsonl
+```
 
-    [support-bot]
-    suiteql = true
-    records = { customer = "read" }
+The policy file (see docs/agents.md):
+
+```toml
+[support-bot]
+suiteql = true
+records = { customer = "read" }
+```
 """
 
 from __future__ import annotations

@@ -1,9 +1,12 @@
 """Print the OpenTelemetry span tree of a SuiteQL stream, run against the offline emulator.
 
-Needs: ``pip install -e ".[otel]" opentelemetry-sdk`` (the library uses only ``opentelemetry-api``; the SDK is
-what an application installs to record spans). Run::
+Needs: ``pip install 'netsuite-asyncio-client[otel]' opentelemetry-sdk`` (from a checkout: ``pip install ".[otel]"
+opentelemetry-sdk``; the library uses only ``opentelemetry-api``, the SDK is what an application installs to
+record spans). It always runs against the built-in emulator:
 
-    python examples/otel_trace.py
+```bash
+python examples/otel_trace.py
+```
 
 It streams 2,500 customers with 500-row pages (the first page, then one count query and four pages fetched in
 parallel, all under one parent span) and prints each span with its parent, timings and attributes.

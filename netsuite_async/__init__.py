@@ -1,10 +1,13 @@
 """netsuite-async: an asyncio client for NetSuite's REST web services, built around the account's concurrency
 limit, with an offline emulator for tests.
 
-Example:
+Examples:
     >>> from netsuite_async import NetSuiteClient, BearerToken, ServiceTier
     >>> client = NetSuiteClient("1234567_SB1", auth=BearerToken("…"), concurrency=ServiceTier.PREMIUM)
 """
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 from netsuite_async._version import __version__
 from netsuite_async.account import Account
@@ -12,12 +15,9 @@ from netsuite_async.agent import AgentClient
 from netsuite_async.audit import AuditEvent, AuditLog
 from netsuite_async.auth import (
     AuthContext,
-    AuthorizationCode,
-    AuthorizationRequest,
     AuthRequest,
     BearerToken,
     CachedToken,
-    ClientCredentials,
     JsonFileTokenStore,
     MemoryTokenCache,
     MemoryTokenStore,
@@ -72,6 +72,32 @@ from netsuite_async.suiteql import RowStream, SuiteQL, SuiteQLCapError, SuiteQLP
 from netsuite_async.suiteql_tables import UnclassifiableQueryError, query_tables
 from netsuite_async.telemetry import Hooks, RequestInfo, ResponseInfo
 from netsuite_async.transport import RequestSpec
+
+if TYPE_CHECKING:
+    from netsuite_async.auth.authorization_code import AuthorizationCode, AuthorizationRequest
+    from netsuite_async.auth.client_credentials import ClientCredentials
+
+# Imported on first use: the OAuth 2.0 providers need joserfc and cryptography, which a service using TBA or a
+# bearer token never loads (`import netsuite_async` stays free of them; a test checks it).
+_LAZY = {
+    "AuthorizationCode": "netsuite_async.auth.authorization_code",
+    "AuthorizationRequest": "netsuite_async.auth.authorization_code",
+    "ClientCredentials": "netsuite_async.auth.client_credentials",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "APIError",

@@ -172,7 +172,7 @@ class _ParquetWriter:
             import pyarrow.parquet as pq
         except ImportError:
             raise ImportError(
-                "Parquet output needs pyarrow: pip install 'netsuite-async[parquet]'"
+                "Parquet output needs pyarrow: pip install 'netsuite-asyncio-client[parquet]'"
             ) from None
         self._pa: Any = pa
         self._pq: Any = pq

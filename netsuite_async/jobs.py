@@ -272,7 +272,7 @@ class Job:
 
     # The timeout parameter is the documented API (job.wait(timeout=...)), and it bounds polling, which a caller
     # cannot express with fail_after without losing the JobTimeoutError that names the job.
-    async def wait_completed(self, timeout: float | None = 600.0) -> JobStatus:  # noqa: ASYNC109
+    async def wait_completed(self, timeout: float | None = 600.0) -> JobStatus:
         """Poll until the job completes (exponential backoff with jitter, never a busy loop).
 
         Raises :class:`JobTimeoutError` when ``timeout`` seconds pass first (the job keeps running).
@@ -370,7 +370,7 @@ class Job:
                 return TaskOutcome(task_id, error=err)
             raise
 
-    async def wait(self, timeout: float | None = 600.0) -> JobResult:  # noqa: ASYNC109
+    async def wait(self, timeout: float | None = 600.0) -> JobResult:
         """Wait for a single-request job and return its result; a failed task raises its typed error.
 
         Example::
@@ -390,7 +390,7 @@ class Job:
 
     async def wait_tasks(
         self,
-        timeout: float | None = 600.0,  # noqa: ASYNC109
+        timeout: float | None = 600.0,
         *,
         concurrency: int = 1,
         positions: Sequence[int] | None = None,

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -318,13 +317,7 @@ class AccessPolicy:
             >>> AccessPolicy.from_toml_string('[bot]\\nsuiteql = true\\ntables = ["transaction"]\\n').agents
             ('bot',)
         """
-        if sys.version_info >= (3, 11):
-            import tomllib
-        else:  # pragma: no cover - Python 3.10
-            try:
-                import tomli as tomllib  # type: ignore[import-not-found, no-redef, unused-ignore]
-            except ImportError as exc:
-                raise RuntimeError("reading TOML policies on Python 3.10 needs 'tomli' (pip install tomli)") from exc
+        import tomllib
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:

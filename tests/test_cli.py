@@ -220,7 +220,7 @@ def test_bad_record_id_exits_2_and_sends_nothing(emu_config: Path, server: Emula
     before = server.emulator.counters.requests
     result = cli(emu_config, "record", "get", "customer", "../1")
     assert result.exit_code == 2
-    assert "ValueError" in result.stderr
+    assert result.stderr == "error: invalid internal id '../1': expected a positive integer\n"
     assert server.emulator.counters.requests == before
 
 

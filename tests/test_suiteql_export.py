@@ -88,7 +88,7 @@ async def test_parquet_without_pyarrow_says_how_to_install_it(tmp_path: Path) ->
     try:
         import pyarrow  # noqa: F401
     except ImportError:
-        with pytest.raises(ImportError, match=r"netsuite-async\[parquet\]"):
+        with pytest.raises(ImportError, match=r"netsuite-asyncio-client\[parquet\]"):
             await export_rows(gen_rows(1), tmp_path / "x.parquet")
     else:
         result = await export_rows(gen_rows(10), tmp_path / "x.parquet")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -19,10 +22,51 @@ from netsuite_async.cli.connect import AgentOptions, agent_options
 from netsuite_async.cli.demo import demo
 from netsuite_async.cli.state import CliState, configure_logging
 
-__all__ = ["main"]
+__all__ = ["CliGroup", "main"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+class CliGroup(click.Group):
+    """The command group, with every usage or configuration error as ONE line on stderr (exit 2).
+
+    click's default shows usage, a hint and ``Error: ...`` over three lines; run_async's errors read
+    ``error: ...``. Here both read ``error: <what is wrong>. Try '<command> --help'.``
+    """
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        prog_name = prog_name or "netsuite-async"  # also under `python -m netsuite_async.cli` and CliRunner
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, False, **extra)
+        except click.UsageError as exc:
+            hint = ""
+            if exc.ctx is not None:
+                hint = f" Try '{exc.ctx.command_path} {exc.ctx.help_option_names[0]}'."
+            _error_line(exc.format_message() + hint)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            _error_line(exc.format_message())
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            _error_line("interrupted")
+            sys.exit(130)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _error_line(message: str) -> None:
+    from netsuite_async.cli.output import Output
+
+    Output().error(" ".join(message.split()))
+
+
+@click.group(cls=CliGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.option("--profile", default=None, help="profile (table) in the config file [env: NETSUITE_PROFILE]")
 @click.option(
     "--config",
@@ -33,9 +77,10 @@ __all__ = ["main"]
 )
 @click.option(
     "--emulator-config",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="JSON written by `emulator serve --write-config` [env: NETSUITE_EMULATOR_CONFIG]",
+    help="JSON written by `emulator serve --write-config` (waited for a few seconds if the emulator is still "
+    "starting) [env: NETSUITE_EMULATOR_CONFIG]",
 )
 @click.option("--account", default=None, help="account id, e.g. 1234567_SB1 [env: NETSUITE_ACCOUNT]")
 @click.option("--base-url", default=None, help="override the REST host (proxy, emulator) [env: NETSUITE_BASE_URL]")

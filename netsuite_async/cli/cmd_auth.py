@@ -15,7 +15,7 @@ import click
 
 from netsuite_async.cli.config import ConfigError
 from netsuite_async.cli.connect import build_auth, build_authorization_code, make_client
-from netsuite_async.cli.state import CliState, pass_state, run_async
+from netsuite_async.cli.state import CliState, fail, pass_state, run_async
 
 __all__ = ["auth", "decode_jwt", "fingerprint"]
 
@@ -23,7 +23,7 @@ __all__ = ["auth", "decode_jwt", "fingerprint"]
 def fingerprint(secret: str) -> str:
     """A short, non-reversible label for a secret, so two tokens can be told apart without showing either.
 
-    Example:
+    Examples:
         >>> fingerprint("abc")
         'sha256:ba7816bf'
     """
@@ -38,7 +38,7 @@ def _b64url_json(part: str) -> Any:
 def decode_jwt(token: str) -> dict[str, Any] | None:
     """Header and claims of a JWT (not verified; the signature is never shown), or None for opaque tokens.
 
-    Example:
+    Examples:
         >>> t = "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.sig"
         >>> decode_jwt(t)["claims"]
         {'sub': '1'}
@@ -89,15 +89,22 @@ def auth() -> None:
 @auth.command("show")
 @pass_state
 def show_cmd(state: CliState) -> None:
-    """Show the configuration the other commands would use (secrets masked) and where it came from."""
+    """Show the configuration the other commands would use (secrets masked) and where it came from.
+
+    Exits 2 (after showing what was found) when the configuration has a problem, so scripts can check it.
+    """
     settings = state.settings()
     data = settings.describe()
+    problem: str | None = None
     try:
         data["auth_kind"] = settings.auth_kind()
+        settings.require_account()
     except ConfigError as exc:
-        data["auth_kind"] = None
-        data["problem"] = str(exc)
+        problem = str(exc)
+        data["problem"] = problem
     state.output.result({k: v for k, v in data.items() if v not in (None, [], "")})
+    if problem is not None:
+        fail(state, problem)
 
 
 async def _mint(state: CliState) -> tuple[str, str]:

@@ -14,7 +14,7 @@ from netsuite_async.cli.state import EXIT_API_ERROR, CliState, pass_state, run_a
 if TYPE_CHECKING:
     from netsuite_async.batch import Operation
 
-__all__ = ["batch", "summarize_batch"]
+__all__ = ["batch", "describe_batch", "summarize_batch"]
 
 OPERATIONS = ("create", "update", "upsert", "delete")
 
@@ -25,9 +25,9 @@ def _count_lines(path: Path) -> int:
 
 
 def summarize_batch(result: Any) -> dict[str, Any]:
-    """Counts from a :class:`~netsuite_async.batch.BatchResult` (works with any sequence of item results).
+    """Counts from a `BatchResult` (works with any sequence of item results).
 
-    Example:
+    Examples:
         >>> class R:
         ...     def __init__(self, ok): self.ok = ok
         >>> summarize_batch([R(True), R(False)])
@@ -75,7 +75,7 @@ def batch(
     asynchronous requests with idempotency keys, all under the concurrency governor.
 
     \b
-    Example:
+    Examples:
       netsuite-async batch create customer --from customers.jsonl --checkpoint customers.ckpt \\
           --failures failed.jsonl
     """
@@ -103,6 +103,60 @@ def batch(
     summary = summarize_batch(result)
     if summary["failed"]:
         summary["failures_file"] = str(failures)
-    state.output.result(summary)
+    if state.json_mode:
+        state.output.result(summary)
+    else:
+        for line in describe_batch(operation, record_type, summary, failures):
+            state.output.line(line)
     if summary["failed"]:
         raise SystemExit(EXIT_API_ERROR)
+
+
+_PAST = {"create": "created", "update": "updated", "upsert": "upserted", "delete": "deleted"}
+
+
+def describe_batch(
+    operation: str, record_type: str, summary: dict[str, Any], failures: Path, shown: int = 5
+) -> list[str]:
+    """The human summary of a batch run: counts, then the first failures by input line (counted from 1).
+
+    Examples:
+        >>> describe_batch("create", "customer", {"total": 3, "succeeded": 3, "failed": 0}, Path("f.jsonl"))
+        ['created 3 of 3 customer records']
+    """
+    head = f"{_PAST.get(operation, operation)} {summary['succeeded']:,} of {summary['total']:,} {record_type} records"
+    if not summary["failed"]:
+        return [head]
+    lines = [f"{head}; {summary['failed']:,} failed (each with its error in {failures})"]
+    for entry in _first_failures(failures, shown):
+        error = entry.get("error") or {}
+        parts = [str(p) for p in (error.get("status"), error.get("code")) if p]
+        text = " ".join(parts)
+        detail = error.get("detail") or error.get("message") or ""
+        text = f"{text}: {detail}" if text else str(detail)
+        if error.get("path"):
+            text += f" (field {error['path']!r})"
+        lines.append(f"  line {entry.get('line', '?')}: {text}")
+    if summary["failed"] > shown:
+        lines.append(f"  ... and {summary['failed'] - shown:,} more")
+    return lines
+
+
+def _first_failures(path: Path, count: int) -> list[dict[str, Any]]:
+    import json
+
+    out: list[dict[str, Any]] = []
+    try:
+        with path.open(encoding="utf-8") as fh:
+            for raw in fh:
+                if len(out) >= count:
+                    break
+                try:
+                    value = json.loads(raw)
+                except ValueError:
+                    continue
+                if isinstance(value, dict):
+                    out.append(value)
+    except OSError:
+        pass
+    return out

@@ -18,7 +18,7 @@ def find_benchmarks(start: Path | None = None) -> Path | None:
     """The ``benchmarks/`` directory holding ``run.py``: $NETSUITE_ASYNC_BENCHMARKS, the current directory or a
     parent, or next to the installed package (editable installs).
 
-    Example:
+    Examples:
         >>> find_benchmarks(Path("/nonexistent")) is None or True
         True
     """

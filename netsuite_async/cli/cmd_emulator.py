@@ -7,20 +7,22 @@ variant hardest on a client for every field, and ``--dialect FILE`` loads a file
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import click
 
-from netsuite_async.cli.state import CliState, pass_state
+from netsuite_async.cli.state import CliState, fail, pass_state
 
-__all__ = ["emulator", "parse_seed"]
+__all__ = ["build_dialect", "emulator", "parse_seed", "ready_lines"]
 
 
 def parse_seed(values: tuple[str, ...]) -> dict[str, int]:
     """``--seed customers=1000 --seed orders=50`` -> ``{"customers": 1000, "orders": 50}``.
 
-    Example:
+    Examples:
         >>> parse_seed(("customers=10",))
         {'customers': 10}
     """
@@ -70,7 +72,7 @@ def _dialect_options(func: Any) -> Any:
 def build_dialect(dialect_file: Path | None, strictest: bool, overrides: dict[str, str | None]) -> Any:
     """The emulator's Dialect from ``--dialect``, ``--strictest`` and the per-field flags (flags win).
 
-    Example:
+    Examples:
         >>> build_dialect(None, False, {"task_ids": "global", "suiteql_total": None}).task_ids
         'global'
         >>> build_dialect(None, True, {}).suiteql_total
@@ -111,7 +113,7 @@ def build_dialect(dialect_file: Path | None, strictest: bool, overrides: dict[st
     "--write-config",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="once listening, write base_url, account and credentials as JSON (mode 0600) here",
+    help="once listening, write base_url, account and credentials as JSON (mode 0600) here; removed on Ctrl-C",
 )
 @_dialect_options
 @pass_state
@@ -134,12 +136,22 @@ def serve_cmd(
 ) -> None:
     """Serve the emulator until stopped (Ctrl-C).
 
+    Prints its URL and account, writes the connection file (--write-config) and only then prints "ready".
+    Commands given --emulator-config wait a few seconds for that file, so both lines below work when pasted.
+
     \b
     Point the CLI or your code at it:
-      netsuite-async emulator serve --port 8089 --concurrency 5 --latency-ms 40 --write-config emu.json
-      netsuite-async --emulator-config emu.json record get customer 1
+      netsuite-async emulator serve --port 8089 --write-config emulator.json &
+      netsuite-async --emulator-config emulator.json record get customer 1
     """
+    try:
+        import uvicorn  # noqa: F401
+    except ImportError:
+        from netsuite_async.testing.server import UVICORN_MISSING
+
+        fail(state, UVICORN_MISSING)
     from netsuite_async.testing._emulator import EmulatorConfig
+    from netsuite_async.testing._seed import DEMO_SEED
     from netsuite_async.testing.server import serve
 
     config = EmulatorConfig(
@@ -156,9 +168,48 @@ def serve_cmd(
         kwargs["seed"] = {}
     elif seed_sizes:
         kwargs["seed"] = seed_sizes
+    seeded: Mapping[str, int] = kwargs.get("seed", DEMO_SEED)
     if host not in ("127.0.0.1", "localhost", "::1"):
         state.output.info(f"warning: serving on {host}: the emulator's credentials are not secret, keep it private")
-    try:
-        serve(config, **kwargs)
-    except KeyboardInterrupt:
-        state.output.info("emulator stopped")
+
+    def ready(info: Mapping[str, str]) -> None:
+        if state.json_mode:
+            state.output.result(
+                {
+                    "base_url": info["base_url"],
+                    "account": info["account"],
+                    "config_file": str(write_config) if write_config else None,
+                    "seed": dict(seeded),
+                }
+            )
+        for line in ready_lines(info, write_config, seeded, concurrency):
+            state.output.info(line)
+
+    with contextlib.suppress(KeyboardInterrupt):
+        serve(config, on_ready=ready, **kwargs)
+    state.output.info("emulator stopped")
+
+
+def ready_lines(
+    info: Mapping[str, str], write_config: Path | None, seed: Mapping[str, int], concurrency: int
+) -> list[str]:
+    """What ``emulator serve`` prints once it listens (no secrets: the credentials go to the file only).
+
+    Examples:
+        >>> info = {"base_url": "http://127.0.0.1:8089", "account": "1234567_SB1"}
+        >>> for line in ready_lines(info, Path("emulator.json"), {"customers": 50}, 5):
+        ...     print(line)
+        emulator: http://127.0.0.1:8089  account 1234567_SB1  concurrency limit 5  data: 50 customers
+        connection file: emulator.json (base URL, account and credentials; mode 0600)
+        try: netsuite-async --emulator-config emulator.json record get customer 1
+        ready. Press Ctrl-C to stop.
+    """
+    data = ", ".join(f"{n} {name}" for name, n in seed.items()) or "empty account"
+    lines = [f"emulator: {info['base_url']}  account {info['account']}  concurrency limit {concurrency}  data: {data}"]
+    if write_config is not None:
+        lines.append(f"connection file: {write_config} (base URL, account and credentials; mode 0600)")
+        lines.append(f"try: netsuite-async --emulator-config {write_config} record get customer 1")
+    else:
+        lines.append("credentials: not written; pass --write-config FILE to use the emulator from the CLI or code")
+    lines.append("ready. Press Ctrl-C to stop.")
+    return lines

@@ -15,12 +15,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from netsuite_async.cli.cmd_records import read_json_argument
 from netsuite_async.cli.config import ConfigError
 from netsuite_async.cli.connect import make_client
+from netsuite_async.cli.output import plural, to_jsonable
 from netsuite_async.cli.state import CliState, pass_state, run_async
 
 if TYPE_CHECKING:
     from netsuite_async.export import ExportFormat
 
-__all__ = ["metadata", "parse_param", "restlet", "suiteql"]
+__all__ = ["check_placeholders", "metadata", "parse_param", "require_pyarrow", "restlet", "suiteql"]
 
 FORMATS = ("jsonl", "csv", "parquet")
 
@@ -28,7 +29,7 @@ FORMATS = ("jsonl", "csv", "parquet")
 def parse_param(text: str) -> Any:
     """A ``--param`` value: JSON when it parses (numbers, true/false, null, lists), else the text itself.
 
-    Example:
+    Examples:
         >>> parse_param("42"), parse_param("Acme's"), parse_param("[1, 2]")
         (42, "Acme's", [1, 2])
     """
@@ -73,7 +74,7 @@ def make_progress(*, transient: bool = False) -> Progress:
 class ProgressReporter:
     """Adapts rich progress to the library's progress callbacks (rows done, total when known).
 
-    Example:
+    Examples:
         >>> with make_progress() as p:  # doctest: +SKIP
         ...     report = ProgressReporter(p, "rows")
         ...     report(done=10, total=100)
@@ -110,6 +111,40 @@ def _progress_numbers(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[in
     return int(done or 0), (int(total) if total is not None else None)
 
 
+def check_placeholders(query: str, params: list[Any]) -> None:
+    """Refuse, before anything is sent, a query whose ``?`` placeholders and ``-p`` values do not pair up.
+
+    Examples:
+        >>> check_placeholders("SELECT id FROM customer WHERE id > ?", [40])
+        >>> check_placeholders("SELECT id FROM customer WHERE id > ?", [])  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        netsuite_async.cli.config.ConfigError: the query has 1 '?' placeholder(s) but 0 -p value(s) were given: ...
+    """
+    from netsuite_async.suiteql_params import placeholder_positions
+
+    try:
+        count = len(placeholder_positions(query))
+    except ValueError as exc:
+        raise ConfigError(f"the query is not valid SuiteQL: {exc}") from None
+    if count != len(params):
+        raise ConfigError(
+            f"the query has {count} '?' placeholder(s) but {len(params)} -p value(s) were given: "
+            "pass one -p VALUE per '?', in order"
+        )
+
+
+def require_pyarrow() -> None:
+    """Parquet output needs pyarrow; say so (exit 2) before connecting or drawing a progress bar."""
+    import importlib.util
+
+    if importlib.util.find_spec("pyarrow") is None:
+        raise ConfigError(
+            "writing Parquet needs pyarrow: pip install 'netsuite-asyncio-client[parquet]' "
+            "(or write --out FILE.jsonl or FILE.csv)"
+        )
+
+
 @click.command()
 @click.argument("query")
 @click.option("-p", "--param", "params", multiple=True, help="value for a ? placeholder (repeat, in order)")
@@ -131,16 +166,19 @@ def suiteql(
 
     \b
     Values for ? placeholders are bound client-side into safe literals:
-      netsuite-async suiteql "SELECT id, email FROM customer WHERE id > ? ORDER BY id" -p 100
+      netsuite-async suiteql "SELECT id, email FROM customer WHERE id > ? ORDER BY id" -p 40
     Write a file with a progress bar (format from the suffix or --format):
       netsuite-async suiteql "SELECT * FROM transaction ORDER BY id" --out tx.jsonl
     Without --out, rows print as JSON lines (--json) or a table.
     """
-    bound = [parse_param(p) for p in params] or None
+    bound = [parse_param(p) for p in params]
+    check_placeholders(query, bound)
     fmt_final = _format_for(out, fmt) if out is not None else None
+    if fmt_final == "parquet":
+        require_pyarrow()
 
     def rows_of(ns: Any) -> AsyncIterator[dict[str, Any]]:
-        kwargs: dict[str, Any] = {"params": bound, "page_size": page_size}
+        kwargs: dict[str, Any] = {"params": bound or None, "page_size": page_size}
         if max_rows is not None:
             kwargs["max_rows"] = max_rows
         stream: AsyncIterator[dict[str, Any]] = ns.suiteql.stream(query, **kwargs)
@@ -156,8 +194,18 @@ def suiteql(
                     reporter = ProgressReporter(progress, f"rows -> {out.name}")
                     return await export_rows(rows_of(ns), out, cast("ExportFormat | None", fmt_final), reporter)
 
-        summary = run_async(state, export)
-        state.output.result(summary if summary is not None else {"written": str(out)})
+        summary = to_jsonable(run_async(state, export))
+        if isinstance(summary, dict) and isinstance(summary.get("seconds"), float):
+            summary["seconds"] = round(summary["seconds"], 3)  # a duration: the other digits are noise
+        if state.json_mode or not isinstance(summary, dict):
+            state.output.result(summary)
+        else:
+            seconds = summary.get("seconds")
+            took = f", {seconds:.2f} s" if isinstance(seconds, (int, float)) else ""
+            state.output.line(
+                f"{plural(int(summary.get('rows', 0)), 'row')} -> {summary.get('path', out)} "
+                f"({summary.get('format', fmt_final)}{took})"
+            )
         return
 
     async def collect() -> list[dict[str, Any]]:
@@ -172,7 +220,10 @@ def suiteql(
 
     rows = run_async(state, collect)
     if not state.json_mode:
-        state.output.table(rows, title=f"{len(rows)} rows")
+        if rows:
+            state.output.table(rows, title=plural(len(rows), "row"))
+        else:
+            state.output.line(plural(0, "row"))
 
 
 @click.command()
@@ -195,9 +246,9 @@ def restlet(
     """Call a RESTlet by script and deployment id.
 
     \b
-    Example:
+    Examples:
       netsuite-async restlet customscript_echo 1 -X POST --data '{"hello": "world"}'
-      netsuite-async restlet customscript_lookup 1 -p email=a@example.com
+      netsuite-async restlet customscript_echo 1 -p email=a@example.com
     """
     query: dict[str, str] = {}
     for item in params:

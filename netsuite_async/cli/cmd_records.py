@@ -11,6 +11,7 @@ import click
 
 from netsuite_async.cli.config import ConfigError
 from netsuite_async.cli.connect import make_client
+from netsuite_async.cli.output import plural
 from netsuite_async.cli.state import CliState, pass_state, run_async
 
 __all__ = ["read_json_argument", "record"]
@@ -19,7 +20,7 @@ __all__ = ["read_json_argument", "record"]
 def read_json_argument(value: str | None, *, what: str = "body") -> Any:
     """Parse a JSON argument given inline, as ``@path`` or as ``-`` (stdin).
 
-    Example:
+    Examples:
         >>> read_json_argument('{"companyName": "Acme"}')
         {'companyName': 'Acme'}
     """
@@ -71,10 +72,11 @@ def record() -> None:
 
     \b
     Examples:
-      netsuite-async record get customer 107 --fields email,companyName
+      netsuite-async record get customer 1 --fields email,companyName
       netsuite-async record create customer --data '{"companyName": "Acme", "subsidiary": {"id": "1"}}'
-      netsuite-async record upsert customer eid:ACME-1 --data @acme.json
-      netsuite-async record transform salesOrder 7 invoice
+      netsuite-async record upsert customer eid:ACME-1 --data '{"companyName": "Acme"}'
+      netsuite-async record transform salesOrder 11 invoice
+      netsuite-async record list customer -q 'companyName START_WITH "A"' --max 5
     """
 
 
@@ -220,5 +222,8 @@ def list_cmd(state: CliState, record_type: str, q: str | None, max_items: int | 
     refs = run_async(state, go)
     if state.json_mode:
         state.output.result(refs)
+    elif refs:
+        title = f"{plural(len(refs), 'record')} ({record_type})"
+        state.output.table([{"id": getattr(r, "id", r)} for r in refs], title=title)
     else:
-        state.output.table([{"id": getattr(r, "id", r)} for r in refs], title=f"{record_type}: {len(refs)}")
+        state.output.line(f"{plural(0, 'record')} ({record_type})")

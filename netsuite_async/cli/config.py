@@ -8,20 +8,21 @@ Settings are assembled from layers; a later layer overrides an earlier one, key 
 4. explicit command-line options (``--account``, ``--base-url``, ``--concurrency``, ``--auth``).
 
 The TOML file lives at ``$NETSUITE_CONFIG``, else ``$XDG_CONFIG_HOME/netsuite-async/config.toml``, else
-``~/.config/netsuite-async/config.toml``. Each top-level table is a profile::
+``~/.config/netsuite-async/config.toml``. Each top-level table is a profile:
+```toml
+[default]
+account = "1234567_SB1"
+consumer_key = "..."
+consumer_secret_env = "MY_VAULT_EXPORTED_SECRET"   # read the value from this environment variable
+token_id = "..."
+token_secret_env = "MY_TOKEN_SECRET"
 
-    [default]
-    account = "1234567_SB1"
-    consumer_key = "..."
-    consumer_secret_env = "MY_VAULT_EXPORTED_SECRET"   # read the value from this environment variable
-    token_id = "..."
-    token_secret_env = "MY_TOKEN_SECRET"
-
-    [production]
-    account = "1234567"
-    client_id = "..."
-    certificate_id = "..."
-    private_key_file = "~/.config/netsuite-async/prod.pem"
+[production]
+account = "1234567"
+client_id = "..."
+certificate_id = "..."
+private_key_file = "~/.config/netsuite-async/prod.pem"
+```
 
 Any key may be given as ``<key>_env`` to name an environment variable holding the value, so secrets need not
 live in the file. Unknown keys are refused (a typo must not silently drop a credential).
@@ -67,7 +68,7 @@ SECRET_KEYS = frozenset(
 class ConfigError(click.ClickException):
     """The command-line configuration or input is missing, unreadable or inconsistent (exit code 2).
 
-    Example:
+    Examples:
         >>> raise ConfigError("no account configured")
         Traceback (most recent call last):
         ...
@@ -85,12 +86,12 @@ def _mask(value: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything the CLI needs to open a :class:`~netsuite_async.NetSuiteClient`.
+    """Everything the CLI needs to open a `NetSuiteClient`.
 
     Secrets are kept as plain strings (the auth providers need them) but never shown: ``repr`` and
-    :meth:`describe` mask them.
+    `describe` mask them.
 
-    Example:
+    Examples:
         >>> s = Settings(account="1234567_SB1", token_id="t", token_secret="very-secret")
         >>> "very-secret" in repr(s)
         False
@@ -130,7 +131,7 @@ class Settings:
     def describe(self) -> dict[str, Any]:
         """A printable view of the settings: secrets replaced by ``***``.
 
-        Example:
+        Examples:
             >>> Settings(account="1", access_token="abc").describe()["access_token"]
             '***'
         """
@@ -147,7 +148,7 @@ class Settings:
     def merged(self, layer: Mapping[str, str | None], source: str) -> Settings:
         """Return a copy with the non-empty values of ``layer`` applied on top.
 
-        Example:
+        Examples:
             >>> Settings(account="1").merged({"account": "2"}, "cli").account
             '2'
         """
@@ -161,7 +162,7 @@ class Settings:
 
         An explicit ``auth`` setting wins; otherwise the first complete set in the order TBA, M2M, bearer.
 
-        Example:
+        Examples:
             >>> Settings(access_token="x").auth_kind()
             'bearer'
         """
@@ -178,6 +179,7 @@ class Settings:
             return "code"
         if self.access_token:
             return "bearer"
+        self._refuse_partial()
         raise ConfigError(
             "no credentials configured: set NETSUITE_CONSUMER_KEY, NETSUITE_CONSUMER_SECRET, NETSUITE_TOKEN_ID and "
             "NETSUITE_TOKEN_SECRET (token-based auth), or NETSUITE_CLIENT_ID, NETSUITE_CERTIFICATE_ID and "
@@ -189,11 +191,30 @@ class Settings:
     def code_client(self) -> tuple[str | None, str | None]:
         """The authorization-code client's id and secret (``auth_code_client_*``, else ``client_id``/``_secret``).
 
-        Example:
+        Examples:
             >>> Settings(auth_code_client_id="a", client_secret="s").code_client()
             ('a', 's')
         """
         return (self.auth_code_client_id or self.client_id, self.auth_code_client_secret or self.client_secret)
+
+    def _refuse_partial(self) -> None:
+        """A half-configured credential set is a typo or a missing export: name what is missing."""
+        for label, keys in (
+            ("token-based auth", ("consumer_key", "consumer_secret", "token_id", "token_secret")),
+            ("OAuth 2.0 machine-to-machine auth", ("client_id", "certificate_id", "private_key")),
+        ):
+            have = [k for k in keys if getattr(self, k) or (k == "private_key" and self.private_key_file)]
+            if have and len(have) < len(keys) and not (label.startswith("OAuth") and have == ["client_id"]):
+                missing = [k for k in keys if k not in have]
+                names = " and ".join(
+                    "NETSUITE_PRIVATE_KEY_FILE (or NETSUITE_PRIVATE_KEY)"
+                    if k == "private_key"
+                    else f"NETSUITE_{k.upper()}"
+                    for k in missing
+                )
+                raise ConfigError(
+                    f"{label} is incomplete: set {names} (found {', '.join(f'NETSUITE_{k.upper()}' for k in have)})"
+                )
 
     def _has_tba(self) -> bool:
         return all((self.consumer_key, self.consumer_secret, self.token_id, self.token_secret))
@@ -202,9 +223,9 @@ class Settings:
         return bool(self.client_id and self.certificate_id and (self.private_key or self.private_key_file))
 
     def require_account(self) -> str:
-        """The configured account id, or a :class:`ConfigError` naming how to set it.
+        """The configured account id, or a `ConfigError` naming how to set it.
 
-        Example:
+        Examples:
             >>> Settings(account="1234567").require_account()
             '1234567'
         """
@@ -215,7 +236,7 @@ class Settings:
     def read_private_key(self) -> str:
         """The private key PEM, from ``private_key`` or the file named by ``private_key_file``.
 
-        Example:
+        Examples:
             >>> Settings(private_key="-----BEGIN PRIVATE KEY-----...").read_private_key()[:5]
             '-----'
         """
@@ -232,7 +253,7 @@ class Settings:
     def scope_list(self) -> tuple[str, ...] | None:
         """``scopes`` split on commas and spaces, or None when not set.
 
-        Example:
+        Examples:
             >>> Settings(scopes="rest_webservices, restlets").scope_list()
             ('rest_webservices', 'restlets')
         """
@@ -247,7 +268,7 @@ SETTING_KEYS: tuple[str, ...] = tuple(f.name for f in fields(Settings) if f.name
 def default_config_path(env: Mapping[str, str] | None = None) -> Path:
     """Where the TOML profiles file is looked for.
 
-    Example:
+    Examples:
         >>> default_config_path({"NETSUITE_CONFIG": "/tmp/ns.toml"})
         PosixPath('/tmp/ns.toml')
     """
@@ -259,16 +280,8 @@ def default_config_path(env: Mapping[str, str] | None = None) -> Path:
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib as toml_reader
-    else:  # pragma: no cover - Python 3.10 only
-        try:
-            import tomli as toml_reader  # type: ignore[import-not-found,unused-ignore]
-        except ModuleNotFoundError:
-            raise ConfigError(
-                f"reading profiles from {str(path)!r} needs Python >= 3.11 or the 'tomli' package "
-                "(pip install tomli); environment variables work without it"
-            ) from None
+    import tomllib as toml_reader
+
     try:
         with path.open("rb") as fh:
             data: dict[str, Any] = toml_reader.load(fh)
@@ -315,7 +328,41 @@ def _env_layer(env: Mapping[str, str]) -> dict[str, str | None]:
     return {key: env.get(f"NETSUITE_{key.upper()}") for key in SETTING_KEYS}
 
 
-def _emulator_layer(path: Path) -> dict[str, str | None]:
+#: How long a command waits for an ``--emulator-config`` file that does not exist yet: ``emulator serve ... &``
+#: followed at once by a command is the quickstart's own usage, and the server needs a moment to start.
+EMULATOR_CONFIG_WAIT = 15.0
+
+
+def wait_for_file(path: Path, timeout: float, *, poll: float = 0.05) -> bool:
+    """Wait up to ``timeout`` seconds for ``path`` to exist; True when it does.
+
+    Examples:
+        >>> wait_for_file(Path("/nonexistent/emulator.json"), 0.0)
+        False
+    """
+    import time
+
+    deadline = time.monotonic() + timeout
+    announced = False
+    while not path.exists():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        if not announced and timeout > 1:
+            print(f"waiting up to {timeout:.0f} s for {path} (written by `emulator serve` once it listens)",
+                  file=sys.stderr)
+            announced = True
+        # A CLI process with nothing else to do: polling a file the server writes atomically is the simple way.
+        time.sleep(min(poll, remaining))
+    return True
+
+
+def _emulator_layer(path: Path, wait: float = 0.0) -> dict[str, str | None]:
+    if not path.exists() and not wait_for_file(path, wait):
+        raise ConfigError(
+            f"the emulator config {str(path)!r} does not exist: start the emulator first with "
+            f"`netsuite-async emulator serve --write-config {path} &`"
+        )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -341,10 +388,14 @@ def load_settings(
     emulator_config: Path | None = None,
     overrides: Mapping[str, str | None] | None = None,
     env: Mapping[str, str] | None = None,
+    emulator_wait: float = 0.0,
 ) -> Settings:
-    """Assemble :class:`Settings` from the profile file, the environment, an emulator config and overrides.
+    """Assemble `Settings` from the profile file, the environment, an emulator config and overrides.
 
-    Example:
+    ``emulator_wait`` is how long to wait for an emulator config file that does not exist yet (the CLI passes
+    `EMULATOR_CONFIG_WAIT`).
+
+    Examples:
         >>> s = load_settings(env={"NETSUITE_ACCOUNT": "1234567", "NETSUITE_ACCESS_TOKEN": "x"})
         >>> s.account, s.auth_kind()
         ('1234567', 'bearer')
@@ -371,7 +422,9 @@ def load_settings(
         Path(env["NETSUITE_EMULATOR_CONFIG"]) if env.get("NETSUITE_EMULATOR_CONFIG") else None
     )
     if emulator_config is not None:
-        settings = settings.merged(_emulator_layer(emulator_config), f"emulator config ({emulator_config})")
+        settings = settings.merged(
+            _emulator_layer(emulator_config, emulator_wait), f"emulator config ({emulator_config})"
+        )
     if overrides:
         settings = settings.merged(overrides, "command line")
     return settings

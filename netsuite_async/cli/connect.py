@@ -1,4 +1,4 @@
-"""Turn CLI :class:`~netsuite_async.cli.config.Settings` into an auth provider and a connected client."""
+"""Turn CLI `Settings` into an auth provider and a connected client."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def _agent_kwargs(options: AgentOptions) -> dict[str, Any]:
 def parse_concurrency(value: str | None) -> int | str | ServiceTier | None:
     """Parse ``--concurrency``: an int, ``auto``, or a tier name with optional licences (``premium+2``).
 
-    Example:
+    Examples:
         >>> parse_concurrency("15")
         15
         >>> parse_concurrency("auto")
@@ -97,9 +97,9 @@ def parse_concurrency(value: str | None) -> int | str | ServiceTier | None:
 
 
 def build_auth(settings: Settings) -> TokenProvider:
-    """Make the token provider the settings describe (see :meth:`Settings.auth_kind`).
+    """Make the token provider the settings describe (see `Settings.auth_kind`).
 
-    Example:
+    Examples:
         >>> build_auth(Settings(access_token="x"))  # doctest: +ELLIPSIS
         BearerToken(...)
     """
@@ -150,7 +150,7 @@ def build_auth(settings: Settings) -> TokenProvider:
 def build_authorization_code(settings: Settings) -> AuthorizationCode:
     """The authorization-code provider; tokens live in the JSON store named by ``token_store`` (mode 0600).
 
-    Example:
+    Examples:
         >>> s = Settings(auth_code_client_id="c", auth_code_client_secret="s", redirect_uri="http://localhost/cb")
         >>> build_authorization_code(s)  # doctest: +ELLIPSIS
         AuthorizationCode(...)
@@ -173,9 +173,9 @@ def build_authorization_code(settings: Settings) -> AuthorizationCode:
 
 
 def make_client(settings: Settings, auth: TokenProvider | None = None, **extra: Any) -> NetSuiteClient:
-    """Build a :class:`~netsuite_async.NetSuiteClient` from settings; use it with ``async with``.
+    """Build a `NetSuiteClient` from settings; use it with ``async with``.
 
-    Example:
+    Examples:
         >>> client = make_client(Settings(account="1234567", access_token="x"))  # doctest: +SKIP
     """
     from netsuite_async.client import NetSuiteClient

@@ -41,7 +41,7 @@ NOUNS = ("Logistics", "Analytics", "Foods", "Robotics", "Textiles", "Energy", "P
 class DemoOptions:
     """Size and shape of the demo run.
 
-    Example:
+    Examples:
         >>> DemoOptions(customers=10, orders=20).ideal_rps
         250.0
     """
@@ -145,7 +145,7 @@ def _available(module: str) -> bool:
 def customer_bodies(count: int, rng: random.Random) -> list[dict[str, Any]]:
     """Deterministic, realistic-looking customer bodies.
 
-    Example:
+    Examples:
         >>> customer_bodies(1, random.Random(0))[0]["externalId"]
         'DEMO-C-00001'
     """
@@ -166,7 +166,7 @@ def customer_bodies(count: int, rng: random.Random) -> list[dict[str, Any]]:
 def order_bodies(count: int, customer_ids: list[str], item_ids: list[str], rng: random.Random) -> list[dict[str, Any]]:
     """Sales orders spread over the customers, each with one to three lines.
 
-    Example:
+    Examples:
         >>> order_bodies(1, ["1"], ["9"], random.Random(0))[0]["entity"]
         {'id': '1'}
     """
@@ -220,8 +220,10 @@ async def _create_many(
 async def run_demo(options: DemoOptions, *, show_progress: bool = True) -> DemoReport:
     """Run the ETL against an in-process emulator and return the report.
 
-    Example:
-        >>> report = anyio.run(run_demo, DemoOptions(customers=20, orders=40, latency_ms=5))  # doctest: +SKIP
+    Examples:
+        >>> import functools, tempfile
+        >>> options = DemoOptions(customers=20, orders=40, latency_ms=5, out=Path(tempfile.mkdtemp()) / "o.jsonl")
+        >>> report = anyio.run(functools.partial(run_demo, options, show_progress=False))
         >>> report.rows_written
         40
     """

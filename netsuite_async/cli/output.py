@@ -11,13 +11,13 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-__all__ = ["Output", "to_jsonable"]
+__all__ = ["Output", "plural", "to_jsonable"]
 
 
 def to_jsonable(value: Any) -> Any:
     """Convert results (pydantic models, dataclasses, sets, bytes) into JSON-ready values.
 
-    Example:
+    Examples:
         >>> to_jsonable({"a": {1, 2}})
         {'a': [1, 2]}
     """
@@ -38,13 +38,23 @@ def to_jsonable(value: Any) -> Any:
     return str(value)
 
 
+def plural(count: int, noun: str) -> str:
+    """``0 rows``, ``1 row``, ``1,234 rows``.
+
+    Examples:
+        >>> plural(0, "record"), plural(1, "row"), plural(1234, "row")
+        ('0 records', '1 row', '1,234 rows')
+    """
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 class Output:
     """Where a command's results go.
 
     In JSON mode stdout carries exactly one JSON document per result (so ``| jq`` works) and every human message
     goes to stderr; otherwise results are rendered with rich.
 
-    Example:
+    Examples:
         >>> out = Output(json_mode=True)
         >>> out.result({"id": "1"})
         {"id": "1"}
@@ -85,6 +95,11 @@ class Output:
         for row in rows:
             table.add_row(*(_cell(row.get(col)) for col in columns))
         self.console.print(table)
+
+    def line(self, message: str) -> None:
+        """A plain human result line on stdout (nothing in JSON mode, where ``result`` carries the data)."""
+        if not self.json_mode:
+            self.console.print(message, markup=False)
 
     def info(self, message: str) -> None:
         """A human message (progress, hints): always stderr so stdout stays parseable."""

@@ -12,7 +12,7 @@ from typing import Any, NoReturn, TypeVar
 import anyio
 import click
 
-from netsuite_async.cli.config import ConfigError, Settings, load_settings
+from netsuite_async.cli.config import EMULATOR_CONFIG_WAIT, ConfigError, Settings, load_settings
 from netsuite_async.cli.output import Output
 
 __all__ = ["CliState", "fail", "pass_state", "run_async"]
@@ -29,7 +29,7 @@ EXIT_INTERRUPTED = 130
 class CliState:
     """Global options of one ``netsuite-async`` invocation.
 
-    Example:
+    Examples:
         >>> state = CliState(overrides={"account": "1234567"}, env={"NETSUITE_ACCESS_TOKEN": "x"})
         >>> state.settings().account
         '1234567'
@@ -55,12 +55,19 @@ class CliState:
     def settings(self) -> Settings:
         """Load settings once: profile file, environment, emulator config, command-line overrides."""
         if self._settings is None:
+            if self.config_path is not None and not self.config_path.expanduser().exists():
+                # An explicit --config names a file the user expects to be read: missing is an error.
+                raise ConfigError(
+                    f"the config file {str(self.config_path)!r} given by --config does not exist: create it "
+                    "(profiles are TOML tables, see docs/cli.md) or drop --config to use NETSUITE_* variables"
+                )
             self._settings = load_settings(
                 profile=self.profile,
                 config_path=self.config_path,
                 emulator_config=self.emulator_config,
                 overrides=self.overrides,
                 env=self.env,
+                emulator_wait=EMULATOR_CONFIG_WAIT,
             )
         return self._settings
 
@@ -89,7 +96,7 @@ def run_async(state: CliState, func: Callable[[], Awaitable[T]]) -> T:
     """Run ``func`` on an event loop and turn failures into one clear line on stderr and an exit code.
 
     NetSuite and network errors exit 1; configuration and validation errors (raised before anything is sent)
-    exit 2. Messages never include secrets: the library's errors and :class:`Settings` are redacted.
+    exit 2. Messages never include secrets: the library's errors and `Settings` are redacted.
     """
     from netsuite_async.errors import NetSuiteError
 
@@ -104,8 +111,8 @@ def run_async(state: CliState, func: Callable[[], Awaitable[T]]) -> T:
         if state.json_mode:
             _json_error(exc)
         fail(state, f"{type(exc).__name__}: {exc}", EXIT_API_ERROR)
-    except (ValueError, TypeError) as exc:
-        fail(state, f"{type(exc).__name__}: {exc}", EXIT_USAGE)
+    except (ValueError, TypeError) as exc:  # the library refused the input before sending anything
+        fail(state, str(exc), EXIT_USAGE)
     except KeyboardInterrupt:
         fail(state, "interrupted", EXIT_INTERRUPTED)
 

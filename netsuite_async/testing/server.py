@@ -1,20 +1,21 @@
 """Serve the emulator over loopback with uvicorn.
 
-:func:`serve` blocks until stopped (Ctrl-C / SIGTERM) — ``netsuite-async emulator serve`` calls it. Once the
+`serve` blocks until stopped (Ctrl-C / SIGTERM) — ``netsuite-async emulator serve`` calls it. Once the
 socket listens it writes the connection file (``write_config``) atomically (temporary file, mode 0600, then
 rename): a JSON object with ``base_url``, ``account``, ``consumer_key``, ``consumer_secret``, ``token_id``,
 ``token_secret``, ``client_id``, ``certificate_id``, ``private_key``, ``auth_code_client_id``,
 ``auth_code_client_secret``, ``redirect_uri`` and ``static_token``.
 
-:class:`EmulatorServer` runs one in a background thread (tests) or in a child process (benchmarks: the
+`EmulatorServer` runs one in a background thread (tests) or in a child process (benchmarks: the
 server then has its own core).
 
-uvicorn is an optional dependency (extra ``emulator``); it is imported only when a server starts.
+uvicorn is an optional dependency (extras ``cli`` and ``emulator``); it is imported only when a server starts.
 
-Example::
-
+Examples:
+    ```python
     with EmulatorServer(EmulatorConfig(concurrency=5), seed={"customers": 100}) as server:
         print(server.base_url, server.config_data["token_id"])
+    ```
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
@@ -37,15 +38,26 @@ from netsuite_async._files import write_json_atomic
 from netsuite_async.testing._emulator import Emulator, EmulatorConfig
 from netsuite_async.testing._seed import DEMO_SEED
 
-__all__ = ["EmulatorServer", "build_emulator", "connection_info", "serve", "write_connection_file"]
+__all__ = [
+    "UVICORN_MISSING",
+    "EmulatorServer",
+    "build_emulator",
+    "connection_info",
+    "serve",
+    "write_connection_file",
+]
+
+#: The one line shown when uvicorn is not installed.
+UVICORN_MISSING = "serving the emulator needs uvicorn: pip install 'netsuite-asyncio-client[cli]'"
 
 
 def build_emulator(config: EmulatorConfig | None, seed: Mapping[str, int] | None = None) -> Emulator:
     """An emulator with its seed data (``DEMO_SEED`` when ``seed`` is None; ``{}`` for an empty account).
 
-    Example::
-
+    Examples:
+        ```python
         emu = build_emulator(EmulatorConfig(), {"customers": 1000})
+        ```
     """
     emu = Emulator(config or EmulatorConfig())
     sizes = DEMO_SEED if seed is None else seed
@@ -59,9 +71,10 @@ def build_emulator(config: EmulatorConfig | None, seed: Mapping[str, int] | None
 def connection_info(emu: Emulator, base_url: str) -> dict[str, str]:
     """What a client needs to connect: base URL, account and every credential (secrets included!).
 
-    Example::
-
+    Examples:
+        ```python
         info = connection_info(emu, "http://127.0.0.1:8089")
+        ```
     """
     c = emu.credentials
     keys = (
@@ -85,9 +98,10 @@ def connection_info(emu: Emulator, base_url: str) -> dict[str, str]:
 def write_connection_file(path: str | os.PathLike[str], info: Mapping[str, str]) -> None:
     """Write ``info`` as JSON atomically, readable by the owner only (it holds secrets).
 
-    Example::
-
+    Examples:
+        ```python
         write_connection_file("emulator.json", info)
+        ```
     """
     write_json_atomic(path, dict(info), indent=2)
 
@@ -110,8 +124,8 @@ def _base_url(sock: socket.socket) -> str:
 def _uvicorn_server(emu: Emulator, *, log_level: str = "warning") -> Any:
     try:
         import uvicorn
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        raise RuntimeError("serving the emulator needs uvicorn: pip install 'netsuite-async[emulator]'") from exc
+    except ImportError:  # pragma: no cover - depends on the install
+        raise RuntimeError(UVICORN_MISSING) from None
     try:
         import uvloop  # noqa: F401
 
@@ -155,24 +169,49 @@ def serve(
     seed: Mapping[str, int] | None = None,
     emulator: Emulator | None = None,
     log_level: str = "warning",
+    on_ready: Callable[[Mapping[str, str]], None] | None = None,
 ) -> None:
-    """Run the emulator with uvicorn until stopped; write the connection file once it listens.
+    """Run the emulator with uvicorn until stopped.
 
-    Example::
+    Order of events: bind the socket, start uvicorn, write the connection file (``write_config``, atomically),
+    *then* call ``on_ready(info)``: whoever sees "ready" can read the file. On a clean stop the file is removed
+    again, so a stale file never points a client at a port nobody listens on.
 
+    Examples:
+        ```python
         serve(EmulatorConfig(concurrency=5, latency=0.04), port=8089, write_config="emulator.json")
+        ```
     """
     emu = emulator or build_emulator(config, seed)
     sock = _bind(host, port)
     server = _uvicorn_server(emu, log_level=log_level)
-    base_url = _base_url(sock)
-    if write_config is not None:
-        # The socket already listens (connections queue in its backlog), so the file may appear now.
-        write_connection_file(write_config, connection_info(emu, base_url))
+    info = connection_info(emu, _base_url(sock))
+    original_startup = server.startup
+
+    async def startup(sockets: list[socket.socket] | None = None) -> None:
+        await original_startup(sockets=sockets)
+        if not server.started:  # uvicorn failed to start and is shutting down
+            return
+        if write_config is not None:
+            write_connection_file(write_config, info)
+        if on_ready is not None:
+            on_ready(info)
+
+    server.startup = startup
     try:
         server.run(sockets=[sock])
     finally:
         sock.close()
+        if write_config is not None and server.started:
+            _remove_if_ours(Path(write_config), info)
+
+
+def _remove_if_ours(path: Path, info: Mapping[str, str]) -> None:
+    try:
+        if json.loads(path.read_text(encoding="utf-8")).get("base_url") == info["base_url"]:
+            path.unlink()
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 class EmulatorServer:
@@ -181,11 +220,12 @@ class EmulatorServer:
     ``mode="thread"``: same process (``.emulator`` gives the live state). ``mode="process"``: a child
     ``python -m netsuite_async.testing.server`` (its own interpreter and core; only ``config_data`` is known).
 
-    Example::
-
+    Examples:
+        ```python
         with EmulatorServer(EmulatorConfig(concurrency=3), mode="process") as srv:
             client = NetSuiteClient(srv.account, BearerToken(srv.config_data["static_token"]),
                                     base_url=srv.base_url)
+        ```
     """
 
     def __init__(
@@ -217,9 +257,10 @@ class EmulatorServer:
     def base_url(self) -> str:
         """``http://127.0.0.1:<port>`` once started.
 
-        Example::
-
+        Examples:
+            ```python
             url = server.base_url + "/services/rest/record/v1/customer/1"
+            ```
         """
         if not self.config_data:
             raise RuntimeError("the server is not running")
@@ -229,18 +270,20 @@ class EmulatorServer:
     def account(self) -> str:
         """The emulated account id.
 
-        Example::
-
+        Examples:
+            ```python
             assert server.account == "1234567_SB1"
+            ```
         """
         return self.config.account
 
     def start(self) -> EmulatorServer:
         """Start serving; returns once the socket listens.
 
-        Example::
-
+        Examples:
+            ```python
             server = EmulatorServer().start()
+            ```
         """
         if self.mode == "thread":
             self._start_thread()
@@ -307,9 +350,10 @@ class EmulatorServer:
     def stop(self) -> None:
         """Stop serving (idempotent).
 
-        Example::
-
+        Examples:
+            ```python
             server.stop()
+            ```
         """
         if self._server is not None:
             self._server.should_exit = True
