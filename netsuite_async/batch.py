@@ -654,10 +654,11 @@ class _Engine:
             return True
         return self.batch._collections is not False
 
-    async def _spawn_singles(self, indices: Sequence[int], *, attempt: int = 0) -> None:
+    async def _spawn_singles(self, indices: Sequence[int], *, attempt: int = 0,
+                             tries: int = TRANSIENT_RESENDS + 1) -> None:
         for i in indices:
             await self.sem.acquire()
-            self.tg.start_soon(self._single_unit, i, attempt)
+            self.tg.start_soon(self._single_unit, i, attempt, tries)
 
     async def _chunk_unit(self, chunk: int, indices: list[int], pending: list[int]) -> None:
         go_single = False
@@ -670,12 +671,13 @@ class _Engine:
             await self._spawn_singles([i for i in pending if self.results[i] is None])
             return
         if resend:
-            await self._spawn_singles(resend, attempt=1)
+            # The chunk's task was the first try: TRANSIENT_RESENDS more, each under a key of its own.
+            await self._spawn_singles(resend, attempt=1, tries=TRANSIENT_RESENDS)
         await self._progress()
 
-    async def _single_unit(self, index: int, attempt: int) -> None:
+    async def _single_unit(self, index: int, attempt: int, tries: int) -> None:
         try:
-            await self._run_single(self.items[index], attempt)
+            await self._run_single(self.items[index], attempt, tries)
         finally:
             self.sem.release()
         await self._progress()
@@ -826,10 +828,14 @@ class _Engine:
         kind = "item" if attempt == 0 else f"resend{attempt}"
         return key_for(self.run_id, self.op, self.record_type, kind, item.index)
 
-    async def _run_single(self, item: _Item, attempt: int = 0) -> None:
+    async def _run_single(self, item: _Item, attempt: int = 0, tries: int = TRANSIENT_RESENDS + 1) -> None:
+        """Send the item (``attempt`` 0) or send it again (``attempt`` >= 1) as one asynchronous request, at most
+        ``tries`` times while its task keeps failing transiently (a resumed run's first try under an attempt's
+        key reads back the job that attempt made, if it exists)."""
         records: list[Any] = []
+        transient: NetSuiteError | None = None
         try:
-            for _ in range(TRANSIENT_RESENDS + 1):
+            for _ in range(tries):
                 if attempt and self.cp is not None:
                     # Written before the request goes out, so a restarted run follows the newest key.
                     self.cp.record_resend(item.index, attempt)
@@ -839,7 +845,8 @@ class _Engine:
                 attempt += 1
             # Every resend of this run failed transiently. Nothing was saved, but the item is left out of the
             # checkpoint's final outcomes so that a resumed run sends it again (under a newer key).
-            self._set(BatchItemResult(item.index, False, None, transient))
+            if transient is not None:
+                self._set(BatchItemResult(item.index, False, None, transient))
         finally:
             if self.cp is not None and records:
                 self.cp.record_many(records)
