@@ -71,7 +71,7 @@ def assert_exactly_once(emu: Emulator, rows: Sequence[dict[str, str]], result: B
             assert not location
             assert "externalId" not in row
             assert item.note
-            assert "externalId" in item.note
+            assert "externalId" in item.note or (item.resumed and "earlier run" in item.note)
             continue
         assert item.ref.type == "customer"
         assert stored[item.ref.id]["companyName"] == row["companyName"], (item.index, item.ref.id)
@@ -252,6 +252,8 @@ async def test_a_thousand_creates_under_faults_and_transient_task_failures_are_a
     emu.jobs.task_failure_probability = 0.05
     emu.faults.set_probability("error_before", 0.03)
     emu.faults.set_probability("error_after", 0.03)
+    # And for certain: the first submissions are applied and their answers lost (a 500 after the job exists).
+    emu.faults.script(match="POST /record/v1/customer", kind="error_after", times=3)
     rows = rows_for(1000, "V")
     async with client_for(emu) as ns:
         ns.jobs.max_poll_interval = 0.002
@@ -303,13 +305,13 @@ async def test_rerunning_with_the_checkpoint_resolves_every_unknown_outcome_with
     tmp_path: Path, task_ids: str, collections: bool
 ) -> None:
     emu = make_emulator(batch_collections=collections, dialect=Dialect.strictest().replace(task_ids=task_ids))
-    rows = rows_for(150, "U")
+    rows = rows_for(150 if collections else 30, "U")  # one blind job per item in single mode: keep it short
     checkpoint = tmp_path / "unknown.ckpt"
     # Every job status poll fails: the jobs exist and run, but the first run cannot learn how they ended.
     blind = emu.faults.script(match="GET /async/v1/job/", kind="error_before", times=None)
     async with client_for(emu) as ns:
         ns.jobs.max_poll_interval = 0.001
-        first = await ns.batch.create("customer", rows, checkpoint=checkpoint, job_timeout=2)
+        first = await ns.batch.create("customer", rows, checkpoint=checkpoint, job_timeout=1)
         assert all(isinstance(r.error, BatchOutcomeUnknownError) for r in first)
         assert str(checkpoint) in str(first[0].error)
         emu.faults.scripted.remove(blind)
