@@ -54,6 +54,7 @@ from netsuite_async.errors import (
     AuthenticationError,
     JobTasksMismatchError,
     NetSuiteError,
+    NotFoundError,
     PermissionDeniedError,
     error_for_status,
 )
@@ -580,7 +581,7 @@ class _Engine:
         if lookup:
             keys = [EXTERNAL_ID_PREFIX + str(item.external_id) for item in lookup]
             try:
-                found = await self.client.records.get_many(self.record_type, keys)
+                found = await self._lookup(keys)
             except NetSuiteError as err:
                 for item in lookup:
                     notes[item.index] = (
@@ -601,6 +602,16 @@ class _Engine:
             ref = refs[item.index]
             self._set(BatchItemResult(item.index, True, ref, None, note=notes.get(item.index)))
             batch_records.append((item.index, ref.id if ref else None, None))
+
+    async def _lookup(self, keys: list[str]) -> list[Any]:
+        """The records named by ``eid:`` keys (None where there is none): one plain read for one key (the
+        single-request path), the batch read for several."""
+        if len(keys) == 1:
+            try:
+                return [await self.client.records.get(self.record_type, keys[0], fields=["externalId"])]
+            except NotFoundError:
+                return [None]
+        return list(await self.client.records.get_many(self.record_type, keys, fields=["externalId"]))
 
     def _finish_error(self, item: _Item, error: NetSuiteError, batch_records: list[Any], *, definite: bool) -> None:
         self._set(BatchItemResult(item.index, False, None, error))

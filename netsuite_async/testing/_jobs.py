@@ -159,10 +159,12 @@ def _inner_headers(req: EmuRequest) -> dict[str, str]:
 class TaskFailure:
     """A scripted per-task failure: the next ``times`` tasks whose inner request matches fail (None: forever).
 
-    Example::
+    Made by :meth:`JobManager.script_task_failure` (``emu.jobs.script_task_failure("POST /record/v1/customer",
+    times=3)``); ``times`` counts the uses left.
 
-        failure = emu.jobs.script_task_failure("POST /record/v1/customer", times=3)
-        failure.times       # uses left
+    Example:
+        >>> TaskFailure(lambda req: req.method == "POST", times=2).times
+        2
     """
 
     match: Matcher
