@@ -35,6 +35,7 @@ from netsuite_async.errors import (
     NetSuiteError,
     NotFoundError,
     RecordListCapError,
+    ServerError,
 )
 from netsuite_async.identifiers import (
     EXTERNAL_ID_PREFIX,
@@ -76,6 +77,8 @@ _MAX_PAGES = 1000
 # documented, so stay at the stricter number.
 _BATCH_READ_SIZE = 100
 _UNSUPPORTED = object()
+# How many asynchronous jobs one batch read may take when their tasks fail with a 5xx.
+_BATCH_READ_JOB_TRIES = 4
 # Concurrent get() calls in the fallback path. The governor decides how many reach NetSuite; this only bounds
 # the number of waiting tasks.
 _FALLBACK_WORKERS = 32
@@ -657,8 +660,15 @@ class Records:
         return response.json()
 
     async def _batch_read_job(self, record_type: str, params: list[tuple[str, str]]) -> Any:
-        job = await self.client.jobs.submit("GET", record_path(record_type), params=dict(params))
-        return (await job.wait()).body
+        # A read is safe to repeat: a job whose task failed with a 5xx (nothing done) is simply submitted again.
+        for attempt in range(_BATCH_READ_JOB_TRIES):
+            job = await self.client.jobs.submit("GET", record_path(record_type), params=dict(params))
+            try:
+                return (await job.wait()).body
+            except ServerError:
+                if attempt == _BATCH_READ_JOB_TRIES - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _get_one(
         self,
