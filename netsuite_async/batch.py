@@ -134,6 +134,13 @@ class BatchOutcomeUnknownError(NetSuiteError):
             )
         super().__init__(f"outcome unknown: {reason}; {advice}")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_unknown, (type(self), self.reason, self.checkpoint))
+
+
+def _rebuild_unknown(cls: type[BatchOutcomeUnknownError], reason: str, checkpoint: str | None) -> Any:
+    return cls(reason, checkpoint=checkpoint)
+
 
 @dataclass(frozen=True)
 class BatchItemResult:

@@ -455,3 +455,14 @@ def test_cli_batch_against_emulator_serve_with_global_task_ids_and_no_create_loc
     ids = {line["i"]: line["id"] for line in lines if "i" in line}
     by_eid = {r["externalid"]: str(r["id"]) for r in stored}
     assert ids == {i: by_eid[f"CLI-{i}"] for i in range(230)}
+
+
+def test_the_new_errors_survive_pickling_with_their_fields() -> None:
+    import pickle
+
+    unknown = pickle.loads(pickle.dumps(BatchOutcomeUnknownError("job 7 could not be read", checkpoint="r.ckpt")))
+    assert (unknown.reason, unknown.checkpoint) == ("job 7 could not be read", "r.ckpt")
+    assert "r.ckpt" in str(unknown)
+    mismatch = pickle.loads(pickle.dumps(JobTasksMismatchError("9", expected=3, listed=2)))
+    assert (mismatch.job_id, mismatch.expected, mismatch.listed) == ("9", 3, 2)
+    assert "2 task(s) for 3 item(s)" in str(mismatch)
