@@ -466,3 +466,25 @@ def test_the_new_errors_survive_pickling_with_their_fields() -> None:
     mismatch = pickle.loads(pickle.dumps(JobTasksMismatchError("9", expected=3, listed=2)))
     assert (mismatch.job_id, mismatch.expected, mismatch.listed) == ("9", 3, 2)
     assert "2 task(s) for 3 item(s)" in str(mismatch)
+
+
+async def test_a_listing_that_contradicts_item_order_gives_unknown_outcomes_not_another_items_record() -> None:
+    emu = make_emulator()
+    async with client_for(emu) as ns:
+        made = await ns.batch.create("customer", rows_for(3, "O"))
+        ids = [r.ref.id for r in made if r.ref]
+        original = emu.jobs.handle_async
+
+        async def out_of_order(req: Any, dispatch: Any) -> Any:
+            # A NetSuite that listed tasks in another order than the items: the emulator's tasks, reversed.
+            response = await original(req, dispatch)
+            job = emu.jobs._jobs[response.headers["location"].rsplit("/", 1)[1]]
+            job.tasks.reverse()
+            return response
+
+        emu.jobs.handle_async = out_of_order
+        result = await ns.batch.update("customer", [{"id": rid, "comments": f"c{n}"} for n, rid in enumerate(ids)])
+    # The updates' Locations name other records than their places say: nothing is handed to the wrong item.
+    assert [r.ok for r in result] == [False, False, False]
+    assert all(isinstance(r.error, BatchOutcomeUnknownError) for r in result)
+    assert "cannot be matched" in str(result[0].error)
