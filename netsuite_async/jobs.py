@@ -4,7 +4,7 @@ NetSuite runs a request with ``Prefer: respond-async`` in the background and ans
 ``Location: /services/rest/async/v1/job/{id}``. The job, its tasks and each task's result are then read with
 plain GETs::
 
-    GET /async/v1/job/{id}                  {completed, progress: pending|succeeded|failed, task: {links}}
+    GET /async/v1/job/{id}                  {completed, progress: pending|processing|succeeded|failed, task: {links}}
     GET /async/v1/job/{id}/task             {items: [{links: [{rel: self, href: …/task/{tid}}]}], hasMore, …}
     GET /async/v1/job/{id}/task/{tid}       {completed, progress, links: [related → …/result]}
     GET /async/v1/job/{id}/task/{tid}/result   the operation's own answer (204 + Location for a create)
@@ -22,7 +22,7 @@ Where NetSuite's documentation is silent this module assumes nothing (see docs/n
 
 Why this module matters: NetSuite honours ``X-NetSuite-Idempotency-Key`` on asynchronous requests only. A key is
 made once per logical request and sent on every attempt, so an asynchronous write is safe to retry after any
-failure: a repeated key is answered ``400 IDEMPOTENCY_ERROR`` with the ``Location`` of the earlier job, which
+failure: a repeated key is answered ``IDEMPOTENCY_ERROR`` (400 or 409) with the ``Location`` of the earlier job, which
 :meth:`Jobs.submit` turns back into that :class:`Job`.
 
 Example::
