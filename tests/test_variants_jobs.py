@@ -124,12 +124,13 @@ async def test_emulator_create_result_with_or_without_location(location: bool) -
         job = await ns.jobs.submit("POST", "/record/v1/customer", json={"companyName": "Loc"})
         (tid,) = await job.task_ids()
         raw = await ns.request("GET", f"/async/v1/job/{job.id}/task/{tid}/result")
-        update = await ns.jobs.submit("PATCH", "/record/v1/customer/eid:none", json={"comments": "x"})
+        upsert = await ns.jobs.submit("PUT", "/record/v1/customer/eid:LOC-2", json={"companyName": "Up"})
+        upserted = await upsert.wait(timeout=10)
     assert raw.status_code == 204
     assert raw.content == b""
     assert ("location" in raw.headers) is location
-    assert store_count(emu) == 1
-    assert update.id
+    assert upserted.ref is not None  # only creates (inner POSTs) lose their Location
+    assert store_count(emu) == 2
 
 
 @pytest.mark.parametrize("word", ["pending", "processing"])
