@@ -13,8 +13,16 @@ one-record-per-request writes is C/L records/s. Four ways to create customers:
   collections: each record is an asynchronous request with an idempotency key, then job, task list and result
   reads (4 requests per record, so its ceiling is about C/(4L)).
 
-``fraction_of_ideal`` is records/s divided by C/L. Run: ``python benchmarks/bench_batch.py``
-(``NETSUITE_BENCH_QUICK=1`` for small sizes). Writes ``benchmarks/results/batch.json``.
+``fraction_of_ideal`` is records/s divided by C/L. The two batch approaches run a second time against an
+emulator serving ``Dialect.strictest()`` (``emulator serve --strictest``: account-wide task ids, create task
+results without ``Location``, ``processing`` progress words, 409 key conflicts, batch reads only asynchronous):
+every row carries an ``externalId``, so under the strictest dialect the client also looks every new record's id
+up by external id (one batch read per chunk, one read per single request). The ``dialect`` column tells the rows
+apart.
+
+Run: ``python benchmarks/bench_batch.py`` (``NETSUITE_BENCH_QUICK=1`` for small sizes); writes
+``benchmarks/results/batch.json``. ``python benchmarks/bench_batch.py --compare-dialects`` runs only the batch
+approaches, under today's default dialect and the strictest one, and writes ``batch_dialects.json``.
 """
 
 from __future__ import annotations
@@ -39,8 +47,14 @@ CONCURRENCY = 5
 LATENCY_MS = 20.0
 
 
+DIALECT_ARGS: dict[str, list[str]] = {"default": [], "strictest": ["--strictest"]}
+
+
 def rows(prefix: str, n: int) -> list[dict[str, str]]:
-    return [{"companyName": f"{prefix} {i}", "email": f"{prefix.lower()}.{i}@example.com"} for i in range(n)]
+    return [
+        {"companyName": f"{prefix} {i}", "email": f"{prefix.lower()}.{i}@example.com", "externalId": f"{prefix}-{i}"}
+        for i in range(n)
+    ]
 
 
 async def sequential(ns: NetSuiteClient, bodies: list[dict[str, str]]) -> int:
@@ -68,11 +82,12 @@ async def batch_single(ns: NetSuiteClient, bodies: list[dict[str, str]]) -> int:
 
 async def measure(
     base_url: str, account: str, token: str, name: str, run: Callable[[NetSuiteClient, list[dict[str, str]]],
-                                                                       Awaitable[int]], n: int
+                                                                       Awaitable[int]], n: int,
+    dialect: str = "default",
 ) -> dict[str, Any]:
     async with NetSuiteClient(account, auth=BearerToken(token), base_url=base_url, concurrency=CONCURRENCY) as ns:
         ns.jobs.poll_interval = LATENCY_MS / 1000
-        bodies = rows(name.replace(" ", "-"), n)
+        bodies = rows(f"{dialect}-{name}".replace(" ", "-").replace("(", "").replace(")", ""), n)
         started = time.perf_counter()
         written = await run(ns, bodies)
         seconds = time.perf_counter() - started
@@ -81,6 +96,7 @@ async def measure(
     rps = written / seconds
     return {
         "approach": name,
+        "dialect": dialect,
         "records": n,
         "written": written,
         "seconds": round(seconds, 2),
@@ -92,8 +108,21 @@ async def measure(
     }
 
 
+async def run_dialect(dialect: str, approaches: dict[str, Any], sizes: dict[str, int]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    with emulator_process(concurrency=CONCURRENCY, latency_ms=LATENCY_MS, seed="customers=10",
+                          extra_args=DIALECT_ARGS[dialect]) as emu:
+        account = str(emu.config["account"])
+        for name, run in approaches.items():
+            row = await measure(emu.base_url, account, emu.token, name, run, sizes[name], dialect)
+            print(row, flush=True)
+            out.append(row)
+    return out
+
+
 async def main() -> None:
     small = quick()
+    batch_only = "--compare-dialects" in sys.argv[1:]
     sizes = {
         "sequential": 60 if small else 200,
         "unbounded gather": 200 if small else 1000,
@@ -106,15 +135,14 @@ async def main() -> None:
         "batch (collections)": batch_collections,
         "batch (single async)": batch_single,
     }
-    out: list[dict[str, Any]] = []
-    with emulator_process(concurrency=CONCURRENCY, latency_ms=LATENCY_MS, seed="customers=10") as emu:
-        account = str(emu.config["account"])
-        for name, run in approaches.items():
-            row = await measure(emu.base_url, account, emu.token, name, run, sizes[name])
-            print(row, flush=True)
-            out.append(row)
+    batch_approaches = {name: run for name, run in approaches.items() if name.startswith("batch")}
+    out = await run_dialect("default", batch_approaches if batch_only else approaches, sizes)
+    out += await run_dialect("strictest", batch_approaches, sizes)
     path = write_result(
-        "batch", {"concurrency": CONCURRENCY, "latency_ms": LATENCY_MS, "quick": small, "sizes": sizes}, out
+        "batch_dialects" if batch_only else "batch",
+        {"concurrency": CONCURRENCY, "latency_ms": LATENCY_MS, "quick": small, "sizes": sizes,
+         "dialects": {"default": "Dialect()", "strictest": "Dialect.strictest()"}},
+        out,
     )
     print(f"wrote {path}")
 

@@ -8,7 +8,14 @@ Guarantees, for any input and any failure along the way:
   once per chunk or item and reused on every retry; NetSuite answers a repeated key with the earlier job
   (``IDEMPOTENCY_ERROR`` + ``Location``) instead of applying it again;
 * **nothing lost** — a write whose outcome could not be learned is reported as failed with the reason, and a
-  checkpointed run resolves it on restart under the same key.
+  checkpointed run resolves it on restart under the same key;
+* **every success names its own record** — a chunk's tasks are matched to its items by their place in
+  NetSuite's task listing (never by guessing from task ids, which NetSuite numbers per job on some accounts and
+  across the account on others) and the match is checked against what the results say; a create whose result
+  names no record is still reported applied, with the id looked up by ``externalId`` when the item has one;
+* **transient task failures are sent again** — an item whose task failed with a 5xx (``UNEXPECTED_ERROR``:
+  nothing was saved) is sent again as its own asynchronous request with a fresh idempotency key, at most
+  ``5`` times per run; a 4xx is final and reported with NetSuite's error details.
 
 How: items are cut into chunks (``chunk_size`` ≤ 100). When the account accepts 2026.1 batch ("collection")
 requests, a chunk is one request and each of its tasks answers for one item. The first chunk probes the
@@ -31,6 +38,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -44,7 +52,9 @@ from netsuite_async.batch_checkpoint import BatchCheckpoint, StoredError, key_fo
 from netsuite_async.errors import (
     APIError,
     AuthenticationError,
+    JobTasksMismatchError,
     NetSuiteError,
+    NotFoundError,
     PermissionDeniedError,
     error_for_status,
 )
@@ -56,7 +66,7 @@ from netsuite_async.identifiers import (
     validate_internal_id,
     validate_record_type,
 )
-from netsuite_async.jobs import COLLECTION_CONTENT_TYPE, Job, JobResult, Jobs
+from netsuite_async.jobs import COLLECTION_CONTENT_TYPE, Job, JobResult, Jobs, TaskOutcome
 from netsuite_async.models import RecordRef
 from netsuite_async.telemetry import traced
 
@@ -86,25 +96,50 @@ _COLLECTION_METHOD = _SINGLE_METHOD
 # (or refuses this request shape), so the chunk is sent as single requests instead.
 _REFUSAL_STATUSES = frozenset({400, 404, 405, 415})
 _ROUNDS = 4
+#: How many times one run sends an item again after its task failed with a 5xx (nothing saved).
+TRANSIENT_RESENDS = 5
+_ITEM_IN_PATH = re.compile(r"^items\[(\d+)\]")
 
 
 class BatchOutcomeUnknownError(NetSuiteError):
     """The item's write was sent but its outcome could not be learned (network, timeouts, NetSuite errors).
 
-    It may or may not have been applied. Run the batch again with the same checkpoint: the same idempotency
-    key is sent, so NetSuite returns the earlier job instead of applying the item twice.
+    It may or may not have been applied. With a checkpoint (``checkpoint`` names it), run the batch again with
+    the same input and checkpoint: the same idempotency keys are sent, NetSuite answers them with the earlier
+    jobs, and their task results resolve the item without applying it twice. A run without a checkpoint had
+    keys that lived in memory only: running it again sends new keys and may apply the item a second time, so
+    the message says to look the record up first and to use a checkpoint next time.
 
     Example:
-        >>> err = BatchOutcomeUnknownError("job 7 could not be read")
-        >>> "checkpoint" in str(err)
+        >>> err = BatchOutcomeUnknownError("job 7 could not be read", checkpoint="run.ckpt")
+        >>> "run.ckpt" in str(err)
+        True
+        >>> "checkpoint=" in str(BatchOutcomeUnknownError("job 7 could not be read"))
         True
     """
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, checkpoint: str | os.PathLike[str] | None = None) -> None:
         self.reason = reason
-        super().__init__(
-            f"outcome unknown: {reason}; run the batch again with the same checkpoint to resolve it safely"
-        )
+        self.checkpoint = None if checkpoint is None else str(checkpoint)
+        if self.checkpoint is not None:
+            advice = (
+                f"run the batch again with the same input and checkpoint {self.checkpoint!r} to resolve it: the "
+                "same idempotency keys lead NetSuite back to the earlier jobs, nothing is applied twice"
+            )
+        else:
+            advice = (
+                "this run had no checkpoint, so running the batch again sends new idempotency keys and may apply "
+                "the item a second time: look the record up first (e.g. by externalId), and pass "
+                "checkpoint=PATH (CLI: --checkpoint) to make a batch resumable"
+            )
+        super().__init__(f"outcome unknown: {reason}; {advice}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_unknown, (type(self), self.reason, self.checkpoint))
+
+
+def _rebuild_unknown(cls: type[BatchOutcomeUnknownError], reason: str, checkpoint: str | None) -> Any:
+    return cls(reason, checkpoint=checkpoint)
 
 
 @dataclass(frozen=True)
@@ -113,7 +148,8 @@ class BatchItemResult:
 
     ``ref`` names the record written (for updates and deletes by internal id, the record addressed);
     ``error`` is the typed NetSuite error (or :class:`BatchOutcomeUnknownError`) when ``ok`` is False;
-    ``resumed`` is True when the outcome was read from the checkpoint of an earlier run.
+    ``resumed`` is True when the outcome was read from the checkpoint of an earlier run; ``note`` says why an
+    applied item has no ``ref`` (NetSuite's result named no record and it could not be looked up).
 
     Example:
         >>> BatchItemResult(index=0, ok=True, ref=RecordRef(type="customer", id="7")).ref.id
@@ -125,6 +161,7 @@ class BatchItemResult:
     ref: RecordRef | None = None
     error: NetSuiteError | None = None
     resumed: bool = False
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -215,6 +252,8 @@ class _Item:
     collection_item: dict[str, Any] | None
     delete_id: str | None
     known_id: str | None
+    external_id: str | None = None
+    """The item's external id when it has one: how a record NetSuite did not name is found."""
 
 
 def _prepare(op: Operation, record_type: str, index: int, item: Any) -> _Item:
@@ -226,14 +265,16 @@ def _prepare(op: Operation, record_type: str, index: int, item: Any) -> _Item:
     body = dict(item)
     encode_json_body(body, where)  # NaN/Infinity: ValueError; not serialisable: TypeError; before any request
     if op == "create":
-        return _Item(index, record_path(record_type), body, body, None, None)
+        ext = body.get("externalId")
+        return _Item(index, record_path(record_type), body, body, None, None,
+                     ext if isinstance(ext, str) and ext else None)
     if op == "upsert":
         ext = body.get("externalId")
         if not isinstance(ext, str) or not ext:
             raise ValueError(f"{where}: an upsert item needs a non-empty string 'externalId'")
         path = record_path(record_type, EXTERNAL_ID_PREFIX + ext)
         single = {k: v for k, v in body.items() if k != "externalId"}
-        return _Item(index, path, single, body, None, None)
+        return _Item(index, path, single, body, None, None, ext)
     # update: the internal id wins over the external id, as in NetSuite's batch requests.
     if body.get("id") is not None:
         known = validate_internal_id(body["id"])
@@ -245,7 +286,7 @@ def _prepare(op: Operation, record_type: str, index: int, item: Any) -> _Item:
         raise ValueError(f"{where}: an update item needs an 'id' (internal id) or an 'externalId'")
     path = record_path(record_type, EXTERNAL_ID_PREFIX + ext)
     single = {k: v for k, v in body.items() if k != "externalId"}
-    return _Item(index, path, single, body, None, None)
+    return _Item(index, path, single, body, None, None, ext)
 
 
 def _prepare_delete(record_type: str, index: int, item: Any) -> _Item:
@@ -478,6 +519,8 @@ class _Engine:
         self.abort: NetSuiteError | None = None
         self.probe_lock = anyio.Lock()
         self.sent_as_collection: set[int] = set(checkpoint.collection_chunks) if checkpoint is not None else set()
+        # Items an earlier run sent again after a transient task failure: resumed under their latest key.
+        self.resent: dict[int, int] = dict(checkpoint.resends) if checkpoint is not None else {}
         # Without a checkpoint the run id lives in memory only: keys still hold across retries within the run.
         self.run_id = checkpoint.run_id if checkpoint is not None else str(uuid.uuid4())
         ceiling = max(1, self.client.governor.stats().ceiling)
@@ -489,6 +532,9 @@ class _Engine:
 
     # -- bookkeeping -------------------------------------------------------------------------------------
 
+    def _unknown(self, reason: str) -> BatchOutcomeUnknownError:
+        return BatchOutcomeUnknownError(reason, checkpoint=self.cp.path if self.cp is not None else None)
+
     def _restore(self) -> None:
         cp = self.cp
         if cp is None:
@@ -496,7 +542,10 @@ class _Engine:
         method = _SINGLE_METHOD[self.op]
         for index, rid in cp.done.items():
             ref = RecordRef(type=self.record_type, id=rid) if rid else None
-            self._set(BatchItemResult(index, True, ref, None, resumed=True))
+            note = None
+            if ref is None and self.op != "delete":
+                note = "applied in an earlier run; NetSuite named no record for it"
+            self._set(BatchItemResult(index, True, ref, None, resumed=True, note=note))
         for index, stored in cp.failed.items():
             err = _error_from_stored(stored, method, self.items[index].single_path)
             self._set(BatchItemResult(index, False, None, err, resumed=True))
@@ -519,10 +568,57 @@ class _Engine:
             return RecordRef(type=self.record_type, id=item.known_id)
         return None
 
-    def _finish_ok(self, item: _Item, result: JobResult, batch_records: list[Any]) -> None:
-        ref = self._ref_for(item, result)
-        self._set(BatchItemResult(item.index, True, ref, None))
-        batch_records.append((item.index, ref.id if ref else None, None))
+    async def _finish_ok_many(self, done: Sequence[tuple[_Item, JobResult]], batch_records: list[Any]) -> None:
+        """Report applied items; records NetSuite did not name are looked up by external id (one read each
+        100 items), else reported applied with ``ref=None`` and a note. Never reported failed."""
+        refs: dict[int, RecordRef | None] = {}
+        notes: dict[int, str] = {}
+        lookup: list[_Item] = []
+        for item, result in done:
+            ref = self._ref_for(item, result)
+            refs[item.index] = ref
+            if ref is None and self.op != "delete":
+                if item.external_id is not None:
+                    lookup.append(item)
+                else:
+                    notes[item.index] = (
+                        "applied, but NetSuite's task result named no record (no Location) and the item has no "
+                        "externalId to look it up by; give items an externalId to learn their ids"
+                    )
+        if lookup:
+            keys = [EXTERNAL_ID_PREFIX + str(item.external_id) for item in lookup]
+            try:
+                found = await self._lookup(keys)
+            except NetSuiteError as err:
+                for item in lookup:
+                    notes[item.index] = (
+                        f"applied; NetSuite's task result named no record and the lookup by externalId "
+                        f"{item.external_id!r} failed: {err}"
+                    )
+            else:
+                for item, record in zip(lookup, found, strict=True):
+                    rid = record.get("id") if isinstance(record, Mapping) else None
+                    if rid is not None:
+                        refs[item.index] = RecordRef(type=self.record_type, id=str(rid))
+                    else:
+                        notes[item.index] = (
+                            f"applied; NetSuite's task result named no record and none was found by externalId "
+                            f"{item.external_id!r}"
+                        )
+        for item, _ in done:
+            ref = refs[item.index]
+            self._set(BatchItemResult(item.index, True, ref, None, note=notes.get(item.index)))
+            batch_records.append((item.index, ref.id if ref else None, None))
+
+    async def _lookup(self, keys: list[str]) -> list[Any]:
+        """The records named by ``eid:`` keys (None where there is none): one plain read for one key (the
+        single-request path), the batch read for several."""
+        if len(keys) == 1:
+            try:
+                return [await self.client.records.get(self.record_type, keys[0], fields=["externalId"])]
+            except NotFoundError:
+                return [None]
+        return list(await self.client.records.get_many(self.record_type, keys, fields=["externalId"]))
 
     def _finish_error(self, item: _Item, error: NetSuiteError, batch_records: list[Any], *, definite: bool) -> None:
         self._set(BatchItemResult(item.index, False, None, error))
@@ -550,9 +646,14 @@ class _Engine:
         sent_as_collection = self.sent_as_collection
         async with anyio.create_task_group() as tg:
             self.tg = tg
+            # Items an earlier run already sent again (their first task failed, nothing was saved) go on under
+            # their latest key; their chunk's job has nothing more to say about them.
+            for index, attempt in sorted(self.resent.items()):
+                if self.results[index] is None:
+                    await self._spawn_singles([index], attempt=attempt)
             for c in range(chunks):
                 indices = range(c * self.chunk_size, min(n, (c + 1) * self.chunk_size))
-                pending = [i for i in indices if self.results[i] is None]
+                pending = [i for i in indices if self.results[i] is None and i not in self.resent]
                 if not pending:
                     continue
                 if c not in fallback and (self._collection_wanted() or c in sent_as_collection):
@@ -560,7 +661,7 @@ class _Engine:
                     tg.start_soon(self._chunk_unit, c, list(indices), pending)
                 else:
                     await self._spawn_singles(pending)
-        final = [r if r is not None else BatchItemResult(i, False, None, BatchOutcomeUnknownError("not run"))
+        final = [r if r is not None else BatchItemResult(i, False, None, self._unknown("not run"))
                  for i, r in enumerate(self.results)]
         return BatchResult(final, used_collections=self.used_collections)
 
@@ -571,25 +672,30 @@ class _Engine:
             return True
         return self.batch._collections is not False
 
-    async def _spawn_singles(self, indices: Sequence[int]) -> None:
+    async def _spawn_singles(self, indices: Sequence[int], *, attempt: int = 0,
+                             tries: int = TRANSIENT_RESENDS + 1) -> None:
         for i in indices:
             await self.sem.acquire()
-            self.tg.start_soon(self._single_unit, i)
+            self.tg.start_soon(self._single_unit, i, attempt, tries)
 
     async def _chunk_unit(self, chunk: int, indices: list[int], pending: list[int]) -> None:
         go_single = False
+        resend: list[int] = []
         try:
-            go_single = await self._run_chunk(chunk, indices, pending)
+            go_single, resend = await self._run_chunk(chunk, indices, pending)
         finally:
             self.sem.release()
         if go_single:
             await self._spawn_singles([i for i in pending if self.results[i] is None])
-        else:
-            await self._progress()
+            return
+        if resend:
+            # The chunk's task was the first try: TRANSIENT_RESENDS more, each under a key of its own.
+            await self._spawn_singles(resend, attempt=1, tries=TRANSIENT_RESENDS)
+        await self._progress()
 
-    async def _single_unit(self, index: int) -> None:
+    async def _single_unit(self, index: int, attempt: int, tries: int) -> None:
         try:
-            await self._run_single(self.items[index])
+            await self._run_single(self.items[index], attempt, tries)
         finally:
             self.sem.release()
         await self._progress()
@@ -609,8 +715,9 @@ class _Engine:
         return await self.jobs.submit(_COLLECTION_METHOD[self.op], path, json=body, idempotency_key=key,
                                       content_type=COLLECTION_CONTENT_TYPE)
 
-    async def _run_chunk(self, chunk: int, indices: list[int], pending: list[int]) -> bool:
-        """Send the chunk as one collection; True when the account refused it and singles must be used."""
+    async def _run_chunk(self, chunk: int, indices: list[int], pending: list[int]) -> tuple[bool, list[int]]:
+        """Send the chunk as one collection: (True, []) when the account refused it and singles must be used,
+        else (False, the items whose task failed transiently and must be sent again)."""
         last: NetSuiteError | None = None
         job: Job | None = None
         for round_no in range(_ROUNDS):
@@ -626,7 +733,7 @@ class _Engine:
                             last = self.abort
                             break
                         if self.batch._collections is False and chunk not in self.sent_as_collection:
-                            return self._fall_back(chunk)
+                            return self._fall_back(chunk), []
                         job = await self._submit_collection(chunk, indices)
                         self.batch._collections = True
                 else:
@@ -636,7 +743,7 @@ class _Engine:
             except APIError as err:
                 if err.status_code in _REFUSAL_STATUSES:
                     self.batch._collections = False
-                    return self._fall_back(chunk)
+                    return self._fall_back(chunk), []
                 if isinstance(err, (AuthenticationError, PermissionDeniedError)):
                     self.abort = err
                 last = err
@@ -645,9 +752,8 @@ class _Engine:
             await _pause(round_no)
         if job is None:
             self._fail_all(pending, last)
-            return False
-        await self._collect_chunk(job, indices, pending)
-        return False
+            return False, []
+        return False, await self._collect_chunk(job, indices, pending)
 
     def _fall_back(self, chunk: int) -> bool:
         if self.cp is not None:
@@ -655,39 +761,77 @@ class _Engine:
             self.cp.record_fallback(chunk)
         return True
 
-    async def _collect_chunk(self, job: Job, indices: list[int], pending: list[int]) -> None:
+    def _mismatch(self, job: Job, indices: list[int], outcomes: Mapping[int, TaskOutcome]) -> str | None:
+        """Why the listing cannot be in item order, judged by what the results themselves say; else None."""
+        for position, outcome in outcomes.items():
+            item = self.items[indices[position]]
+            result = outcome.result
+            if result is not None and result.ref is not None and item.known_id is not None \
+                    and result.ref.id != item.known_id:
+                return (f"task {outcome.task_id} (place {position} in the listing) names record "
+                        f"{result.ref.id}, but item {item.index} addresses record {item.known_id}")
+            error = outcome.error
+            if isinstance(error, APIError):
+                for detail in error.details:
+                    match = _ITEM_IN_PATH.match(detail.error_path or "")
+                    if match and int(match.group(1)) != position:
+                        return (f"task {outcome.task_id} (place {position} in the listing) reports an error "
+                                f"for {detail.error_path}")
+        return None
+
+    async def _collect_chunk(self, job: Job, indices: list[int], pending: list[int]) -> list[int]:
+        """Read the chunk's task results; returns the items whose task failed transiently (to send again)."""
         wanted = set(pending)
         records: list[Any] = []
+        resend: list[int] = []
         last: NetSuiteError | None = None
         for round_no in range(_ROUNDS):
             try:
                 outcomes = await job.wait_tasks(self.job_timeout, concurrency=self.fetchers,
-                                                positions=[indices.index(i) for i in pending])
+                                                positions=[indices.index(i) for i in pending],
+                                                expected=len(indices))
+            except JobTasksMismatchError as err:
+                # Reading again gives the same listing: which task answers for which item stays unknown.
+                self._fail_all(pending, err)
+                break
             except NetSuiteError as err:
                 last = err
                 await _pause(round_no)
                 continue
-            for position, outcome in outcomes.items():
+            problem = self._mismatch(job, indices, outcomes)
+            if problem is not None:
+                self._fail_all(pending, JobTasksMismatchError(job.id, expected=len(indices),
+                                                              listed=len(indices), reason=problem))
+                break
+            applied: list[tuple[_Item, JobResult]] = []
+            for position, outcome in sorted(outcomes.items()):
                 item = self.items[indices[position]]
                 if item.index not in wanted:
                     continue
                 if outcome.error is not None:
-                    definite = isinstance(outcome.error, APIError)
-                    self._finish_error(item, outcome.error, records, definite=definite)
+                    if _transient(outcome.error):
+                        resend.append(item.index)
+                    else:
+                        definite = isinstance(outcome.error, APIError)
+                        self._finish_error(item, outcome.error, records, definite=definite)
                 elif outcome.result is not None:
-                    self._finish_ok(item, outcome.result, records)
-            missing = [i for i in pending if self.results[i] is None]
+                    applied.append((item, outcome.result))
+            await self._finish_ok_many(applied, records)
+            missing = [i for i in pending if self.results[i] is None and i not in resend]
             if missing:
-                reason = f"job {job.id} has no task for {len(missing)} item(s)"
-                self._fail_all(missing, BatchOutcomeUnknownError(reason))
+                self._fail_all(missing, self._unknown(f"job {job.id} has no task for {len(missing)} item(s)"))
             break
         else:
             self._fail_all(pending, last)
         if self.cp is not None and records:
             self.cp.record_many(records)
+        return resend
 
     def _fail_all(self, indices: Iterable[int], error: NetSuiteError | None) -> None:
-        reason = BatchOutcomeUnknownError(str(error) if error is not None else "no answer")
+        if isinstance(error, BatchOutcomeUnknownError):
+            reason = error
+        else:
+            reason = self._unknown(str(error) if error is not None else "no answer")
         for i in indices:
             if self.results[i] is None:
                 err: NetSuiteError = error if isinstance(error, (AuthenticationError, PermissionDeniedError)) \
@@ -696,16 +840,45 @@ class _Engine:
 
     # -- one item as one asynchronous request ------------------------------------------------------------
 
-    async def _run_single(self, item: _Item) -> None:
-        key = key_for(self.run_id, self.op, self.record_type, "item", item.index)
-        method = _SINGLE_METHOD[self.op]
+    def _key(self, item: _Item, attempt: int) -> str:
+        # Attempt 0 is the item's first request; attempt k >= 1 is its k-th resend after a transient task
+        # failure, under a key of its own (the earlier key leads back to the failed job).
+        kind = "item" if attempt == 0 else f"resend{attempt}"
+        return key_for(self.run_id, self.op, self.record_type, kind, item.index)
+
+    async def _run_single(self, item: _Item, attempt: int = 0, tries: int = TRANSIENT_RESENDS + 1) -> None:
+        """Send the item (``attempt`` 0) or send it again (``attempt`` >= 1) as one asynchronous request, at most
+        ``tries`` times while its task keeps failing transiently (a resumed run's first try under an attempt's
+        key reads back the job that attempt made, if it exists)."""
         records: list[Any] = []
+        transient: NetSuiteError | None = None
+        try:
+            for _ in range(tries):
+                if attempt and self.cp is not None:
+                    # Written before the request goes out, so a restarted run follows the newest key.
+                    self.cp.record_resend(item.index, attempt)
+                transient = await self._single_attempt(item, self._key(item, attempt), records)
+                if transient is None:
+                    return
+                attempt += 1
+            # Every resend of this run failed transiently. Nothing was saved, but the item is left out of the
+            # checkpoint's final outcomes so that a resumed run sends it again (under a newer key).
+            if transient is not None:
+                self._set(BatchItemResult(item.index, False, None, transient))
+        finally:
+            if self.cp is not None and records:
+                self.cp.record_many(records)
+
+    async def _single_attempt(self, item: _Item, key: str, records: list[Any]) -> NetSuiteError | None:
+        """One request for the item under ``key``; returns the task's transient error, or None when the item's
+        outcome (success, refusal or unknown) has been recorded."""
+        method = _SINGLE_METHOD[self.op]
         last: NetSuiteError | None = None
         job: Job | None = None
         for round_no in range(_ROUNDS):
             if self.abort is not None and job is None:
                 self._finish_error(item, self.abort, records, definite=False)
-                return
+                return None
             if job is None:
                 try:
                     job = await self.jobs.submit(method, item.single_path, json=item.single_body,
@@ -716,34 +889,46 @@ class _Engine:
                     if isinstance(err, (AuthenticationError, PermissionDeniedError)):
                         self.abort = err
                         self._finish_error(item, err, records, definite=False)
-                        return
+                        return None
                     if 400 <= err.status_code < 500 and err.status_code != 429:
                         # Refused at submission: nothing was applied, and sending it again changes nothing.
                         self._finish_error(item, err, records, definite=False)
-                        return
+                        return None
                     last = err
                 except NetSuiteError as err:
                     last = err
             if job is not None:
                 try:
-                    outcome = (await job.wait_tasks(self.job_timeout, positions=[0])).get(0)
+                    # A single request's job is its one task, whatever id NetSuite gave it.
+                    outcome = (await job.wait_tasks(self.job_timeout, positions=[0], expected=1)).get(0)
+                except JobTasksMismatchError as err:
+                    self._finish_error(item, self._unknown(str(err)), records, definite=False)
+                    return None
                 except NetSuiteError as err:
                     # The job exists but could not be read: its outcome is still open, read it again.
                     last = err
                 else:
                     if outcome is None:
-                        last = BatchOutcomeUnknownError(f"job {job.id} has no task")
+                        last = self._unknown(f"job {job.id} has no task")
                     elif outcome.error is not None:
+                        if _transient(outcome.error):
+                            return outcome.error
                         self._finish_error(item, outcome.error, records, definite=True)
-                        break
+                        return None
                     elif outcome.result is not None:
-                        self._finish_ok(item, outcome.result, records)
-                        break
+                        await self._finish_ok_many([(item, outcome.result)], records)
+                        return None
             await _pause(round_no)
+        if isinstance(last, BatchOutcomeUnknownError):
+            self._finish_error(item, last, records, definite=False)
         else:
-            self._finish_error(item, BatchOutcomeUnknownError(str(last)), records, definite=False)
-        if self.cp is not None and records:
-            self.cp.record_many(records)
+            self._finish_error(item, self._unknown(str(last)), records, definite=False)
+        return None
+
+
+def _transient(error: NetSuiteError) -> bool:
+    """A task that failed with a 5xx (``UNEXPECTED_ERROR``): NetSuite saved nothing, sending it again is safe."""
+    return isinstance(error, APIError) and error.status_code >= 500
 
 
 async def _pause(round_no: int) -> None:

@@ -11,7 +11,10 @@ again. The checkpoint stores
   account refused that and its items went out as single requests, and ``{"single": true}`` once the account
   refused batch collections. A resumed run sends a chunk that has a ``collection`` line as a collection again
   (same key) even if the account refuses collections now: only a refusal *of that key* proves no job exists
-  for it, so only then may its items go out one by one.
+  for it, so only then may its items go out one by one;
+* ``{"resend": 5, "attempt": 2}`` before item 5 is sent again (its earlier task failed with a 5xx: nothing was
+  saved) under the key of attempt 2. A resumed run follows the newest attempt's key for that item, so it reads
+  back the job that resend created instead of making another.
 
 Every asynchronous request of a batch carries an idempotency key derived from ``run_id`` and the chunk or item
 it carries (:meth:`BatchCheckpoint.key_for`). A run restarted with the same checkpoint therefore sends the *same*
@@ -145,6 +148,8 @@ class BatchCheckpoint:
         self.collection_chunks: set[int] = set()
         self.fallback_chunks: set[int] = set()
         self.single_mode = False
+        #: index → the newest resend attempt sent for it (after a transient task failure)
+        self.resends: dict[int, int] = {}
 
     def __repr__(self) -> str:
         return (
@@ -257,6 +262,11 @@ class BatchCheckpoint:
             self.collection_chunks.add(int(record["collection"]))
         elif "fallback" in record:
             self.fallback_chunks.add(int(record["fallback"]))
+        elif "resend" in record:
+            index = int(record["resend"])
+            if not 0 <= index < self.count:
+                raise CheckpointError(f"{self.path}: index {index} out of range")
+            self.resends[index] = max(self.resends.get(index, 0), int(record.get("attempt", 1)))
         elif record.get("single"):
             self.single_mode = True
 
@@ -311,6 +321,20 @@ class BatchCheckpoint:
         """Record that ``chunk`` is being sent as single requests (never as a collection again)."""
         self.fallback_chunks.add(chunk)
         self._write([{"fallback": chunk}])
+
+    def record_resend(self, index: int, attempt: int) -> None:
+        """Record, before sending it, that item ``index`` goes out again under the key of ``attempt`` (>= 1).
+
+        Example::
+
+            cp.record_resend(5, 1)
+            cp.key_for("resend1", 5)    # the key that request carries
+        """
+        if attempt < 1:
+            raise ValueError("a resend attempt is numbered from 1")
+        if self.resends.get(index, 0) < attempt:
+            self.resends[index] = attempt
+            self._write([{"resend": index, "attempt": attempt}])
 
     def record_single_mode(self) -> None:
         """Record that the account refused batch collections."""

@@ -18,7 +18,8 @@
     ├── WriteOutcomeUnknownError      a non-idempotent write may or may not have been applied
     ├── SuiteQLOrderError             a SuiteQL result spans pages but its order is not unique (every row once?)
     ├── RecordListCapError            a record list reached NetSuite's cap or page limit and cannot continue
-    └── GovernorUnavailableError      the shared governor's backend (Redis) is unreachable
+    ├── GovernorUnavailableError      the shared governor's backend (Redis) is unreachable
+    └── JobTasksMismatchError         a job's task listing cannot be matched to the items it was sent
 
 Every error keeps the attempts that led to it (``err.attempts``, ``err.history``) and never holds a secret: URLs
 are kept with query *values* redacted (names kept), ``APIError.response`` is a detached copy whose request has its
@@ -42,6 +43,7 @@ __all__ = [
     "ConflictError",
     "ErrorDetail",
     "GovernorUnavailableError",
+    "JobTasksMismatchError",
     "NetSuiteError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -617,3 +619,37 @@ class AccessDeniedError(NetSuiteError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.agent, self.action, self.target, self.needed, self.reason))
+
+
+class JobTasksMismatchError(NetSuiteError):
+    """A job's tasks cannot be matched to the items of its request with certainty.
+
+    NetSuite lists a job's tasks in item order; the client matches task ``k`` of the listing to item ``k`` and
+    never guesses from the task ids. When the listing holds another number of tasks than the request had items
+    (or the same task twice), which item a task answers for is unknown, so no task result is handed out as an
+    item's outcome. The items' writes may have been applied: look them up (for instance by external id) before
+    sending them again.
+
+    Example:
+        >>> err = JobTasksMismatchError("42", expected=3, listed=2)
+        >>> err.job_id, err.expected, err.listed
+        ('42', 3, 2)
+    """
+
+    def __init__(self, job_id: str, *, expected: int, listed: int, reason: str | None = None) -> None:
+        self.job_id = job_id
+        self.expected = expected
+        self.listed = listed
+        why = reason or f"it lists {listed} task(s) for {expected} item(s)"
+        super().__init__(f"the tasks of asynchronous job {job_id} cannot be matched to its items: {why}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_mismatch, (type(self), self.job_id, self.expected, self.listed, str(self)))
+
+
+def _rebuild_mismatch(
+    cls: type[JobTasksMismatchError], job_id: str, expected: int, listed: int, message: str
+) -> JobTasksMismatchError:
+    err = cls(job_id, expected=expected, listed=listed)
+    err.args = (message,)
+    return err

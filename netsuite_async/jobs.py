@@ -4,14 +4,25 @@ NetSuite runs a request with ``Prefer: respond-async`` in the background and ans
 ``Location: /services/rest/async/v1/job/{id}``. The job, its tasks and each task's result are then read with
 plain GETs::
 
-    GET /async/v1/job/{id}                  {completed, progress: pending|succeeded|failed, task: {links}}
+    GET /async/v1/job/{id}                  {completed, progress: pending|processing|succeeded|failed, task: {links}}
     GET /async/v1/job/{id}/task             {items: [{links: [{rel: self, href: …/task/{tid}}]}], hasMore, …}
     GET /async/v1/job/{id}/task/{tid}       {completed, progress, links: [related → …/result]}
     GET /async/v1/job/{id}/task/{tid}/result   the operation's own answer (204 + Location for a create)
 
+Where NetSuite's documentation is silent this module assumes nothing (see docs/netsuite-behaviour.md):
+
+* task ids are read from the listing's ``self`` links and matched to items by their place in the listing
+  (NetSuite lists tasks in item order). Ids are numbered per job on some accounts and unique across the
+  account on others (a single request's task then has the job's id), so a number is never turned into an item;
+* a job is finished only when it says ``completed`` and its progress is ``succeeded`` or ``failed``: any other
+  word (``pending``, ``processing``, one a later release adds) means "not finished yet";
+* a repeated idempotency key is answered ``IDEMPOTENCY_ERROR`` with the earlier job's ``Location`` with status
+  400 or 409: both lead back to the earlier job;
+* a create's task result may carry no ``Location`` (then ``JobResult.ref`` is None: nothing is guessed).
+
 Why this module matters: NetSuite honours ``X-NetSuite-Idempotency-Key`` on asynchronous requests only. A key is
 made once per logical request and sent on every attempt, so an asynchronous write is safe to retry after any
-failure: a repeated key is answered ``400 IDEMPOTENCY_ERROR`` with the ``Location`` of the earlier job, which
+failure: a repeated key is answered ``IDEMPOTENCY_ERROR`` (400 or 409) with the ``Location`` of the earlier job, which
 :meth:`Jobs.submit` turns back into that :class:`Job`.
 
 Example::
@@ -34,7 +45,7 @@ from urllib.parse import urlsplit
 import anyio
 
 from netsuite_async._jsonbody import encode_json_body
-from netsuite_async.errors import APIError, NetSuiteError
+from netsuite_async.errors import APIError, JobTasksMismatchError, NetSuiteError
 from netsuite_async.models import RecordRef
 from netsuite_async.telemetry import traced
 from netsuite_async.transport import RequestSpec
@@ -62,6 +73,9 @@ IDEMPOTENCY_HEADER = "X-NetSuite-Idempotency-Key"
 COLLECTION_CONTENT_TYPE = "application/vnd.oracle.resource+json; type=collection"
 
 Progress = Literal["pending", "succeeded", "failed"]
+
+#: Progress words of a finished job or task; any other word (pending, processing, …) means "not finished".
+FINISHED_PROGRESS = frozenset({"succeeded", "failed"})
 
 _JOB_IN_LOCATION = re.compile(r"/async/v1/job/([A-Za-z0-9_.~-]+)/?$")
 _TASK_IN_HREF = re.compile(r"/task/([A-Za-z0-9_.~-]+)/?$")
@@ -127,8 +141,28 @@ class JobStatus:
     id: str
     completed: bool
     progress: str
-    """``pending``, ``succeeded`` or ``failed`` (kept as text: a later release may add values)."""
+    """``pending``/``processing``, ``succeeded`` or ``failed`` (kept as text: a later release may add values)."""
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def finished(self) -> bool:
+        """True when the job (or task) has ended: ``completed`` and progress ``succeeded`` or ``failed``.
+
+        An unknown progress word means "not finished" (NetSuite has been seen answering ``pending`` and
+        ``processing`` for running jobs); an answer without any progress word follows ``completed``.
+
+        Example:
+            >>> JobStatus("7", completed=True, progress="succeeded").finished
+            True
+            >>> JobStatus("7", completed=True, progress="processing").finished
+            False
+            >>> JobStatus("7", completed=False, progress="processing").finished
+            False
+        """
+        word = self.progress.strip().lower()
+        if not word:
+            return self.completed
+        return word in FINISHED_PROGRESS and (self.completed or "completed" not in self.raw)
 
 
 @dataclass(frozen=True)
@@ -265,17 +299,18 @@ class Job:
             raise NetSuiteError(f"unexpected answer for job {self.id}: not a JSON object")
         return JobStatus(
             id=str(data.get("id", self.id)),
-            completed=bool(data.get("completed")),
-            progress=str(data.get("progress", "pending")),
+            completed=data.get("completed") is True,
+            progress=str(data.get("progress") or ""),
             raw=data,
         )
 
     # The timeout parameter is the documented API (job.wait(timeout=...)), and it bounds polling, which a caller
     # cannot express with fail_after without losing the JobTimeoutError that names the job.
     async def wait_completed(self, timeout: float | None = 600.0) -> JobStatus:
-        """Poll until the job completes (exponential backoff with jitter, never a busy loop).
+        """Poll until the job has finished (exponential backoff with jitter, never a busy loop).
 
-        Raises :class:`JobTimeoutError` when ``timeout`` seconds pass first (the job keeps running).
+        Finished means :attr:`JobStatus.finished`: an unknown progress word keeps polling. Raises
+        :class:`JobTimeoutError` when ``timeout`` seconds pass first (the job keeps running).
 
         Example::
 
@@ -288,7 +323,7 @@ class Job:
             with anyio.fail_after(timeout):
                 while True:
                     status = await self.status()
-                    if status.completed:
+                    if status.finished:
                         return status
                     # Jitter spreads the polls of many jobs submitted together.
                     await anyio.sleep(interval * (0.5 + random.random() / 2))
@@ -297,11 +332,14 @@ class Job:
             raise JobTimeoutError(self.id, timeout or 0.0) from None
 
     async def task_ids(self) -> list[str]:
-        """The ids of the job's tasks (one per request, one per item of a batch), in NetSuite's order.
+        """The ids of the job's tasks (one per request, one per item of a batch), in NetSuite's listing order.
+
+        Each id is read from the task's ``self`` link (or its ``id``); nothing is assumed about how NetSuite
+        numbers them (``1..n`` per job on some accounts, account-wide on others).
 
         Example::
 
-            ids = await job.task_ids()     # ['1']
+            ids = await job.task_ids()     # ['1'], or ['5120'] where task ids are unique across the account
         """
         ids: list[str] = []
         offset = 0
@@ -344,8 +382,8 @@ class Job:
             raise NetSuiteError(f"unexpected answer for task {task_id} of job {self.id}: not a JSON object")
         return JobStatus(
             id=str(data.get("id", task_id)),
-            completed=bool(data.get("completed")),
-            progress=str(data.get("progress", "pending")),
+            completed=data.get("completed") is True,
+            progress=str(data.get("progress") or ""),
             raw=data,
         )
 
@@ -366,7 +404,7 @@ class Job:
         except APIError as err:
             if err.status_code < 500:
                 return TaskOutcome(task_id, error=err)
-            if (await self.task_status(task_id)).progress == "failed":
+            if (await self.task_status(task_id)).progress.strip().lower() == "failed":
                 return TaskOutcome(task_id, error=err)
             raise
 
@@ -380,8 +418,9 @@ class Job:
         """
         await self.wait_completed(timeout)
         tasks = await self.task_ids()
-        if not tasks:
-            raise NetSuiteError(f"asynchronous job {self.id} completed without any task")
+        if len(tasks) != 1:
+            # A single request's job is its one task; anything else is not a single request's job.
+            raise JobTasksMismatchError(self.id, expected=1, listed=len(tasks))
         outcome = await self.task_outcome(tasks[0])
         if outcome.error is not None:
             raise outcome.error
@@ -394,15 +433,19 @@ class Job:
         *,
         concurrency: int = 1,
         positions: Sequence[int] | None = None,
+        expected: int | None = None,
     ) -> dict[int, TaskOutcome]:
         """Wait for the job, then collect task outcomes by item position.
 
         A task's own failure is captured in its :class:`TaskOutcome`; a failure to *read* the job or a result
         (network, the endpoint's 5xx after retries) is raised, since it says nothing about the task.
 
-        For a batch, task ``n`` answers for item ``n - 1`` of the request (NetSuite numbers tasks from 1 in
-        item order; a task id that is not a number falls back to the listing order). ``positions`` limits
-        which results are read; ``concurrency`` how many are read at once.
+        The ``k``-th task of NetSuite's listing answers for item ``k`` of the request (NetSuite lists tasks in
+        item order); task ids are never turned into positions, because NetSuite numbers them per job on some
+        accounts and across the account on others. ``expected`` (the number of items sent) makes a listing of
+        another length, or one naming a task twice, raise :class:`JobTasksMismatchError` instead of matching
+        results to the wrong items. ``positions`` limits which results are read; ``concurrency`` how many are
+        read at once.
 
         Example::
 
@@ -413,9 +456,13 @@ class Job:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         await self.wait_completed(timeout)
-        by_position: dict[int, str] = {}
-        for order, tid in enumerate(await self.task_ids()):
-            by_position[int(tid) - 1 if tid.isdigit() else order] = tid
+        listed = await self.task_ids()
+        if expected is not None and len(listed) != expected:
+            raise JobTasksMismatchError(self.id, expected=expected, listed=len(listed))
+        if len(set(listed)) != len(listed):
+            raise JobTasksMismatchError(self.id, expected=expected if expected is not None else len(listed),
+                                        listed=len(listed), reason="the listing names a task more than once")
+        by_position: dict[int, str] = dict(enumerate(listed))
         wanted = sorted(by_position) if positions is None else [p for p in positions if p in by_position]
         outcomes: dict[int, TaskOutcome] = {}
 

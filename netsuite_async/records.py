@@ -29,11 +29,13 @@ import anyio
 from pydantic import BaseModel
 
 from netsuite_async.errors import (
+    APIError,
     BadRequestError,
     ErrorDetail,
     NetSuiteError,
     NotFoundError,
     RecordListCapError,
+    ServerError,
 )
 from netsuite_async.identifiers import (
     EXTERNAL_ID_PREFIX,
@@ -74,6 +76,9 @@ _MAX_PAGES = 1000
 # Ids per 2026.1 batch read. The documented batch write limit is 100 records; the read limit is not
 # documented, so stay at the stricter number.
 _BATCH_READ_SIZE = 100
+_UNSUPPORTED = object()
+# How many asynchronous jobs one batch read may take when their tasks fail with a 5xx.
+_BATCH_READ_JOB_TRIES = 4
 # Concurrent get() calls in the fallback path. The governor decides how many reach NetSuite; this only bounds
 # the number of waiting tasks.
 _FALLBACK_WORKERS = 32
@@ -421,6 +426,8 @@ class Records:
         self.client = client
         # None until the first get_many() learns whether the account has the 2026.1 batch read.
         self._batch_read: bool | None = None
+        # True once the account refused the batch read sent synchronously and served it as an async job.
+        self._batch_read_async = False
 
     # -- plumbing --------------------------------------------------------------------------------------------
 
@@ -520,9 +527,11 @@ class Records:
         """Read many records; the result has one entry per input id, in input order.
 
         On accounts with the 2026.1 batch read (``GET /{type}?ids=…&expandRecords=true``) ids go 100 per
-        request; otherwise (learned once per client) each record is read with its own ``get``, concurrently,
-        with the governor deciding how many run at once. A record that does not exist gives ``None`` in its
-        slot, or with ``missing="raise"`` a :class:`~netsuite_async.errors.NotFoundError` for the first one.
+        request; an account that refuses the batch read sent synchronously gets it as an asynchronous job
+        (``Prefer: respond-async``, the way public implementations send it); otherwise (learned once per client)
+        each record is read with its own ``get``, concurrently, with the governor deciding how many run at once.
+        A record that does not exist gives ``None`` in its slot, or with ``missing="raise"`` a
+        :class:`~netsuite_async.errors.NotFoundError` for the first one.
 
         Example::
 
@@ -595,15 +604,9 @@ class Records:
             if "externalId" not in wanted_fields and any(keys[i].startswith("eid:") for i in chunk):
                 wanted_fields.append("externalId")
             params.append(("fields", ",".join(wanted_fields)))
-        try:
-            response = await self._send(
-                RequestSpec(method="GET", path=record_path(record_type), params=params, headers=self._headers(None))
-            )
-        except BadRequestError as err:
-            if self._batch_read is None and _rejects_batch_read(err):
-                return False
-            raise
-        data = response.json()
+        data = await self._batch_read_answer(record_type, params)
+        if data is _UNSUPPORTED:
+            return False
         items = data.get("items") if isinstance(data, Mapping) else None
         if not isinstance(items, list):
             if self._batch_read is None:
@@ -627,6 +630,45 @@ class Records:
                 results[i] = hit
                 found[i] = True
         return True
+
+    async def _batch_read_answer(self, record_type: str, params: list[tuple[str, str]]) -> Any:
+        """The batch read's answer document, or ``_UNSUPPORTED`` when the account has no batch read at all."""
+        if self._batch_read_async:
+            return await self._batch_read_job(record_type, params)
+        try:
+            response = await self._send(
+                RequestSpec(method="GET", path=record_path(record_type), params=params, headers=self._headers(None))
+            )
+        except BadRequestError as err:
+            if not _rejects_batch_read(err):
+                raise
+            if self._batch_read_async:
+                # A concurrent call learned meanwhile that this account reads batches asynchronously only.
+                return await self._batch_read_job(record_type, params)
+            if self._batch_read is True:
+                raise
+            if self._batch_read is False:
+                return _UNSUPPORTED  # a concurrent call learned meanwhile that there is no batch read
+            # Some accounts serve the batch read only asynchronously (NetSuite does not document a synchronous
+            # one): try that before reading record by record.
+            try:
+                data = await self._batch_read_job(record_type, params)
+            except APIError:
+                return _UNSUPPORTED
+            self._batch_read_async = True
+            return data
+        return response.json()
+
+    async def _batch_read_job(self, record_type: str, params: list[tuple[str, str]]) -> Any:
+        # A read is safe to repeat: a job whose task failed with a 5xx (nothing done) is simply submitted again.
+        for attempt in range(_BATCH_READ_JOB_TRIES):
+            job = await self.client.jobs.submit("GET", record_path(record_type), params=dict(params))
+            try:
+                return (await job.wait()).body
+            except ServerError:
+                if attempt == _BATCH_READ_JOB_TRIES - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _get_one(
         self,

@@ -6,18 +6,18 @@ What it emulates (see docs/batch.md for the client side):
   respond-async`` and a *relative* ``Location: /services/rest/async/v1/job/{id}`` (as in NetSuite's help).
   The inner request (the same request without the ``Prefer`` and idempotency headers) is applied through the
   router's plain ``dispatch`` the first time the job is looked at (any GET on it), after ``pending_polls``
-  status polls have answered ``pending``. Lazy application keeps tests deterministic: no background task,
-  no timing. ``run_pending()`` applies every job nobody has polled yet.
+  status polls have answered that it is not finished. Lazy application keeps tests deterministic: no
+  background task, no timing. ``run_pending()`` applies every job nobody has polled yet.
 * ``X-NetSuite-Idempotency-Key``: must be a UUID (else ``400 INVALID_PARAMETER``; stricter than NetSuite
-  documents, which only shows UUIDs). A key seen before is answered ``400 IDEMPOTENCY_ERROR`` with the
+  documents, which only shows UUIDs). A key seen before is answered ``IDEMPOTENCY_ERROR`` with the
   ``Location`` of the earlier job and nothing is applied, whatever the new request's body is.
 * Collections: ``Content-Type: application/vnd.oracle.resource+json; type=collection`` with ``{"items":
   [...]}`` on ``POST|PUT|PATCH /record/v1/{type}``, or ``DELETE /record/v1/{type}?ids=1,2,eid:X``; 1 to 100
-  items; one task per item, task ``n`` answering for item ``n`` (1-based). POST creates each item; PUT upserts
-  by each item's ``externalId`` (required); PATCH updates by ``id`` (wins) or ``externalId``. An item that
-  cannot be addressed becomes a failed task (``400 INVALID_CONTENT`` with ``o:errorPath items[i]``); a
-  malformed request as a whole (not an object with an ``items`` list, 0 or > 100 items, a record id in the
-  path) is refused at once with ``400 INVALID_CONTENT`` and no job.
+  items; one task per item, listed in item order. POST creates each item; PUT upserts by each item's
+  ``externalId`` (required); PATCH updates by ``id`` (wins) or ``externalId``. An item that cannot be
+  addressed becomes a failed task (``400 INVALID_CONTENT`` with ``o:errorPath items[i]``); a malformed
+  request as a whole (not an object with an ``items`` list, 0 or > 100 items, a record id in the path) is
+  refused at once with ``400 INVALID_CONTENT`` and no job.
 * When ``emu.config.batch_collections`` is False the account "does not have the feature": every collection
   request is refused synchronously with ``400 INVALID_CONTENT`` (``400 INVALID_PARAMETER`` with
   ``o:errorQueryParam: ids`` for a collection DELETE), no job is created and the idempotency key is not
@@ -26,6 +26,25 @@ What it emulates (see docs/batch.md for the client side):
 * A job's ``progress`` is ``succeeded`` when every task succeeded, else ``failed``; each task has its own
   ``progress`` and its result is the inner request's own answer (``204`` + ``Location`` for a create, the
   error document for a refused item). The result of a task that has not run is ``404 NONEXISTENT_ID``.
+
+Where NetSuite's documentation is silent the answers follow ``emu.config.dialect`` (``_dialect.Dialect``):
+
+* ``task_ids``: ``"per-job"`` numbers a job's tasks ``1..n``; ``"global"`` draws job and task ids from one
+  account-wide counter: a single request's one task has the job's own id, a batch's tasks take the next ``n``
+  ids (so they never start at 1). Either way the task listing is in item order, each with a ``self`` link.
+* ``create_result_location``: False strips ``Location`` from the result of a create (an inner ``POST``,
+  which includes transforms): ``204`` with neither ``Location`` nor body.
+* ``progress_word``: what an unfinished job or task says (``pending`` or ``processing``).
+* ``idempotency_conflict_status``: the status of ``IDEMPOTENCY_ERROR`` (400 or 409), always with the earlier
+  job's ``Location``.
+* ``sync_batch_read`` (read by ``_records``): False refuses ``GET /record/v1/{type}?ids=...`` unless it runs as
+  the task of an asynchronous job; :meth:`JobManager.is_task_request` tells the record service which.
+
+Per-task transient failures (``task_failure_probability``, :meth:`JobManager.script_task_failure`): a task
+picked to fail answers ``500 UNEXPECTED_ERROR`` ("nothing was saved") and its inner request is **not** applied;
+the job ends ``failed``. This is the failure NetSuite reports for one item of a batch that a client should send
+again (with a fresh idempotency key: the old key leads back to the failed job). It is separate from
+``emu.faults``, which act on HTTP requests, not on the work a job does.
 
 Routes (under ``/services/rest``)::
 
@@ -38,11 +57,14 @@ Example::
 
     emu.jobs.pending_polls = 2        # every job answers "pending" to its first two status polls
     emu.jobs.job_count                # jobs created so far
+    emu.jobs.task_failure_probability = 0.05   # 5% of tasks fail with 500 UNEXPECTED_ERROR, nothing saved
+    emu.jobs.script_task_failure("POST /record/v1/customer", times=2)
 """
 
 from __future__ import annotations
 
 import json
+import random
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -60,11 +82,12 @@ from netsuite_async.testing._app import (
     json_response,
     ns_error,
 )
+from netsuite_async.testing._emulator import Matcher, _matcher
 
 if TYPE_CHECKING:
     from netsuite_async.testing._emulator import Emulator
 
-__all__ = ["MAX_COLLECTION_ITEMS", "JobManager"]
+__all__ = ["MAX_COLLECTION_ITEMS", "JobManager", "TaskFailure"]
 
 #: Most items one 2026.1 batch request may carry.
 MAX_COLLECTION_ITEMS = 100
@@ -87,15 +110,16 @@ class _Task:
     response: EmuResponse | None = None
     start: str | None = None
     end: str | None = None
+    single: bool = False
+    """True for the one task of a plain (non-collection) asynchronous request."""
 
     @property
     def completed(self) -> bool:
         return self.response is not None
 
-    @property
-    def progress(self) -> str:
+    def progress(self, unfinished: str) -> str:
         if self.response is None:
-            return "pending"
+            return unfinished
         return "succeeded" if self.response.status < 400 else "failed"
 
 
@@ -109,11 +133,13 @@ class _Job:
     done: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def progress(self) -> str:
+    def progress(self, unfinished: str) -> str:
         if not self.done:
-            return "pending"
-        return "succeeded" if all(t.progress == "succeeded" for t in self.tasks) else "failed"
+            return unfinished
+        return "succeeded" if all(t.progress(unfinished) == "succeeded" for t in self.tasks) else "failed"
+
+    def task(self, task_id: str) -> _Task | None:
+        return next((t for t in self.tasks if t.id == task_id), None)
 
 
 def _is_collection_content_type(value: str | None) -> bool:
@@ -127,6 +153,23 @@ def _is_collection_content_type(value: str | None) -> bool:
 
 def _inner_headers(req: EmuRequest) -> dict[str, str]:
     return {k: v for k, v in req.headers.items() if k not in _STRIPPED_HEADERS}
+
+
+@dataclass
+class TaskFailure:
+    """A scripted per-task failure: the next ``times`` tasks whose inner request matches fail (None: forever).
+
+    Made by :meth:`JobManager.script_task_failure` (``emu.jobs.script_task_failure("POST /record/v1/customer",
+    times=3)``); ``times`` counts the uses left.
+
+    Example:
+        >>> TaskFailure(lambda req: req.method == "POST", times=2).times
+        2
+    """
+
+    match: Matcher
+    times: int | None = 1
+    status: int = 500
 
 
 class JobManager:
@@ -145,12 +188,21 @@ class JobManager:
         self._by_key: dict[str, str] = {}
         self._next_id = 1
         self._dispatch: Dispatch | None = None
-        #: Status polls that answer "pending" before a job runs (0: the first look runs it).
+        # ids of the inner requests being applied right now as the task of a job (see is_task_request).
+        self._running_requests: set[int] = set()
+        self._rng = random.Random(emu.config.rng_seed + 2)
+        #: Status polls that answer "not finished" before a job runs (0: the first look runs it).
         self.pending_polls = 0
         #: Collection requests refused because the feature is off (for tests and benchmarks).
         self.collections_refused = 0
         #: Requests answered IDEMPOTENCY_ERROR (a repeated key).
         self.idempotent_replays = 0
+        #: Probability that a task fails with 500 UNEXPECTED_ERROR before anything is applied (seeded RNG).
+        self.task_failure_probability = 0.0
+        #: Scripted per-task failures, consumed in order (see script_task_failure).
+        self.task_failures: list[TaskFailure] = []
+        #: Tasks failed on purpose (scripted or by probability).
+        self.task_failures_injected = 0
 
     # -- introspection -----------------------------------------------------------------------------------
 
@@ -164,15 +216,73 @@ class JobManager:
         """
         return len(self._jobs)
 
+    @property
+    def _unfinished(self) -> str:
+        word: str = self.emu.config.dialect.progress_word
+        return word
+
     def job_progress(self, job_id: str) -> str | None:
-        """A job's progress (``pending``/``succeeded``/``failed``), or None for an unknown id.
+        """A job's progress (the dialect's unfinished word, ``succeeded`` or ``failed``), or None if unknown.
 
         Example::
 
             assert emu.jobs.job_progress("1") == "succeeded"
         """
         job = self._jobs.get(job_id)
-        return None if job is None else job.progress
+        return None if job is None else job.progress(self._unfinished)
+
+    def task_ids(self, job_id: str) -> list[str]:
+        """The ids of a job's tasks in item order ([] for an unknown job).
+
+        Example::
+
+            emu.jobs.task_ids("7")      # ['1', '2'] per job, or e.g. ['8', '9'] with task_ids="global"
+        """
+        job = self._jobs.get(job_id)
+        return [] if job is None else [t.id for t in job.tasks]
+
+    def is_task_request(self, req: EmuRequest) -> bool:
+        """True while ``req`` is being applied as the task of an asynchronous job (not sent synchronously).
+
+        Example::
+
+            if not emu.jobs.is_task_request(req): ...   # a synchronous request
+        """
+        return id(req) in self._running_requests
+
+    def script_task_failure(
+        self, match: str | Matcher | None = None, times: int | None = 1, *, status: int = 500
+    ) -> TaskFailure:
+        """Make the next ``times`` tasks whose inner request matches fail with ``status`` ``UNEXPECTED_ERROR``.
+
+        ``match`` is as for ``emu.faults.script``: None (any task), ``"METHOD /path-prefix"`` or a predicate on
+        the inner request (for a collection, one item's own request, e.g. ``POST /record/v1/customer``). The
+        failed task applies nothing; the same item sent again in a new job is not affected unless another
+        failure matches it.
+
+        Example::
+
+            emu.jobs.script_task_failure("POST /record/v1/customer", times=2)
+        """
+        if times is not None and times < 1:
+            raise ValueError("times must be >= 1 or None")
+        if not 500 <= status <= 599:
+            raise ValueError("a task failure status must be a 5xx")
+        failure = TaskFailure(_matcher(match), times, status)
+        self.task_failures.append(failure)
+        return failure
+
+    def _pick_task_failure(self, req: EmuRequest) -> int | None:
+        for i, failure in enumerate(self.task_failures):
+            if failure.match(req):
+                if failure.times is not None:
+                    failure.times -= 1
+                    if failure.times == 0:
+                        del self.task_failures[i]
+                return failure.status
+        if self.task_failure_probability and self._rng.random() < self.task_failure_probability:
+            return 500
+        return None
 
     async def run_pending(self) -> int:
         """Apply every job that has not run yet (as if NetSuite's processors caught up); returns how many.
@@ -210,7 +320,7 @@ class JobManager:
             if earlier is not None:
                 self.idempotent_replays += 1
                 return ns_error(
-                    400,
+                    int(self.emu.config.dialect.idempotency_conflict_status),
                     "IDEMPOTENCY_ERROR",
                     'A request with the same idempotency key is already submitted. See the "Location" header '
                     "for a link to the previously submitted job.",
@@ -221,6 +331,7 @@ class JobManager:
             return tasks_or_error
         job_id = str(self._next_id)
         self._next_id += 1
+        self._number_tasks(job_id, tasks_or_error)
         job = _Job(id=job_id, key=key, tasks=tasks_or_error, polls_left=self.pending_polls)
         self._jobs[job_id] = job
         if key is not None:
@@ -239,6 +350,20 @@ class JobManager:
     def _job_location(job_id: str) -> str:
         return f"{REST_PREFIX}/async/v1/job/{job_id}"
 
+    def _number_tasks(self, job_id: str, tasks: list[_Task]) -> None:
+        """Give the tasks their ids, in item order, as the dialect says NetSuite numbers them."""
+        if self.emu.config.dialect.task_ids == "per-job":
+            for n, task in enumerate(tasks):
+                task.id = str(n + 1)
+            return
+        # "global": one account-wide sequence shared with job ids. A single request's task is the job itself.
+        if len(tasks) == 1 and tasks[0].single:
+            tasks[0].id = job_id
+            return
+        for task in tasks:
+            task.id = str(self._next_id)
+            self._next_id += 1
+
     def _build_tasks(self, req: EmuRequest) -> list[_Task] | EmuResponse:
         collection_body = _is_collection_content_type(req.headers.get("content-type"))
         collection_delete = (
@@ -247,7 +372,7 @@ class JobManager:
         if not (collection_body or collection_delete):
             inner = req.copy()
             inner.headers = _inner_headers(req)
-            return [_Task(id="1", request=inner)]
+            return [_Task(id="1", request=inner, single=True)]
         if not self.emu.config.batch_collections:
             self.collections_refused += 1
             if collection_delete and not collection_body:
@@ -363,16 +488,38 @@ class JobManager:
                 task.start = _now()
                 if task.request is None or dispatch is None:
                     task.response = ns_error(500, "UNEXPECTED_ERROR", "The task could not be run.")
+                elif (status := self._pick_task_failure(task.request)) is not None:
+                    self.task_failures_injected += 1
+                    task.response = ns_error(
+                        status,
+                        "UNEXPECTED_ERROR",
+                        "An unexpected error occurred while processing the task. Nothing was saved.",
+                    )
                 else:
+                    marker = id(task.request)
+                    self._running_requests.add(marker)
                     try:
-                        task.response = await dispatch(task.request)
+                        task.response = self._as_dialect(task.request, await dispatch(task.request))
                     except Exception as exc:  # an emulator bug must not leave the job pending forever
                         task.response = ns_error(500, "UNEXPECTED_ERROR", f"An unexpected error occurred: {exc}")
+                    finally:
+                        self._running_requests.discard(marker)
                 task.end = _now()
             job.done = True
         finally:
             event, job.running = job.running, None
             event.set()
+
+    def _as_dialect(self, inner: EmuRequest, response: EmuResponse) -> EmuResponse:
+        """A create's result without Location when the dialect says NetSuite gives none."""
+        if (
+            inner.method == "POST"
+            and response.status == 204
+            and not self.emu.config.dialect.create_result_location
+        ):
+            headers = {k: v for k, v in response.headers.items() if k.lower() != "location"}
+            return EmuResponse(response.status, headers, b"")
+        return response
 
     async def _look(self, req: EmuRequest, *, status_poll: bool) -> _Job | EmuResponse:
         job = self._jobs.get(req.path_params.get("job_id", ""))
@@ -425,7 +572,7 @@ class JobManager:
                 "links": [{"rel": "self", "href": href}],
                 "completed": job.done,
                 "id": job.id,
-                "progress": job.progress,
+                "progress": job.progress(self._unfinished),
                 "task": {"links": [{"rel": "self", "href": f"{href}/task"}]},
             }
         )
@@ -456,8 +603,9 @@ class JobManager:
 
     def _task(self, job: _Job, req: EmuRequest) -> _Task | EmuResponse:
         tid = req.path_params.get("task_id", "")
-        if tid.isdigit() and 1 <= int(tid) <= len(job.tasks):
-            return job.tasks[int(tid) - 1]
+        task = job.task(tid)
+        if task is not None:
+            return task
         return ns_error(404, "NONEXISTENT_ID", f"The task {tid!r} of job {job.id} does not exist.")
 
     async def _get_task(self, req: EmuRequest) -> EmuResponse:
@@ -472,7 +620,7 @@ class JobManager:
             "links": [{"rel": "related", "href": f"{href}/result"}, {"rel": "self", "href": href}],
             "completed": task.completed,
             "id": task.id,
-            "progress": task.progress,
+            "progress": task.progress(self._unfinished),
         }
         if task.start:
             doc["startTime"] = task.start

@@ -23,7 +23,9 @@ Where NetSuite's behaviour is not documented the emulator is strict, and says so
 * Lists: ``limit`` 1..1000 (default 1000), ``offset`` a multiple of ``limit``, and no page may start at or
   past result 100,000 (400 ``INVALID_PARAMETER``).
 * 2026.1 batch read ``?ids=1,2,eid:X&expandRecords=true``: up to 100 ids, not combinable with ``q``/``limit``/
-  ``offset``; ids that do not exist are left out; 400 when the account has the feature switched off.
+  ``offset``; ids that do not exist are left out; 400 when the account has the feature switched off. With the
+  dialect's ``sync_batch_read=False`` it is served only as an asynchronous job's task (``Prefer:
+  respond-async``); sent synchronously it is refused with 400 ``INVALID_REQUEST`` (``o:errorQueryParam: ids``).
 
 :class:`RecordService` (``emu.records``) offers the write operations as methods so the async/batch layer can
 apply one batch item at a time.
@@ -977,6 +979,18 @@ def register(router: Router, emu: Emulator) -> None:
     def batch_read(req: EmuRequest, rt: RecordType, base: str) -> EmuResponse:
         if not emu.config.batch_collections:
             raise _bad_param("ids", "Invalid query parameter: ids.")
+        # Dialect sync_batch_read=False: the batch read is only served as the task of an asynchronous job
+        # (Prefer: respond-async); sent synchronously it is refused, nothing else changes.
+        is_task = getattr(emu.jobs, "is_task_request", None)
+        if not emu.config.dialect.sync_batch_read and not (is_task is not None and is_task(req)):
+            raise _Problem(
+                ns_error(
+                    400,
+                    "INVALID_REQUEST",
+                    "A batch read (ids) must be sent asynchronously: add the header Prefer: respond-async.",
+                    query_param="ids",
+                )
+            )
         for name in ("q", "limit", "offset"):
             if req.param(name) is not None:
                 raise _bad_param(name, f"The query parameter {name} cannot be combined with ids.")
