@@ -45,6 +45,7 @@ from netsuite_async.errors import (
     BadRequestError,
     ConcurrencyLimitError,
     ConflictError,
+    DateFormatRequiredError,
     ErrorDetail,
     GovernorUnavailableError,
     NetSuiteError,
@@ -65,7 +66,7 @@ from netsuite_async.jobs import Job, JobResult, Jobs, JobStatus, JobTimeoutError
 from netsuite_async.metadata import Metadata
 from netsuite_async.models import CatalogEntry, Link, RecordListPage, RecordRef
 from netsuite_async.policy import AccessPolicy, AgentGrants, Decision
-from netsuite_async.records import PropertyNameValidation, Q, RecordList, Records, where
+from netsuite_async.records import DATE_FORMATS, PropertyNameValidation, Q, RecordList, Records, format_q_date, where
 from netsuite_async.restlets import Restlets
 from netsuite_async.retry import RetryEvent, RetryPolicy
 from netsuite_async.suiteql import RowStream, SuiteQL, SuiteQLCapError, SuiteQLPage
@@ -100,6 +101,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "DATE_FORMATS",
     "APIError",
     "AccessDeniedError",
     "AccessPolicy",
@@ -133,6 +135,7 @@ __all__ = [
     "ConcurrencyLimitError",
     "ConflictError",
     "Decision",
+    "DateFormatRequiredError",
     "ErrorDetail",
     "ExportProgress",
     "ExportResult",
@@ -193,6 +196,7 @@ __all__ = [
     "build_http_client",
     "export_rows",
     "query_tables",
+    "format_q_date",
     "run_batch_file",
     "where",
 ]

@@ -89,6 +89,12 @@ def _error_line(message: str) -> None:
     default=None,
     help="int, 'auto', or a tier such as premium+2 [env: NETSUITE_CONCURRENCY]",
 )
+@click.option(
+    "--date-format",
+    default=None,
+    help="the account's date format for record filters: M/D/YYYY, D/M/YYYY or YYYY-MM-DD (NetSuite: Home > Set "
+    "Preferences > General > Date Format) [env: NETSUITE_DATE_FORMAT]",
+)
 @click.option("--auth", "auth_kind", type=click.Choice(AUTH_KINDS), default=None, help="which credentials to use")
 @click.option("--agent", default=None, envvar="NETSUITE_AGENT",
               help="act as this agent of --policy: every call checked and audited [env: NETSUITE_AGENT]")
@@ -108,6 +114,7 @@ def main(
     account: str | None,
     base_url: str | None,
     concurrency: str | None,
+    date_format: str | None,
     auth_kind: str | None,
     agent: str | None,
     policy_path: str | None,
@@ -129,7 +136,8 @@ def main(
         profile=profile,
         config_path=config_path,
         emulator_config=emulator_config,
-        overrides={"account": account, "base_url": base_url, "concurrency": concurrency, "auth": auth_kind},
+        overrides={"account": account, "base_url": base_url, "concurrency": concurrency, "auth": auth_kind,
+                   "date_format": date_format},
         json_mode=json_mode,
         verbose=verbose,
     )

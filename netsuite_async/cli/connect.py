@@ -190,6 +190,9 @@ def make_client(settings: Settings, auth: TokenProvider | None = None, **extra: 
         kwargs["restlet_base_url"] = settings.restlet_base_url
     options = agent_options.get() or AgentOptions()
     kwargs.update(_agent_kwargs(options))
+    date_format = settings.resolved_date_format()
+    if date_format is not None:
+        kwargs["date_format"] = date_format
     kwargs.update(extra)
     client = NetSuiteClient(settings.require_account(), auth if auth is not None else build_auth(settings), **kwargs)
     if options.agent:
