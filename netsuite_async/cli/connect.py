@@ -151,7 +151,7 @@ def build_authorization_code(settings: Settings) -> AuthorizationCode:
     """The authorization-code provider; tokens live in the JSON store named by ``token_store`` (mode 0600).
 
     Examples:
-        >>> s = Settings(auth_code_client_id="c", auth_code_client_secret="s", redirect_uri="http://localhost/cb")
+        >>> s = Settings(auth_code_client_id="c", auth_code_client_secret="s", redirect_uri="https://localhost/cb")
         >>> build_authorization_code(s)  # doctest: +ELLIPSIS
         AuthorizationCode(...)
     """

@@ -4,7 +4,7 @@
 socket listens it writes the connection file (``write_config``) atomically (temporary file, mode 0600, then
 rename): a JSON object with ``base_url``, ``account``, ``consumer_key``, ``consumer_secret``, ``token_id``,
 ``token_secret``, ``client_id``, ``certificate_id``, ``private_key``, ``auth_code_client_id``,
-``auth_code_client_secret``, ``redirect_uri`` and ``static_token``.
+``auth_code_client_secret``, ``redirect_uri``, ``static_token`` and ``public_client_id``.
 
 `EmulatorServer` runs one in a background thread (tests) or in a child process (benchmarks: the
 server then has its own core).
@@ -89,6 +89,7 @@ def connection_info(emu: Emulator, base_url: str) -> dict[str, str]:
         "auth_code_client_secret",
         "redirect_uri",
         "static_token",
+        "public_client_id",
     )
     info = {"base_url": base_url, "account": emu.config.account}
     info.update({k: str(getattr(c, k)) for k in keys})
