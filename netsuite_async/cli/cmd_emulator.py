@@ -51,7 +51,7 @@ def _dialect_options(func: Any) -> Any:
         func = click.option(
             f.flag,
             f.name,
-            type=click.Choice(choices),
+            type=click.Choice(choices, case_sensitive=False),
             default=None,
             help=f"{f.help} [default: {'none' if f.default is None else str(f.default).lower()}; "
             f"strictest: {'none' if f.strictest is None else str(f.strictest).lower()}]",
