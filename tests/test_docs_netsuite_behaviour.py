@@ -41,3 +41,4 @@ def test_the_behaviour_table_documents_every_dialect_field(field: DialectField) 
 def test_the_page_is_in_the_mkdocs_nav() -> None:
     nav = (DOC.parent.parent / "mkdocs.yml").read_text(encoding="utf-8")
     assert "netsuite-behaviour.md" in nav
+    assert "know-your-account.md" in nav

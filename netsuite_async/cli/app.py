@@ -15,6 +15,7 @@ from netsuite_async.cli.cmd_auth import auth
 from netsuite_async.cli.cmd_batch import batch
 from netsuite_async.cli.cmd_bench import bench
 from netsuite_async.cli.cmd_emulator import emulator
+from netsuite_async.cli.cmd_probe import probe_cmd
 from netsuite_async.cli.cmd_query import metadata, restlet, suiteql
 from netsuite_async.cli.cmd_records import record
 from netsuite_async.cli.config import AUTH_KINDS
@@ -143,5 +144,5 @@ def main(
     )
 
 
-for command in (demo, record, suiteql, batch, restlet, metadata, emulator, auth, bench, audit):
+for command in (demo, record, suiteql, batch, restlet, metadata, emulator, auth, bench, audit, probe_cmd):
     main.add_command(command)

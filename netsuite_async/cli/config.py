@@ -271,10 +271,11 @@ class Settings:
             except ValueError as exc:
                 raise ConfigError(str(exc)) from None
         if self.dialect:
-            from netsuite_async.testing._dialect import Dialect
+            from netsuite_async.probe import load_date_format
 
             try:
-                return Dialect.load(Path(self.dialect).expanduser()).date_format
+                # None when the probe could not measure it: a date filter then raises DateFormatRequiredError.
+                return load_date_format(Path(self.dialect).expanduser())
             except ValueError as exc:
                 raise ConfigError(f"dialect: {exc}") from None
         return None
