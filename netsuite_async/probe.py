@@ -517,6 +517,8 @@ class _Writer:
         self.external_id = f"netsuite-async-probe-{uuid.uuid4().hex[:16]}"
         self.created: set[str] = set()
         self.task_id_votes: list[str] = []
+        # A create job whose end was not seen may still create its record after the clean-up.
+        self.unfinished_create = False
 
     async def run(self) -> None:
         r = self.p.result
@@ -558,6 +560,7 @@ class _Writer:
                 status = await self.p.send("GET", job)
                 if isinstance(status, APIError):
                     self.p.note(f"writes: job status answered {status.status_code}")
+                    self.unfinished_create = self.unfinished_create or create
                     return
                 doc = _json(status)
                 word = doc.get("progress") if isinstance(doc, Mapping) else None
@@ -570,6 +573,7 @@ class _Writer:
         if not done:
             self.p.note(f"writes: a job did not finish within {self.job_timeout:.0f} s")
             if create:
+                self.unfinished_create = True
                 await self.find_by_external_id()
             return
         listing = await self.p.send("GET", f"{job}/task")
@@ -668,9 +672,10 @@ class _Writer:
                             "delete it by hand")
         left = await self.p.send("GET", f"/record/v1/{self.record_type}/eid:{self.external_id}",
                                  params=[("fields", "id")])
-        r.cleaned_up = isinstance(left, APIError) and left.status_code == 404
+        r.cleaned_up = isinstance(left, APIError) and left.status_code == 404 and not self.unfinished_create
         if not r.cleaned_up:
-            self.p.note(f"writes: a {self.record_type} with externalId {self.external_id} is left; delete it by hand")
+            self.p.note(f"writes: a {self.record_type} with externalId {self.external_id} is left, or may still be "
+                        "created by a job the probe could not follow: look it up later and delete it by hand")
 
 
 async def probe(
@@ -751,8 +756,19 @@ async def probe(
                 try:
                     await writer.run()
                 finally:
-                    with anyio.CancelScope(shield=True):
-                        await writer.clean_up()
+                    # Clean up even when cancelled or failing, but bounded: a dead network must not hang here.
+                    with anyio.CancelScope(shield=True) as scope:
+                        scope.deadline = anyio.current_time() + job_timeout + 120
+                        try:
+                            await writer.clean_up()
+                        except NetSuiteError as exc:
+                            result.cleaned_up = False
+                            prober.note(f"writes: clean-up failed ({type(exc).__name__}: {exc}); look for a "
+                                        f"{write_type} with externalId {writer.external_id} and delete it")
+                    if scope.cancelled_caught:
+                        result.cleaned_up = False
+                        prober.note(f"writes: clean-up timed out; look for a {write_type} with externalId "
+                                    f"{writer.external_id} and delete it")
         finally:
             result.requests = counter.count
     return result

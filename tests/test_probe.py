@@ -334,3 +334,29 @@ def test_cli_probe_refuses_writes_on_production_with_exit_2(tmp_path: Path, clea
     bad = CliRunner().invoke(main, ["probe", "--table", "x;y"], env=env)
     assert bad.exit_code == 2
 
+
+
+async def test_a_create_job_it_cannot_follow_is_reported_as_maybe_left_not_as_cleaned() -> None:
+    from netsuite_async import RetryPolicy
+
+    async with FakeNetSuite(config=_config(Dialect()), seed={"customers": 5}) as fake:
+        fake.emulator.faults.script(match="GET /async/v1/job/", times=None)
+        async with fake.client(retry=RetryPolicy(max_attempts=1)) as ns:
+            result = await probe(ns, cap=CAP, writes=True, poll_interval=0)
+        assert result.cleaned_up is False
+        assert any("netsuite-async-probe-" in n for n in result.notes), result.notes
+        # The note was warranted: the job runs later and creates the record.
+        fake.emulator.faults.scripted.clear()
+        await fake.emulator.jobs.run_pending()
+        assert fake.emulator.counters.writes >= 1
+
+
+async def test_a_delete_that_fails_is_reported_with_what_to_delete() -> None:
+    from netsuite_async import RetryPolicy
+
+    async with FakeNetSuite(config=_config(Dialect()), seed={"customers": 5}) as fake:
+        fake.emulator.faults.script(match="DELETE /record/v1/customer", kind="html", times=None)
+        async with fake.client(retry=RetryPolicy(max_attempts=1)) as ns:
+            result = await probe(ns, cap=CAP, writes=True, poll_interval=0)
+    assert result.cleaned_up is False
+    assert any("delete it by hand" in n for n in result.notes), result.notes
