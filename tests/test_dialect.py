@@ -273,3 +273,20 @@ def test_build_dialect_matches_flag_text_to_typed_choices() -> None:
     assert d.list_max_pages is None
     assert d.suiteql_has_more_at_cap is False
     assert d.date_format == "YYYY-MM-DD"
+
+
+def test_a_child_process_emulator_plays_the_configured_dialect_and_limits() -> None:
+    import httpx2
+
+    from netsuite_async.testing.server import EmulatorServer
+
+    config = EmulatorConfig(concurrency=9, allocated_to_others=4, dialect=Dialect(date_format="YYYY-MM-DD"))
+    with EmulatorServer(config, mode="process", seed={"customers": 2}) as srv:
+        headers = {"Authorization": f"Bearer {srv.config_data['static_token']}"}
+        with httpx2.Client(base_url=srv.base_url, headers=headers) as http:
+            limits = http.get("/services/rest/system/v1/governanceLimits").json()
+            iso = http.get("/services/rest/record/v1/customer", params={"q": "dateCreated AFTER 1999-12-31"})
+            slashed = http.get("/services/rest/record/v1/customer", params={"q": "dateCreated AFTER 12/31/1999"})
+    assert limits["accountUnallocatedConcurrencyLimit"] == 5
+    assert iso.status_code == 200
+    assert slashed.status_code == 400

@@ -35,6 +35,7 @@ from types import TracebackType
 from typing import Any, Literal
 
 from netsuite_async._files import write_json_atomic
+from netsuite_async.testing._dialect import Dialect
 from netsuite_async.testing._emulator import Emulator, EmulatorConfig
 from netsuite_async.testing._seed import DEMO_SEED
 
@@ -330,6 +331,10 @@ class EmulatorServer:
             "batch_collections": c.batch_collections,
             "governance_readable": c.governance_readable,
             "rng_seed": c.rng_seed,
+            "integration_limit": c.integration_limit,
+            "allocated_to_others": c.allocated_to_others,
+            "max_results": c.max_results,
+            "dialect": c.dialect.to_dict(),
             "host": self.host,
             "port": self.port,
             "write_config": str(path),
@@ -394,6 +399,10 @@ def _main(argv: list[str]) -> None:
         batch_collections=args.get("batch_collections", True),
         governance_readable=args.get("governance_readable", True),
         rng_seed=args.get("rng_seed", 0),
+        integration_limit=args.get("integration_limit"),
+        allocated_to_others=args.get("allocated_to_others", 0),
+        max_results=args.get("max_results", 100_000),
+        dialect=Dialect.coerce(args.get("dialect")),
     )
     serve(
         config,
