@@ -178,8 +178,10 @@ def _serve(*args: str) -> Any:
 
 
 def _error_line(output: str) -> str:
-    lines = [line for line in output.splitlines() if line.startswith("Error:")]
+    """The whole output must be one line, an error naming the problem (no usage block)."""
+    lines = [line for line in output.splitlines() if line.strip()]
     assert len(lines) == 1, output
+    assert lines[0].lower().startswith("error"), output
     return lines[0]
 
 
