@@ -1,8 +1,8 @@
 """Learn how a real account behaves where NetSuite's documentation is silent (``netsuite-async probe``).
 
-:func:`probe` sends a small, bounded set of requests through a :class:`~netsuite_async.NetSuiteClient` (so under
+`probe` sends a small, bounded set of requests through a `NetSuiteClient` (so under
 its governor, with its auth and retries) and reports which variant of each undocumented behaviour the account
-shows (see ``docs/netsuite-behaviour.md``). :meth:`ProbeResult.save` writes an emulator dialect file that
+shows (see ``docs/netsuite-behaviour.md``). `ProbeResult.save` writes an emulator dialect file that
 ``netsuite-async emulator serve --dialect FILE``, ``FakeNetSuite(dialect=FILE)`` and the pytest marker accept,
 so offline tests run against an emulator that behaves like the account.
 
@@ -20,10 +20,10 @@ With ``writes=True`` (refused on a production account id unless ``allow_producti
 asynchronous create with an idempotency key, the same request again (the repeated-key answer), a synchronous
 2026.1 batch read of the new record, and its deletion as a one-item 2026.1 collection batch (which tells whether
 collections are enabled; a plain delete otherwise). Task id style, ``Location`` on a create's task result and
-the progress words come from those jobs. Everything created is deleted before :func:`probe` returns, errors
+the progress words come from those jobs. Everything created is deleted before `probe` returns, errors
 included.
 
-Example:
+Examples:
     >>> r = ProbeResult(account="1234567_SB1", suiteql_total="capped", date_format="D/M/YYYY")
     >>> r.dialect().suiteql_total, r.dialect().date_format
     ('capped', 'D/M/YYYY')
@@ -79,7 +79,7 @@ _DONE_WORDS = frozenset({"succeeded", "failed", "complete", "completed"})
 class ProductionWriteError(NetSuiteError, ValueError):
     """``probe(writes=True)`` on a production account id without ``allow_production_writes=True``.
 
-    Example:
+    Examples:
         >>> issubclass(ProductionWriteError, ValueError)
         True
     """
@@ -88,7 +88,7 @@ class ProductionWriteError(NetSuiteError, ValueError):
 def is_production(account_id: str) -> bool:
     """True unless the id is a sandbox (``_SB1``), a release preview (``_RP``) or a test drive (``TSTDRV…``).
 
-    Example:
+    Examples:
         >>> is_production("1234567"), is_production("1234567_SB1"), is_production("1234567-sb2")
         (True, False, False)
     """
@@ -100,11 +100,11 @@ def is_production(account_id: str) -> bool:
 
 @dataclass
 class ProbeResult:
-    """What :func:`probe` measured; ``None`` where a check was not run or not measurable (see ``notes``).
+    """What `probe` measured; ``None`` where a check was not run or not measurable (see ``notes``).
 
     ``to_json()`` holds no secret and no record data (no ids, no field values).
 
-    Example:
+    Examples:
         >>> ProbeResult(account="1", task_ids="global").to_json()["task_ids"]
         'global'
     """
@@ -139,7 +139,7 @@ class ProbeResult:
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (the ``--json`` output).
 
-        Example:
+        Examples:
             >>> ProbeResult(account="1", requests=12).to_json()["requests"]
             12
         """
@@ -148,7 +148,7 @@ class ProbeResult:
     def measured_fields(self) -> list[str]:
         """The dialect fields this result measured (the others are written with their strictest variant).
 
-        Example:
+        Examples:
             >>> ProbeResult(account="1", list_page_limit="none").measured_fields()
             ['list_max_pages']
         """
@@ -173,7 +173,7 @@ class ProbeResult:
     def progress_word(self) -> str | None:
         """The word an unfinished job showed (``processing`` wins over ``pending``), or None if none was seen.
 
-        Example:
+        Examples:
             >>> ProbeResult(account="1", progress_words=["pending", "succeeded"]).progress_word
             'pending'
         """
@@ -187,7 +187,7 @@ class ProbeResult:
     def dialect(self) -> Dialect:
         """The emulator dialect: each measured field as measured, every other field at its strictest variant.
 
-        Example:
+        Examples:
             >>> ProbeResult(account="1", task_ids="per-job").dialect().task_ids
             'per-job'
         """
@@ -197,9 +197,9 @@ class ProbeResult:
         return Dialect.strictest().replace(**{k: v for k, v in values.items() if _fits(k, v)})
 
     def file_data(self) -> dict[str, Any]:
-        """What :meth:`save` writes: ``{"dialect": {...}, "probe": {...}}``.
+        """What `save` writes: ``{"dialect": {...}, "probe": {...}}``.
 
-        Example:
+        Examples:
             >>> sorted(ProbeResult(account="1").file_data())
             ['dialect', 'probe']
         """
@@ -212,7 +212,7 @@ class ProbeResult:
         """Write the dialect file (JSON) for ``emulator serve --dialect``, ``FakeNetSuite(dialect=...)`` and
         the pytest marker; the ``probe`` part keeps the measurements and is ignored by those.
 
-        Example:
+        Examples:
             >>> import tempfile, os
             >>> from netsuite_async.testing import Dialect
             >>> p = os.path.join(tempfile.mkdtemp(), "account.json")
@@ -225,7 +225,7 @@ class ProbeResult:
     def emulator_flags(self) -> list[str]:
         """``emulator serve`` flags for what a dialect file cannot carry (limits, collections).
 
-        Example:
+        Examples:
             >>> ProbeResult(account="1", concurrency_limit=15, unallocated_limit=10).emulator_flags()
             ['--concurrency', '15', '--allocated-to-others', '5']
         """
@@ -246,7 +246,7 @@ class ProbeResult:
     def rows(self) -> list[tuple[str, str]]:
         """``(check, answer)`` pairs for the readable table.
 
-        Example:
+        Examples:
             >>> dict(ProbeResult(account="1", suiteql_total="true").rows())["SuiteQL totalResults past the cap"]
             'true'
         """
@@ -303,7 +303,7 @@ def load_date_format(path: str | Path) -> str | None:
 
     A file written by hand (no ``probe`` part) is trusted as is. Raises ``ValueError`` for an unreadable file.
 
-    Example:
+    Examples:
         >>> import tempfile, os
         >>> p = os.path.join(tempfile.mkdtemp(), "account.json")
         >>> ProbeResult(account="1", date_format="D/M/YYYY").save(p)
@@ -694,11 +694,11 @@ async def probe(
     """Measure how this account answers where NetSuite's documentation is silent.
 
     Args:
-        client: an open :class:`~netsuite_async.NetSuiteClient` (its governor, auth and retries are used).
-        table: the SuiteQL table for the cap checks (default: the first of :data:`DEFAULT_TABLES` with more
+        client: an open `NetSuiteClient` (its governor, auth and retries are used).
+        table: the SuiteQL table for the cap checks (default: the first of `DEFAULT_TABLES` with more
             than ``cap`` rows).
         record_type: the record type for the collection checks (default: ``table`` when it is one of
-            :data:`DEFAULT_LIST_TYPES`, else the first of them with more than ``cap`` records).
+            `DEFAULT_LIST_TYPES`, else the first of them with more than ``cap`` records).
         writes: also run the write checks (one asynchronous create, deleted afterwards).
         allow_production_writes: permit ``writes`` on a production account id.
         write_type, write_body: the record created by the write checks (``companyName`` and a unique
@@ -710,7 +710,7 @@ async def probe(
         ProductionWriteError: ``writes`` on a production account without ``allow_production_writes``, before any
             request is sent.
 
-    Example:
+    Examples:
         ```python
         async with NetSuiteClient("1234567_SB1", auth=auth) as ns:
             result = await probe(ns, writes=True)

@@ -1,6 +1,6 @@
 """``netsuite-async probe``: learn how an account behaves where NetSuite is undocumented; write a dialect file.
 
-Read-only by default and bounded (see :mod:`netsuite_async.probe` and docs/know-your-account.md). ``--writes``
+Read-only by default and bounded (see `netsuite_async.probe` and docs/know-your-account.md). ``--writes``
 adds one asynchronous create (deleted afterwards) and is refused on a production account id unless
 ``--allow-production-writes`` is given too.
 """
