@@ -20,8 +20,9 @@ emulator mode ``/login`` reads the approval itself and sends the browser straigh
 Against a real account, the environment names are the ones the ``netsuite-async`` command reads:
 ``NETSUITE_ACCOUNT``, ``NETSUITE_AUTH_CODE_CLIENT_ID`` and ``NETSUITE_AUTH_CODE_CLIENT_SECRET`` (or
 ``NETSUITE_CLIENT_ID`` / ``NETSUITE_CLIENT_SECRET``), ``NETSUITE_REDIRECT_URI`` (exactly as on the integration
-record, e.g. ``http://localhost:8000/callback``) and ``NETSUITE_TOKEN_STORE`` (default
-``./netsuite-tokens.json``). Then: ``uvicorn examples.fastapi_oauth_login:app --port 8000``.
+record, e.g. ``https://app.example.com/callback``; NetSuite refuses plain ``http://``, loopback too) and
+``NETSUITE_TOKEN_STORE`` (default ``./netsuite-tokens.json``). Then:
+``uvicorn examples.fastapi_oauth_login:app --port 8000``.
 
 One NetSuite login serves the whole service here (an integration user). For one login per end user, make one
 ``AuthorizationCode`` per user with ``store_key=<user id>`` sharing the store.

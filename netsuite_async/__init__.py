@@ -45,6 +45,7 @@ from netsuite_async.errors import (
     BadRequestError,
     ConcurrencyLimitError,
     ConflictError,
+    DateFormatRequiredError,
     ErrorDetail,
     GovernorUnavailableError,
     NetSuiteError,
@@ -65,7 +66,7 @@ from netsuite_async.jobs import Job, JobResult, Jobs, JobStatus, JobTimeoutError
 from netsuite_async.metadata import Metadata
 from netsuite_async.models import CatalogEntry, Link, RecordListPage, RecordRef
 from netsuite_async.policy import AccessPolicy, AgentGrants, Decision
-from netsuite_async.records import PropertyNameValidation, Q, RecordList, Records, where
+from netsuite_async.records import DATE_FORMATS, PropertyNameValidation, Q, RecordList, Records, format_q_date, where
 from netsuite_async.restlets import Restlets
 from netsuite_async.retry import RetryEvent, RetryPolicy
 from netsuite_async.suiteql import RowStream, SuiteQL, SuiteQLCapError, SuiteQLPage
@@ -100,6 +101,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "DATE_FORMATS",
     "APIError",
     "AccessDeniedError",
     "AccessPolicy",
@@ -132,6 +134,7 @@ __all__ = [
     "ClientCredentials",
     "ConcurrencyLimitError",
     "ConflictError",
+    "DateFormatRequiredError",
     "Decision",
     "ErrorDetail",
     "ExportProgress",
@@ -192,6 +195,7 @@ __all__ = [
     "__version__",
     "build_http_client",
     "export_rows",
+    "format_q_date",
     "query_tables",
     "run_batch_file",
     "where",

@@ -84,14 +84,21 @@ class NetSuiteClient:
 
     ``concurrency`` is an int, a :class:`~netsuite_async.ServiceTier` (with its SuiteCloud Plus licences), or
     ``"auto"`` (read ``/system/v1/governanceLimits`` before the first request; the integration's own limit when
-    one is set, else the account's; ``AUTO_FALLBACK_LIMIT`` with a warning when the role may not read it). Pass
-    ``governor=`` instead to share one limit across processes (``RedisGovernor``).
+    one is set, else the account's *unallocated* limit, which every integration without a share of its own draws
+    from; ``AUTO_FALLBACK_LIMIT`` with a warning when the role may not read it). Pass ``governor=`` instead to share
+    one limit across processes (``RedisGovernor``).
 
     ``base_url`` and ``restlet_base_url`` must be ``https://`` (credentials travel in every request) unless the
     host is loopback (``127.0.0.0/8``, ``::1``, ``localhost``), the ``http_client`` answers in process
     (``httpx2.ASGITransport`` or ``httpx2.MockTransport``, as :class:`~netsuite_async.testing.FakeNetSuite` uses),
     or ``allow_insecure_http=True`` says you accept sending credentials in clear text (a TLS-terminating sidecar on
     a private network). A ``user:password@`` part is refused. ``http_client`` must be an ``httpx2.AsyncClient``.
+
+    ``date_format`` is the account's date format preference, ``"M/D/YYYY"``, ``"D/M/YYYY"`` or ``"YYYY-MM-DD"``
+    (NetSuite: *Home › Set Preferences › General › Date Format* for the integration's user; the company default
+    is at *Setup › Company › General Preferences*; ``netsuite-async probe`` measures it). Record filters write
+    :class:`datetime.date` values in it; without it a date filter raises
+    :class:`~netsuite_async.errors.DateFormatRequiredError` instead of guessing.
     """
 
     def __init__(
@@ -114,6 +121,7 @@ class NetSuiteClient:
         allow_insecure_http: bool = False,
         policy: AccessPolicy | None = None,
         audit: AuditLog | None = None,
+        date_format: str | None = None,
     ) -> None:
         self.account = Account.parse(account)
         if http_client is not None and not isinstance(http_client, AsyncClient):
@@ -134,6 +142,12 @@ class NetSuiteClient:
             check_options(policy, audit)
         if audit is not None:
             retry = audited_retry(retry or RetryPolicy())
+        from netsuite_async.records import check_date_format
+
+        #: The account's date format preference (``"M/D/YYYY"``, ``"D/M/YYYY"`` or ``"YYYY-MM-DD"``), used to write
+        #: :class:`datetime.date` values in record filters; None until set (a date filter then raises
+        #: :class:`~netsuite_async.errors.DateFormatRequiredError`).
+        self.date_format = check_date_format(date_format)
         if not hasattr(auth, "sign") or not hasattr(auth, "on_unauthorized"):
             raise TypeError("auth must be a TokenProvider (TokenAuth, ClientCredentials, AuthorizationCode, "
                             f"BearerToken or your own), not {type(auth).__name__}")
@@ -440,12 +454,29 @@ def build_http_client(
 
 
 def _limit_from_governance(body: Any) -> int:
+    """The limit this integration may use, from a governanceLimits answer.
+
+    An integration with a share of its own (``integrationLimitType: integrationSpecific``) uses that share. Every
+    other integration draws from the account's *unallocated* limit (the account limit minus every share given
+    to specific integrations), not from the whole account limit; older answers without the unallocated field
+    fall back to the account limit.
+    """
     if not isinstance(body, Mapping):
         raise ValueError("governanceLimits answer is not an object")
     integration = body.get("integrationConcurrencyLimit")
     kind = body.get("integrationLimitType")
+    unallocated = body.get("accountUnallocatedConcurrencyLimit")
     if integration is not None and kind in (None, "integrationSpecific"):
         value = int(integration)
+    elif unallocated is not None:
+        value = int(unallocated)
+        if value < 1 and int(body["accountConcurrencyLimit"]) >= 1:
+            logger.warning(
+                "concurrency='auto': every slot of the account is allocated to specific integrations "
+                "(accountUnallocatedConcurrencyLimit=%d); using 1. Give this integration a share on the "
+                "Integration Governance page.", value,
+            )
+            value = 1
     else:
         value = int(body["accountConcurrencyLimit"])
     if value < 1:

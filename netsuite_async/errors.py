@@ -19,7 +19,8 @@
     ├── SuiteQLOrderError             a SuiteQL result spans pages but its order is not unique (every row once?)
     ├── RecordListCapError            a record list reached NetSuite's cap or page limit and cannot continue
     ├── GovernorUnavailableError      the shared governor's backend (Redis) is unreachable
-    └── JobTasksMismatchError         a job's task listing cannot be matched to the items it was sent
+    ├── JobTasksMismatchError         a job's task listing cannot be matched to the items it was sent
+    └── DateFormatRequiredError       a q filter holds a date and no account date format is set (also ValueError)
 
 Every error keeps the attempts that led to it (``err.attempts``, ``err.history``) and never holds a secret: URLs
 are kept with query *values* redacted (names kept), ``APIError.response`` is a detached copy whose request has its
@@ -41,6 +42,7 @@ __all__ = [
     "BadRequestError",
     "ConcurrencyLimitError",
     "ConflictError",
+    "DateFormatRequiredError",
     "ErrorDetail",
     "GovernorUnavailableError",
     "JobTasksMismatchError",
@@ -653,3 +655,31 @@ def _rebuild_mismatch(
     err = cls(job_id, expected=expected, listed=listed)
     err.args = (message,)
     return err
+
+
+class DateFormatRequiredError(NetSuiteError, ValueError):
+    """A record filter (``q``) holds a date, and the client does not know the account's date format.
+
+    NetSuite reads ``q`` dates in the date format preference of the user the integration runs as (M/D/YYYY,
+    D/M/YYYY, YYYY-MM-DD, …) and refuses other spellings, so the client never guesses. Raised before any request
+    is sent; it is also a :class:`ValueError`.
+
+    Set ``NetSuiteClient(date_format=...)`` to the preference shown in NetSuite at *Home › Set Preferences ›
+    General › Date Format* (logged in as the integration's user; the company default is at *Setup › Company ›
+    General Preferences*), or run ``netsuite-async probe`` to measure it.
+
+    Example:
+        >>> issubclass(DateFormatRequiredError, ValueError)
+        True
+        >>> "date_format" in str(DateFormatRequiredError())
+        True
+    """
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(
+            message
+            or "a q filter holds a date, but the account's date format is not configured: pass "
+            "NetSuiteClient(date_format='M/D/YYYY' | 'D/M/YYYY' | 'YYYY-MM-DD') as set in NetSuite at Home > Set "
+            "Preferences > General > Date Format (company default: Setup > Company > General Preferences); "
+            "`netsuite-async probe` measures it. From the CLI: --date-format or NETSUITE_DATE_FORMAT"
+        )

@@ -31,6 +31,7 @@ from pydantic import BaseModel
 from netsuite_async.errors import (
     APIError,
     BadRequestError,
+    DateFormatRequiredError,
     ErrorDetail,
     NetSuiteError,
     NotFoundError,
@@ -59,10 +60,13 @@ if TYPE_CHECKING:
     from netsuite_async.client import NetSuiteClient
 
 __all__ = [
+    "DATE_FORMATS",
     "PropertyNameValidation",
     "Q",
     "RecordList",
     "Records",
+    "check_date_format",
+    "format_q_date",
     "where",
 ]
 
@@ -135,8 +139,60 @@ OPERATORS = _OPERATORS_NO_VALUE | _OPERATORS_ONE_VALUE | _OPERATORS_TWO_VALUES |
 
 QValue = str | int | float | Decimal | bool | _dt.date
 
+#: The account date formats a ``q`` date can be rendered in (NetSuite's date format preference).
+DATE_FORMATS: tuple[str, ...] = ("M/D/YYYY", "D/M/YYYY", "YYYY-MM-DD")
 
-def _render_value(value: object) -> str:
+
+def check_date_format(date_format: object) -> str | None:
+    """Validate an account date format setting (``None``: not configured).
+
+    Example:
+        >>> check_date_format("d/m/yyyy")
+        'D/M/YYYY'
+        >>> check_date_format(None) is None
+        True
+    """
+    if date_format is None:
+        return None
+    if not isinstance(date_format, str):
+        raise TypeError(f"date_format must be a str or None, not {type(date_format).__name__}")
+    canonical = date_format.strip().upper()
+    if canonical not in DATE_FORMATS:
+        raise ValueError(
+            f"unknown date_format {date_format!r}: use one of {', '.join(DATE_FORMATS)} (the account's date format "
+            "preference, Home > Set Preferences > General > Date Format)"
+        )
+    return canonical
+
+
+def format_q_date(day: _dt.date, date_format: str | None) -> str:
+    """A date as NetSuite reads it in a ``q`` filter of an account with this date format.
+
+    Raises :class:`~netsuite_async.errors.DateFormatRequiredError` when ``date_format`` is None: NetSuite reads
+    ``q`` dates only in the account's format, so the client does not guess.
+
+    Example:
+        >>> import datetime
+        >>> format_q_date(datetime.date(2024, 12, 31), "M/D/YYYY")
+        '12/31/2024'
+        >>> format_q_date(datetime.date(2024, 12, 31), "D/M/YYYY")
+        '31/12/2024'
+        >>> format_q_date(datetime.date(2024, 1, 5), "YYYY-MM-DD")
+        '2024-01-05'
+    """
+    if isinstance(day, _dt.datetime) or not isinstance(day, _dt.date):
+        raise TypeError(f"expected a datetime.date, not {type(day).__name__}")
+    fmt = check_date_format(date_format)
+    if fmt is None:
+        raise DateFormatRequiredError()
+    if fmt == "M/D/YYYY":
+        return f"{day.month}/{day.day}/{day.year:04d}"
+    if fmt == "D/M/YYYY":
+        return f"{day.day}/{day.month}/{day.year:04d}"
+    return day.isoformat()
+
+
+def _render_value(value: object) -> str | _dt.date:
     # bool before int: True is an int.
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -153,14 +209,26 @@ def _render_value(value: object) -> str:
             "already formatted the way your NetSuite user preferences expect"
         )
     if isinstance(value, _dt.date):
-        # N/query (which the record service filters with) takes the M/D/YYYY form in Oracle's examples.
-        return f'"{value.month}/{value.day}/{value.year}"'
+        # Kept as a date: it is written in the account's date format when the filter is sent (Q.render).
+        return value
     if isinstance(value, str):
         if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
             raise ValueError(f"q value {value!r} contains control characters")
         escaped = value.replace("\\", "\\\\").replace('"', '\\"')
         return f'"{escaped}"'
     raise TypeError(f"unsupported q value type {type(value).__name__}: {value!r}")
+
+
+_Part = str | _dt.date
+
+
+def _join(parts: Sequence[_Part], sep: str) -> tuple[_Part, ...]:
+    out: list[_Part] = []
+    for i, part in enumerate(parts):
+        if i:
+            out.append(sep)
+        out.append(part)
+    return tuple(out)
 
 
 class Q:
@@ -172,7 +240,9 @@ class Q:
 
     Strings are sent in double quotes with ``\\`` and ``"`` backslash-escaped (NetSuite does not document an
     escape; the built-in emulator implements this one), numbers bare, booleans ``true``/``false`` and
-    :class:`datetime.date` as ``"M/D/YYYY"``.
+    :class:`datetime.date` in the account's date format (``NetSuiteClient(date_format=...)``, e.g. ``"12/31/2024"``
+    for M/D/YYYY). A filter with a date has no text until that format is known: ``q.render(date_format)`` gives
+    it, and ``str(q)`` raises :class:`~netsuite_async.errors.DateFormatRequiredError` rather than guess.
 
     Example::
 
@@ -180,22 +250,53 @@ class Q:
         'email START_WITH "ap@" AND (balance GREATER 100 OR isInactive IS true)'
         >>> str(Q("companyName").is_('Acme "Best" Inc'))
         'companyName IS "Acme \\\\"Best\\\\" Inc"'
+        >>> import datetime
+        >>> Q("dateCreated").on_or_after(datetime.date(2024, 12, 31)).render("D/M/YYYY")
+        'dateCreated ON_OR_AFTER "31/12/2024"'
     """
 
-    __slots__ = ("_field", "_kind", "_text")
+    __slots__ = ("_field", "_kind", "_parts")
 
     def __init__(self, field: str) -> None:
         self._field = validate_field_name(field)
-        self._text: str | None = None
+        self._parts: tuple[_Part, ...] | None = None
         self._kind: Literal["field", "cond", "and", "or"] = "field"
 
     @classmethod
-    def _make(cls, text: str, kind: Literal["cond", "and", "or"]) -> Q:
+    def _make(cls, parts: tuple[_Part, ...], kind: Literal["cond", "and", "or"]) -> Q:
         q = cls.__new__(cls)
         q._field = ""
-        q._text = text
+        q._parts = parts
         q._kind = kind
         return q
+
+    @property
+    def has_dates(self) -> bool:
+        """True when the filter holds a :class:`datetime.date` (its text then needs the account's date format).
+
+        Example:
+            >>> import datetime
+            >>> Q("dateCreated").after(datetime.date(2024, 1, 1)).has_dates, Q("id").equal(1).has_dates
+            (True, False)
+        """
+        return any(isinstance(p, _dt.date) for p in self._parts or ())
+
+    def render(self, date_format: str | None = None) -> str:
+        """The filter's text, with dates written in ``date_format`` (one of :data:`DATE_FORMATS`).
+
+        Raises :class:`~netsuite_async.errors.DateFormatRequiredError` when the filter holds a date and
+        ``date_format`` is None.
+
+        Example:
+            >>> import datetime
+            >>> Q("dateCreated").before(datetime.date(2024, 2, 1)).render("M/D/YYYY")
+            'dateCreated BEFORE "2/1/2024"'
+        """
+        if self._kind == "field" or self._parts is None:
+            raise TypeError(f"Q({self._field!r}) has no operator yet")
+        return "".join(
+            f'"{format_q_date(p, date_format)}"' if isinstance(p, _dt.date) else p for p in self._parts
+        )
 
     def op(self, operator: str, *values: QValue) -> Q:
         """Complete the condition with any operator NetSuite knows (``"GREATER_OR_EQUAL_NOT"`` …).
@@ -211,23 +312,25 @@ class Q:
         if name not in OPERATORS:
             raise ValueError(f"unknown q operator {operator!r}; expected one of {sorted(OPERATORS)}")
         rendered = [_render_value(v) for v in values]
+        head = f"{self._field} {name}"
+        parts: tuple[_Part, ...]
         if name in _OPERATORS_NO_VALUE:
             if rendered:
                 raise ValueError(f"{name} takes no value")
-            text = f"{self._field} {name}"
+            parts = (head,)
         elif name in _OPERATORS_TWO_VALUES:
             if len(rendered) != 2:
                 raise ValueError(f"{name} takes exactly two values")
-            text = f"{self._field} {name} [{rendered[0]}, {rendered[1]}]"
+            parts = (f"{head} [", rendered[0], ", ", rendered[1], "]")
         elif name in _OPERATORS_MANY_VALUES:
             if not rendered:
                 raise ValueError(f"{name} needs at least one value")
-            text = f"{self._field} {name} [{', '.join(rendered)}]"
+            parts = (f"{head} [", *_join(rendered, ", "), "]")
         else:
             if len(rendered) != 1:
                 raise ValueError(f"{name} takes exactly one value")
-            text = f"{self._field} {name} {rendered[0]}"
-        return Q._make(text, "cond")
+            parts = (f"{head} ", rendered[0])
+        return Q._make(parts, "cond")
 
     # One method per operator family; the _NOT forms via op() or `not_=True`.
     def is_(self, value: QValue, *, not_: bool = False) -> Q:
@@ -301,17 +404,19 @@ class Q:
     def _combine(self, other: object, joiner: Literal["and", "or"]) -> Q:
         if not isinstance(other, Q):
             raise TypeError(f"only Q conditions combine with &/|, not {type(other).__name__}")
-        parts = []
-        for side in (self, other):
-            if side._kind == "field":
+        parts: list[_Part] = []
+        for i, side in enumerate((self, other)):
+            if side._kind == "field" or side._parts is None:
                 raise TypeError(f"Q({side._field!r}) has no operator yet; e.g. Q({side._field!r}).is_(...)")
-            text = side._text or ""
+            if i:
+                parts.append(f" {joiner.upper()} ")
             # Only a mixed join needs parentheses: AND binds tighter than OR in NetSuite's filter, and
             # parenthesising every OR group keeps the meaning obvious to a reader of the URL.
             if side._kind not in ("cond", joiner):
-                text = f"({text})"
-            parts.append(text)
-        return Q._make(f" {joiner.upper()} ".join(parts), joiner)
+                parts.extend(("(", *side._parts, ")"))
+            else:
+                parts.extend(side._parts)
+        return Q._make(tuple(parts), joiner)
 
     def __and__(self, other: Q) -> Q:
         return self._combine(other, "and")
@@ -320,22 +425,21 @@ class Q:
         return self._combine(other, "or")
 
     def __str__(self) -> str:
-        if self._kind == "field" or self._text is None:
-            raise TypeError(f"Q({self._field!r}) has no operator yet")
-        return self._text
+        return self.render(None)
 
     def __repr__(self) -> str:
-        if self._kind == "field":
+        if self._kind == "field" or self._parts is None:
             return f"Q({self._field!r})"
-        return f"Q<{self._text}>"
+        text = "".join(f"<date {p.isoformat()}>" if isinstance(p, _dt.date) else p for p in self._parts)
+        return f"Q<{text}>"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Q):
             return NotImplemented
-        return (self._kind, self._field, self._text) == (other._kind, other._field, other._text)
+        return (self._kind, self._field, self._parts) == (other._kind, other._field, other._parts)
 
     def __hash__(self) -> int:
-        return hash((self._kind, self._field, self._text))
+        return hash((self._kind, self._field, self._parts))
 
 
 def where(field: str, operator: str, *values: QValue) -> Q:
@@ -349,11 +453,11 @@ def where(field: str, operator: str, *values: QValue) -> Q:
     return Q(field).op(operator, *values)
 
 
-def _q_text(q: Q | str | None) -> str | None:
+def _q_text(q: Q | str | None, date_format: str | None = None) -> str | None:
     if q is None:
         return None
     if isinstance(q, Q):
-        return str(q)
+        return q.render(date_format)
     if isinstance(q, str):
         if not q.strip():
             raise ValueError("q must not be empty; pass None for no filter")
@@ -941,7 +1045,7 @@ class Records:
             raise TypeError(f"page_size must be an int, not {type(page_size).__name__}")
         if not 1 <= page_size <= _MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be between 1 and {_MAX_PAGE_SIZE}, not {page_size}")
-        return RecordList(self, record_type, _q_text(q), page_size)
+        return RecordList(self, record_type, _q_text(q, getattr(self.client, "date_format", None)), page_size)
 
     async def _list_page(self, record_type: str, q: str | None, limit: int, offset: int) -> RecordListPage:
         params: list[tuple[str, str | int]] = [("limit", limit), ("offset", offset)]

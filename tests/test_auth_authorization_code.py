@@ -71,24 +71,38 @@ async def test_login_exchange_and_request_end_to_end_with_redirect_details() -> 
     assert await auth.is_authorized(ns)
 
 
-async def test_expired_access_token_is_refreshed_and_rotated_refresh_token_kept() -> None:
+@pytest.mark.parametrize("public", [False, True], ids=["confidential-keeps", "public-rotates"])
+async def test_expired_access_token_is_refreshed_and_the_refresh_token_rotates_only_for_public_clients(
+    public: bool,
+) -> None:
     emu = MiniEmulator()
     store = MemoryTokenStore()
-    auth = _provider(emu, store=store)
+    c = emu.credentials
+    if public:
+        auth = AuthorizationCode(c.public_client_id, None, c.redirect_uri, clock=emu.now, store=store)
+    else:
+        auth = _provider(emu, store=store)
     async with emu.client(auth) as ns:
         await _login(emu, auth, ns)
         key = auth.store_key(ns.auth_context)
         first = await store.get(key)
-        emu.advance(3600)
-        await ns.request("GET", "/record/v1/customer/1")
+        for _ in range(3):  # several refreshes: each must find a refresh token NetSuite still accepts
+            emu.advance(3600)
+            resp = await ns.request("GET", "/record/v1/customer/1")
+            assert resp.json()["kind"] == "authorization_code"
         second = await store.get(key)
     assert first is not None
     assert second is not None
-    assert second.refresh_token != first.refresh_token  # rotated
+    assert second.access_token != first.access_token
     assert second.refresh_expires_at == first.refresh_expires_at  # still seven days from the login
-    assert emu.auth.token_requests == {"authorization_code": 1, "refresh_token": 1}
-    # The old refresh token is dead at the emulator: only the rotated one works.
-    assert first.refresh_token not in emu.auth._refresh_tokens
+    assert emu.auth.token_requests == {"authorization_code": 1, "refresh_token": 3}
+    if public:
+        assert second.refresh_token != first.refresh_token  # rotated
+        # The old refresh token is dead at the emulator: only the rotated one works.
+        assert first.refresh_token not in emu.auth._refresh_tokens
+    else:
+        assert second.refresh_token == first.refresh_token  # a confidential client keeps its refresh token
+    assert second.refresh_token in emu.auth._refresh_tokens
 
 
 async def test_refresh_token_past_seven_days_raises_reauthorization_required_without_a_request() -> None:
@@ -193,6 +207,13 @@ async def test_emulator_refuses_plain_pkce_and_short_state() -> None:
         ({"client_secret": " "}, ValueError),
         ({"redirect_uri": "/callback"}, ValueError),
         ({"redirect_uri": "ftp://x/cb"}, ValueError),
+        ({"redirect_uri": "http://app.example/cb"}, ValueError),
+        ({"redirect_uri": "http://localhost:8000/callback"}, ValueError),
+        ({"redirect_uri": "http://127.0.0.1/callback"}, ValueError),
+        ({"redirect_uri": "https://a.example/cb#frag"}, ValueError),
+        ({"redirect_uri": "https:///cb"}, ValueError),
+        ({"redirect_uri": "javascript:alert(1)"}, ValueError),
+        ({"redirect_uri": "myapp:"}, ValueError),
         ({"scopes": ["nope"]}, ValueError),
         ({"client_id": 5}, TypeError),
     ],

@@ -141,11 +141,13 @@ async def test_q_builder_values_are_quoted_so_user_input_cannot_change_the_filte
     assert starts == [ref.id]
 
 
-async def test_q_builder_combines_conditions_with_and_or_and_lists(ns: NetSuiteClient) -> None:
+async def test_q_builder_combines_conditions_with_and_or_and_lists(fake: FakeNetSuite, ns: NetSuiteClient) -> None:
     q = where("id", "ANY_OF", 1, 2, 3, 20) & (Q("id").less(3) | Q("id").greater_or_equal(20))
     ids = sorted([int(r.id) async for r in ns.records.list("customer", q=q)])
     assert ids == [1, 2, 20]
-    none_before = [r async for r in ns.records.list("customer", q=Q("dateCreated").before(dt.date(2000, 1, 1)))]
+    async with fake.client(date_format="M/D/YYYY") as dated:
+        before_2000 = Q("dateCreated").before(dt.date(2000, 1, 1))
+        none_before = [r async for r in dated.records.list("customer", q=before_2000)]
     assert none_before == []
 
 

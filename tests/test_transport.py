@@ -674,9 +674,9 @@ def governance_app(answer: httpx2.Response) -> tuple[Handler, list[str]]:
         ({"accountConcurrencyLimit": 25, "accountUnallocatedConcurrencyLimit": 25,
           "integrationLimitType": "accountLimit"}, 25),
         ({"accountConcurrencyLimit": 65, "accountUnallocatedConcurrencyLimit": 60, "integrationConcurrencyLimit": 5,
-          "integrationLimitType": "accountLimit"}, 65),
+          "integrationLimitType": "accountLimit"}, 60),
     ],
-    ids=["integration-specific", "account-limit", "account-limit-ignores-integration-value"],
+    ids=["integration-specific", "account-limit", "account-limit-uses-unallocated-not-integration-value"],
 )
 async def test_auto_concurrency_reads_governance_limits_once_before_the_first_request(
     body: dict[str, Any], expected: int

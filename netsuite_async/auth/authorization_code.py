@@ -3,8 +3,10 @@
 Flow: :meth:`AuthorizationCode.authorize_url` makes the URL to send the user to (PKCE S256 and a random
 ``state``); NetSuite redirects back with ``code`` and ``state``; :meth:`AuthorizationCode.exchange` turns them
 into an access token (one hour) and a refresh token (seven days). Afterwards every request is signed with the
-access token, refreshed on demand (a rotated refresh token replaces the old one). When the refresh token is
-past its seven days, :class:`~netsuite_async.errors.ReauthorizationRequired` says a person must log in again.
+access token, refreshed on demand (NetSuite rotates a public client's refresh token on every refresh and keeps a
+confidential client's: the provider stores a rotated one and keeps the old one when none comes back). When the
+refresh token is past its seven days, :class:`~netsuite_async.errors.ReauthorizationRequired`
+says a person must log in again.
 
 **Binding to a client.** The URLs come from the client's account (or its ``base_url``). Pass the
 ``NetSuiteClient`` (or its ``auth_context``) to :meth:`~AuthorizationCode.authorize_url`; the provider
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import secrets
 import time
 import urllib.parse
@@ -41,7 +44,7 @@ from netsuite_async.auth.client_credentials import check_scopes, renewal_margin,
 from netsuite_async.auth.stores import MemoryTokenStore, StoredTokens, TokenStore
 from netsuite_async.errors import ErrorDetail, ReauthorizationRequired
 
-__all__ = ["AuthorizationCode", "AuthorizationRequest"]
+__all__ = ["AuthorizationCode", "AuthorizationRequest", "check_redirect_uri"]
 
 REFRESH_TOKEN_LIFETIME = 7 * 24 * 3600.0
 DEFAULT_ACCESS_LIFETIME = 3600.0
@@ -81,6 +84,52 @@ def _check_text(name: str, value: object) -> str:
     return text
 
 
+# Schemes that are not an app's own: a custom (private-use) redirect scheme must not be one of these.
+_NOT_CUSTOM_SCHEMES = frozenset(
+    {"http", "ftp", "ftps", "file", "data", "javascript", "about", "blob", "ws", "wss", "mailto", "tel", "urn"}
+)
+_SCHEME_RE = re.compile(r"^[a-z][a-z0-9+.-]*$")
+
+
+def check_redirect_uri(uri: str) -> str:
+    """Validate a redirect URI by NetSuite's rules: ``https://…``, or an app's custom scheme (``myapp://callback``).
+
+    Plain ``http://`` is refused, loopback included (``http://localhost:8000/callback``): NetSuite's integration
+    record does not accept it, so a provider built with one could never complete a login. For local development
+    use ``https://localhost…`` behind a local TLS proxy, or a custom scheme. A fragment is refused (RFC 6749
+    §3.1.2).
+
+    Example:
+        >>> check_redirect_uri("myapp://callback")
+        'myapp://callback'
+        >>> check_redirect_uri("http://localhost:8000/callback")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: redirect_uri 'http://localhost:8000/callback' uses plain http, which NetSuite refuses: ...
+    """
+    text = _check_text("redirect_uri", uri)
+    parsed = urllib.parse.urlsplit(text)
+    scheme = parsed.scheme.lower()
+    if parsed.fragment or "#" in text:
+        raise ValueError(f"redirect_uri {text!r} must not have a fragment")
+    if scheme == "http":
+        raise ValueError(
+            f"redirect_uri {text!r} uses plain http, which NetSuite refuses: use https://… or a custom scheme "
+            "such as myapp://callback"
+        )
+    if scheme == "https":
+        if not parsed.netloc:
+            raise ValueError(f"redirect_uri {text!r} must name a host")
+        return text
+    if not scheme or not _SCHEME_RE.match(scheme) or scheme in _NOT_CUSTOM_SCHEMES:
+        raise ValueError(
+            f"redirect_uri {text!r} must be an absolute https URL or use an app's custom scheme (myapp://callback)"
+        )
+    if not (parsed.netloc or parsed.path):
+        raise ValueError(f"redirect_uri {text!r} has nothing after its scheme")
+    return text
+
+
 def _context_of(target: Any) -> AuthContext:
     ctx = getattr(target, "auth_context", target)
     if not isinstance(ctx, AuthContext):
@@ -97,8 +146,15 @@ class AuthorizationCode:
     """The OAuth 2.0 authorization-code grant with PKCE (S256), refresh and revocation.
 
     Args:
-        client_id, client_secret: from the integration record (confidential client; Basic authentication).
-        redirect_uri: exactly as entered on the integration record.
+        client_id, client_secret: from the integration record. With a secret the client is *confidential* (HTTP
+            Basic authentication at the token endpoint; NetSuite keeps its refresh token across refreshes). Pass
+            ``client_secret=None`` for a *public* client (the "Public Client" box on the integration record, for
+            apps that cannot keep a secret): ``client_id`` goes in the form and NetSuite rotates the refresh token
+            on every refresh. Either way the provider stores whatever refresh token NetSuite returns and keeps the
+            old one when none comes back.
+        redirect_uri: exactly as entered on the integration record: ``https://…`` or a custom scheme such as
+            ``myapp://callback``. Plain ``http://`` (loopback too) is refused with :class:`ValueError`, as NetSuite
+            refuses it (see :func:`check_redirect_uri`).
         scopes: any of ``rest_webservices``, ``restlets``, ``suite_analytics``.
         store: where tokens live (:class:`~netsuite_async.auth.stores.JsonFileTokenStore` to survive restarts).
         store_key: the key in the store (default: account, client id); use one per NetSuite user.
@@ -106,13 +162,14 @@ class AuthorizationCode:
 
     Example::
 
-        auth = AuthorizationCode(cid, secret, "http://localhost:8000/callback", scopes=["rest_webservices"])
+        auth = AuthorizationCode(cid, secret, "https://app.example.com/callback", scopes=["rest_webservices"])
+        mobile = AuthorizationCode(cid, None, "myapp://callback")   # public client
     """
 
     def __init__(
         self,
         client_id: str,
-        client_secret: str,
+        client_secret: str | None,
         redirect_uri: str,
         *,
         scopes: Iterable[str] | str = ("rest_webservices",),
@@ -121,11 +178,8 @@ class AuthorizationCode:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._client_id = _check_text("client_id", client_id)
-        self._client_secret = _check_text("client_secret", client_secret)
-        self.redirect_uri = _check_text("redirect_uri", redirect_uri)
-        parsed = urllib.parse.urlsplit(self.redirect_uri)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.fragment:
-            raise ValueError("redirect_uri must be an absolute http(s) URL without a fragment")
+        self._client_secret = None if client_secret is None else _check_text("client_secret", client_secret)
+        self.redirect_uri = check_redirect_uri(redirect_uri)
         self.scopes = check_scopes(scopes)
         self._store: TokenStore = store if store is not None else MemoryTokenStore()
         self._store_key = store_key
@@ -136,10 +190,21 @@ class AuthorizationCode:
         #: Token-endpoint calls made (exchange + refresh), for tests and metrics.
         self.token_requests = 0
 
+    @property
+    def public(self) -> bool:
+        """True for a public client (no secret; NetSuite rotates its refresh token).
+
+        Example:
+            >>> AuthorizationCode("cid", None, "myapp://callback").public
+            True
+        """
+        return self._client_secret is None
+
     def __repr__(self) -> str:
+        secret = "None (public client)" if self._client_secret is None else "***"
         return (
             f"AuthorizationCode(client_id={self._client_id[:6]!r}…, redirect_uri={self.redirect_uri!r}, "
-            f"scopes={list(self.scopes)!r}, client_secret=***)"
+            f"scopes={list(self.scopes)!r}, client_secret={secret})"
         )
 
     __str__ = __repr__
@@ -214,6 +279,8 @@ class AuthorizationCode:
         self._pending[state] = (verifier, now)
 
     def _basic(self) -> dict[str, str]:
+        if self._client_secret is None:
+            return {}
         pair = f"{urllib.parse.quote_plus(self._client_id)}:{urllib.parse.quote_plus(self._client_secret)}"
         return {"Authorization": "Basic " + base64.b64encode(pair.encode()).decode("ascii")}
 
@@ -257,6 +324,8 @@ class AuthorizationCode:
 
     async def _post(self, ctx: AuthContext, url: str, form: dict[str, str]) -> TokenResponse:
         self.token_requests += 1
+        if self._client_secret is None:
+            form = {**form, "client_id": self._client_id}  # a public client names itself in the form
         return await ctx.post_form(url, form, self._basic())
 
     def _tokens_from(

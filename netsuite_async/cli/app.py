@@ -15,6 +15,7 @@ from netsuite_async.cli.cmd_auth import auth
 from netsuite_async.cli.cmd_batch import batch
 from netsuite_async.cli.cmd_bench import bench
 from netsuite_async.cli.cmd_emulator import emulator
+from netsuite_async.cli.cmd_probe import probe_cmd
 from netsuite_async.cli.cmd_query import metadata, restlet, suiteql
 from netsuite_async.cli.cmd_records import record
 from netsuite_async.cli.config import AUTH_KINDS
@@ -89,6 +90,12 @@ def _error_line(message: str) -> None:
     default=None,
     help="int, 'auto', or a tier such as premium+2 [env: NETSUITE_CONCURRENCY]",
 )
+@click.option(
+    "--date-format",
+    default=None,
+    help="the account's date format for record filters: M/D/YYYY, D/M/YYYY or YYYY-MM-DD (NetSuite: Home > Set "
+    "Preferences > General > Date Format) [env: NETSUITE_DATE_FORMAT]",
+)
 @click.option("--auth", "auth_kind", type=click.Choice(AUTH_KINDS), default=None, help="which credentials to use")
 @click.option("--agent", default=None, envvar="NETSUITE_AGENT",
               help="act as this agent of --policy: every call checked and audited [env: NETSUITE_AGENT]")
@@ -108,6 +115,7 @@ def main(
     account: str | None,
     base_url: str | None,
     concurrency: str | None,
+    date_format: str | None,
     auth_kind: str | None,
     agent: str | None,
     policy_path: str | None,
@@ -129,11 +137,12 @@ def main(
         profile=profile,
         config_path=config_path,
         emulator_config=emulator_config,
-        overrides={"account": account, "base_url": base_url, "concurrency": concurrency, "auth": auth_kind},
+        overrides={"account": account, "base_url": base_url, "concurrency": concurrency, "auth": auth_kind,
+                   "date_format": date_format},
         json_mode=json_mode,
         verbose=verbose,
     )
 
 
-for command in (demo, record, suiteql, batch, restlet, metadata, emulator, auth, bench, audit):
+for command in (demo, record, suiteql, batch, restlet, metadata, emulator, auth, bench, audit, probe_cmd):
     main.add_command(command)

@@ -51,7 +51,7 @@ def _dialect_options(func: Any) -> Any:
         func = click.option(
             f.flag,
             f.name,
-            type=click.Choice(choices),
+            type=click.Choice(choices, case_sensitive=False),
             default=None,
             help=f"{f.help} [default: {'none' if f.default is None else str(f.default).lower()}; "
             f"strictest: {'none' if f.strictest is None else str(f.strictest).lower()}]",
@@ -104,6 +104,19 @@ def build_dialect(dialect_file: Path | None, strictest: bool, overrides: dict[st
 @click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="0 = any free port")
 @click.option("--account", default="1234567_SB1", show_default=True)
 @click.option("--concurrency", type=click.IntRange(1, 1000), default=5, show_default=True, help="account limit")
+@click.option(
+    "--integration-limit",
+    type=click.IntRange(1, 1000),
+    default=None,
+    help="give the emulated integration a share of its own (integrationSpecific)",
+)
+@click.option(
+    "--allocated-to-others",
+    type=click.IntRange(0, 1000),
+    default=0,
+    show_default=True,
+    help="slots given to other integrations (lowers accountUnallocatedConcurrencyLimit)",
+)
 @click.option("--latency-ms", type=click.FloatRange(0), default=0.0, show_default=True)
 @click.option("--jitter-ms", type=click.FloatRange(0), default=0.0, show_default=True)
 @click.option("--seed", "seed", multiple=True, help="demo data sizes, e.g. customers=1000 (repeatable)")
@@ -124,6 +137,8 @@ def serve_cmd(
     port: int,
     account: str,
     concurrency: int,
+    integration_limit: int | None,
+    allocated_to_others: int,
     latency_ms: float,
     jitter_ms: float,
     seed: tuple[str, ...],
@@ -154,14 +169,20 @@ def serve_cmd(
     from netsuite_async.testing._seed import DEMO_SEED
     from netsuite_async.testing.server import serve
 
-    config = EmulatorConfig(
-        account=account,
-        concurrency=concurrency,
-        latency=latency_ms / 1000.0,
-        jitter=jitter_ms / 1000.0,
-        batch_collections=not no_batch_collections,
-        dialect=build_dialect(dialect_file, strictest, dialect_flags),
-    )
+    dialect = build_dialect(dialect_file, strictest, dialect_flags)
+    try:
+        config = EmulatorConfig(
+            account=account,
+            concurrency=concurrency,
+            integration_limit=integration_limit,
+            allocated_to_others=allocated_to_others,
+            latency=latency_ms / 1000.0,
+            jitter=jitter_ms / 1000.0,
+            batch_collections=not no_batch_collections,
+            dialect=dialect,
+        )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     kwargs: dict[str, Any] = {"host": host, "port": port, "write_config": write_config}
     seed_sizes = parse_seed(seed)
     if no_seed:

@@ -5,7 +5,11 @@ Settings are assembled from layers; a later layer overrides an earlier one, key 
 1. a named profile in the TOML file (``--profile``, ``NETSUITE_PROFILE``, else ``default`` when present);
 2. environment variables ``NETSUITE_<KEY>`` (for example ``NETSUITE_ACCOUNT``, ``NETSUITE_TOKEN_SECRET``);
 3. the JSON written by ``netsuite-async emulator serve --write-config`` (``--emulator-config``);
-4. explicit command-line options (``--account``, ``--base-url``, ``--concurrency``, ``--auth``).
+4. explicit command-line options (``--account``, ``--base-url``, ``--concurrency``, ``--auth``, ``--date-format``).
+
+``date_format`` is the account's date format preference (``M/D/YYYY``, ``D/M/YYYY`` or ``YYYY-MM-DD``) used to
+write dates in record filters; ``dialect`` names a file written by ``netsuite-async probe --out`` and supplies
+the date format when ``date_format`` is not set.
 
 The TOML file lives at ``$NETSUITE_CONFIG``, else ``$XDG_CONFIG_HOME/netsuite-async/config.toml``, else
 ``~/.config/netsuite-async/config.toml``. Each top-level table is a profile:
@@ -120,6 +124,8 @@ class Settings:
     redirect_uri: str | None = None
     token_store: str | None = None
     access_token: str | None = None
+    date_format: str | None = None
+    dialect: str | None = None
     sources: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
@@ -249,6 +255,30 @@ class Settings:
             except OSError as exc:
                 raise ConfigError(f"cannot read the private key file {str(path)!r}: {exc.strerror}") from None
         raise ConfigError("no private key configured: set NETSUITE_PRIVATE_KEY or NETSUITE_PRIVATE_KEY_FILE")
+
+    def resolved_date_format(self) -> str | None:
+        """The account date format: ``date_format``, else the one in the ``dialect`` file, else None.
+
+        Example:
+            >>> Settings(date_format="d/m/yyyy").resolved_date_format()
+            'D/M/YYYY'
+        """
+        from netsuite_async.records import check_date_format
+
+        if self.date_format:
+            try:
+                return check_date_format(self.date_format)
+            except ValueError as exc:
+                raise ConfigError(str(exc)) from None
+        if self.dialect:
+            from netsuite_async.probe import load_date_format
+
+            try:
+                # None when the probe could not measure it: a date filter then raises DateFormatRequiredError.
+                return load_date_format(Path(self.dialect).expanduser())
+            except ValueError as exc:
+                raise ConfigError(f"dialect: {exc}") from None
+        return None
 
     def scope_list(self) -> tuple[str, ...] | None:
         """``scopes`` split on commas and spaces, or None when not set.

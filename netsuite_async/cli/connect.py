@@ -151,7 +151,7 @@ def build_authorization_code(settings: Settings) -> AuthorizationCode:
     """The authorization-code provider; tokens live in the JSON store named by ``token_store`` (mode 0600).
 
     Examples:
-        >>> s = Settings(auth_code_client_id="c", auth_code_client_secret="s", redirect_uri="http://localhost/cb")
+        >>> s = Settings(auth_code_client_id="c", auth_code_client_secret="s", redirect_uri="https://localhost/cb")
         >>> build_authorization_code(s)  # doctest: +ELLIPSIS
         AuthorizationCode(...)
     """
@@ -190,6 +190,9 @@ def make_client(settings: Settings, auth: TokenProvider | None = None, **extra: 
         kwargs["restlet_base_url"] = settings.restlet_base_url
     options = agent_options.get() or AgentOptions()
     kwargs.update(_agent_kwargs(options))
+    date_format = settings.resolved_date_format()
+    if date_format is not None:
+        kwargs["date_format"] = date_format
     kwargs.update(extra)
     client = NetSuiteClient(settings.require_account(), auth if auth is not None else build_auth(settings), **kwargs)
     if options.agent:

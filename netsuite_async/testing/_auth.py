@@ -57,6 +57,7 @@ __all__ = [
     "AuthInfo",
     "EmulatorAuth",
     "EmulatorCredentials",
+    "redirect_uri_problem",
 ]
 
 TOKEN_PATH = "/services/rest/auth/oauth2/v1/token"  # noqa: S105 - a URL path, not a secret
@@ -108,6 +109,8 @@ class EmulatorCredentials:
     auth_code_client_secret: str
     redirect_uri: str
     static_token: str
+    #: A public authorization-code client (no secret; its refresh token rotates), with the same redirect URI.
+    public_client_id: str = ""
 
     _SECRET_FIELDS = frozenset(
         {"consumer_secret", "token_secret", "private_key", "auth_code_client_secret", "static_token"}
@@ -166,8 +169,9 @@ class EmulatorCredentials:
             private_key=pem,
             auth_code_client_id=hexstr(64),
             auth_code_client_secret=hexstr(64),
-            redirect_uri="http://127.0.0.1/callback",
+            redirect_uri="https://127.0.0.1/callback",
             static_token=token(48),
+            public_client_id=hexstr(64),
         )
 
 
@@ -215,6 +219,7 @@ class _RefreshGrant:
     client_id: str
     scopes: frozenset[str]
     expires_at: float  # fixed at authorization time: rotation does not extend the 7 days
+    public: bool = False
     access_tokens: set[str] = field(default_factory=set)
 
 
@@ -232,6 +237,32 @@ class _OAuthError(Exception):
         self.error = error
         self.description = description
         self.status = status
+
+
+_NOT_CUSTOM_SCHEMES = frozenset(
+    {"http", "ftp", "ftps", "file", "data", "javascript", "about", "blob", "ws", "wss", "mailto", "tel", "urn"}
+)
+
+
+def redirect_uri_problem(uri: str) -> str | None:
+    """Why NetSuite would refuse this redirect URI, or None: https, or an app's custom scheme; never plain http.
+
+    Example::
+
+        assert redirect_uri_problem("myapp://callback") is None
+        assert redirect_uri_problem("http://localhost/cb") is not None
+    """
+    parts = urllib.parse.urlsplit(uri)
+    scheme = parts.scheme.lower()
+    if not uri or parts.fragment or "#" in uri:
+        return "redirect_uri is empty or has a fragment"
+    if scheme == "http":
+        return "redirect_uri must use https or a custom scheme; plain http is refused"
+    if scheme == "https":
+        return None if parts.netloc else "redirect_uri has no host"
+    if not scheme or scheme in _NOT_CUSTOM_SCHEMES or not (parts.netloc or parts.path):
+        return "redirect_uri must be an https URL or use a custom scheme such as myapp://callback"
+    return None
 
 
 def _realm_of(account: str) -> str:
@@ -352,7 +383,7 @@ class EmulatorAuth:
         *,
         credentials: EmulatorCredentials | None = None,
         clock: Callable[[], float] | None = None,
-        rotate_refresh_tokens: bool = True,
+        rotate_refresh_tokens: bool | None = None,
         access_token_lifetime: int = ACCESS_TOKEN_LIFETIME,
     ) -> None:
         self._emu = emu
@@ -366,6 +397,8 @@ class EmulatorAuth:
         self.credentials: EmulatorCredentials = credentials
         self._base_clock: Callable[[], float] = clock or time.time
         self._offset = 0.0
+        #: None: NetSuite's rule (a public client's refresh token rotates on every refresh, a confidential
+        #: client's does not); True/False: rotate for every client / never.
         self.rotate_refresh_tokens = rotate_refresh_tokens
         self.access_token_lifetime = access_token_lifetime
         # Registries: several TBA tokens / certificates can be added by tests.
@@ -375,9 +408,13 @@ class EmulatorAuth:
         }
         self._certificates: dict[str, tuple[str, Any]] = {}
         self.register_certificate(credentials.client_id, credentials.certificate_id, credentials.private_key)
-        self._auth_code_clients: dict[str, tuple[str, str]] = {
-            credentials.auth_code_client_id: (credentials.auth_code_client_secret, credentials.redirect_uri)
-        }
+        # client id -> (secret, or None for a public client; registered redirect URI)
+        self._auth_code_clients: dict[str, tuple[str | None, str]] = {}
+        self.add_auth_code_client(
+            credentials.auth_code_client_id, credentials.redirect_uri, credentials.auth_code_client_secret
+        )
+        if credentials.public_client_id:
+            self.add_auth_code_client(credentials.public_client_id, credentials.redirect_uri, None)
         self._access_tokens: dict[str, _IssuedToken] = {}
         self._refresh_tokens: dict[str, _RefreshGrant] = {}
         self._codes: dict[str, _AuthCode] = {}
@@ -432,6 +469,22 @@ class EmulatorAuth:
         if not isinstance(public, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)):
             raise ValueError("only RSA and EC certificates are supported")
         self._certificates[certificate_id] = (client_id, public)
+
+    def add_auth_code_client(self, client_id: str, redirect_uri: str, client_secret: str | None = None) -> None:
+        """Register an authorization-code client: confidential with a secret, public (rotating) without one.
+
+        The redirect URI must be one NetSuite accepts (https, or a custom scheme): ``ValueError`` otherwise.
+
+        Example::
+
+            auth.add_auth_code_client("mobile-app", "myapp://callback")   # public client
+        """
+        problem = redirect_uri_problem(redirect_uri)
+        if problem is not None:
+            raise ValueError(f"{problem}: {redirect_uri!r}")
+        if not client_id or (client_secret is not None and not client_secret):
+            raise ValueError("client_id (and a secret, when given) must be non-empty")
+        self._auth_code_clients[client_id] = (client_secret, redirect_uri)
 
     def add_tba_token(
         self, consumer_key: str, consumer_secret: str, token_id: str, token_secret: str
@@ -728,9 +781,16 @@ class EmulatorAuth:
             raise _Rejected("exp must be after iat and at most one hour later")
         return client_id, frozenset(scope_list)
 
-    def _client_from_basic(self, req: EmuRequest) -> str:
+    def _client_from_basic(self, req: EmuRequest, form: Mapping[str, str] | None = None) -> str:
         header = req.headers.get("authorization", "")
         scheme, _, value = header.partition(" ")
+        if not header and form is not None:
+            # A public client has no secret: it names itself with client_id in the form.
+            client_id = form.get("client_id", "")
+            known = self._auth_code_clients.get(client_id)
+            if known is None or known[0] is not None:
+                raise _OAuthError("invalid_client", "unknown public client (confidential clients use Basic)", 401)
+            return client_id
         if scheme.lower() != "basic":
             raise _OAuthError("invalid_client", "client authentication (Basic) required", 401)
         try:
@@ -741,12 +801,16 @@ class EmulatorAuth:
         client_id = urllib.parse.unquote_plus(client_id)
         secret = urllib.parse.unquote_plus(secret)
         known = self._auth_code_clients.get(client_id)
-        if not sep or known is None or not hmac.compare_digest(known[0], secret):
+        if not sep or known is None or known[0] is None or not hmac.compare_digest(known[0], secret):
             raise _OAuthError("invalid_client", "unknown client or wrong secret", 401)
         return client_id
 
+    def _is_public(self, client_id: str) -> bool:
+        known = self._auth_code_clients.get(client_id)
+        return known is not None and known[0] is None
+
     def _grant_authorization_code(self, req: EmuRequest, form: Mapping[str, str]) -> dict[str, Any]:
-        client_id = self._client_from_basic(req)
+        client_id = self._client_from_basic(req, form)
         code = self._codes.pop(form.get("code", ""), None)
         if code is None or code.used or code.client_id != client_id:
             raise _OAuthError("invalid_grant", "unknown, used or foreign authorization code")
@@ -761,7 +825,9 @@ class EmulatorAuth:
         if not hmac.compare_digest(challenge.rstrip(b"=").decode(), code.code_challenge):
             raise _OAuthError("invalid_grant", "code_verifier does not match the code_challenge")
         refresh = _new_secret(48)
-        grant = _RefreshGrant(client_id, code.scopes, self.now() + REFRESH_TOKEN_LIFETIME)
+        grant = _RefreshGrant(
+            client_id, code.scopes, self.now() + REFRESH_TOKEN_LIFETIME, public=self._is_public(client_id)
+        )
         self._refresh_tokens[refresh] = grant
         access, lifetime = self._issue_access_token("authorization_code", code.scopes, client_id)
         grant.access_tokens.add(access)
@@ -773,7 +839,7 @@ class EmulatorAuth:
         }
 
     def _grant_refresh_token(self, req: EmuRequest, form: Mapping[str, str]) -> dict[str, Any]:
-        client_id = self._client_from_basic(req)
+        client_id = self._client_from_basic(req, form)
         old = form.get("refresh_token", "")
         grant = self._refresh_tokens.get(old)
         if grant is None or grant.client_id != client_id:
@@ -784,7 +850,8 @@ class EmulatorAuth:
         access, lifetime = self._issue_access_token("authorization_code", grant.scopes, client_id)
         grant.access_tokens.add(access)
         body: dict[str, Any] = {"access_token": access, "expires_in": str(lifetime), "token_type": "bearer"}
-        if self.rotate_refresh_tokens:
+        rotate = grant.public if self.rotate_refresh_tokens is None else self.rotate_refresh_tokens
+        if rotate:
             new = _new_secret(48)
             del self._refresh_tokens[old]
             self._refresh_tokens[new] = grant
@@ -796,7 +863,7 @@ class EmulatorAuth:
 
         try:
             form = self._form(req)
-            client_id = self._client_from_basic(req)
+            client_id = self._client_from_basic(req, form)
             token = form.get("token", "")
             grant = self._refresh_tokens.get(token)
             if grant is not None and grant.client_id == client_id:
@@ -817,13 +884,12 @@ class EmulatorAuth:
         q = dict(req.query)
         client = self._auth_code_clients.get(q.get("client_id", ""))
         redirect_uri = q.get("redirect_uri", "")
-        if client is None or redirect_uri != client[1]:
-            # Never redirect to an unverified URI: answer on the page itself.
+        problem_uri = redirect_uri_problem(redirect_uri)
+        if client is None or redirect_uri != client[1] or problem_uri is not None:
+            # Never redirect to an unverified (or plain http) URI: answer on the page itself.
             self._bump("auth_failures")
-            return json_response(
-                {"error": "invalid_request", "error_description": "unknown client_id or redirect_uri"},
-                status=400,
-            )
+            self.last_failure = problem_uri or "unknown client_id or redirect_uri"
+            return json_response({"error": "invalid_request", "error_description": self.last_failure}, status=400)
         state = q.get("state", "")
 
         def redirect(params: Mapping[str, str]) -> EmuResponse:

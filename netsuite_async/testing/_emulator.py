@@ -98,6 +98,11 @@ class EmulatorConfig:
     batch_collections: bool = True
     governance_readable: bool = True
     integration_limit: int | None = None
+    #: Slots the administrator gave to *other* integrations (Integration Governance page). They are not
+    #: available to this integration: governanceLimits reports ``accountUnallocatedConcurrencyLimit`` =
+    #: ``concurrency - integration_limit - allocated_to_others``, and a client without a share of its own is
+    #: admitted only up to that unallocated limit.
+    allocated_to_others: int = 0
     rng_seed: int = 0
     request_log_size: int = 1000
     slow_fault_seconds: float = 120.0
@@ -115,6 +120,24 @@ class EmulatorConfig:
             raise ValueError("latency and jitter must be >= 0")
         if self.integration_limit is not None and not 1 <= self.integration_limit <= self.concurrency:
             raise ValueError("integration_limit must be between 1 and concurrency")
+        others = self.allocated_to_others
+        if isinstance(others, bool) or not isinstance(others, int) or others < 0:
+            raise ValueError(f"allocated_to_others must be an int >= 0, got {others!r}")
+        if (self.integration_limit or 0) + others > self.concurrency - (0 if self.integration_limit else 1):
+            raise ValueError(
+                "integration_limit + allocated_to_others must leave room in concurrency (an integration without "
+                "a share of its own needs at least 1 unallocated slot)"
+            )
+
+    @property
+    def unallocated(self) -> int:
+        """The account's limit minus every integration-specific share (``accountUnallocatedConcurrencyLimit``).
+
+        Example::
+
+            assert EmulatorConfig(concurrency=20, allocated_to_others=5).unallocated == 15
+        """
+        return self.concurrency - (self.integration_limit or 0) - self.allocated_to_others
 
 
 @dataclass
@@ -404,7 +427,7 @@ class Emulator:
         self.counters = Counters()
         self.request_log: deque[LogEntry] = deque(maxlen=self.config.request_log_size)
         self.faults = Faults(random.Random(self.config.rng_seed + 1))
-        self.gate = ConcurrencyGate(self.config.integration_limit or self.config.concurrency)
+        self.gate = ConcurrencyGate(self.config.integration_limit or self.config.unallocated)
         self.clock = WriteClock()
         self.store: Store = Store(self.clock)
         from netsuite_async.testing._seed import seed_base

@@ -91,7 +91,8 @@ def register(router: Router, emu: Emulator) -> None:
         integration = emu.config.integration_limit
         body: dict[str, object] = {
             "accountConcurrencyLimit": limit,
-            "accountUnallocatedConcurrencyLimit": limit - (integration or 0),
+            # Every share given to a specific integration (this one's and others') leaves the unallocated pool.
+            "accountUnallocatedConcurrencyLimit": emu.config.unallocated,
             "integrationLimitType": "integrationSpecific" if integration else "accountLimit",
         }
         if integration:

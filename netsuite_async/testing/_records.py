@@ -18,8 +18,9 @@ Where NetSuite's behaviour is not documented the emulator is strict, and says so
 * A synchronous request with a collection body (``type=collection``): 400 ``INVALID_CONTENT`` (batches
   must be asynchronous).
 * ``q``: ``field OPERATOR value`` with AND/OR and parentheses; string values in double quotes; lists as
-  ``[a, b]``; dates as ``YYYY-MM-DD`` or ``M/D/YYYY``. Unknown fields, operators that do not fit the field's
-  type, and syntax errors answer 400 ``INVALID_PARAMETER`` with ``o:errorQueryParam: "q"``.
+  ``[a, b]``; dates only in the account's date format (``Dialect.date_format``: ``M/D/YYYY`` by default,
+  ``D/M/YYYY`` or ``YYYY-MM-DD``), any other spelling is refused. Unknown fields, operators that do not fit
+  the field's type, and syntax errors answer 400 ``INVALID_PARAMETER`` with ``o:errorQueryParam: "q"``.
 * Lists: ``limit`` 1..1000 (default 1000), ``offset`` a multiple of ``limit``, and no page may start at or
   past result 100,000 (400 ``INVALID_PARAMETER``).
 * 2026.1 batch read ``?ids=1,2,eid:X&expandRecords=true``: up to 100 ids, not combinable with ``q``/``limit``/
@@ -133,25 +134,39 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def _to_date(value: str) -> str:
-    if _DATE_RE.match(value):
-        try:
-            _dt.date.fromisoformat(value)
-        except ValueError:
-            raise QueryError(f"invalid date {value!r}") from None
-        return value
-    m = re.match(r"^(\d{1,2})/(\d{1,2})/(\d{4})$", value)
-    if m:
-        try:
-            return _dt.date(int(m.group(3)), int(m.group(1)), int(m.group(2))).isoformat()
-        except ValueError:
-            raise QueryError(f"invalid date {value!r}") from None
-    raise QueryError(f"invalid date {value!r}: use YYYY-MM-DD or M/D/YYYY")
+_SLASH_DATE_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+def _to_date(value: str, date_format: str = "M/D/YYYY") -> str:
+    """A ``q`` date in the account's date format (``Dialect.date_format``) as ``YYYY-MM-DD``.
+
+    NetSuite reads record-filter dates with the account's date format preference only: a date written another
+    way is refused (``2024-12-31`` on an M/D/YYYY account, ``12/31/2024`` on a D/M/YYYY account), and so is a
+    day or month out of range for the format. ``1/2/2024`` is valid in both slash formats and means January 2
+    or February 1 depending on the account.
+    """
+    if date_format == "YYYY-MM-DD":
+        if _DATE_RE.match(value):
+            try:
+                return _dt.date.fromisoformat(value).isoformat()
+            except ValueError:
+                raise QueryError(f"invalid date {value!r} for the date format {date_format}") from None
+    else:
+        m = _SLASH_DATE_RE.match(value)
+        if m:
+            first, second, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+            month, day = (first, second) if date_format == "M/D/YYYY" else (second, first)
+            try:
+                return _dt.date(year, month, day).isoformat()
+            except ValueError:
+                raise QueryError(f"invalid date {value!r} for the date format {date_format}") from None
+    raise QueryError(f"invalid date {value!r}: this account's date format is {date_format}")
 
 
 class _QParser:
-    def __init__(self, text: str, rt: RecordType, columns: set[str]) -> None:
+    def __init__(self, text: str, rt: RecordType, columns: set[str], date_format: str = "M/D/YYYY") -> None:
         self.toks = _tokens(text)
+        self.date_format = date_format
         self.pos = 0
         self.rt = rt
         self.columns = columns
@@ -281,7 +296,7 @@ class _QParser:
                 raise QueryError(f"{spec.name} takes a finite number")
             return int(number) if number.is_integer() else number
         if fk in ("date", "datetime"):
-            return _to_date(text)
+            return _to_date(text, self.date_format)
         if op in ("CONTAIN", "START_WITH", "END_WITH"):
             return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         return text
@@ -320,14 +335,18 @@ class _QParser:
         return f"({col} LIKE {pattern} ESCAPE '\\')"
 
 
-def parse_q(text: str, rt: RecordType, columns: set[str]) -> tuple[str, list[Any]]:
+def parse_q(
+    text: str, rt: RecordType, columns: set[str], date_format: str = "M/D/YYYY"
+) -> tuple[str, list[Any]]:
     """Translate a ``q`` filter into an SQL WHERE clause and its parameters.
+
+    Dates must be written in ``date_format`` (the account's preference, ``emu.config.dialect.date_format``).
 
     Example::
 
         where, params = parse_q('email START_WITH "a" AND id GREATER 5', lookup("customer"), {"email", "id"})
     """
-    parser = _QParser(text, rt, columns)
+    parser = _QParser(text, rt, columns, date_format)
     return parser.parse(), parser.params
 
 
@@ -941,7 +960,7 @@ def register(router: Router, emu: Emulator) -> None:
             q = req.param("q")
             if q is not None:
                 try:
-                    where, params = parse_q(q, rt, store.columns(rt))
+                    where, params = parse_q(q, rt, store.columns(rt), emu.config.dialect.date_format)
                 except QueryError as exc:
                     raise _bad_param("q", f"Invalid search query: {exc}.") from None
             # Record collections list in internal-id order (the store's), so the unstable_order dialect, which is

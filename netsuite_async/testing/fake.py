@@ -57,6 +57,7 @@ class FakeNetSuite:
         base_url: str = DEFAULT_BASE_URL,
         route_latency: Mapping[str, tuple[float, float]] | None = None,
         integration_limit: int | None = None,
+        allocated_to_others: int = 0,
         dialect: Dialect | Mapping[str, Any] | str | None = None,
         config: EmulatorConfig | None = None,
     ) -> None:
@@ -73,6 +74,7 @@ class FakeNetSuite:
                 rng_seed=rng_seed,
                 route_latency=dict(route_latency or {}),
                 integration_limit=integration_limit,
+                allocated_to_others=allocated_to_others,
                 dialect=Dialect.coerce(dialect),
             )
         if not base_url.startswith(("http://", "https://")) or base_url.endswith("/"):
@@ -153,7 +155,9 @@ class FakeNetSuite:
         """A ``NetSuiteClient`` for this account, talking to the emulator in process.
 
         ``auth`` defaults to ``BearerToken(fake.credentials.static_token)``; other keyword arguments go to
-        ``NetSuiteClient`` (``concurrency`` defaults to the emulator's limit).
+        ``NetSuiteClient`` (``concurrency`` defaults to what this integration may use: its own share, else the
+        account's unallocated limit). ``date_format`` is not defaulted from the dialect, so a test's client is
+        configured like the production one.
 
         Example::
 
@@ -166,7 +170,7 @@ class FakeNetSuite:
             from netsuite_async.auth.bearer import BearerToken
 
             auth = BearerToken(self.credentials.static_token)
-        kwargs.setdefault("concurrency", self.config.concurrency)
+        kwargs.setdefault("concurrency", self.config.integration_limit or self.config.unallocated)
         kwargs.setdefault("base_url", self.base_url)
         kwargs.setdefault("restlet_base_url", self.base_url)
         if "http_client" not in kwargs:

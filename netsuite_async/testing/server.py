@@ -4,7 +4,7 @@
 socket listens it writes the connection file (``write_config``) atomically (temporary file, mode 0600, then
 rename): a JSON object with ``base_url``, ``account``, ``consumer_key``, ``consumer_secret``, ``token_id``,
 ``token_secret``, ``client_id``, ``certificate_id``, ``private_key``, ``auth_code_client_id``,
-``auth_code_client_secret``, ``redirect_uri`` and ``static_token``.
+``auth_code_client_secret``, ``redirect_uri``, ``static_token`` and ``public_client_id``.
 
 `EmulatorServer` runs one in a background thread (tests) or in a child process (benchmarks: the
 server then has its own core).
@@ -35,6 +35,7 @@ from types import TracebackType
 from typing import Any, Literal
 
 from netsuite_async._files import write_json_atomic
+from netsuite_async.testing._dialect import Dialect
 from netsuite_async.testing._emulator import Emulator, EmulatorConfig
 from netsuite_async.testing._seed import DEMO_SEED
 
@@ -89,6 +90,7 @@ def connection_info(emu: Emulator, base_url: str) -> dict[str, str]:
         "auth_code_client_secret",
         "redirect_uri",
         "static_token",
+        "public_client_id",
     )
     info = {"base_url": base_url, "account": emu.config.account}
     info.update({k: str(getattr(c, k)) for k in keys})
@@ -329,6 +331,10 @@ class EmulatorServer:
             "batch_collections": c.batch_collections,
             "governance_readable": c.governance_readable,
             "rng_seed": c.rng_seed,
+            "integration_limit": c.integration_limit,
+            "allocated_to_others": c.allocated_to_others,
+            "max_results": c.max_results,
+            "dialect": c.dialect.to_dict(),
             "host": self.host,
             "port": self.port,
             "write_config": str(path),
@@ -393,6 +399,10 @@ def _main(argv: list[str]) -> None:
         batch_collections=args.get("batch_collections", True),
         governance_readable=args.get("governance_readable", True),
         rng_seed=args.get("rng_seed", 0),
+        integration_limit=args.get("integration_limit"),
+        allocated_to_others=args.get("allocated_to_others", 0),
+        max_results=args.get("max_results", 100_000),
+        dialect=Dialect.coerce(args.get("dialect")),
     )
     serve(
         config,

@@ -1,0 +1,840 @@
+"""Learn how a real account behaves where NetSuite's documentation is silent (``netsuite-async probe``).
+
+`probe` sends a small, bounded set of requests through a `NetSuiteClient` (so under
+its governor, with its auth and retries) and reports which variant of each undocumented behaviour the account
+shows (see ``docs/netsuite-behaviour.md``). `ProbeResult.save` writes an emulator dialect file that
+``netsuite-async emulator serve --dialect FILE``, ``FakeNetSuite(dialect=FILE)`` and the pytest marker accept,
+so offline tests run against an emulator that behaves like the account.
+
+Read-only by default (safe on production); each check is bounded in requests and rows (it jumps to offsets near
+the cap and never scans a table):
+
+* governanceLimits: the account limit, the unallocated limit, the integration's own share, or "not permitted";
+* SuiteQL past the 100,000-row cap on a table with more rows than that (``COUNT(*)`` finds one): ``totalResults``
+  true or capped, ``hasMore`` on the page at offset 99,000, the answer at offset 100,000;
+* the same for a record collection, plus the 1,000-page limit (one page of one record at offset 1,000);
+* the account's date format for record filters: the same day written three ways, only one of which each format
+  accepts.
+
+With ``writes=True`` (refused on a production account id unless ``allow_production_writes=True``): one
+asynchronous create with an idempotency key, the same request again (the repeated-key answer), a synchronous
+2026.1 batch read of the new record, and its deletion as a one-item 2026.1 collection batch (which tells whether
+collections are enabled; a plain delete otherwise). Task id style, ``Location`` on a create's task result and
+the progress words come from those jobs. Everything created is deleted before `probe` returns, errors
+included.
+
+Examples:
+    >>> r = ProbeResult(account="1234567_SB1", suiteql_total="capped", date_format="D/M/YYYY")
+    >>> r.dialect().suiteql_total, r.dialect().date_format
+    ('capped', 'D/M/YYYY')
+    >>> "suiteql_total" in r.measured_fields()
+    True
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from netsuite_async.errors import APIError, NetSuiteError
+from netsuite_async.identifiers import validate_record_type
+
+if TYPE_CHECKING:
+    from netsuite_async._http import Response
+    from netsuite_async.client import NetSuiteClient
+    from netsuite_async.testing._dialect import Dialect
+
+__all__ = [
+    "DEFAULT_LIST_TYPES",
+    "DEFAULT_TABLES",
+    "NETSUITE_CAP",
+    "ProbeResult",
+    "ProductionWriteError",
+    "is_production",
+    "load_date_format",
+    "probe",
+]
+
+#: NetSuite's cap on the rows of one SuiteQL query and the records of one collection listing.
+NETSUITE_CAP = 100_000
+#: SuiteQL tables that usually hold more than 100,000 rows, tried in order with ``COUNT(*)``.
+DEFAULT_TABLES: tuple[str, ...] = ("transactionline", "transaction", "systemnote", "customer", "item", "contact")
+#: Record types whose SuiteQL table has the same name, tried in order for the record-collection checks.
+DEFAULT_LIST_TYPES: tuple[str, ...] = ("customer", "contact", "employee", "vendor", "partner")
+
+_PAGE = 1000
+_PAGE_LIMIT_OFFSET = 1000  # limit=1: the 1,001st page
+_REST = "/services/rest"
+# The same day, written so that each format accepts exactly one spelling (31 cannot be a month).
+_DATE_SPELLINGS = {"M/D/YYYY": "12/31/1999", "D/M/YYYY": "31/12/1999", "YYYY-MM-DD": "1999-12-31"}
+_DONE_WORDS = frozenset({"succeeded", "failed", "complete", "completed"})
+
+
+class ProductionWriteError(NetSuiteError, ValueError):
+    """``probe(writes=True)`` on a production account id without ``allow_production_writes=True``.
+
+    Examples:
+        >>> issubclass(ProductionWriteError, ValueError)
+        True
+    """
+
+
+def is_production(account_id: str) -> bool:
+    """True unless the id is a sandbox (``_SB1``), a release preview (``_RP``) or a test drive (``TSTDRV…``).
+
+    Examples:
+        >>> is_production("1234567"), is_production("1234567_SB1"), is_production("1234567-sb2")
+        (True, False, False)
+    """
+    from netsuite_async.account import Account
+
+    canonical = Account.parse(account_id).account_id
+    return not ("_SB" in canonical or canonical.endswith("_RP") or canonical.startswith("TSTDRV"))
+
+
+@dataclass
+class ProbeResult:
+    """What `probe` measured; ``None`` where a check was not run or not measurable (see ``notes``).
+
+    ``to_json()`` holds no secret and no record data (no ids, no field values).
+
+    Examples:
+        >>> ProbeResult(account="1", task_ids="global").to_json()["task_ids"]
+        'global'
+    """
+
+    account: str
+    writes: bool = False
+    requests: int = 0
+    governance: str | None = None  # "ok", "not permitted" or "unreadable"
+    concurrency_limit: int | None = None
+    unallocated_limit: int | None = None
+    integration_limit: int | None = None
+    integration_limit_type: str | None = None
+    suiteql_table: str | None = None
+    suiteql_total: str | None = None  # "true" or "capped"
+    suiteql_has_more_at_cap: bool | None = None
+    suiteql_past_cap: str | None = None  # "refuse" or "empty"
+    list_record_type: str | None = None
+    list_total: str | None = None
+    list_has_more_at_cap: bool | None = None
+    list_past_cap: str | None = None
+    list_page_limit: int | str | None = None  # 1000, or "none" (no page limit)
+    date_format: str | None = None
+    task_ids: str | None = None  # "per-job" or "global"
+    create_result_location: bool | None = None
+    progress_words: list[str] = field(default_factory=list)
+    idempotency_conflict_status: int | None = None
+    collections: bool | None = None
+    sync_batch_read: bool | None = None
+    cleaned_up: bool | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (the ``--json`` output).
+
+        Examples:
+            >>> ProbeResult(account="1", requests=12).to_json()["requests"]
+            12
+        """
+        return asdict(self)
+
+    def measured_fields(self) -> list[str]:
+        """The dialect fields this result measured (the others are written with their strictest variant).
+
+        Examples:
+            >>> ProbeResult(account="1", list_page_limit="none").measured_fields()
+            ['list_max_pages']
+        """
+        return sorted(self._dialect_values())
+
+    def _dialect_values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name in ("suiteql_total", "suiteql_has_more_at_cap", "suiteql_past_cap", "list_total",
+                     "list_has_more_at_cap", "list_past_cap", "date_format", "task_ids", "create_result_location",
+                     "idempotency_conflict_status", "sync_batch_read"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
+        if self.list_page_limit is not None:
+            out["list_max_pages"] = None if self.list_page_limit == "none" else self.list_page_limit
+        word = self.progress_word
+        if word is not None:
+            out["progress_word"] = word
+        return out
+
+    @property
+    def progress_word(self) -> str | None:
+        """The word an unfinished job showed (``processing`` wins over ``pending``), or None if none was seen.
+
+        Examples:
+            >>> ProbeResult(account="1", progress_words=["pending", "succeeded"]).progress_word
+            'pending'
+        """
+        unfinished = [w for w in self.progress_words if w not in _DONE_WORDS]
+        if "processing" in unfinished:
+            return "processing"
+        if "pending" in unfinished:
+            return "pending"
+        return None
+
+    def dialect(self) -> Dialect:
+        """The emulator dialect: each measured field as measured, every other field at its strictest variant.
+
+        Examples:
+            >>> ProbeResult(account="1", task_ids="per-job").dialect().task_ids
+            'per-job'
+        """
+        from netsuite_async.testing._dialect import Dialect
+
+        values = self._dialect_values()
+        return Dialect.strictest().replace(**{k: v for k, v in values.items() if _fits(k, v)})
+
+    def file_data(self) -> dict[str, Any]:
+        """What `save` writes: ``{"dialect": {...}, "probe": {...}}``.
+
+        Examples:
+            >>> sorted(ProbeResult(account="1").file_data())
+            ['dialect', 'probe']
+        """
+        probe_part = self.to_json()
+        probe_part["measured_fields"] = self.measured_fields()
+        probe_part["emulator_flags"] = self.emulator_flags()
+        return {"dialect": self.dialect().to_dict(), "probe": probe_part}
+
+    def save(self, path: str | Path) -> None:
+        """Write the dialect file (JSON) for ``emulator serve --dialect``, ``FakeNetSuite(dialect=...)`` and
+        the pytest marker; the ``probe`` part keeps the measurements and is ignored by those.
+
+        Examples:
+            >>> import tempfile, os
+            >>> from netsuite_async.testing import Dialect
+            >>> p = os.path.join(tempfile.mkdtemp(), "account.json")
+            >>> ProbeResult(account="1", task_ids="global").save(p)
+            >>> Dialect.load(p).task_ids
+            'global'
+        """
+        Path(path).write_text(json.dumps(self.file_data(), indent=2) + "\n", encoding="utf-8")
+
+    def emulator_flags(self) -> list[str]:
+        """``emulator serve`` flags for what a dialect file cannot carry (limits, collections).
+
+        Examples:
+            >>> ProbeResult(account="1", concurrency_limit=15, unallocated_limit=10).emulator_flags()
+            ['--concurrency', '15', '--allocated-to-others', '5']
+        """
+        flags: list[str] = []
+        if self.concurrency_limit is not None:
+            flags += ["--concurrency", str(self.concurrency_limit)]
+            own = self.integration_limit if self.integration_limit_type == "integrationSpecific" else None
+            if own is not None:
+                flags += ["--integration-limit", str(own)]
+            if self.unallocated_limit is not None:
+                others = self.concurrency_limit - (own or 0) - self.unallocated_limit
+                if others > 0:
+                    flags += ["--allocated-to-others", str(others)]
+        if self.collections is False:
+            flags.append("--no-batch-collections")
+        return flags
+
+    def rows(self) -> list[tuple[str, str]]:
+        """``(check, answer)`` pairs for the readable table.
+
+        Examples:
+            >>> dict(ProbeResult(account="1", suiteql_total="true").rows())["SuiteQL totalResults past the cap"]
+            'true'
+        """
+
+        def show(value: Any) -> str:
+            if value is None:
+                return "not measured"
+            if isinstance(value, bool):
+                return "yes" if value else "no"
+            if isinstance(value, list):
+                return ", ".join(str(v) for v in value) or "none seen"
+            return str(value)
+
+        return [
+            ("account", self.account),
+            ("governanceLimits", show(self.governance)),
+            ("account concurrency limit", show(self.concurrency_limit)),
+            ("unallocated limit", show(self.unallocated_limit)),
+            ("integration's own limit", show(self.integration_limit) if self.integration_limit_type
+             == "integrationSpecific" else ("none (uses the unallocated limit)" if self.governance == "ok"
+                                            else "not measured")),
+            ("SuiteQL table", show(self.suiteql_table)),
+            ("SuiteQL totalResults past the cap", show(self.suiteql_total)),
+            ("SuiteQL hasMore at offset 99,000", show(self.suiteql_has_more_at_cap)),
+            ("SuiteQL offset 100,000", show(self.suiteql_past_cap)),
+            ("record type listed", show(self.list_record_type)),
+            ("list totalResults past the cap", show(self.list_total)),
+            ("list hasMore at offset 99,000", show(self.list_has_more_at_cap)),
+            ("list offset 100,000", show(self.list_past_cap)),
+            ("list page limit", show(self.list_page_limit)),
+            ("record-filter date format", show(self.date_format)),
+            ("async task ids", show(self.task_ids)),
+            ("create task result has Location", show(self.create_result_location)),
+            ("job progress words seen", show(self.progress_words) if self.writes else "not measured"),
+            ("repeated idempotency key status", show(self.idempotency_conflict_status)),
+            ("2026.1 collection batches", show(self.collections)),
+            ("synchronous batch read accepted", show(self.sync_batch_read)),
+            ("everything created was deleted", show(self.cleaned_up)),
+            ("requests sent", str(self.requests)),
+        ]
+
+
+def _fits(name: str, value: Any) -> bool:
+    from netsuite_async.testing._dialect import dialect_fields
+
+    for f in dialect_fields():
+        if f.name == name:
+            return name == "list_max_pages" or value in f.choices
+    return False
+
+
+def load_date_format(path: str | Path) -> str | None:
+    """The account date format in a dialect file, when it was measured (``None`` when the probe could not).
+
+    A file written by hand (no ``probe`` part) is trusted as is. Raises ``ValueError`` for an unreadable file.
+
+    Examples:
+        >>> import tempfile, os
+        >>> p = os.path.join(tempfile.mkdtemp(), "account.json")
+        >>> ProbeResult(account="1", date_format="D/M/YYYY").save(p)
+        >>> load_date_format(p)
+        'D/M/YYYY'
+        >>> ProbeResult(account="1").save(p)
+        >>> load_date_format(p) is None
+        True
+    """
+    from netsuite_async.testing._dialect import Dialect
+
+    dialect = Dialect.load(path)
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # pragma: no cover - Dialect.load read it a moment ago
+        raise ValueError(f"cannot read dialect file {str(path)!r}: {exc}") from None
+    part = data.get("probe") if isinstance(data, Mapping) else None
+    if isinstance(part, Mapping) and "date_format" not in (part.get("measured_fields") or []):
+        return None
+    return dialect.date_format
+
+
+# ------------------------------------------------------------------------------------------------- the probe
+
+
+class _Prober:
+    def __init__(self, client: NetSuiteClient, result: ProbeResult, cap: int) -> None:
+        self.client = client
+        self.result = result
+        self.cap = cap
+        self.counts: dict[str, int | None] = {}
+
+    def note(self, text: str) -> None:
+        self.result.notes.append(text)
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Sequence[tuple[str, str | int]] | None = None,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+    ) -> Response | APIError:
+        """One request; an error status comes back as the APIError (its status is a measurement)."""
+        try:
+            return await self.client.request(
+                method, path, params=list(params or []), json=json_body, headers=headers, idempotent=idempotent
+            )
+        except APIError as err:
+            return err
+
+    # -- read-only checks -------------------------------------------------------------------------------------
+
+    async def governance(self) -> None:
+        r = self.result
+        answer = await self.send("GET", "/system/v1/governanceLimits")
+        if isinstance(answer, APIError):
+            r.governance = "not permitted" if answer.status_code in (401, 403) else "unreadable"
+            self.note(f"governanceLimits answered {answer.status_code} {answer.error_code or ''}".strip())
+            return
+        body = _json(answer)
+        if not isinstance(body, Mapping):
+            r.governance = "unreadable"
+            return
+        r.governance = "ok"
+        r.concurrency_limit = _int(body.get("accountConcurrencyLimit"))
+        r.unallocated_limit = _int(body.get("accountUnallocatedConcurrencyLimit"))
+        r.integration_limit = _int(body.get("integrationConcurrencyLimit"))
+        kind = body.get("integrationLimitType")
+        r.integration_limit_type = kind if isinstance(kind, str) else None
+
+    async def count(self, table: str) -> int | None:
+        if table in self.counts:
+            return self.counts[table]
+        # Table names are validated identifiers (validate_record_type), so the text cannot carry anything else.
+        query = f"SELECT COUNT(*) AS n FROM {table}"  # noqa: S608
+        answer = await self.send(
+            "POST", "/query/v1/suiteql", params=[("limit", 1)], json_body={"q": query},
+            headers={"Prefer": "transient"}, idempotent=True,
+        )
+        n: int | None = None
+        if not isinstance(answer, APIError):
+            items = _items(_json(answer))
+            if items and isinstance(items[0], Mapping):
+                n = _int(next((v for k, v in items[0].items() if k != "links"), None))
+        self.counts[table] = n
+        return n
+
+    async def suiteql_page(self, table: str, offset: int) -> Response | APIError:
+        return await self.send(
+            "POST", "/query/v1/suiteql", params=[("limit", _PAGE), ("offset", offset)],
+            json_body={"q": f"SELECT id FROM {table}"},  # noqa: S608 - a validated identifier
+            headers={"Prefer": "transient"}, idempotent=True,
+        )
+
+    async def suiteql_cap(self, tables: Sequence[str]) -> None:
+        r = self.result
+        for table in tables:
+            n = await self.count(table)
+            if n is not None and n > self.cap:
+                r.suiteql_table = table
+                break
+        else:
+            self.note(f"SuiteQL cap not measurable: no table among {', '.join(tables)} has more than {self.cap:,} "
+                      "rows (pass --table)")
+            return
+        r.suiteql_total, r.suiteql_has_more_at_cap, r.suiteql_past_cap = await self._cap_pages(
+            lambda offset: self.suiteql_page(table, offset), "SuiteQL"
+        )
+
+    async def _cap_pages(self, fetch: Any, what: str) -> tuple[str | None, bool | None, str | None]:
+        before = await fetch(self.cap - _PAGE)
+        total: str | None = None
+        has_more: bool | None = None
+        if isinstance(before, APIError):
+            self.note(f"{what}: the page at offset {self.cap - _PAGE:,} answered {before.status_code}")
+        else:
+            body = _json(before)
+            if isinstance(body, Mapping):
+                reported = _int(body.get("totalResults"))
+                if reported is not None and reported > self.cap:
+                    total = "true"
+                elif reported == self.cap:
+                    total = "capped"
+                else:
+                    self.note(f"{what}: totalResults {reported!r} at the cap is neither the true count nor the cap")
+                if isinstance(body.get("hasMore"), bool):
+                    has_more = body["hasMore"]
+        past = await fetch(self.cap)
+        past_cap: str | None
+        if isinstance(past, APIError):
+            past_cap = "refuse" if past.status_code == 400 else None
+            if past_cap is None:
+                self.note(f"{what}: offset {self.cap:,} answered {past.status_code}")
+        else:
+            rows = _items(_json(past))
+            past_cap = "empty" if not rows else None
+            if rows:
+                self.note(f"{what}: offset {self.cap:,} returned rows: no cap seen at {self.cap:,}")
+        return total, has_more, past_cap
+
+    async def list_page(self, record_type: str, limit: int, offset: int) -> Response | APIError:
+        return await self.send("GET", f"/record/v1/{record_type}", params=[("limit", limit), ("offset", offset)])
+
+    async def list_cap(self, record_types: Sequence[str]) -> None:
+        r = self.result
+        chosen: str | None = None
+        for record_type in record_types:
+            n = await self.count(record_type.lower())
+            if n is not None and n > self.cap:
+                chosen = record_type
+                break
+        if chosen is None:
+            self.note(f"record-collection cap not measurable: no record type among {', '.join(record_types)} has "
+                      f"more than {self.cap:,} records")
+        else:
+            r.list_record_type = chosen
+            r.list_total, r.list_has_more_at_cap, r.list_past_cap = await self._cap_pages(
+                lambda offset: self.list_page(chosen, _PAGE, offset), "record list"
+            )
+        # The 1,000-page limit: page 1,001 of one record each needs more than 1,001 records.
+        small = chosen or next(
+            (t for t in record_types if (self.counts.get(t.lower()) or 0) > _PAGE_LIMIT_OFFSET + 1), None
+        )
+        if small is None:
+            self.note(f"list page limit not measurable: no record type has more than {_PAGE_LIMIT_OFFSET + 1:,} "
+                      "records")
+            return
+        r.list_record_type = r.list_record_type or small
+        page = await self.list_page(small, 1, _PAGE_LIMIT_OFFSET)
+        if isinstance(page, APIError):
+            r.list_page_limit = 1000 if page.status_code == 400 else None
+        else:
+            r.list_page_limit = 1000 if not _items(_json(page)) else "none"
+
+    async def date_format(self, record_type: str) -> None:
+        accepted: list[str] = []
+        for fmt, text in _DATE_SPELLINGS.items():
+            answer = await self.send(
+                "GET", f"/record/v1/{record_type}", params=[("limit", 1), ("q", f'dateCreated AFTER "{text}"')]
+            )
+            if not isinstance(answer, APIError):
+                accepted.append(fmt)
+            elif answer.status_code != 400:
+                self.note(f"date format: the {fmt} filter answered {answer.status_code}; not measured")
+                return
+        if len(accepted) == 1:
+            self.result.date_format = accepted[0]
+        elif not accepted:
+            self.note("date format: none of M/D/YYYY, D/M/YYYY, YYYY-MM-DD was accepted; the account uses another "
+                      "format, which netsuite-async does not write yet")
+        else:
+            self.note(f"date format: several spellings were accepted ({', '.join(accepted)}); not measured")
+
+
+# -------------------------------------------------------------------------------------------------- writes
+
+
+class _Writer:
+    """The write checks; remembers every record it created so that they can be deleted whatever happens."""
+
+    def __init__(self, prober: _Prober, record_type: str, body: Mapping[str, Any], poll_interval: float,
+                 job_timeout: float) -> None:
+        self.p = prober
+        self.record_type = record_type
+        self.body = dict(body)
+        self.poll_interval = poll_interval
+        self.job_timeout = job_timeout
+        self.external_id = f"netsuite-async-probe-{uuid.uuid4().hex[:16]}"
+        self.created: set[str] = set()
+        self.task_id_votes: list[str] = []
+        # A create job whose end was not seen may still create its record after the clean-up.
+        self.unfinished_create = False
+
+    async def run(self) -> None:
+        r = self.p.result
+        key = str(uuid.uuid4())
+        body = {**self.body, "externalId": self.external_id}
+        headers = {"Prefer": "respond-async", "X-NetSuite-Idempotency-Key": key}
+        path = f"/record/v1/{self.record_type}"
+        first = await self.p.send("POST", path, json_body=body, headers=headers, idempotent=True)
+        if isinstance(first, APIError):
+            self.p.note(f"writes: the asynchronous create was refused ({first.status_code} "
+                        f"{first.error_code or ''}); pass --write-body with the fields your account requires")
+            return
+        job = _job_path(first.headers.get("location"))
+        if job is None:
+            self.p.note("writes: the asynchronous create answered without a job Location")
+            return
+        await self.follow(job, create=True)
+        # The same request again: NetSuite must answer with the earlier job, not a second record.
+        again = await self.p.send("POST", path, json_body=body, headers=headers, idempotent=True)
+        if isinstance(again, APIError):
+            if again.error_code == "IDEMPOTENCY_ERROR" or again.status_code in (400, 409):
+                r.idempotency_conflict_status = again.status_code
+                if _job_path(again.response.headers.get("location") if again.response is not None else None) != job:
+                    self.p.note("writes: the repeated-key answer did not carry the earlier job's Location")
+        else:
+            self.p.note("writes: a repeated idempotency key was accepted as a new job (the record may have been "
+                        "created twice; the probe deletes it)")
+            second = _job_path(again.headers.get("location"))
+            if second is not None:
+                await self.follow(second, create=True)
+        await self.batch_read()
+
+    async def follow(self, job: str, *, create: bool) -> None:
+        """Poll a job to its end (bounded), then read its tasks and their results."""
+        r = self.p.result
+        done = False
+        with anyio.move_on_after(self.job_timeout):
+            for attempt in range(10_000):
+                status = await self.p.send("GET", job)
+                if isinstance(status, APIError):
+                    self.p.note(f"writes: job status answered {status.status_code}")
+                    self.unfinished_create = self.unfinished_create or create
+                    return
+                doc = _json(status)
+                word = doc.get("progress") if isinstance(doc, Mapping) else None
+                if isinstance(word, str) and word not in r.progress_words:
+                    r.progress_words.append(word)
+                if isinstance(doc, Mapping) and doc.get("completed") is True:
+                    done = True
+                    break
+                await anyio.sleep(min(self.poll_interval * (1.5 ** min(attempt, 8)), 10.0))
+        if not done:
+            self.p.note(f"writes: a job did not finish within {self.job_timeout:.0f} s")
+            if create:
+                self.unfinished_create = True
+                await self.find_by_external_id()
+            return
+        listing = await self.p.send("GET", f"{job}/task")
+        tasks = [] if isinstance(listing, APIError) else _items(_json(listing))
+        job_id = job.rsplit("/", 1)[-1]
+        for item in tasks:
+            href = _link(item, "self")
+            if href is None:
+                continue
+            task_path = _rest_path(href)
+            task_id = task_path.rsplit("/", 1)[-1]
+            self.task_id_votes.append("per-job" if task_id == "1" and job_id != "1" else
+                                      "global" if task_id != "1" else "")
+            task = await self.p.send("GET", task_path)
+            result_path = _rest_path(_link(_json(task), "related") or f"{task_path}/result") if not isinstance(
+                task, APIError) else f"{task_path}/result"
+            result = await self.p.send("GET", result_path)
+            if create:
+                await self.read_create_result(result)
+        votes = {v for v in self.task_id_votes if v}
+        r.task_ids = votes.pop() if len(votes) == 1 else r.task_ids
+        if not tasks:
+            self.p.note("writes: a finished job listed no tasks")
+
+    async def read_create_result(self, result: Response | APIError) -> None:
+        r = self.p.result
+        if isinstance(result, APIError):
+            self.p.note(f"writes: the create's task result answered {result.status_code}")
+            await self.find_by_external_id()
+            return
+        location = result.headers.get("location")
+        if r.create_result_location is None:
+            r.create_result_location = bool(location)
+        record_id = location.rstrip("/").rsplit("/", 1)[-1] if location else None
+        if record_id and record_id.isdigit():
+            self.created.add(record_id)
+        else:
+            await self.find_by_external_id()
+
+    async def find_by_external_id(self) -> None:
+        answer = await self.p.send("GET", f"/record/v1/{self.record_type}/eid:{self.external_id}",
+                                   params=[("fields", "id")])
+        if not isinstance(answer, APIError):
+            doc = _json(answer)
+            if isinstance(doc, Mapping) and doc.get("id") is not None:
+                self.created.add(str(doc["id"]))
+
+    async def batch_read(self) -> None:
+        if not self.created:
+            return
+        record_id = sorted(self.created)[0]
+        answer = await self.p.send("GET", f"/record/v1/{self.record_type}",
+                                   params=[("ids", record_id), ("expandRecords", "true")])
+        self._sync_read = not isinstance(answer, APIError)
+
+    _sync_read: bool | None = None
+
+    async def clean_up(self) -> None:
+        """Delete everything created: a one-item collection batch first (it measures collections), else plainly."""
+        r = self.p.result
+        await self.find_by_external_id()
+        remaining = sorted(self.created)
+        if remaining:
+            batch = await self.p.send(
+                "DELETE", f"/record/v1/{self.record_type}", params=[("ids", ",".join(remaining))],
+                headers={"Prefer": "respond-async", "X-NetSuite-Idempotency-Key": str(uuid.uuid4())}, idempotent=True,
+            )
+            if isinstance(batch, APIError):
+                r.collections = False if batch.status_code == 400 else None
+                # Delete one by one, asynchronously: each job is one more sample of the task id style.
+                for record_id in remaining:
+                    single = await self.p.send(
+                        "DELETE", f"/record/v1/{self.record_type}/{record_id}",
+                        headers={"Prefer": "respond-async", "X-NetSuite-Idempotency-Key": str(uuid.uuid4())},
+                        idempotent=True,
+                    )
+                    job = None if isinstance(single, APIError) else _job_path(single.headers.get("location"))
+                    if job is not None:
+                        await self.follow(job, create=False)
+            else:
+                r.collections = True
+                job = _job_path(batch.headers.get("location"))
+                if job is not None:
+                    await self.follow(job, create=False)
+        if r.collections is not None and self._sync_read is not None:
+            r.sync_batch_read = self._sync_read if r.collections else None
+            if not r.collections:
+                self.p.note("synchronous batch read not measured: collections are off")
+        for record_id in remaining:
+            check = await self.p.send("GET", f"/record/v1/{self.record_type}/{record_id}", params=[("fields", "id")])
+            if isinstance(check, APIError) and check.status_code == 404:
+                continue
+            gone = await self.p.send("DELETE", f"/record/v1/{self.record_type}/{record_id}")
+            if isinstance(gone, APIError) and gone.status_code != 404:
+                self.p.note(f"writes: could not delete {self.record_type} {record_id} ({gone.status_code}); "
+                            "delete it by hand")
+        left = await self.p.send("GET", f"/record/v1/{self.record_type}/eid:{self.external_id}",
+                                 params=[("fields", "id")])
+        r.cleaned_up = isinstance(left, APIError) and left.status_code == 404 and not self.unfinished_create
+        if not r.cleaned_up:
+            self.p.note(f"writes: a {self.record_type} with externalId {self.external_id} is left, or may still be "
+                        "created by a job the probe could not follow: look it up later and delete it by hand")
+
+
+async def probe(
+    client: NetSuiteClient,
+    *,
+    table: str | None = None,
+    record_type: str | None = None,
+    writes: bool = False,
+    allow_production_writes: bool = False,
+    write_type: str = "customer",
+    write_body: Mapping[str, Any] | None = None,
+    cap: int = NETSUITE_CAP,
+    poll_interval: float = 1.0,
+    job_timeout: float = 300.0,
+) -> ProbeResult:
+    """Measure how this account answers where NetSuite's documentation is silent.
+
+    Args:
+        client: an open `NetSuiteClient` (its governor, auth and retries are used).
+        table: the SuiteQL table for the cap checks (default: the first of `DEFAULT_TABLES` with more
+            than ``cap`` rows).
+        record_type: the record type for the collection checks (default: ``table`` when it is one of
+            `DEFAULT_LIST_TYPES`, else the first of them with more than ``cap`` records).
+        writes: also run the write checks (one asynchronous create, deleted afterwards).
+        allow_production_writes: permit ``writes`` on a production account id.
+        write_type, write_body: the record created by the write checks (``companyName`` and a unique
+            ``externalId`` are always set for a customer; add the fields your account requires).
+        cap: NetSuite's 100,000-row cap; change it only against an emulator with a scaled cap.
+        poll_interval, job_timeout: first delay between job status polls (growing to 10 s), and the most to wait.
+
+    Raises:
+        ProductionWriteError: ``writes`` on a production account without ``allow_production_writes``, before any
+            request is sent.
+
+    Examples:
+        ```python
+        async with NetSuiteClient("1234567_SB1", auth=auth) as ns:
+            result = await probe(ns, writes=True)
+        result.save("account-dialect.json")
+        ```
+    """
+    if table is not None:
+        validate_record_type(table)
+    if record_type is not None:
+        validate_record_type(record_type)
+    validate_record_type(write_type)
+    if isinstance(cap, bool) or not isinstance(cap, int) or cap < 2 * _PAGE:
+        raise ValueError(f"cap must be an int >= {2 * _PAGE}, not {cap!r}")
+    if write_body is not None and not isinstance(write_body, Mapping):
+        raise TypeError("write_body must be a mapping of record fields")
+    account = client.account.account_id
+    if writes and is_production(account) and not allow_production_writes:
+        raise ProductionWriteError(
+            f"{account} is a production account id: the write checks create and delete one {write_type}. Run them "
+            "on a sandbox, or pass allow_production_writes=True (CLI: --allow-production-writes)"
+        )
+    result = ProbeResult(account=account, writes=writes)
+    prober = _Prober(client, result, cap)
+    counter = _RequestCounter(client)
+    with counter:
+        try:
+            await prober.governance()
+            await prober.suiteql_cap([table] if table else DEFAULT_TABLES)
+            list_types: list[str] = []
+            if record_type:
+                list_types = [record_type]
+            elif table and table.lower() in DEFAULT_LIST_TYPES:
+                list_types = [table.lower(), *[t for t in DEFAULT_LIST_TYPES if t != table.lower()]]
+            else:
+                list_types = list(DEFAULT_LIST_TYPES)
+            await prober.list_cap(list_types)
+            await prober.date_format(record_type or "customer")
+            if writes:
+                body = dict(write_body or {})
+                if write_type == "customer":
+                    body.setdefault("companyName", "netsuite-async probe (safe to delete)")
+                writer = _Writer(prober, write_type, body, poll_interval, job_timeout)
+                try:
+                    await writer.run()
+                finally:
+                    # Clean up even when cancelled or failing, but bounded: a dead network must not hang here.
+                    with anyio.CancelScope(shield=True) as scope:
+                        scope.deadline = anyio.current_time() + job_timeout + 120
+                        try:
+                            await writer.clean_up()
+                        except NetSuiteError as exc:
+                            result.cleaned_up = False
+                            prober.note(f"writes: clean-up failed ({type(exc).__name__}: {exc}); look for a "
+                                        f"{write_type} with externalId {writer.external_id} and delete it")
+                    if scope.cancelled_caught:
+                        result.cleaned_up = False
+                        prober.note(f"writes: clean-up timed out; look for a {write_type} with externalId "
+                                    f"{writer.external_id} and delete it")
+        finally:
+            result.requests = counter.count
+    return result
+
+
+class _RequestCounter:
+    """Counts the HTTP requests sent through the client's connection pool while active (retries included)."""
+
+    def __init__(self, client: NetSuiteClient) -> None:
+        self.client = client
+        self.count = 0
+
+    async def _hook(self, request: Any) -> None:
+        self.count += 1
+
+    def __enter__(self) -> _RequestCounter:
+        self.client.http.event_hooks["request"].append(self._hook)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        hooks = self.client.http.event_hooks["request"]
+        if self._hook in hooks:
+            hooks.remove(self._hook)
+
+
+# ------------------------------------------------------------------------------------------------- helpers
+
+
+def _json(answer: Any) -> Any:
+    try:
+        return answer.json()
+    except (ValueError, AttributeError):
+        return None
+
+
+def _items(body: Any) -> list[Any]:
+    items = body.get("items") if isinstance(body, Mapping) else None
+    return items if isinstance(items, list) else []
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _link(doc: Any, rel: str) -> str | None:
+    links = doc.get("links") if isinstance(doc, Mapping) else None
+    for link in links or []:
+        if isinstance(link, Mapping) and link.get("rel") == rel and isinstance(link.get("href"), str):
+            return str(link["href"])
+    return None
+
+
+def _rest_path(href: str) -> str:
+    """``https://host/services/rest/async/v1/job/1/task/1`` -> ``/async/v1/job/1/task/1``."""
+    at = href.find(_REST)
+    return href[at + len(_REST):] if at != -1 else href
+
+
+def _job_path(location: str | None) -> str | None:
+    if not location:
+        return None
+    path = _rest_path(location.strip())
+    return path if "/async/v1/job/" in path else None
+
