@@ -48,6 +48,9 @@ logger = logging.getLogger("netsuite_async.transport")
 #: Seconds a call may wait for a slot before its signature is made afresh inside the slot (see ``_attempt``).
 RESIGN_AFTER_WAIT = 60.0
 
+# Failures that mean the request never left: the governor frees their slot at once.
+_NEVER_SENT = (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout, httpx2.UnsupportedProtocol)
+
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
 _USER_AGENT = f"netsuite-async/{__version__}"
 
@@ -389,7 +392,11 @@ class Transport:
                     if anyio.current_time() - signed_at > RESIGN_AFTER_WAIT:
                         # Thousands of queued calls can wait longer for a slot than a TBA timestamp (+-5 min) or a
                         # token's renewal margin lasts: NetSuite would refuse the stale signature as INVALID_LOGIN.
-                        await self._sign(request)
+                        try:
+                            await self._sign(request)
+                        except BaseException:
+                            permit.record(Outcome.FAILURE)  # nothing was sent: the slot is free at once
+                            raise
                     self.stats.attempts += 1
                     sending = True
                     if observed:
@@ -397,9 +404,12 @@ class Transport:
                     else:
                         try:
                             response = await self.http.send(request)
-                        except httpx2.TransportError:
+                        except _NEVER_SENT:
                             permit.record(Outcome.FAILURE)
                             raise
+                        # Any other way out of the slot (cancellation, the call's deadline, a read timeout, a
+                        # dropped connection) records nothing: the request may still be running at NetSuite, and a
+                        # governor may keep its slot counted for a while (a ghost slot, see governor/local.py).
                         if _is_limited(response, spec):
                             permit.record(Outcome.LIMITED)
                         else:
@@ -436,11 +446,11 @@ class Transport:
         sent_at = time.perf_counter()
         try:
             response = await self.http.send(request)
-        except httpx2.TransportError as exc:
+        except _NEVER_SENT as exc:
             permit.record(Outcome.FAILURE)
             telemetry.attempt_ended(span, None, exc, False)
             raise
-        except BaseException as exc:  # cancelled or timed out mid-flight
+        except BaseException as exc:  # cancelled or timed out mid-flight: nothing recorded (a ghost slot)
             telemetry.attempt_ended(span, None, exc, False)
             raise
         limited = _is_limited(response, spec)
