@@ -7,8 +7,8 @@ went (:class:`Outcome`). :class:`AdaptiveGovernor` is the default, in-process on
 Example:
     >>> from netsuite_async.governor import AdaptiveGovernor, ServiceTier
     >>> gov = AdaptiveGovernor(ServiceTier.PREMIUM.with_suitecloud_plus(1).limit)
-    >>> gov.stats().limit
-    25
+    >>> gov.stats().ceiling, gov.stats().limit    # slow start from NetSuite's floor of 5 toward the ceiling
+    (25, 5)
 """
 
 from __future__ import annotations

@@ -173,14 +173,18 @@ class LimitController:
         if not self.adaptive or generation < self.generation:
             return False
         level = self.limit
-        if self._bad_level == level and now - self._bad_at <= self._memory:
+        new = max(1, min(estimate, level - 1))
+        # The level that failed is the refused request's own: one above what the account held for us (a slow
+        # start burst may have set the limit well above it, and that higher number says nothing).
+        failed = new + 1
+        if self._bad_level == failed and now - self._bad_at <= self._memory:
             # The same level failed again: probe it half as often from now on.
             self._slowdown = min(self._max_slowdown, self._slowdown * 2.0)
         else:
             self._slowdown = self._base_slowdown
-        self._bad_level = level
+        self._bad_level = failed
         self._bad_at = now
-        self.value = float(max(1, min(estimate, level - 1)))
+        self.value = float(new)
         self.slow_start = False
         self.generation += 1
         self.cuts += 1
