@@ -29,7 +29,8 @@ async def main(job: dict) -> dict:
     )
     api = NetSuiteRestApi(config, concurrent_requests=int(job["concurrency"]))
     url = job["base_url"].rstrip("/") + "/services/rest" + job["path"]
-    assert url.startswith(("http://127.0.0.1", "http://localhost")), "peer benchmarks talk to the loopback emulator only"
+    loopback = url.startswith(("http://127.0.0.1", "http://localhost"))
+    assert loopback, "peer benchmarks talk to the loopback emulator only"
     out = {"ok": 0, "failed": 0, "answered_429": 0, "other_errors": {}}
 
     async def classified() -> None:

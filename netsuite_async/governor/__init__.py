@@ -90,8 +90,9 @@ class GovernorStats:
     cuts: int
     """Times the limit was cut (once per congestion episode)."""
     ghosts: int = 0
-    """Of ``in_flight``, slots kept for attempts abandoned in flight (cancelled, timed out) that NetSuite may
-    still be running; each is released after about the recent median latency."""
+    """Of ``in_flight``, slots kept after their attempt ended: abandoned in flight (cancelled, timed out) while
+    NetSuite may still be running it, or refused with a 429 and cooling down. Each is released after about the
+    recent median latency."""
 
 
 @runtime_checkable

@@ -73,6 +73,7 @@ class LimitController:
         "_bad_level",
         "_base_slowdown",
         "_ceiling",
+        "_confirmed",
         "_max_slowdown",
         "_memory",
         "_slowdown",
@@ -117,11 +118,12 @@ class LimitController:
         self._memory = probe_memory
         self._bad_level: int | None = None
         self._bad_at = 0.0
+        self._confirmed = 0  # the highest level seen answered since the last cut
 
     @property
     def limit(self) -> int:
         """Slots to grant at once now: the value rounded down, between 1 and the ceiling."""
-        return max(1, min(self._ceiling, math.floor(self.value)))
+        return max(1, min(self._ceiling, math.floor(self.value + 1e-9)))  # 1e-9: ten steps of 0.1 make 1
 
     @property
     def ceiling(self) -> int:
@@ -133,8 +135,10 @@ class LimitController:
         """The level at which the last (remembered) 429 happened, or None."""
         return self._bad_level
 
-    def on_success(self, now: float, *, busy: bool) -> None:
-        """An attempt was answered (not 429). ``busy``: every slot was taken or a caller waited when it ended.
+    def on_success(self, now: float, *, busy: bool, level: int | None = None) -> None:
+        """An attempt was answered (not 429). ``busy``: every slot was taken or a caller waited when it ended;
+        ``level``: how many of this client's attempts were in flight when it was sent, itself included (the
+        account held that many: that level is confirmed).
 
         Example:
             >>> lim = LimitController(8)
@@ -142,6 +146,8 @@ class LimitController:
             >>> lim.limit
             5
         """
+        if level is not None and level > self._confirmed:
+            self._confirmed = level
         if not busy or not self.adaptive or self.value >= self._ceiling:
             return
         if self.slow_start:
@@ -153,7 +159,8 @@ class LimitController:
         step = 1.0 / max(self.value, 1.0)
         bad = self._bad_level
         if bad is not None:
-            if now - self._bad_at > self._memory:
+            if now - self._bad_at > self._memory or self.value >= bad:
+                # Forgotten, or the level that failed now holds: grow at full speed again.
                 self._forget()
             elif self.value + step >= bad - 1:
                 step /= self._slowdown
@@ -174,16 +181,20 @@ class LimitController:
             return False
         level = self.limit
         new = max(1, min(estimate, level - 1))
-        # The level that failed is the refused request's own: one above what the account held for us (a slow
-        # start burst may have set the limit well above it, and that higher number says nothing).
-        failed = new + 1
-        if self._bad_level == failed and now - self._bad_at <= self._memory:
+        # The level that failed: one above what the account held for us, or above a level confirmed since the
+        # last cut when that is higher (two attempts sent together can reach NetSuite in either order, so the
+        # estimate may be one short; the limit climbs back to the confirmed level at full speed). Not the limit
+        # itself: a slow-start burst may have set it well above, and that number says nothing.
+        failed = max(new, min(self._confirmed, level - 1)) + 1
+        bad = self._bad_level
+        if bad is not None and abs(failed - bad) <= 1 and now - self._bad_at <= self._memory:
             # The same level failed again: probe it half as often from now on.
             self._slowdown = min(self._max_slowdown, self._slowdown * 2.0)
         else:
             self._slowdown = self._base_slowdown
         self._bad_level = failed
         self._bad_at = now
+        self._confirmed = new
         self.value = float(new)
         self.slow_start = False
         self.generation += 1

@@ -16,6 +16,10 @@ probing above a level that failed); this module is the actuator around it:
   at most ``max_ghost`` seconds) and is then released. Without it, a storm of cancellations frees every slot at
   once, the next requests meet the still-running ones and get real 429s, and the limit is cut for nothing.
   An outcome recorded explicitly (FAILURE for "never reached NetSuite") releases the slot at once.
+* **Refused slots cool down.** A 429 says the account is full; it frees a slot only when a request running there
+  ends. The refused attempt's slot is kept for about the recent median latency too, so a client squeezed to a
+  small share asks about once per latency instead of once per network round trip. After a slow-start burst it
+  costs nothing: the attempts still running end about then anyway.
 """
 
 from __future__ import annotations
@@ -47,13 +51,14 @@ class _Waiter:
 
 
 class _Permit:
-    __slots__ = ("_gov", "_outcome", "generation", "seq", "started")
+    __slots__ = ("_gov", "_outcome", "generation", "level", "seq", "started")
 
     def __init__(self, gov: AdaptiveGovernor) -> None:
         self._gov = gov
         self._outcome: Outcome | None = None
         self.generation = 0
         self.seq = 0
+        self.level = 0
         self.started = 0.0
 
     def record(self, outcome: Outcome) -> None:
@@ -126,7 +131,9 @@ class AdaptiveGovernor:
         self._max_ghost = max_ghost
         self._in_flight = 0  # live attempts + ghosts
         self._live: dict[int, None] = {}  # seq -> None for attempts holding a slot (insertion = grant order)
-        self._ghosts: list[tuple[float, int, float]] = []  # heap of (expires at [anyio clock], seq, clock time)
+        # Heap of (expires at [event loop clock], seq, still running at NetSuite?): abandoned attempts (running) and
+        # refused ones cooling down (not running).
+        self._ghosts: list[tuple[float, int, bool]] = []
         self._waiters: deque[_Waiter] = deque()
         self._timer: _Waiter | None = None  # the waiter whose wait also times the next ghost's expiry
         self._timer_deadline = math.inf
@@ -200,6 +207,7 @@ class AdaptiveGovernor:
         permit.generation = self._ctl.generation
         permit.started = self._clock()
         self._live[seq] = None
+        permit.level = len(self._live)
         self._in_flight += 1
         self._acquired += 1
 
@@ -294,32 +302,39 @@ class AdaptiveGovernor:
         if outcome is Outcome.SUCCESS:
             now = self._clock()
             self._latencies.append(now - permit.started)
-            if busy and ctl.adaptive and not ctl.value >= ctl.ceiling:
-                ctl.on_success(now, busy=True)
-                self._limit = ctl.limit
+            ctl.on_success(now, busy=busy, level=permit.level)
+            self._limit = ctl.limit
         elif outcome is Outcome.LIMITED:
             self._limited += 1
             if ctl.adaptive and permit.generation >= ctl.generation:
                 estimate = self._in_flight_before(seq)
                 if ctl.on_limited(self._clock(), generation=permit.generation, estimate=estimate):
                     self._limit = ctl.limit
+            # The account was full: it frees a slot only when one of the requests running there ends. Asking
+            # again at once (the next queued caller would) is a 429 per network round trip; the refused slot
+            # cools down for about one latency instead. After a slow-start overshoot this costs nothing: the
+            # attempts still running end about then too.
+            median = self.median_latency()
+            if median is not None and self._max_ghost > 0:
+                heapq.heappush(self._ghosts, (anyio.current_time() + min(median, self._max_ghost), seq, False))
+                self._rearm()
+                return
         elif outcome is None:
             # Abandoned in flight: NetSuite may still be running it. Keep the slot as a ghost for a while.
-            age = self._clock() - permit.started
             median = self.median_latency()
-            hold = min(self._max_ghost, median if median is not None else age)
+            hold = min(self._max_ghost, median if median is not None else self._clock() - permit.started)
             if hold > 0:
-                heapq.heappush(self._ghosts, (anyio.current_time() + hold, seq, permit.started))
+                heapq.heappush(self._ghosts, (anyio.current_time() + hold, seq, True))
                 self._rearm()
                 return
         self._in_flight -= 1
         self._wake()
 
     def _in_flight_before(self, seq: int) -> int:
-        """Attempts still in flight (ghosts included) that were granted before attempt ``seq``."""
+        """Attempts still running at NetSuite (abandoned ones included) that were granted before attempt ``seq``."""
         count = 0
         for other in self._live:  # grant order: stop at the first later one
             if other >= seq:
                 break
             count += 1
-        return count + sum(1 for _, other, _ in self._ghosts if other < seq)
+        return count + sum(1 for _, other, running in self._ghosts if running and other < seq)
