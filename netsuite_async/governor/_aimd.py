@@ -11,16 +11,19 @@ The algorithm, and why:
   trip until it reaches the ceiling or meets the first 429. A limit that was right costs a fraction of one round
   trip; a limit that was four times too high costs one or two 429s instead of a burst.
 * **One cut, to the in-flight estimate.** NetSuite refuses an over-limit request at once, so when a 429 arrives
-  the requests this client still has in flight that were sent *before* the refused one are what the account
-  holds for us right now. The limit is set there (never above ``limit - 1``): one step to the right level,
-  instead of several 0.7x steps that each cost their own 429s. The 429s of attempts granted before the cut
-  belong to the same episode and do not cut again (each grant carries the *generation* it was made in).
+  the requests this client still has in flight are what the account holds for us right now. The limit is set
+  there (never above ``limit - 1``): one step to the right level, instead of several 0.7x steps that each cost
+  their own 429s. Attempts of the same burst refused a moment later were counted but held nothing: each of their
+  429s takes one slot off, and none counts as another cut (each grant carries the *generation* it was made
+  in). Counting every attempt in flight, not only those sent before the refused one, matters: requests sent
+  together over many connections reach NetSuite in any order.
 * **Additive increase, only while the limit is used.** After slow start a success adds ``1/limit`` (about one
   slot per round trip), and only when every slot is taken or callers wait: an app-limited client learns
   nothing about the account and does not grow.
 * **Probe rarely above a level that failed.** Growth past the level that last failed is ``probe_slowdown``
   times slower, and each further failure at the same level doubles that (up to ``max_probe_slowdown``), so a
-  client holding its real share costs NetSuite one 429 every few dozen round trips at first, then fewer. The
+  client holding its real share costs NetSuite one 429 after 8 round trips, then 16, 32, ... (at most one per
+  128 round trips); a client whose neighbour left reclaims a level every 8 round trips. The
   memory fades ``probe_memory`` seconds after the last 429, so capacity freed by other integrations is
   reclaimed.
 * Never above the ceiling, never below 1.
@@ -33,7 +36,7 @@ Example:
     ...     lim.on_success(0.1, busy=True)
     >>> lim.limit
     10
-    >>> lim.on_limited(0.2, generation=lim.generation, estimate=8)   # a 429 with 8 older requests in flight
+    >>> lim.on_limited(0.2, generation=lim.generation, estimate=8)   # a 429 while 8 others are in flight
     True
     >>> lim.limit, lim.slow_start
     (8, False)
@@ -73,7 +76,6 @@ class LimitController:
         "_bad_level",
         "_base_slowdown",
         "_ceiling",
-        "_confirmed",
         "_max_slowdown",
         "_memory",
         "_slowdown",
@@ -90,8 +92,8 @@ class LimitController:
         *,
         adaptive: bool = True,
         initial: int | None = None,
-        probe_slowdown: float = 20.0,
-        max_probe_slowdown: float = 160.0,
+        probe_slowdown: float = 8.0,
+        max_probe_slowdown: float = 128.0,
         probe_memory: float = 60.0,
     ) -> None:
         if not isinstance(ceiling, int) or isinstance(ceiling, bool) or ceiling < 1:
@@ -118,7 +120,6 @@ class LimitController:
         self._memory = probe_memory
         self._bad_level: int | None = None
         self._bad_at = 0.0
-        self._confirmed = 0  # the highest level seen answered since the last cut
 
     @property
     def limit(self) -> int:
@@ -135,10 +136,8 @@ class LimitController:
         """The level at which the last (remembered) 429 happened, or None."""
         return self._bad_level
 
-    def on_success(self, now: float, *, busy: bool, level: int | None = None) -> None:
-        """An attempt was answered (not 429). ``busy``: every slot was taken or a caller waited when it ended;
-        ``level``: how many of this client's attempts were in flight when it was sent, itself included (the
-        account held that many: that level is confirmed).
+    def on_success(self, now: float, *, busy: bool) -> None:
+        """An attempt was answered (not 429). ``busy``: every slot was taken or a caller waited when it ended.
 
         Example:
             >>> lim = LimitController(8)
@@ -146,8 +145,6 @@ class LimitController:
             >>> lim.limit
             5
         """
-        if level is not None and level > self._confirmed:
-            self._confirmed = level
         if not busy or not self.adaptive or self.value >= self._ceiling:
             return
         if self.slow_start:
@@ -167,25 +164,32 @@ class LimitController:
         self.value = min(float(self._ceiling), self.value + step)
 
     def on_limited(self, now: float, *, generation: int, estimate: int) -> bool:
-        """A 429 arrived. ``generation``: the one its slot was granted in; ``estimate``: this client's requests
-        still in flight that were sent before the refused one (ghost slots included). Returns True on a cut.
+        """A 429 arrived. ``generation``: the one its slot was granted in; ``estimate``: this client's other
+        attempts in flight now (abandoned ones NetSuite may still run included). Returns True on a cut.
+
+        The first 429 of an episode cuts the limit to the estimate. Attempts of the same burst may have been
+        refused too, their 429s a moment behind: each was counted in the estimate yet held nothing, so each such
+        429 (granted before the cut) takes one slot off, without counting as another cut.
 
         Example:
             >>> lim = LimitController(10, initial=10)
-            >>> lim.on_limited(1.0, generation=0, estimate=6), lim.limit
-            (True, 6)
-            >>> lim.on_limited(1.0, generation=0, estimate=2), lim.limit   # same episode: no second cut
-            (False, 6)
+            >>> lim.on_limited(1.0, generation=0, estimate=8), lim.limit
+            (True, 8)
+            >>> lim.on_limited(1.0, generation=0, estimate=7), lim.limit   # same burst: one slot off, no new cut
+            (False, 7)
         """
-        if not self.adaptive or generation < self.generation:
+        if not self.adaptive:
+            return False
+        if generation < self.generation:
+            if self.value > 1.0:
+                self.value = max(1.0, float(math.floor(self.value + 1e-9)) - 1.0)
+                self._bad_level = self.limit + 1
             return False
         level = self.limit
         new = max(1, min(estimate, level - 1))
-        # The level that failed: one above what the account held for us, or above a level confirmed since the
-        # last cut when that is higher (two attempts sent together can reach NetSuite in either order, so the
-        # estimate may be one short; the limit climbs back to the confirmed level at full speed). Not the limit
-        # itself: a slow-start burst may have set it well above, and that number says nothing.
-        failed = max(new, min(self._confirmed, level - 1)) + 1
+        # The level that failed is one above what the account holds for us, not the limit itself: a slow-start
+        # burst may have set that well above, and that number says nothing.
+        failed = new + 1
         bad = self._bad_level
         if bad is not None and abs(failed - bad) <= 1 and now - self._bad_at <= self._memory:
             # The same level failed again: probe it half as often from now on.
@@ -194,7 +198,6 @@ class LimitController:
             self._slowdown = self._base_slowdown
         self._bad_level = failed
         self._bad_at = now
-        self._confirmed = new
         self.value = float(new)
         self.slow_start = False
         self.generation += 1

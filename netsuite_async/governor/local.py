@@ -7,9 +7,8 @@ probing above a level that failed); this module is the actuator around it:
 
 * **Slots, first come first served.** A caller that finds a free slot and nobody queued takes it at once (no
   event, no lock); otherwise it queues, and released slots are handed to the queue's head.
-* **The in-flight estimate.** Every grant gets a sequence number; when a 429 arrives, the attempts still in
-  flight (ghosts included) that were granted before the refused one are counted: that is what the account holds
-  for this client right now.
+* **The in-flight estimate.** When a 429 arrives, the attempts still in flight (abandoned ghosts included, the
+  refused one not) are what the account holds for this client right now.
 * **Ghost slots.** NetSuite keeps running a request whose client went away. An attempt whose slot is left by an
   exception (cancelled, timed out, connection dropped) without a recorded outcome may still be running there, so
   its slot stays counted for about the recent median latency (the attempt's own age before any latency is known,
@@ -17,9 +16,9 @@ probing above a level that failed); this module is the actuator around it:
   once, the next requests meet the still-running ones and get real 429s, and the limit is cut for nothing.
   An outcome recorded explicitly (FAILURE for "never reached NetSuite") releases the slot at once.
 * **Refused slots cool down.** A 429 says the account is full; it frees a slot only when a request running there
-  ends. The refused attempt's slot is kept for about the recent median latency too, so a client squeezed to a
-  small share asks about once per latency instead of once per network round trip. After a slow-start burst it
-  costs nothing: the attempts still running end about then anyway.
+  ends. The refused attempt's slot is kept for half the recent median latency, so a client squeezed to a small
+  share asks about twice per latency instead of once per network round trip. After a slow-start burst it costs
+  little: the attempts still running end about then anyway.
 """
 
 from __future__ import annotations
@@ -51,14 +50,13 @@ class _Waiter:
 
 
 class _Permit:
-    __slots__ = ("_gov", "_outcome", "generation", "level", "seq", "started")
+    __slots__ = ("_gov", "_outcome", "generation", "seq", "started")
 
     def __init__(self, gov: AdaptiveGovernor) -> None:
         self._gov = gov
         self._outcome: Outcome | None = None
         self.generation = 0
         self.seq = 0
-        self.level = 0
         self.started = 0.0
 
     def record(self, outcome: Outcome) -> None:
@@ -112,7 +110,7 @@ class AdaptiveGovernor:
         *,
         adaptive: bool = True,
         initial: int | None = None,
-        probe_slowdown: float = 20.0,
+        probe_slowdown: float = 8.0,
         probe_memory: float = 60.0,
         max_ghost: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
@@ -124,13 +122,13 @@ class AdaptiveGovernor:
             raise ValueError("max_ghost must be >= 0")
         self._ctl = LimitController(
             ceiling, adaptive=adaptive, initial=initial, probe_slowdown=probe_slowdown,
-            max_probe_slowdown=max(probe_slowdown * 8.0, probe_slowdown), probe_memory=probe_memory,
+            max_probe_slowdown=probe_slowdown * 16.0, probe_memory=probe_memory,
         )
         self._limit = self._ctl.limit  # cached: read on every grant
         self._clock = clock
         self._max_ghost = max_ghost
         self._in_flight = 0  # live attempts + ghosts
-        self._live: dict[int, None] = {}  # seq -> None for attempts holding a slot (insertion = grant order)
+        self._live = 0  # attempts holding a slot now (in_flight without the ghosts)
         # Heap of (expires at [event loop clock], seq, still running at NetSuite?): abandoned attempts (running) and
         # refused ones cooling down (not running).
         self._ghosts: list[tuple[float, int, bool]] = []
@@ -206,8 +204,7 @@ class AdaptiveGovernor:
         permit.seq = seq
         permit.generation = self._ctl.generation
         permit.started = self._clock()
-        self._live[seq] = None
-        permit.level = len(self._live)
+        self._live += 1
         self._in_flight += 1
         self._acquired += 1
 
@@ -257,7 +254,7 @@ class AdaptiveGovernor:
 
     def _free(self, permit: _Permit) -> None:
         """Give a slot back that was granted but never used for a request."""
-        self._live.pop(permit.seq, None)
+        self._live -= 1
         self._in_flight -= 1
         self._wake()
 
@@ -298,25 +295,26 @@ class AdaptiveGovernor:
         seq = permit.seq
         ctl = self._ctl
         busy = self._in_flight >= self._limit or bool(self._waiters)
-        self._live.pop(seq, None)
+        self._live -= 1
         if outcome is Outcome.SUCCESS:
             now = self._clock()
             self._latencies.append(now - permit.started)
-            ctl.on_success(now, busy=busy, level=permit.level)
+            if busy:
+                ctl.on_success(now, busy=True)
             self._limit = ctl.limit
         elif outcome is Outcome.LIMITED:
             self._limited += 1
-            if ctl.adaptive and permit.generation >= ctl.generation:
-                estimate = self._in_flight_before(seq)
-                if ctl.on_limited(self._clock(), generation=permit.generation, estimate=estimate):
-                    self._limit = ctl.limit
+            if ctl.adaptive:
+                ctl.on_limited(self._clock(), generation=permit.generation, estimate=self._running())
+                self._limit = ctl.limit
             # The account was full: it frees a slot only when one of the requests running there ends. Asking
             # again at once (the next queued caller would) is a 429 per network round trip; the refused slot
-            # cools down for about one latency instead. After a slow-start overshoot this costs nothing: the
-            # attempts still running end about then too.
+            # cools down for half the median latency instead. After a slow-start overshoot this costs little:
+            # the attempts still running end about then.
             median = self.median_latency()
             if median is not None and self._max_ghost > 0:
-                heapq.heappush(self._ghosts, (anyio.current_time() + min(median, self._max_ghost), seq, False))
+                hold = min(median / 2, self._max_ghost)
+                heapq.heappush(self._ghosts, (anyio.current_time() + hold, seq, False))
                 self._rearm()
                 return
         elif outcome is None:
@@ -330,11 +328,6 @@ class AdaptiveGovernor:
         self._in_flight -= 1
         self._wake()
 
-    def _in_flight_before(self, seq: int) -> int:
-        """Attempts still running at NetSuite (abandoned ones included) that were granted before attempt ``seq``."""
-        count = 0
-        for other in self._live:  # grant order: stop at the first later one
-            if other >= seq:
-                break
-            count += 1
-        return count + sum(1 for _, other, running in self._ghosts if running and other < seq)
+    def _running(self) -> int:
+        """This client's attempts that may be running at NetSuite now: live ones and abandoned ghosts."""
+        return self._live + sum(1 for _, _, running in self._ghosts if running)
