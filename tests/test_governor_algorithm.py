@@ -76,7 +76,7 @@ def test_the_cut_never_keeps_the_level_that_failed_and_never_goes_below_one() ->
     assert lim.limit == 1
 
 
-def test_after_the_cut_growth_is_additive_and_past_the_failed_level_twenty_times_slower() -> None:
+def test_after_the_cut_growth_is_additive_and_at_the_failed_level_probe_slowdown_times_slower() -> None:
     lim = LimitController(60, initial=20, probe_slowdown=20.0)
     lim.on_limited(0.0, generation=0, estimate=10)  # failed level 11
     assert lim.limit == 10
@@ -86,12 +86,19 @@ def test_after_the_cut_growth_is_additive_and_past_the_failed_level_twenty_times
         round_trip(lim, 1.0)
         trips += 1
     assert 19 <= trips <= 21
-    # Above the failed level growth is additive again: about one slot per round trip.
+    # The failed level must hold before growth goes on at full speed: 11 -> 12 is just as slow ...
     trips = 0
-    while lim.limit < 14:
+    while lim.limit < 12:
         round_trip(lim, 2.0)
         trips += 1
-    assert trips in (3, 4)
+    assert 19 <= trips <= 21
+    assert lim.failed_level is None
+    # ... and past it growth is additive again: about one slot per round trip.
+    trips = 0
+    while lim.limit < 14:
+        round_trip(lim, 3.0)
+        trips += 1
+    assert trips in (2, 3)
 
 
 def test_each_failed_probe_at_the_same_level_doubles_the_wait_before_the_next() -> None:

@@ -156,8 +156,8 @@ class LimitController:
         step = 1.0 / max(self.value, 1.0)
         bad = self._bad_level
         if bad is not None:
-            if now - self._bad_at > self._memory or self.value >= bad:
-                # Forgotten, or the level that failed now holds: grow at full speed again.
+            if now - self._bad_at > self._memory or self.value >= bad + 1:
+                # Forgotten, or the level that failed has held long enough to grow past it: full speed again.
                 self._forget()
             elif self.value + step >= bad - 1:
                 step /= self._slowdown
