@@ -186,6 +186,23 @@ async def test_the_cut_goes_to_every_other_attempt_in_flight_and_the_bursts_late
 
 
 @pytest.mark.anyio
+async def test_an_attempt_sent_long_before_the_refused_one_is_taken_as_answered_but_not_yet_read() -> None:
+    clock = FakeClock()
+    gov = AdaptiveGovernor(20, initial=12, clock=clock, max_ghost=0)
+    for _ in range(3):  # median latency 0.1 s
+        permit = await hold(gov)
+        clock.now += 0.1
+        await release(permit, Outcome.SUCCESS)
+    stale = [await hold(gov) for _ in range(4)]  # sent 0.2 s before the refused one: NetSuite has answered them
+    clock.now += 0.2
+    recent = [await hold(gov) for _ in range(6)]
+    await release(await hold(gov), Outcome.LIMITED)
+    assert gov.stats().limit == 6
+    for permit in stale + recent:
+        await release(permit, Outcome.SUCCESS)
+
+
+@pytest.mark.anyio
 async def test_an_attempt_abandoned_in_flight_is_a_ghost_for_the_median_latency() -> None:
     clock = FakeClock()
     gov = AdaptiveGovernor(2, initial=2, clock=clock)

@@ -128,7 +128,7 @@ class AdaptiveGovernor:
         self._clock = clock
         self._max_ghost = max_ghost
         self._in_flight = 0  # live attempts + ghosts
-        self._live = 0  # attempts holding a slot now (in_flight without the ghosts)
+        self._live: dict[int, float] = {}  # seq -> grant time of the attempts holding a slot (in_flight - ghosts)
         # Heap of (expires at [event loop clock], seq, still running at NetSuite?): abandoned attempts (running) and
         # refused ones cooling down (not running).
         self._ghosts: list[tuple[float, int, bool]] = []
@@ -204,7 +204,7 @@ class AdaptiveGovernor:
         permit.seq = seq
         permit.generation = self._ctl.generation
         permit.started = self._clock()
-        self._live += 1
+        self._live[seq] = permit.started
         self._in_flight += 1
         self._acquired += 1
 
@@ -254,7 +254,7 @@ class AdaptiveGovernor:
 
     def _free(self, permit: _Permit) -> None:
         """Give a slot back that was granted but never used for a request."""
-        self._live -= 1
+        del self._live[permit.seq]
         self._in_flight -= 1
         self._wake()
 
@@ -295,7 +295,7 @@ class AdaptiveGovernor:
         seq = permit.seq
         ctl = self._ctl
         busy = self._in_flight >= self._limit or bool(self._waiters)
-        self._live -= 1
+        del self._live[seq]
         if outcome is Outcome.SUCCESS:
             now = self._clock()
             self._latencies.append(now - permit.started)
@@ -305,7 +305,7 @@ class AdaptiveGovernor:
         elif outcome is Outcome.LIMITED:
             self._limited += 1
             if ctl.adaptive:
-                ctl.on_limited(self._clock(), generation=permit.generation, estimate=self._running())
+                ctl.on_limited(self._clock(), generation=permit.generation, estimate=self._running(permit))
                 self._limit = ctl.limit
             # The account was full: it frees a slot only when one of the requests running there ends. Asking
             # again at once (the next queued caller would) is a 429 per network round trip; the refused slot
@@ -328,6 +328,14 @@ class AdaptiveGovernor:
         self._in_flight -= 1
         self._wake()
 
-    def _running(self) -> int:
-        """This client's attempts that may be running at NetSuite now: live ones and abandoned ghosts."""
-        return self._live + sum(1 for _, _, running in self._ghosts if running)
+    def _running(self, refused: _Permit) -> int:
+        """This client's attempts that were running at NetSuite when ``refused`` was turned away: live ones and
+        abandoned ghosts. A live attempt sent more than 1.5 median latencies before the refused one has most
+        likely been answered already, its answer not yet read (a busy event loop): it is not counted."""
+        median = self.median_latency()
+        if median is None:
+            live = len(self._live)
+        else:
+            cutoff = refused.started - 1.5 * median
+            live = sum(1 for started in self._live.values() if started >= cutoff)
+        return live + sum(1 for _, _, running in self._ghosts if running)
