@@ -115,7 +115,7 @@ def peer(python: Any, emu: EmulatorProcess, *, told: int, n: int, name: str) -> 
            "consumer_secret": c["consumer_secret"], "token_id": c["token_id"], "token_secret": c["token_secret"],
            "concurrency": told, "requests": n, "path": PATH}
     out = run_netsuite012(python, job)
-    run = Run(f"{name} (netsuite {out.get('version', '0.12')})", n)
+    run = Run(f"jacobsvante netsuite {out.get('version', '0.12')}, {name}", n)
     run.ok, run.failed, run.answered_429 = out["ok"], out["failed"], out["answered_429"]
     run.attempts, run.seconds, run.cpu_seconds = n, out["seconds"], out["cpu_seconds"]
     return run
