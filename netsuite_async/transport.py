@@ -3,8 +3,9 @@
 Per call (:meth:`Transport.send`)::
 
     retry loop (RetryPolicy: which failures, backoff, deadline)
-      └─ per attempt: sign (outside the slot: a token fetch never holds one)
-                      ─> governor slot (exactly one HTTP attempt) ─> httpx2 ─> typed error or response
+      └─ per attempt: sign (outside the slot when the provider may fetch a token: a token fetch never holds one)
+                      ─> governor slot (exactly one HTTP attempt; offline signers such as TBA sign here)
+                      ─> httpx2 ─> typed error or response
 
 API modules (records, SuiteQL, batch, …) only build a :class:`RequestSpec` and parse the answer.
 """
