@@ -28,6 +28,11 @@ The algorithm, and why:
   reclaimed.
 * Never above the ceiling, never below 1.
 
+A governor supplies the rest: the in-flight estimate (its live attempts and abandoned ghosts when a 429
+arrives), ghost and cooling slots, FIFO queueing. A distributed governor can keep one controller per process and
+publish its ``value`` with the ``generation`` as a compare-and-set, or port these few rules to its store's
+script; either way the estimate must count the leases held across processes, not one process's attempts.
+
 Example:
     >>> lim = LimitController(20)
     >>> lim.limit                       # slow start begins at NetSuite's floor
