@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -280,8 +281,17 @@ with fewer requests ({peer_requests}) than the others.
 """
 
 
+KEPT = re.compile(r"<!-- kept: .*?-->\n.*?<!-- /kept -->\n", re.S)
+
+
+def kept_sections(page: str) -> list[str]:
+    """Blocks of the current docs page marked ``<!-- kept: ... -->`` ... ``<!-- /kept -->``: sections about
+    benchmarks this run did not measure, written by hand from their own runs; carried over verbatim."""
+    return KEPT.findall(page)
+
+
 def docs_page(docs: dict[str, Any], runs: list[dict[str, Any]], found: list[dict[str, Any]], plot_names: list[str],
-              command: str) -> str:
+              command: str, kept: list[str] | None = None) -> str:
     gov_params = (docs.get("governor") or {}).get("params") or {}
     out = [DOCS_INTRO.format(command=f"`{command}`", peer_requests=gov_params.get("peer_requests", "fewer")), ""]
     out += ["## Targets", "", *table(found), ""]
@@ -292,6 +302,10 @@ def docs_page(docs: dict[str, Any], runs: list[dict[str, Any]], found: list[dict
     }
     for name in plot_names:
         out += [f"![{captions.get(name, name)}](assets/benchmarks/{name})", ""]
+    if kept:
+        out += ["## Measured in other runs", "",
+                "The sections below come from their own benchmark runs, not from the one above.", ""]
+        out += [block for block in kept]
     out += ["## All results", "", markdown(docs, runs).split("\n", 2)[2]]
     return "\n".join(out)
 
@@ -331,7 +345,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wrote {results / 'summary.json'}, {results / 'results.md'}" + "".join(f", {p}" for p in written))
     if not args.quick and not args.no_docs and args.results is None:
         command = "python benchmarks/run.py" + "".join(f" --only {o}" for o in only)
-        copy_to_docs(results, written, docs_page(docs, runs, found, [p.name for p in written], command))
+        current = HERE.parent / "docs" / "benchmarks.md"
+        kept = kept_sections(current.read_text(encoding="utf-8")) if current.is_file() else []
+        copy_to_docs(results, written, docs_page(docs, runs, found, [p.name for p in written], command, kept))
     failed = [r for r in runs if r["exit"] != 0]
     for r in failed:
         print(f"FAILED: {r['script']} (exit {r['exit']})", file=sys.stderr)

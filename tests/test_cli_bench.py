@@ -151,3 +151,14 @@ def test_the_docs_page_is_generated_from_the_run(run_module: ModuleType, tmp_pat
     assert "fewer requests (120)" in page
     assert "## governor" in page
     assert "## transport" in page
+
+
+def test_kept_sections_of_the_docs_page_are_carried_over_verbatim(run_module: ModuleType) -> None:
+    current = ("# Benchmarks\n\nold numbers\n\n<!-- kept: policy -->\n## Access policy\n\n| a |\n|---|\n| 1 |\n"
+               "<!-- /kept -->\n\n## All results of the last full run\n")
+    kept = run_module.kept_sections(current)
+    assert kept == ["<!-- kept: policy -->\n## Access policy\n\n| a |\n|---|\n| 1 |\n<!-- /kept -->\n"]
+    page = run_module.docs_page({"governor": governor_doc(True)}, [], [], [], "python benchmarks/run.py", kept)
+    assert kept[0] in page
+    assert "old numbers" not in page
+    assert "## Measured in other runs" in page
