@@ -128,17 +128,35 @@ class LimitController:
 
     @property
     def limit(self) -> int:
-        """Slots to grant at once now: the value rounded down, between 1 and the ceiling."""
+        """Slots to grant at once now: the value rounded down, between 1 and the ceiling.
+
+        Example:
+            >>> LimitController(12).limit
+            5
+        """
         return max(1, min(self._ceiling, math.floor(self.value + 1e-9)))  # 1e-9: ten steps of 0.1 make 1
 
     @property
     def ceiling(self) -> int:
-        """The configured maximum."""
+        """The configured maximum.
+
+        Example:
+            >>> LimitController(12).ceiling
+            12
+        """
         return self._ceiling
 
     @property
     def failed_level(self) -> int | None:
-        """The level at which the last (remembered) 429 happened, or None."""
+        """The level at which the last (remembered) 429 happened, or None.
+
+        Example:
+            >>> lim = LimitController(12, initial=12)
+            >>> lim.on_limited(0.0, generation=0, estimate=9)
+            True
+            >>> lim.failed_level
+            10
+        """
         return self._bad_level
 
     def on_success(self, now: float, *, busy: bool) -> None:

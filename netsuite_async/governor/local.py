@@ -167,7 +167,12 @@ class AdaptiveGovernor:
 
     @property
     def controller(self) -> LimitController:
-        """The limit's state machine (read-only use: slow start, failed level, generation)."""
+        """The limit's state machine (read-only use: slow start, failed level, generation).
+
+        Example:
+            >>> AdaptiveGovernor(15).controller.slow_start
+            True
+        """
         return self._ctl
 
     def median_latency(self) -> float | None:
