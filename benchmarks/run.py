@@ -2,6 +2,10 @@
 
     python benchmarks/run.py [--quick] [--only transport] [--results DIR] [--timeout SECONDS]
 
+``--quick`` runs only the governor benchmark at small sizes (well under a minute) unless ``--only`` names others.
+Every row with a target carries ``pass``; the run ends with a PASS/FAIL line per target and exits non-zero when
+a target was missed or a script failed.
+
 Each ``bench_*.py`` runs in its own process (and starts its emulator in yet another one, see harness.py). When
 all have finished this writes, in the results directory:
 
@@ -10,7 +14,12 @@ all have finished this writes, in the results directory:
 - ``throughput_vs_limit.png``: throughput against the concurrency limit: netsuite-async, an unbounded gather on
   bare httpx2, a sequential loop, and the ideal C/L;
 - ``adaptive_convergence.png``: throughput and the adaptive governor's limit over time when configured 4x too
-  high.
+  high;
+- ``governor_clients.png``: fraction of C/L and share of requests answered 429 per client (netsuite-async, bare
+  httpx2 + semaphore, netsuite 0.12, a sequential loop) from the governor benchmark.
+
+A full run that writes to the default results directory also regenerates ``docs/benchmarks.md`` (and copies the
+plots to ``docs/assets/benchmarks/``): every number on that page comes from this one run.
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -26,6 +36,9 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+
+
+QUICK_DEFAULT = ("governor",)
 
 
 def discover(only: list[str]) -> list[Path]:
@@ -179,13 +192,132 @@ def plots(docs: dict[str, Any], results: Path) -> list[Path]:
     return written
 
 
-def copy_to_docs(results: Path, plots_written: list[Path]) -> None:
-    """Full runs refresh the plots and table docs/benchmarks.md shows (quick runs never overwrite them)."""
+def targets(docs: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every row with a target (``pass`` true or false), as benchmark, scenario, target, pass and key numbers."""
+    keys = ("fraction_of_ideal", "share_429", "answered_429", "failed", "vs_bare", "cpu_ratio", "throughput_ratio",
+            "ratio", "shares_while_both_ran")
+    out: list[dict[str, Any]] = []
+    for name, doc in docs.items():
+        for r in rows_of(doc):
+            if r.get("pass") in (True, False):
+                numbers = ", ".join(f"{k}={_fmt(r[k])}" for k in keys if k in r and r[k] is not None)
+                out.append({"benchmark": name, "scenario": r.get("scenario", ""), "target": r.get("target", ""),
+                            "measured": numbers, "pass": r["pass"]})
+    return out
+
+
+def print_summary(found: list[dict[str, Any]], runs: list[dict[str, Any]]) -> bool:
+    """Print PASS/FAIL per target; True when every target was met and every script exited 0."""
+    print("\n== targets")
+    for t in found:
+        print(f"{'PASS' if t['pass'] else 'FAIL'}  {t['benchmark']}: {t['scenario']} [{t['target']}] {t['measured']}")
+    bad_scripts = [r for r in runs if r["exit"] != 0]
+    for r in bad_scripts:
+        print(f"FAIL  script {r['script']} exited {r['exit']}")
+    ok = all(t["pass"] for t in found) and not bad_scripts
+    missed = sum(1 for t in found if not t["pass"])
+    print(f"== {len(found) - missed} of {len(found)} targets met" + ("" if ok else " -- NOT ALL TARGETS MET"))
+    return ok
+
+
+def governor_plot(docs: dict[str, Any], results: Path) -> list[Path]:
+    rows = [r for r in rows_of(docs.get("governor") or {}) if r.get("group") in ("too_high", "known")
+            and r.get("fraction_of_ideal") is not None]
+    if not rows:
+        return []
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return []
+    labels = [str(r["scenario"]).replace(", ", "\n", 1) for r in rows]
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(9, 7.5), sharex=True)
+    xs = range(len(rows))
+    colours = ["tab:blue" if str(r["scenario"]).startswith("netsuite-async") else "tab:gray" for r in rows]
+    ax1.bar(xs, [r["fraction_of_ideal"] for r in rows], color=colours)
+    ax1.axhline(0.85, color="k", linestyle=":", label="target for netsuite-async told 4x too high (0.85)")
+    ax1.set_ylabel("successful requests/s ÷ (C/L)")
+    ax1.legend(loc="upper right", fontsize=8)
+    ax1.grid(axis="y", alpha=0.3)
+    bars = ax2.bar(xs, [100 * r["share_429"] for r in rows], color=colours)
+    for bar, r in zip(bars, rows, strict=True):
+        ax2.annotate(f"{r.get('failed', 0)} of {r.get('requests', '?')}\nfailed", (bar.get_x() + bar.get_width() / 2,
+                     bar.get_height()), ha="center", va="bottom", fontsize=6)
+    ax2.axhline(2, color="k", linestyle=":", label="target: <= 2% answered 429")
+    ax2.set_ylabel("% of requests answered 429")
+    ax2.set_ylim(0, 110)
+    ax2.legend(loc="upper right", fontsize=8)
+    ax2.grid(axis="y", alpha=0.3)
+    ax2.set_xticks(list(xs))
+    ax2.set_xticklabels(labels, rotation=60, ha="right", fontsize=7)
+    ax1.set_title("GETs fired at once, L = 50 ms: netsuite-async (blue) beside other clients (gray)")
+    ax1.set_ylim(0, 1.1)
+    fig.tight_layout()
+    path = results / "governor_clients.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return [path]
+
+
+DOCS_INTRO = """# Benchmarks
+
+Everything here is measured against the emulator served on loopback in a separate process, with a concurrency
+limit **C** and a fixed latency **L** per request, so the best any client can do is **C / L** requests per second.
+This page is written by the benchmark runner from one run ({command}); no number on it is typed by hand.
+
+```bash
+python benchmarks/run.py --only governor --only transport    # what produced this page
+python benchmarks/run.py --quick                             # under a minute, PASS/FAIL per target, exit 1 on a miss
+netsuite-async bench --quick                                 # the same from the CLI
+```
+
+`benchmarks/README.md` describes each script. The numbers depend on the machine: the emulator adds a few
+milliseconds per request over loopback, and a busy machine adds more (the load average is recorded below).
+jacobsvante's `netsuite` 0.12 runs in its own virtual environment made by the runner (`benchmarks/peers.py`),
+pointed only at the loopback emulator; it opens a new HTTP client per request and does not retry, so it is run
+with fewer requests ({peer_requests}) than the others.
+"""
+
+
+KEPT = re.compile(r"<!-- kept: .*?-->\n.*?<!-- /kept -->\n", re.S)
+
+
+def kept_sections(page: str) -> list[str]:
+    """Blocks of the current docs page marked ``<!-- kept: ... -->`` ... ``<!-- /kept -->``: sections about
+    benchmarks this run did not measure, written by hand from their own runs; carried over verbatim."""
+    return KEPT.findall(page)
+
+
+def docs_page(docs: dict[str, Any], runs: list[dict[str, Any]], found: list[dict[str, Any]], plot_names: list[str],
+              command: str, kept: list[str] | None = None) -> str:
+    gov_params = (docs.get("governor") or {}).get("params") or {}
+    out = [DOCS_INTRO.format(command=f"`{command}`", peer_requests=gov_params.get("peer_requests", "fewer")), ""]
+    out += ["## Targets", "", *table(found), ""]
+    captions = {
+        "governor_clients.png": "Throughput and 429s per client, limit told 4x too high and known",
+        "adaptive_convergence.png": "The adaptive governor converging from 4x too high (transport benchmark)",
+        "throughput_vs_limit.png": "Throughput against the concurrency limit (transport benchmark)",
+    }
+    for name in plot_names:
+        out += [f"![{captions.get(name, name)}](assets/benchmarks/{name})", ""]
+    if kept:
+        out += ["## Measured in other runs", "",
+                "The sections below come from their own benchmark runs, not from the one above.", ""]
+        out += [block for block in kept]
+    out += ["## All results", "", markdown(docs, runs).split("\n", 2)[2]]
+    return "\n".join(out)
+
+
+def copy_to_docs(results: Path, plots_written: list[Path], page: str) -> None:
+    """Full runs regenerate docs/benchmarks.md and its plots (quick runs never overwrite them)."""
     target = HERE.parent / "docs" / "assets" / "benchmarks"
     target.mkdir(parents=True, exist_ok=True)
     for path in [*plots_written, results / "results.md"]:
         shutil.copyfile(path, target / (path.name if path.suffix == ".png" else "results.md.txt"))
-    print(f"copied plots and results to {target}")
+    (HERE.parent / "docs" / "benchmarks.md").write_text(page, encoding="utf-8")
+    print(f"wrote docs/benchmarks.md and copied plots and results to {target}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -202,19 +334,24 @@ def main(argv: list[str] | None = None) -> int:
     results: Path = (args.results or default).resolve()
     results.mkdir(parents=True, exist_ok=True)
     since = time.time() - 1.0
-    runs = [run_script(s, results, args.quick, args.timeout) for s in discover(args.only)]
+    only = args.only or (list(QUICK_DEFAULT) if args.quick else [])
+    runs = [run_script(s, results, args.quick, args.timeout) for s in discover(only)]
     docs = load_results(results, since)
-    summary = {"runs": runs, "results": docs, "quick": args.quick}
+    found = targets(docs)
+    summary = {"runs": runs, "results": docs, "quick": args.quick, "targets": found}
     (results / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
     (results / "results.md").write_text(markdown(docs, runs), encoding="utf-8")
-    written = plots(docs, results)
+    written = governor_plot(docs, results) + plots(docs, results)
     print(f"wrote {results / 'summary.json'}, {results / 'results.md'}" + "".join(f", {p}" for p in written))
     if not args.quick and not args.no_docs and args.results is None:
-        copy_to_docs(results, written)
+        command = "python benchmarks/run.py" + "".join(f" --only {o}" for o in only)
+        current = HERE.parent / "docs" / "benchmarks.md"
+        kept = kept_sections(current.read_text(encoding="utf-8")) if current.is_file() else []
+        copy_to_docs(results, written, docs_page(docs, runs, found, [p.name for p in written], command, kept))
     failed = [r for r in runs if r["exit"] != 0]
     for r in failed:
         print(f"FAILED: {r['script']} (exit {r['exit']})", file=sys.stderr)
-    return 1 if failed else 0
+    return 0 if print_summary(found, runs) else 1
 
 
 if __name__ == "__main__":

@@ -3,8 +3,9 @@
 Per call (:meth:`Transport.send`)::
 
     retry loop (RetryPolicy: which failures, backoff, deadline)
-      └─ per attempt: sign (outside the slot: a token fetch never holds one)
-                      ─> governor slot (exactly one HTTP attempt) ─> httpx2 ─> typed error or response
+      └─ per attempt: sign (outside the slot when the provider may fetch a token: a token fetch never holds one)
+                      ─> governor slot (exactly one HTTP attempt; offline signers such as TBA sign here)
+                      ─> httpx2 ─> typed error or response
 
 API modules (records, SuiteQL, batch, …) only build a :class:`RequestSpec` and parse the answer.
 """
@@ -24,6 +25,8 @@ import anyio
 from netsuite_async._http import AsyncClient, Request, Response, httpx2, redacted_url, tls_configuration_problem
 from netsuite_async._version import __version__
 from netsuite_async.auth.base import AuthContext, AuthRequest, TokenProvider
+from netsuite_async.auth.bearer import BearerToken
+from netsuite_async.auth.tba import TokenAuth
 from netsuite_async.errors import (
     APIError,
     AuthenticationError,
@@ -47,6 +50,9 @@ logger = logging.getLogger("netsuite_async.transport")
 
 #: Seconds a call may wait for a slot before its signature is made afresh inside the slot (see ``_attempt``).
 RESIGN_AFTER_WAIT = 60.0
+
+# Failures that mean the request never left: the governor frees their slot at once.
+_NEVER_SENT = (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout, httpx2.UnsupportedProtocol)
 
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
 _USER_AGENT = f"netsuite-async/{__version__}"
@@ -209,6 +215,9 @@ class Transport:
         self._headers = {"User-Agent": _USER_AGENT, "Accept": "application/json"}
         self._headers.update(default_headers or {})
         self.stats = TransportStats()
+        # Signing needs no I/O (so it may happen inside a governor slot): TBA and static bearer tokens, or any
+        # provider that says so with a true ``signs_offline`` attribute.
+        self._offline_signer = bool(getattr(auth, "signs_offline", isinstance(auth, (TokenAuth, BearerToken))))
         self._startup: Callable[[], Awaitable[None]] | None = None
         self._startup_lock = anyio.Lock()
         self._root: Transport = self
@@ -310,8 +319,11 @@ class Transport:
 
     async def _send(self, spec: RequestSpec) -> Response:
         self.stats.calls += 1
-        request = self.build_request(spec)
-        safe_url = _safe_url(request)
+        # The httpx2 request is built on first use: for offline signers inside the first attempt's slot, so a burst
+        # of queued calls does no work ahead of the requests already going out.
+        call = _Call(self, spec)
+        if spec.params is not None:
+            _normalise_params(spec.params)  # bad query parameters: a TypeError now, before any wait
         deadline = spec.deadline if spec.deadline is not None else self.retry.deadline
         ends_at = anyio.current_time() + deadline if deadline is not None else None
         history: list[BaseException] = []
@@ -321,11 +333,12 @@ class Transport:
         while True:
             attempt += 1
             try:
-                return await self._attempt(spec, request, safe_url, attempt, ends_at)
+                return await self._attempt(spec, call, attempt, ends_at)
             except _Failure as failure:
                 err = failure.error
                 if isinstance(err, AuthenticationError) and not auth_retried:
                     # The refused credentials let a provider drop only that token, not one another task just minted.
+                    request = call.request
                     refused = request.headers.get("Authorization", "")
                     auth_request = AuthRequest(request.method, str(request.url), {"Authorization": refused})
                     if await self.auth.on_unauthorized(auth_request, self.auth_context):
@@ -343,9 +356,9 @@ class Transport:
                     raise err from err.__cause__
                 history.append(err)
                 self.stats.retries += 1
-                await self._notify_retry(RetryEvent(spec.method, safe_url, attempt, delay, _reason(err)))
+                await self._notify_retry(RetryEvent(spec.method, call.safe_url, attempt, delay, _reason(err)))
                 logger.debug("retrying %s %s in %.3fs after attempt %d: %s",
-                             spec.method, safe_url, delay, attempt, _reason(err))
+                             spec.method, call.safe_url, delay, attempt, _reason(err))
                 await anyio.sleep(delay)
                 if ends_at is not None and anyio.current_time() >= ends_at:
                     # The wait overshot the deadline: report the failure that made us wait, not a timeout that
@@ -371,11 +384,15 @@ class Transport:
             await result
 
     async def _attempt(
-        self, spec: RequestSpec, request: Request, safe_url: str, attempt: int, ends_at: float | None
+        self, spec: RequestSpec, call: _Call, attempt: int, ends_at: float | None
     ) -> Response:
-        # Sign before taking a slot: a token fetch must never hold one (and the nonce/timestamp are fresh anyway).
-        await self._sign(request)
-        signed_at = anyio.current_time()
+        # A provider that may fetch a token signs before the slot is taken: a token fetch must never hold one.
+        # One that signs offline (TBA, a static bearer token) signs inside it, right before sending: a burst of
+        # queued callers then does not sign ahead of the requests already going out.
+        offline = self._offline_signer
+        if not offline:
+            await self._sign(call.request)
+        signed_at = time.monotonic()
         idempotent = spec.is_idempotent
         started = time.perf_counter()
         response: Response | None = None
@@ -386,20 +403,28 @@ class Transport:
             scope = _deadline_scope(ends_at)
             with scope:
                 async with self.governor.slot() as permit:
-                    if anyio.current_time() - signed_at > RESIGN_AFTER_WAIT:
+                    if offline or time.monotonic() - signed_at > RESIGN_AFTER_WAIT:
                         # Thousands of queued calls can wait longer for a slot than a TBA timestamp (+-5 min) or a
                         # token's renewal margin lasts: NetSuite would refuse the stale signature as INVALID_LOGIN.
-                        await self._sign(request)
+                        try:
+                            await self._sign(call.request)
+                        except BaseException:
+                            permit.record(Outcome.FAILURE)  # nothing was sent: the slot is free at once
+                            raise
                     self.stats.attempts += 1
                     sending = True
                     if observed:
-                        response = await self._observed_send(spec, request, safe_url, attempt, started, permit)
+                        response = await self._observed_send(spec, call.request, call.safe_url, attempt, started,
+                                                             permit)
                     else:
                         try:
-                            response = await self.http.send(request)
-                        except httpx2.TransportError:
+                            response = await self.http.send(call.request)
+                        except _NEVER_SENT:
                             permit.record(Outcome.FAILURE)
                             raise
+                        # Any other way out of the slot (cancellation, the call's deadline, a read timeout, a
+                        # dropped connection) records nothing: the request may still be running at NetSuite, and a
+                        # governor may keep its slot counted for a while (a ghost slot, see governor/local.py).
                         if _is_limited(response, spec):
                             permit.record(Outcome.LIMITED)
                         else:
@@ -407,18 +432,18 @@ class Transport:
             if scope.cancelled_caught:
                 raise TimeoutError
         except (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout) as exc:
-            raise _not_reached(spec, safe_url, exc) from exc
+            raise _not_reached(spec, call.safe_url, exc) from exc
         except TimeoutError as exc:
             if not sending:
                 raise _Failure(
-                    RequestTimeoutError(spec.method, safe_url, "call deadline passed while waiting for a "
+                    RequestTimeoutError(spec.method, call.safe_url, "call deadline passed while waiting for a "
                                         "concurrency slot", reached_server=False),
                     retryable=False, limited=False, retry_after=None,
                 ) from exc
-            return self._raise_reached(spec, safe_url, exc, idempotent)
+            return self._raise_reached(spec, call.safe_url, exc, idempotent)
         except httpx2.TransportError as exc:
-            return self._raise_reached(spec, safe_url, exc, idempotent)
-        return self._finish_response(spec, response, safe_url, attempt, started, idempotent)
+            return self._raise_reached(spec, call.safe_url, exc, idempotent)
+        return self._finish_response(spec, response, call.safe_url, attempt, started, idempotent)
 
     async def _observed_send(
         self, spec: RequestSpec, request: Request, safe_url: str, attempt: int, queued_at: float, permit: Any
@@ -436,11 +461,11 @@ class Transport:
         sent_at = time.perf_counter()
         try:
             response = await self.http.send(request)
-        except httpx2.TransportError as exc:
+        except _NEVER_SENT as exc:
             permit.record(Outcome.FAILURE)
             telemetry.attempt_ended(span, None, exc, False)
             raise
-        except BaseException as exc:  # cancelled or timed out mid-flight
+        except BaseException as exc:  # cancelled or timed out mid-flight: nothing recorded (a ghost slot)
             telemetry.attempt_ended(span, None, exc, False)
             raise
         limited = _is_limited(response, spec)
@@ -633,6 +658,30 @@ def _safe_url_of(exc: httpx2.HTTPError) -> str:
         return redacted_url(exc.request.url)
     except RuntimeError:  # raised before a request existed
         return "(unknown URL)"
+
+
+class _Call:
+    """One logical call's httpx2 request, built on first use (then reused by every attempt)."""
+
+    __slots__ = ("_request", "_safe_url", "spec", "transport")
+
+    def __init__(self, transport: Transport, spec: RequestSpec) -> None:
+        self.transport = transport
+        self.spec = spec
+        self._request: Request | None = None
+        self._safe_url: str | None = None
+
+    @property
+    def request(self) -> Request:
+        if self._request is None:
+            self._request = self.transport.build_request(self.spec)
+        return self._request
+
+    @property
+    def safe_url(self) -> str:
+        if self._safe_url is None:
+            self._safe_url = _safe_url(self.request)
+        return self._safe_url
 
 
 class _NoDeadline:

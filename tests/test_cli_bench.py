@@ -106,3 +106,59 @@ def test_bench_help_describes_the_outputs() -> None:
     assert result.exit_code == 0
     assert "JSON" in result.stdout
     assert "plots" in result.stdout
+
+
+def governor_doc(passed: bool) -> dict[str, object]:
+    return {
+        "benchmark": "governor",
+        "params": {"latency_ms": 50.0, "peer_requests": 120},
+        "rows": [
+            {"group": "too_high", "scenario": "netsuite-async, C=5, told 20 (4x)", "fraction_of_ideal": 0.9,
+             "share_429": 0.01, "answered_429": 6, "failed": 0, "target": ">= 0.85 of C/L", "pass": passed},
+            {"group": "too_high", "scenario": "bare httpx2 + semaphore, C=5, told 20", "fraction_of_ideal": 0.5,
+             "share_429": 0.5, "target": "comparison", "pass": None},
+        ],
+    }
+
+
+def test_targets_lists_only_rows_with_a_verdict_and_the_summary_fails_on_a_miss(
+    run_module: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    found = run_module.targets({"governor": governor_doc(False)})
+    assert [t["scenario"] for t in found] == ["netsuite-async, C=5, told 20 (4x)"]
+    assert "share_429=0.010" in found[0]["measured"]
+    assert run_module.print_summary(found, [{"script": "bench_governor.py", "exit": 0}]) is False
+    out = capsys.readouterr().out
+    assert "FAIL  governor: netsuite-async, C=5, told 20 (4x)" in out
+    assert "NOT ALL TARGETS MET" in out
+    ok = run_module.targets({"governor": governor_doc(True)})
+    assert run_module.print_summary(ok, [{"script": "bench_governor.py", "exit": 0}]) is True
+    assert run_module.print_summary(ok, [{"script": "bench_governor.py", "exit": 1}]) is False  # a crashed script
+
+
+def test_the_docs_page_is_generated_from_the_run(run_module: ModuleType, tmp_path: Path) -> None:
+    docs = {"governor": governor_doc(True), "transport": transport_doc()}
+    runs = [{"script": "bench_governor.py", "exit": 0, "seconds": 1.0}]
+    written = run_module.governor_plot(docs, tmp_path)
+    assert [p.name for p in written] == ["governor_clients.png"]
+    page = run_module.docs_page(docs, runs, run_module.targets(docs), ["governor_clients.png"],
+                                "python benchmarks/run.py --only governor")
+    assert page.startswith("# Benchmarks")
+    assert "`python benchmarks/run.py --only governor`" in page
+    assert "## Targets" in page
+    assert "netsuite-async, C=5, told 20 (4x)" in page
+    assert "(assets/benchmarks/governor_clients.png)" in page
+    assert "fewer requests (120)" in page
+    assert "## governor" in page
+    assert "## transport" in page
+
+
+def test_kept_sections_of_the_docs_page_are_carried_over_verbatim(run_module: ModuleType) -> None:
+    current = ("# Benchmarks\n\nold numbers\n\n<!-- kept: policy -->\n## Access policy\n\n| a |\n|---|\n| 1 |\n"
+               "<!-- /kept -->\n\n## All results of the last full run\n")
+    kept = run_module.kept_sections(current)
+    assert kept == ["<!-- kept: policy -->\n## Access policy\n\n| a |\n|---|\n| 1 |\n<!-- /kept -->\n"]
+    page = run_module.docs_page({"governor": governor_doc(True)}, [], [], [], "python benchmarks/run.py", kept)
+    assert kept[0] in page
+    assert "old numbers" not in page
+    assert "## Measured in other runs" in page

@@ -123,8 +123,8 @@ async def test_adaptive_governor_converges_when_configured_four_times_too_high()
     assert server.served == calls
     assert stats.limit <= hidden + 1
     assert stats.limited == server.refused
-    assert server.refused / (server.refused + server.served) <= 0.10
-    assert stats.cuts < stats.limited  # one cut per congestion episode, not one per 429
+    assert server.refused / (server.refused + server.served) <= 0.03  # slow start + one cut, rare probes
+    assert stats.cuts <= stats.limited  # at most one cut per congestion episode, not one per 429
     assert (stats.in_flight, stats.waiting) == (0, 0)
 
 
@@ -134,16 +134,22 @@ async def test_cancelling_1000_calls_in_flight_or_waiting_leaves_every_slot_free
         async with anyio.create_task_group() as tg:
             for i in range(1000):
                 tg.start_soon(ns.request, "GET", f"/record/v1/customer/{i}")
+            # Slow start: 5 (NetSuite's floor) in flight until answers come back, which they never do here.
             with anyio.fail_after(20):
-                while not (server.in_flight == 10 and ns.governor.stats().waiting == 990):
+                while not (server.in_flight == 5 and ns.governor.stats().waiting == 995):
                     await anyio.lowlevel.checkpoint()
-            assert ns.governor.stats().in_flight == 10
+            assert ns.governor.stats().in_flight == 5
             tg.cancel_scope.cancel()
         stats = ns.governor.stats()
-        assert stats.in_flight == 0
+        # The five cancelled in flight may still be running at NetSuite (this in-process server stopped them, a
+        # real one would not): ghost slots. Waiting callers are gone; cancellation never cuts the limit.
+        assert (stats.in_flight, stats.ghosts) == (5, 5)
         assert stats.waiting == 0
-        assert stats.limit == 10
+        assert stats.limit == 5
         assert server.in_flight == 0
+        with anyio.fail_after(20):  # a ghost lasts about its attempt's age when no latency is known yet
+            while ns.governor.stats().in_flight:
+                await anyio.lowlevel.checkpoint()
         # The client is fully usable afterwards.
         server.latency = 0.001
         with anyio.fail_after(10):

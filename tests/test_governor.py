@@ -38,12 +38,30 @@ async def release(permit: Permit, outcome: Outcome | None) -> None:
     await permit.__aexit__(None, None, None)  # type: ignore[attr-defined]
 
 
+def at_ceiling(limit: int) -> AdaptiveGovernor:
+    """A governor whose limit starts at its ceiling and frees abandoned slots at once.
+
+    The slot-mechanics tests below pin FIFO order, over-admission and cancellation; slow start and ghost slots
+    have their own tests (test_governor_algorithm.py), so they are switched off here.
+    """
+    return AdaptiveGovernor(limit, initial=limit, max_ghost=0)
+
+
+async def cut_to(gov: AdaptiveGovernor, level: int) -> None:
+    """Cut the limit to ``level`` with one 429: ``level`` older attempts are in flight when it arrives."""
+    permits = [await hold(gov) for _ in range(level + 1)]
+    await release(permits[-1], Outcome.LIMITED)
+    for permit in permits[:-1]:
+        await release(permit, Outcome.FAILURE)  # says nothing about the limit: neither growth nor a cut
+    assert gov.stats().limit == level
+
+
 def test_adaptive_governor_satisfies_the_governor_protocol() -> None:
     assert isinstance(AdaptiveGovernor(5), Governor)
 
 
 async def test_never_more_than_the_limit_in_flight() -> None:
-    gov = AdaptiveGovernor(5)
+    gov = at_ceiling(5)
     inside = 0
     peak = 0
     gate = anyio.Event()
@@ -69,7 +87,7 @@ async def test_never_more_than_the_limit_in_flight() -> None:
 
 
 async def test_slots_are_granted_first_come_first_served() -> None:
-    gov = AdaptiveGovernor(1)
+    gov = at_ceiling(1)
     order: list[int] = []
     first = await hold(gov)
 
@@ -87,7 +105,7 @@ async def test_slots_are_granted_first_come_first_served() -> None:
 
 
 async def test_a_newcomer_does_not_jump_the_queue_when_a_slot_frees() -> None:
-    gov = AdaptiveGovernor(1)
+    gov = at_ceiling(1)
     first = await hold(gov)
     order: list[str] = []
 
@@ -106,7 +124,7 @@ async def test_a_newcomer_does_not_jump_the_queue_when_a_slot_frees() -> None:
 @pytest.mark.parametrize("where", ["waiting", "in_flight", "mixed"])
 async def test_cancelling_1000_tasks_waiting_or_in_flight_frees_every_slot(where: str) -> None:
     limit = 1000 if where == "in_flight" else 10
-    gov = AdaptiveGovernor(limit)
+    gov = at_ceiling(limit)
     blocker = anyio.Event()
     holders: list[Permit] = []
     if where == "waiting":
@@ -143,7 +161,7 @@ async def test_cancelling_1000_tasks_waiting_or_in_flight_frees_every_slot(where
 
 
 async def test_a_waiter_granted_and_cancelled_in_the_same_breath_hands_its_slot_on() -> None:
-    gov = AdaptiveGovernor(1)
+    gov = at_ceiling(1)
     first = await hold(gov)
     entered = anyio.Event()
 
@@ -165,7 +183,7 @@ async def test_a_waiter_granted_and_cancelled_in_the_same_breath_hands_its_slot_
 
 
 async def test_slot_is_released_when_the_body_raises() -> None:
-    gov = AdaptiveGovernor(2)
+    gov = at_ceiling(2)
     with pytest.raises(RuntimeError):
         async with gov.slot():
             raise RuntimeError("boom")
@@ -173,28 +191,35 @@ async def test_slot_is_released_when_the_body_raises() -> None:
     assert gov.stats().limit == 2  # an error is a FAILURE: neither cut nor growth
 
 
-async def test_a_burst_of_429s_from_one_episode_cuts_once() -> None:
-    gov = AdaptiveGovernor(10)
+async def test_a_burst_of_429s_from_one_episode_cuts_once_to_the_attempts_in_flight_before_the_first() -> None:
+    # The cut goes to the in-flight estimate (this replaced the fixed 0.7x cut): 6 attempts were granted before
+    # the first refused one and are still in flight, so the account holds 6 for us.
+    gov = at_ceiling(10)
     permits = [await hold(gov) for _ in range(10)]
-    for permit in permits:
+    for permit in permits[6:]:  # the refused ones answer in the order they were sent
         await release(permit, Outcome.LIMITED)
     stats = gov.stats()
-    assert stats.limited == 10
+    assert stats.limited == 4
     assert stats.cuts == 1
-    assert stats.limit == 7
+    assert stats.limit == 6
+    for permit in permits[:6]:
+        await release(permit, Outcome.SUCCESS)
 
 
 async def test_a_429_on_a_slot_granted_after_the_cut_is_a_new_episode() -> None:
-    gov = AdaptiveGovernor(10)
+    gov = at_ceiling(10)
+    older = [await hold(gov) for _ in range(3)]
     await release(await hold(gov), Outcome.LIMITED)
-    assert gov.stats().cuts == 1
-    await release(await hold(gov), Outcome.LIMITED)
-    assert gov.stats().cuts == 2
-    assert gov.stats().limit == 4  # 10 * 0.7 * 0.7 = 4.9 -> 4
+    assert (gov.stats().cuts, gov.stats().limit) == (1, 3)
+    await release(older.pop(), Outcome.FAILURE)
+    await release(await hold(gov), Outcome.LIMITED)  # granted after the cut, two older still in flight
+    assert (gov.stats().cuts, gov.stats().limit) == (2, 2)
+    for permit in older:
+        await release(permit, Outcome.FAILURE)
 
 
 async def test_a_waiter_granted_before_a_cut_but_resumed_after_it_does_not_cut_again() -> None:
-    gov = AdaptiveGovernor(2)
+    gov = at_ceiling(2)
     a, b = await hold(gov), await hold(gov)
     late: list[Permit] = []
 
@@ -214,7 +239,7 @@ async def test_a_waiter_granted_before_a_cut_but_resumed_after_it_does_not_cut_a
 
 
 async def test_the_limit_never_drops_below_one() -> None:
-    gov = AdaptiveGovernor(3)
+    gov = at_ceiling(3)
     for _ in range(20):
         await release(await hold(gov), Outcome.LIMITED)
     stats = gov.stats()
@@ -233,9 +258,8 @@ async def fill_and_release(gov: AdaptiveGovernor, outcome: Outcome) -> None:
 
 
 async def test_an_app_limited_client_does_not_grow_its_limit() -> None:
-    gov = AdaptiveGovernor(10, probe_slowdown=1.0)
-    await release(await hold(gov), Outcome.LIMITED)
-    assert gov.stats().limit == 7
+    gov = at_ceiling(10)
+    await cut_to(gov, 7)
     for _ in range(500):  # one request at a time: far below the limit
         async with gov.slot() as permit:
             permit.record(Outcome.SUCCESS)
@@ -249,8 +273,8 @@ async def test_an_app_limited_client_does_not_grow_its_limit() -> None:
 
 
 async def test_a_client_using_its_whole_limit_climbs_back_additively_to_the_ceiling_and_not_above() -> None:
-    gov = AdaptiveGovernor(10, probe_slowdown=1.0)
-    await release(await hold(gov), Outcome.LIMITED)
+    gov = AdaptiveGovernor(10, initial=10, probe_slowdown=1.0)
+    await cut_to(gov, 7)
     seen = [gov.stats().limit]
     for _ in range(200):
         await fill_and_release(gov, Outcome.SUCCESS)
@@ -262,10 +286,10 @@ async def test_a_client_using_its_whole_limit_climbs_back_additively_to_the_ceil
 
 
 async def test_growth_toward_the_level_that_failed_is_slower() -> None:
-    fast = AdaptiveGovernor(10, probe_slowdown=1.0)
-    slow = AdaptiveGovernor(10, probe_slowdown=20.0)
+    fast = AdaptiveGovernor(10, initial=10, probe_slowdown=1.0)
+    slow = AdaptiveGovernor(10, initial=10, probe_slowdown=20.0)
     for gov in (fast, slow):
-        await release(await hold(gov), Outcome.LIMITED)
+        await cut_to(gov, 7)
         for _ in range(30):
             await fill_and_release(gov, Outcome.SUCCESS)
     assert fast.stats().limit == 10
@@ -282,7 +306,7 @@ async def test_non_adaptive_governor_never_changes_its_limit() -> None:
 
 
 async def test_only_the_first_recorded_outcome_counts_and_the_default_is_failure() -> None:
-    gov = AdaptiveGovernor(4)
+    gov = at_ceiling(4)
     async with gov.slot() as permit:
         permit.record(Outcome.SUCCESS)
         permit.record(Outcome.LIMITED)
@@ -293,8 +317,10 @@ async def test_only_the_first_recorded_outcome_counts_and_the_default_is_failure
     assert (stats.limit, stats.limited, stats.cuts) == (4, 0, 0)
 
 
-async def test_set_ceiling_raises_the_limit_and_wakes_waiters() -> None:
-    gov = AdaptiveGovernor(1)
+async def test_set_ceiling_raises_a_fixed_limit_and_wakes_waiters() -> None:
+    # A fixed governor moves to the new ceiling at once; an adaptive one slow-starts toward it
+    # (test_governor_algorithm.py).
+    gov = AdaptiveGovernor(1, adaptive=False)
     first = await hold(gov)
     got: list[Permit] = []
 

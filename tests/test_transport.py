@@ -235,7 +235,7 @@ async def test_post_create_that_may_have_reached_netsuite_raises_write_outcome_u
         with pytest.raises(WriteOutcomeUnknownError) as info:
             await ns.transport.send(spec)
         assert ns.transport.stats.retries == 0
-        assert ns.governor.stats().in_flight == 0
+        assert ns.governor.stats().in_flight == ns.governor.stats().ghosts  # only ghost slots remain
     assert len(seen) == 1  # exactly one attempt reached the server
     err = info.value
     assert err.context == {"record_type": "customer", "body_sha256": "abc"}
@@ -333,7 +333,7 @@ async def test_deadline_passing_while_the_server_is_slow_raises_timeout_for_get(
         with anyio.fail_after(5), pytest.raises(RequestTimeoutError) as info:
             await ns.transport.send(spec)
         assert info.value.reached_server is True
-        assert ns.governor.stats().in_flight == 0
+        assert ns.governor.stats().in_flight == ns.governor.stats().ghosts  # only ghost slots remain
 
 
 async def test_deadline_passing_while_a_post_create_is_in_flight_raises_write_outcome_unknown() -> None:
@@ -344,7 +344,7 @@ async def test_deadline_passing_while_a_post_create_is_in_flight_raises_write_ou
     async with make_client(slow) as ns:
         with anyio.fail_after(5), pytest.raises(WriteOutcomeUnknownError):
             await ns.transport.send(RequestSpec("POST", "/record/v1/customer", json={}, deadline=0.1))
-        assert ns.governor.stats().in_flight == 0
+        assert ns.governor.stats().in_flight == ns.governor.stats().ghosts  # only ghost slots remain
 
 
 async def test_deadline_passing_while_waiting_for_a_slot_says_the_request_was_never_sent() -> None:
@@ -520,7 +520,8 @@ async def test_slot_is_released_on_every_outcome(answer: Any) -> None:
         with contextlib.suppress(Exception):  # the outcome differs per case; the slot is what is checked
             await ns.request("GET", "/record/v1/customer/1")
         stats = ns.governor.stats()
-        assert (stats.in_flight, stats.waiting) == (0, 0)
+        # A read timeout or an unexpected error may leave the request running at NetSuite: a ghost slot.
+        assert (stats.in_flight - stats.ghosts, stats.waiting) == (0, 0)
 
 
 async def test_slot_is_released_when_the_caller_is_cancelled_mid_request() -> None:
@@ -542,8 +543,14 @@ async def test_slot_is_released_when_the_caller_is_cancelled_mid_request() -> No
             assert ns.governor.stats().in_flight == 2
             tg.cancel_scope.cancel()
         stats = ns.governor.stats()
-        assert (stats.in_flight, stats.waiting) == (0, 0)
+        # The two cancelled in flight may still run at NetSuite: ghost slots, released after about their age
+        # (no latency known yet), never a cut.
+        assert (stats.in_flight, stats.ghosts, stats.waiting) == (2, 2, 0)
         assert stats.limit == 2
+        with anyio.fail_after(5):
+            while ns.governor.stats().in_flight:
+                await anyio.lowlevel.checkpoint()
+        assert ns.governor.stats().ghosts == 0
 
 
 async def test_no_slot_is_held_during_the_retry_wait() -> None:
@@ -689,7 +696,7 @@ async def test_auto_concurrency_reads_governance_limits_once_before_the_first_re
     assert paths.count("/services/rest/system/v1/governanceLimits") == 1
     assert len(paths) == 11
     assert ns.governor.stats().ceiling == expected
-    assert ns.governor.stats().limit == expected
+    assert ns.governor.stats().limit == min(5, expected)  # slow start from NetSuite's floor toward the ceiling
 
 
 @pytest.mark.parametrize(
@@ -718,7 +725,7 @@ async def test_auto_concurrency_falls_back_to_5_with_a_warning_when_limits_canno
 def test_service_tier_with_suitecloud_plus_sets_the_governor_ceiling() -> None:
     ns = NetSuiteClient("1234567", auth=BearerToken("t"), concurrency=ServiceTier.PREMIUM.with_suitecloud_plus(5))
     assert ns.governor.stats().ceiling == 65
-    assert ns.governor.stats().limit == 65
+    assert ns.governor.stats().limit == 5  # slow start from NetSuite's floor toward the ceiling
 
 
 @pytest.mark.parametrize("bad", [0, -3, True, "ten", 2.5])

@@ -7,8 +7,8 @@ went (:class:`Outcome`). :class:`AdaptiveGovernor` is the default, in-process on
 Example:
     >>> from netsuite_async.governor import AdaptiveGovernor, ServiceTier
     >>> gov = AdaptiveGovernor(ServiceTier.PREMIUM.with_suitecloud_plus(1).limit)
-    >>> gov.stats().limit
-    25
+    >>> gov.stats().ceiling, gov.stats().limit    # slow start from NetSuite's floor of 5 toward the ceiling
+    (25, 5)
 """
 
 from __future__ import annotations
@@ -41,12 +41,19 @@ class Outcome(enum.Enum):
     LIMITED = "limited"
     """NetSuite refused the request for being over the concurrency limit (429)."""
     FAILURE = "failure"
-    """No usable answer (network error, timeout, cancellation): says nothing about the limit."""
+    """No usable answer and nothing left running at NetSuite (e.g. the connection was never made): says
+    nothing about the limit, and the slot is free at once. A slot left by an exception with *no* outcome
+    recorded (cancelled or timed out while the request may be running at NetSuite) may instead be kept counted
+    for a while by the governor: a *ghost slot*."""
 
 
 @runtime_checkable
 class Permit(Protocol):
     """A held slot. ``record`` tells the governor the attempt's outcome (at most once; default FAILURE).
+
+    Left normally with nothing recorded, the outcome is FAILURE. Left by an exception with nothing recorded, the
+    attempt was abandoned while NetSuite may still be running it; :class:`AdaptiveGovernor` keeps such a slot as
+    a ghost for about the recent median latency.
 
     Example:
         >>> async def attempt(gov: "Governor") -> None:
@@ -82,6 +89,10 @@ class GovernorStats:
     """Attempts NetSuite refused for the concurrency limit (429s seen)."""
     cuts: int
     """Times the limit was cut (once per congestion episode)."""
+    ghosts: int = 0
+    """Of ``in_flight``, slots kept after their attempt ended: abandoned in flight (cancelled, timed out) while
+    NetSuite may still be running it, or refused with a 429 and cooling down. Each is released after about the
+    recent median latency."""
 
 
 @runtime_checkable

@@ -1,0 +1,256 @@
+"""The adaptive limit as a pure state machine: slow start, one cut to the in-flight estimate, careful probing.
+
+No I/O, no clock of its own, no locks: every method takes ``now`` (seconds on any monotonic clock) and the facts
+the caller observed. :class:`~netsuite_async.governor.AdaptiveGovernor` drives one per process; a distributed
+governor can drive the same object from its shared state (see ``docs/concurrency.md``).
+
+The algorithm, and why:
+
+* **Slow start from NetSuite's floor.** Every account allows at least 5 concurrent requests, so the limit starts
+  at ``min(5, ceiling)`` and grows by one slot per success while the slots are in use: it doubles every round
+  trip until it reaches the ceiling or meets the first 429. A limit that was right costs a fraction of one round
+  trip; a limit that was four times too high costs one or two 429s instead of a burst.
+* **One cut, to the in-flight estimate.** NetSuite refuses an over-limit request at once, so when a 429 arrives
+  the requests this client still has in flight are what the account holds for us right now. The limit is set
+  there (never above ``limit - 1``): one step to the right level, instead of several 0.7x steps that each cost
+  their own 429s. Attempts of the same burst refused a moment later were counted but held nothing: each of their
+  429s takes one slot off, and none counts as another cut (each grant carries the *generation* it was made
+  in). Counting every attempt in flight, not only those sent before the refused one, matters: requests sent
+  together over many connections reach NetSuite in any order.
+* **Additive increase, only while the limit is used.** After slow start a success adds ``1/limit`` (about one
+  slot per round trip), and only when every slot is taken or callers wait: an app-limited client learns
+  nothing about the account and does not grow.
+* **Probe rarely above a level that failed.** Growth past the level that last failed is ``probe_slowdown``
+  times slower, and each further failure at the same level doubles that (up to ``max_probe_slowdown``), so a
+  client holding its real share costs NetSuite one 429 after 8 round trips, then 16, 32, ... (at most one per
+  128 round trips); a client whose neighbour left reclaims a level every 8 round trips. The
+  memory fades ``probe_memory`` seconds after the last 429, so capacity freed by other integrations is
+  reclaimed.
+* Never above the ceiling, never below 1.
+
+A governor supplies the rest: the in-flight estimate (its live attempts and abandoned ghosts when a 429
+arrives), ghost and cooling slots, FIFO queueing. A distributed governor can keep one controller per process and
+publish its ``value`` with the ``generation`` as a compare-and-set, or port these few rules to its store's
+script; either way the estimate must count the leases held across processes, not one process's attempts.
+
+Example:
+    >>> lim = LimitController(20)
+    >>> lim.limit                       # slow start begins at NetSuite's floor
+    5
+    >>> for _ in range(5):              # one round trip of five successes, all slots busy
+    ...     lim.on_success(0.1, busy=True)
+    >>> lim.limit
+    10
+    >>> lim.on_limited(0.2, generation=lim.generation, estimate=8)   # a 429 while 8 others are in flight
+    True
+    >>> lim.limit, lim.slow_start
+    (8, False)
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["NETSUITE_FLOOR", "LimitController"]
+
+#: The smallest concurrency limit NetSuite gives any account (Standard/shared tier, development accounts).
+NETSUITE_FLOOR = 5
+
+
+class LimitController:
+    """The adaptive concurrency limit (pure: the caller supplies the clock and the observations).
+
+    Args:
+        ceiling: the configured maximum (the account's or the integration's limit).
+        adaptive: False keeps the limit at the ceiling whatever happens.
+        initial: where slow start begins (default NetSuite's floor, 5, or the ceiling when lower).
+        probe_slowdown: how much slower growth is past the level that last failed.
+        max_probe_slowdown: the cap on that slowdown as repeated probes at one level fail.
+        probe_memory: seconds after the last 429 at which the failed level is forgotten.
+
+    Example:
+        >>> lim = LimitController(3)
+        >>> lim.limit, lim.slow_start
+        (3, False)
+        >>> LimitController(15, adaptive=False).limit
+        15
+    """
+
+    __slots__ = (
+        "_bad_at",
+        "_bad_level",
+        "_base_slowdown",
+        "_ceiling",
+        "_max_slowdown",
+        "_memory",
+        "_slowdown",
+        "adaptive",
+        "cuts",
+        "generation",
+        "slow_start",
+        "value",
+    )
+
+    def __init__(
+        self,
+        ceiling: int,
+        *,
+        adaptive: bool = True,
+        initial: int | None = None,
+        probe_slowdown: float = 8.0,
+        max_probe_slowdown: float = 128.0,
+        probe_memory: float = 60.0,
+    ) -> None:
+        if not isinstance(ceiling, int) or isinstance(ceiling, bool) or ceiling < 1:
+            raise ValueError(f"ceiling must be an int >= 1, got {ceiling!r}")
+        if probe_slowdown < 1.0 or max_probe_slowdown < probe_slowdown:
+            raise ValueError("probe_slowdown must be >= 1 and max_probe_slowdown >= probe_slowdown")
+        if probe_memory <= 0:
+            raise ValueError("probe_memory must be positive")
+        if initial is not None and (not isinstance(initial, int) or isinstance(initial, bool) or initial < 1):
+            raise ValueError(f"initial must be an int >= 1, got {initial!r}")
+        self._ceiling = ceiling
+        self.adaptive = adaptive
+        start = ceiling if not adaptive else min(ceiling, initial if initial is not None else NETSUITE_FLOOR)
+        self.value = float(start)
+        """The limit as a real number (growth adds fractions of a slot)."""
+        self.slow_start = adaptive and start < ceiling
+        """True until the first 429 or the ceiling: each success adds a whole slot."""
+        self.generation = 0
+        """Bumped by every cut; a 429 on a grant older than the latest cut belongs to an answered episode."""
+        self.cuts = 0
+        self._base_slowdown = probe_slowdown
+        self._slowdown = probe_slowdown
+        self._max_slowdown = max_probe_slowdown
+        self._memory = probe_memory
+        self._bad_level: int | None = None
+        self._bad_at = 0.0
+
+    @property
+    def limit(self) -> int:
+        """Slots to grant at once now: the value rounded down, between 1 and the ceiling.
+
+        Example:
+            >>> LimitController(12).limit
+            5
+        """
+        return max(1, min(self._ceiling, math.floor(self.value + 1e-9)))  # 1e-9: ten steps of 0.1 make 1
+
+    @property
+    def ceiling(self) -> int:
+        """The configured maximum.
+
+        Example:
+            >>> LimitController(12).ceiling
+            12
+        """
+        return self._ceiling
+
+    @property
+    def failed_level(self) -> int | None:
+        """The level at which the last (remembered) 429 happened, or None.
+
+        Example:
+            >>> lim = LimitController(12, initial=12)
+            >>> lim.on_limited(0.0, generation=0, estimate=9)
+            True
+            >>> lim.failed_level
+            10
+        """
+        return self._bad_level
+
+    def on_success(self, now: float, *, busy: bool) -> None:
+        """An attempt was answered (not 429). ``busy``: every slot was taken or a caller waited when it ended.
+
+        Example:
+            >>> lim = LimitController(8)
+            >>> lim.on_success(0.0, busy=False)   # app-limited: nothing learned
+            >>> lim.limit
+            5
+        """
+        if not busy or not self.adaptive or self.value >= self._ceiling:
+            return
+        if self.slow_start:
+            self.value += 1.0
+            if self.value >= self._ceiling:
+                self.value = float(self._ceiling)
+                self.slow_start = False
+            return
+        step = 1.0 / max(self.value, 1.0)
+        bad = self._bad_level
+        if bad is not None:
+            if now - self._bad_at > self._memory or self.value >= bad + 1:
+                # Forgotten, or the level that failed has held long enough to grow past it: full speed again.
+                self._forget()
+            elif self.value + step >= bad - 1:
+                step /= self._slowdown
+        self.value = min(float(self._ceiling), self.value + step)
+
+    def on_limited(self, now: float, *, generation: int, estimate: int) -> bool:
+        """A 429 arrived. ``generation``: the one its slot was granted in; ``estimate``: this client's other
+        attempts in flight now (abandoned ones NetSuite may still run included). Returns True on a cut.
+
+        The first 429 of an episode cuts the limit to the estimate. Attempts of the same burst may have been
+        refused too, their 429s a moment behind: each was counted in the estimate yet held nothing, so each such
+        429 (granted before the cut) takes one slot off, without counting as another cut.
+
+        Example:
+            >>> lim = LimitController(10, initial=10)
+            >>> lim.on_limited(1.0, generation=0, estimate=8), lim.limit
+            (True, 8)
+            >>> lim.on_limited(1.0, generation=0, estimate=7), lim.limit   # same burst: one slot off, no new cut
+            (False, 7)
+        """
+        if not self.adaptive:
+            return False
+        if generation < self.generation:
+            if self.value > 1.0:
+                self.value = max(1.0, float(math.floor(self.value + 1e-9)) - 1.0)
+                self._bad_level = self.limit + 1
+            return False
+        level = self.limit
+        new = max(1, min(estimate, level - 1))
+        # The level that failed is one above what the account holds for us, not the limit itself: a slow-start
+        # burst may have set that well above, and that number says nothing.
+        failed = new + 1
+        bad = self._bad_level
+        if bad is not None and abs(failed - bad) <= 1 and now - self._bad_at <= self._memory:
+            # The same level failed again: probe it half as often from now on.
+            self._slowdown = min(self._max_slowdown, self._slowdown * 2.0)
+        else:
+            self._slowdown = self._base_slowdown
+        self._bad_level = failed
+        self._bad_at = now
+        self.value = float(new)
+        self.slow_start = False
+        self.generation += 1
+        self.cuts += 1
+        return True
+
+    def set_ceiling(self, ceiling: int) -> None:
+        """A new maximum (NetSuite told the real share): the limit keeps its level, capped by the new ceiling,
+        and slow start resumes toward it unless a 429 already ended it.
+
+        Example:
+            >>> lim = LimitController(5)
+            >>> lim.set_ceiling(20)
+            >>> lim.limit, lim.slow_start
+            (5, True)
+        """
+        if not isinstance(ceiling, int) or isinstance(ceiling, bool) or ceiling < 1:
+            raise ValueError(f"ceiling must be an int >= 1, got {ceiling!r}")
+        self._ceiling = ceiling
+        if not self.adaptive:
+            self.value = float(ceiling)
+            return
+        self.value = min(self.value, float(ceiling))
+        self.slow_start = self.cuts == 0 and self.value < ceiling
+        self._forget()
+
+    def _forget(self) -> None:
+        self._bad_level = None
+        self._slowdown = self._base_slowdown
+
+    def __repr__(self) -> str:
+        return (f"LimitController(limit={self.limit}, ceiling={self._ceiling}, slow_start={self.slow_start}, "
+                f"failed_level={self._bad_level})")
