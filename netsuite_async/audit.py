@@ -78,15 +78,23 @@ _VERBS: dict[str, tuple[str, str]] = {
 }
 
 
-_second: list[Any] = [None, ""]  # the last whole second formatted, and its text (calls come many per second)
+# The last whole second formatted (calls come many per second): one tuple, replaced whole, so a thread never reads
+# one second's number with another's text.
+_second: tuple[int, str] = (-1, "")
+
+
+def _second_text(whole: int) -> str:
+    global _second
+    cached = _second
+    if cached[0] != whole:
+        # time.strftime on a struct is several times cheaper than datetime.isoformat.
+        cached = _second = (whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)))
+    return cached[1]
 
 
 def _iso(at: float) -> str:
     whole = int(at)
-    if _second[0] != whole:
-        # time.strftime on a struct is several times cheaper than datetime.isoformat; cached per second.
-        _second[0], _second[1] = whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
-    return f"{_second[1]}.{int((at - whole) * 1000):03d}Z"
+    return f"{_second_text(whole)}.{int((at - whole) * 1000):03d}Z"
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -208,7 +216,11 @@ class AuditEvent:
             template = _TEMPLATES[key] = _template(self, kind, slot)
         if template is False:
             return self._render() + "\n"
-        return _fill(template, _iso(self.at), slot, ms)  # type: ignore[arg-type]
+        at = self.at
+        whole = int(at)
+        second = _second
+        return _fill(template, second[1] if second[0] == whole else _second_text(whole),  # type: ignore[arg-type]
+                     int((at - whole) * 1000), slot, ms)
 
     def _render(self, at: str | None = None, duration: str | None = None, ms: str | None = None) -> str:
         """The line built field by field (no template)."""
@@ -307,7 +319,8 @@ def _template(e: AuditEvent, kind: int, slot: str) -> tuple[int, tuple[str, ...]
         return False
     template = (shape, tuple(pieces))
     # Checked once against the full rendering of the event it was made from.
-    if _fill(template, _iso(e.at), slot, e.duration_ms) != e._render() + "\n":
+    whole = int(e.at)
+    if _fill(template, _second_text(whole), int((e.at - whole) * 1000), slot, e.duration_ms) != e._render() + "\n":
         return False
     return template
 
@@ -318,15 +331,15 @@ _SPLIT = re.compile(f"({_T}|{_V}|{_D}|{_M})")
 _SHAPES = {_T + _V + _D + _V + _M: 0, _T + _V + _D + _M: 1, _T + _V + _D + _V: 2, _T + _V + _D: 3}
 
 
-def _fill(template: tuple[int, tuple[str, ...]], at: str, v: str, ms: float) -> str:
+def _fill(template: tuple[int, tuple[str, ...]], second: str, milli: int, v: str, ms: float) -> str:
     shape, p = template
     if shape == 0:
-        return f"{p[0]}{at}{p[1]}{v}{p[2]}{ms:.1f}{p[3]}{v}{p[4]}{ms:.0f}{p[5]}"
+        return f"{p[0]}{second}.{milli:03d}Z{p[1]}{v}{p[2]}{ms:.1f}{p[3]}{v}{p[4]}{ms:.0f}{p[5]}"
     if shape == 1:
-        return f"{p[0]}{at}{p[1]}{v}{p[2]}{ms:.1f}{p[3]}{ms:.0f}{p[4]}"
+        return f"{p[0]}{second}.{milli:03d}Z{p[1]}{v}{p[2]}{ms:.1f}{p[3]}{ms:.0f}{p[4]}"
     if shape == 2:
-        return f"{p[0]}{at}{p[1]}{v}{p[2]}{ms:.1f}{p[3]}{v}{p[4]}"
-    return f"{p[0]}{at}{p[1]}{v}{p[2]}{ms:.1f}{p[3]}"
+        return f"{p[0]}{second}.{milli:03d}Z{p[1]}{v}{p[2]}{ms:.1f}{p[3]}{v}{p[4]}"
+    return f"{p[0]}{second}.{milli:03d}Z{p[1]}{v}{p[2]}{ms:.1f}{p[3]}"
 
 
 Sink = Callable[[AuditEvent], None]
