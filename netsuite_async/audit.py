@@ -210,17 +210,38 @@ class AuditEvent:
                None if tables is None else tuple(tables), self.script, self.deploy, self.method, self.decision,
                self.reason, self.outcome, self.status, self.attempts)
         template = _TEMPLATES.get(key)
-        if template is None:
+        fresh = template is None
+        if fresh:
             if len(_TEMPLATES) >= 4096:  # bounded: a long-lived process seeing ever new combinations starts over
                 _TEMPLATES.clear()
-            template = _TEMPLATES[key] = _template(self, kind, slot)
-        if template is False:
+            template = _template(self, kind)
+            if template is False:
+                _TEMPLATES[key] = False
+        if template is False or template is None:
             return self._render() + "\n"
         at = self.at
         whole = int(at)
-        second = _second
-        return _fill(template, second[1] if second[0] == whole else _second_text(whole),  # type: ignore[arg-type]
-                     int((at - whole) * 1000), slot, ms)
+        cached = _second
+        second = cached[1] if cached[0] == whole else _second_text(whole)
+        milli = int((at - whole) * 1000)
+        shape, p = template  # type: ignore[misc]
+        # The shapes of _SHAPES: the time, the target value in its field, the duration, then in the sentence the
+        # target value (absent for targets it does not name) and the milliseconds (absent when denied).
+        if shape == 0:
+            line = f"{p[0]}{second}.{milli:03d}Z{p[1]}{slot}{p[2]}{ms:.1f}{p[3]}{slot}{p[4]}{ms:.0f}{p[5]}"
+        elif shape == 1:
+            line = f"{p[0]}{second}.{milli:03d}Z{p[1]}{slot}{p[2]}{ms:.1f}{p[3]}{ms:.0f}{p[4]}"
+        elif shape == 2:
+            line = f"{p[0]}{second}.{milli:03d}Z{p[1]}{slot}{p[2]}{ms:.1f}{p[3]}{slot}{p[4]}"
+        else:
+            line = f"{p[0]}{second}.{milli:03d}Z{p[1]}{slot}{p[2]}{ms:.1f}{p[3]}"
+        if fresh:
+            # A new template is checked once against the full rendering of the event it was made from.
+            full = self._render() + "\n"
+            if line != full:
+                template, line = False, full
+            _TEMPLATES[key] = template
+        return line
 
     def _render(self, at: str | None = None, duration: str | None = None, ms: str | None = None) -> str:
         """The line built field by field (no template)."""
@@ -285,9 +306,9 @@ _MARKS = (_T, _V, _D, _M)
 _TEMPLATES: dict[tuple[Any, ...], tuple[int, tuple[str, ...]] | bool] = {}
 
 
-def _template(e: AuditEvent, kind: int, slot: str) -> tuple[int, tuple[str, ...]] | bool:
+def _template(e: AuditEvent, kind: int) -> tuple[int, tuple[str, ...]] | bool:
     """The literal pieces of ``e``'s line between its per-call values, and which values go between them (the
-    shapes of :func:`_fill`); False when a field of the key holds a placeholder character (such lines are always
+    shapes of ``_SHAPES``); False when a field of the key holds a placeholder character (such lines are always
     rendered in full)."""
     fixed = (e.agent, e.action, e.record_type, e.target_type, e.script, e.deploy, e.method, e.decision, e.reason,
              e.outcome, *(e.tables or ()))
@@ -317,29 +338,13 @@ def _template(e: AuditEvent, kind: int, slot: str) -> tuple[int, tuple[str, ...]
     shape = _SHAPES.get("".join(marks))
     if shape is None:
         return False
-    template = (shape, tuple(pieces))
-    # Checked once against the full rendering of the event it was made from.
-    whole = int(e.at)
-    if _fill(template, _second_text(whole), int((e.at - whole) * 1000), slot, e.duration_ms) != e._render() + "\n":
-        return False
-    return template
+    return shape, tuple(pieces)
 
 
 _SPLIT = re.compile(f"({_T}|{_V}|{_D}|{_M})")
 # The orders the per-call values can come in: the time, the target value in its field, the duration, then in the
 # sentence the target value (absent for targets it does not name) and the milliseconds (absent when denied).
 _SHAPES = {_T + _V + _D + _V + _M: 0, _T + _V + _D + _M: 1, _T + _V + _D + _V: 2, _T + _V + _D: 3}
-
-
-def _fill(template: tuple[int, tuple[str, ...]], second: str, milli: int, v: str, ms: float) -> str:
-    shape, p = template
-    if shape == 0:
-        return f"{p[0]}{second}.{milli:03d}Z{p[1]}{v}{p[2]}{ms:.1f}{p[3]}{v}{p[4]}{ms:.0f}{p[5]}"
-    if shape == 1:
-        return f"{p[0]}{second}.{milli:03d}Z{p[1]}{v}{p[2]}{ms:.1f}{p[3]}{ms:.0f}{p[4]}"
-    if shape == 2:
-        return f"{p[0]}{second}.{milli:03d}Z{p[1]}{v}{p[2]}{ms:.1f}{p[3]}{v}{p[4]}"
-    return f"{p[0]}{second}.{milli:03d}Z{p[1]}{v}{p[2]}{ms:.1f}{p[3]}"
 
 
 Sink = Callable[[AuditEvent], None]
