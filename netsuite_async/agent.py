@@ -29,7 +29,7 @@ import copy
 import dataclasses
 import time
 import weakref
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -39,6 +39,7 @@ from netsuite_async.errors import AccessDeniedError, APIError
 from netsuite_async.policy import AgentGrants, Decision
 from netsuite_async.retry import RetryEvent, RetryPolicy
 from netsuite_async.suiteql_tables import UnclassifiableQueryError, query_tables
+from netsuite_async.telemetry import _agent as _agent_var
 from netsuite_async.telemetry import reset_agent, set_agent
 
 if TYPE_CHECKING:
@@ -80,10 +81,14 @@ class _ObservedTransport:
     def __init__(self, inner: Transport) -> None:
         self._inner = inner
 
-    async def send(self, spec: RequestSpec) -> Response:
+    def send(self, spec: RequestSpec) -> Awaitable[Response]:
+        # A plain function: outside an audited call the inner coroutine is returned as it is (no extra frame).
         call = _current.get()
         if call is None:
-            return await self._inner.send(spec)
+            return self._inner.send(spec)
+        return self._observed(call, spec)
+
+    async def _observed(self, call: _Call, spec: RequestSpec) -> Response:
         call.sends += 1
         try:
             response = await self._inner.send(spec)
@@ -202,32 +207,34 @@ class _View:
 
     async def run(self, event: AuditEvent, fn: Callable[[], Any],
                   after: Callable[[AuditEvent, Any], None] | None = None) -> Any:
-        agent_token = set_agent(self._agent)
+        # One coroutine for the whole guarded call (it runs once per call: no helper coroutine under it), the
+        # context variables set directly and the successful end inlined: this is every audited call's cost.
+        agent_token = _agent_var.set(self._agent)
         try:
-            return await self._run(event, fn, after)
+            audit = self._audit
+            if audit is None:
+                return await fn()
+            call = _Call()
+            token = _current.set(call)
+            started = time.perf_counter()
+            try:
+                result = await fn()
+            except BaseException as exc:
+                _finish(event, call, started, exc)
+                audit.record(event)
+                raise
+            finally:
+                _current.reset(token)
+            event.duration_ms = (time.perf_counter() - started) * 1000.0
+            event.attempts = call.sends + call.retries
+            event.status = call.status
+            event.outcome = "ok"
+            if after is not None:
+                after(event, result)
+            audit.record(event)
+            return result
         finally:
-            reset_agent(agent_token)
-
-    async def _run(self, event: AuditEvent, fn: Callable[[], Any],
-                   after: Callable[[AuditEvent, Any], None] | None) -> Any:
-        if self._audit is None:
-            return await fn()
-        call = _Call()
-        token = _current.set(call)
-        started = time.perf_counter()
-        try:
-            result = await fn()
-        except BaseException as exc:
-            _finish(event, call, started, exc)
-            self._audit.record(event)
-            raise
-        finally:
-            _current.reset(token)
-        _finish(event, call, started, None)
-        if after is not None:
-            after(event, result)
-        self._audit.record(event)
-        return result
+            _agent_var.reset(agent_token)
 
     def event(self, action: str, **fields: Any) -> AuditEvent:
         return AuditEvent(action=action, agent=self._agent, **fields)

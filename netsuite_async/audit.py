@@ -30,9 +30,11 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -76,15 +78,23 @@ _VERBS: dict[str, tuple[str, str]] = {
 }
 
 
-_second: list[Any] = [None, ""]  # the last whole second formatted, and its text (calls come many per second)
+# The last whole second formatted (calls come many per second): one tuple, replaced whole, so a thread never reads
+# one second's number with another's text.
+_second: tuple[int, str] = (-1, "")
+
+
+def _second_text(whole: int) -> str:
+    global _second
+    cached = _second
+    if cached[0] != whole:
+        # time.strftime on a struct is several times cheaper than datetime.isoformat.
+        cached = _second = (whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)))
+    return cached[1]
 
 
 def _iso(at: float) -> str:
     whole = int(at)
-    if _second[0] != whole:
-        # time.strftime on a struct is several times cheaper than datetime.isoformat; cached per second.
-        _second[0], _second[1] = whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
-    return f"{_second[1]}.{int((at - whole) * 1000):03d}Z"
+    return f"{_second_text(whole)}.{int((at - whole) * 1000):03d}Z"
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -170,25 +180,82 @@ class AuditEvent:
             >>> AuditEvent(action="request", method="GET", path="/x", at=0.0).to_json()[:47]
             '{"time":"1970-01-01T00:00:00.000Z","agent":null'
         """
-        # The fields that repeat from call to call (who, what, the decision) are encoded once per combination.
-        key = (self.agent, self.action, self.record_type, self.target_type,
-               None if self.tables is None else tuple(self.tables), self.script, self.deploy, self.method,
-               self.decision, self.reason)
-        parts = _FRAGMENTS.get(key)
-        if parts is None:
-            parts = _fragments(self)
-            if len(_FRAGMENTS) < 4096:
-                _FRAGMENTS[key] = parts
-        head, middle, tail = parts
-        rid = "null" if self.record_id is None else _STR(self.record_id)
-        path = "null" if self.path is None else _STR(self.path)
-        count = "null" if self.count is None else _js(self.count)
-        outcome = "null" if self.outcome is None else _STR(self.outcome)
-        status = "null" if self.status is None else _js(self.status)
+        return self._line()[:-1]
+
+    def _line(self) -> str:
+        # The line with its newline, from a template cached per combination of the fields that repeat from call to
+        # call (who, what, the decision, the outcome, the status, the attempts): only the time, the one value
+        # that names the target (record id, count or path) and the duration are formatted per call. Anything
+        # the template does not cover is rendered in full by _render (the reference the templates are built
+        # from and checked against).
+        rid, count, path = self.record_id, self.count, self.path
+        if count is None and path is None:
+            if rid is None:
+                kind, slot = 0, ""
+            elif type(rid) is str and rid:
+                kind, slot = 1, _STR(rid)[1:-1]
+            else:
+                return self._render() + "\n"
+        elif rid is None and path is None and type(count) is int:
+            kind, slot = 2, str(count)
+        elif rid is None and count is None and type(path) is str:
+            kind, slot = 3, _STR(path)[1:-1]
+        else:
+            return self._render() + "\n"
+        ms = self.duration_ms
+        if type(ms) is not float or not 0.0 <= ms < 1e15:
+            return self._render() + "\n"
+        tables = self.tables
+        key = (kind, self.agent, self.action, self.record_type, self.target_type,
+               None if tables is None else tuple(tables), self.script, self.deploy, self.method, self.decision,
+               self.reason, self.outcome, self.status, self.attempts)
+        template = _TEMPLATES.get(key)
+        fresh = template is None
+        if fresh:
+            if len(_TEMPLATES) >= 4096:  # bounded: a long-lived process seeing ever new combinations starts over
+                _TEMPLATES.clear()
+            template = _template(self, kind)
+            if template is False:
+                _TEMPLATES[key] = False
+        if template is False or template is None:
+            return self._render() + "\n"
+        at = self.at
+        whole = int(at)
+        cached = _second
+        second = cached[1] if cached[0] == whole else _second_text(whole)
+        milli = int((at - whole) * 1000)
+        shape, p = template  # type: ignore[misc]
+        # The shapes of _SHAPES: the time, the target value in its field, the duration, then in the sentence the
+        # target value (absent for targets it does not name) and the milliseconds (absent when denied).
+        if shape == 0:
+            line = f"{p[0]}{second}.{milli:03d}Z{p[1]}{slot}{p[2]}{ms:.1f}{p[3]}{slot}{p[4]}{ms:.0f}{p[5]}"
+        elif shape == 1:
+            line = f"{p[0]}{second}.{milli:03d}Z{p[1]}{slot}{p[2]}{ms:.1f}{p[3]}{ms:.0f}{p[4]}"
+        elif shape == 2:
+            line = f"{p[0]}{second}.{milli:03d}Z{p[1]}{slot}{p[2]}{ms:.1f}{p[3]}{slot}{p[4]}"
+        else:
+            line = f"{p[0]}{second}.{milli:03d}Z{p[1]}{slot}{p[2]}{ms:.1f}{p[3]}"
+        if fresh:
+            # A new template is checked once against the full rendering of the event it was made from.
+            full = self._render() + "\n"
+            if line != full:
+                template, line = False, full
+            _TEMPLATES[key] = template
+        return line
+
+    def _render(self, at: str | None = None, duration: str | None = None, ms: str | None = None) -> str:
+        """The line built field by field (no template)."""
+        text = self.text if ms is None else self._sentence(ms)
+        if duration is None:
+            duration = _js(round(self.duration_ms, 1))
         return (
-            f'{{"time":"{_iso(self.at)}",{head}{rid}{middle}{path},"count":{count}{tail}{outcome},'
-            f'"status":{status},"attempts":{_js(self.attempts)},"duration_ms":{_js(round(self.duration_ms, 1))},'
-            f'"text":{_STR(self.text)}}}'
+            f'{{"time":"{_iso(self.at) if at is None else at}","agent":{_js(self.agent)},'
+            f'"action":{_js(self.action)},"record_type":{_js(self.record_type)},"record_id":{_js(self.record_id)},'
+            f'"target_type":{_js(self.target_type)},"tables":{_js(self.tables)},"script":{_js(self.script)},'
+            f'"deploy":{_js(self.deploy)},"method":{_js(self.method)},"path":{_js(self.path)},'
+            f'"count":{_js(self.count)},"decision":{_js(self.decision)},"reason":{_js(self.reason)},'
+            f'"outcome":{_js(self.outcome)},"status":{_js(self.status)},"attempts":{_js(self.attempts)},'
+            f'"duration_ms":{duration},"text":{_STR(text)}}}'
         )
 
     def _target(self) -> str:
@@ -216,14 +283,14 @@ class AuditEvent:
             return f"{self.record_type} {self.record_id}"
         return str(self.record_type)
 
-    def _sentence(self) -> str:
+    def _sentence(self, ms_text: str | None = None) -> str:
         who = self.agent if self.agent is not None else "the application"
         if self.action.startswith("suiteql."):
             verb, past = ("run SuiteQL over", "ran SuiteQL over")
         else:
             verb, past = _VERBS.get(self.action, (self.action, f"called {self.action} on"))
         target = self._target()
-        ms = f"{self.duration_ms:.0f} ms"
+        ms = f"{f'{self.duration_ms:.0f}' if ms_text is None else ms_text} ms"
         if self.decision != "allowed":
             return f"{who} tried to {verb} {target}: denied, {self.reason}"
         if self.outcome in (None, "ok"):
@@ -233,16 +300,51 @@ class AuditEvent:
         return f"{who} tried to {verb} {target}: allowed, failed with {self.outcome}{status} in {ms}"
 
 
-_FRAGMENTS: dict[tuple[Any, ...], tuple[str, str, str]] = {}
+# Placeholders (private-use characters, which JSON leaves unescaped) marking where a template's per-call values go.
+_T, _V, _D, _M = "\ue000", "\ue001", "\ue002", "\ue003"
+_MARKS = (_T, _V, _D, _M)
+_TEMPLATES: dict[tuple[Any, ...], tuple[int, tuple[str, ...]] | bool] = {}
 
 
-def _fragments(e: AuditEvent) -> tuple[str, str, str]:
-    head = (f'"agent":{_js(e.agent)},"action":{_js(e.action)},"record_type":{_js(e.record_type)},'
-            '"record_id":')
-    middle = (f',"target_type":{_js(e.target_type)},"tables":{_js(e.tables)},"script":{_js(e.script)},'
-              f'"deploy":{_js(e.deploy)},"method":{_js(e.method)},"path":')
-    tail = f',"decision":{_js(e.decision)},"reason":{_js(e.reason)},"outcome":'
-    return head, middle, tail
+def _template(e: AuditEvent, kind: int) -> tuple[int, tuple[str, ...]] | bool:
+    """The literal pieces of ``e``'s line between its per-call values, and which values go between them (the
+    shapes of ``_SHAPES``); False when a field of the key holds a placeholder character (such lines are always
+    rendered in full)."""
+    fixed = (e.agent, e.action, e.record_type, e.target_type, e.script, e.deploy, e.method, e.decision, e.reason,
+             e.outcome, *(e.tables or ()))
+    if any(isinstance(v, str) and any(m in v for m in _MARKS) for v in fixed):
+        return False
+    probe = copy.copy(e)
+    probe._text = None
+    if kind == 1:
+        probe.record_id = _V
+    elif kind == 2:
+        probe.count = _V  # type: ignore[assignment]
+    elif kind == 3:
+        probe.path = _V
+    line = probe._render(_T, _D, _M) + "\n"
+    if kind == 2:
+        line = line.replace(f'"count":"{_V}"', f'"count":{_V}')
+    split = _SPLIT.split(line)
+    pieces, marks = split[0::2], split[1::2]
+    if kind == 0:  # no target value: an empty one where the shapes expect it
+        if _V in marks:
+            return False
+        pieces.insert(1, "")
+        marks.insert(1, _V)
+        at = marks.index(_D) + 1
+        pieces.insert(at, "")
+        marks.insert(at, _V)
+    shape = _SHAPES.get("".join(marks))
+    if shape is None:
+        return False
+    return shape, tuple(pieces)
+
+
+_SPLIT = re.compile(f"({_T}|{_V}|{_D}|{_M})")
+# The orders the per-call values can come in: the time, the target value in its field, the duration, then in the
+# sentence the target value (absent for targets it does not name) and the milliseconds (absent when denied).
+_SHAPES = {_T + _V + _D + _V + _M: 0, _T + _V + _D + _M: 1, _T + _V + _D + _V: 2, _T + _V + _D: 3}
 
 
 Sink = Callable[[AuditEvent], None]
@@ -337,7 +439,7 @@ class _JsonlSink:
         self._lock = threading.Lock()
 
     def __call__(self, event: AuditEvent) -> None:
-        line = (event.to_json() + "\n").encode("utf-8")
+        line = event._line().encode("utf-8")
         with self._lock:
             if self._fd is None:
                 raise ValueError(f"audit log {self.path} is closed")
