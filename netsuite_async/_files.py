@@ -25,7 +25,7 @@ def write_json_atomic(
     then renamed over the target; on any failure it is removed. Token stores, checkpoints, the metadata cache and
     the emulator's connection file (which holds secrets) all write this way.
 
-    Example:
+    Examples:
         >>> import tempfile, pathlib
         >>> target = pathlib.Path(tempfile.mkdtemp()) / "state.json"
         >>> write_json_atomic(target, {"a": 1})

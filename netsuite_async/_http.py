@@ -1,6 +1,6 @@
 """The one module that imports httpx2.
 
-Everything else in the library reaches HTTP through :mod:`netsuite_async.transport`, which uses the names
+Everything else in the library reaches HTTP through `netsuite_async.transport`, which uses the names
 re-exported here. Keeping the import in one place keeps the HTTP library swappable and its exceptions mapped in
 one spot.
 """
@@ -79,7 +79,7 @@ def redacted_url(url: object) -> str:
     NetSuite puts no credential in URLs, but RESTlet parameters and record filters are the user's own data
     (API keys, e-mail addresses): errors and logs keep only the parameter names.
 
-    Example:
+    Examples:
         >>> redacted_url("https://u:p@x.test/app/site/hosting/restlet.nl?script=1&apikey=s3cret")
         'https://x.test/app/site/hosting/restlet.nl?script=…&apikey=…'
     """
@@ -95,7 +95,7 @@ def redacted_url(url: object) -> str:
 def redacted_headers(headers: object) -> list[tuple[str, str]]:
     """Header pairs with credential values replaced by ``[redacted]`` (names kept, order kept).
 
-    Example:
+    Examples:
         >>> redacted_headers({"Authorization": "Bearer abc", "Accept": "application/json"})
         [('authorization', '[redacted]'), ('accept', 'application/json')]
     """
@@ -105,12 +105,12 @@ def redacted_headers(headers: object) -> list[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class DetachedResponse:
-    """What an error keeps of an HTTP answer: plain values, credentials redacted (see :func:`detach_response`).
+    """What an error keeps of an HTTP answer: plain values, credentials redacted (see `detach_response`).
 
-    Cheap to make (about 20 µs, so a 429 costs little more than before); :meth:`build` makes the
+    Cheap to make (about 20 µs, so a 429 costs little more than before); `build` makes the
     ``httpx2.Response`` only when someone looks at ``err.response``.
 
-    Example:
+    Examples:
         >>> req = Request("GET", "https://x.test/r?q=1", headers={"Authorization": "Bearer abc"})
         >>> kept = detach_response(Response(404, json={"title": "Not Found"}, request=req))
         >>> kept.request_headers
@@ -142,7 +142,7 @@ def detach_response(response: Response) -> DetachedResponse:
     reason phrase; of the request: the method, the URL with query values redacted and the headers with
     ``Authorization``/``Cookie`` redacted, but no body (a token request's form holds credentials).
 
-    Example:
+    Examples:
         >>> req = Request("POST", "https://x.test/token", headers={"Authorization": "Basic c2VjcmV0"})
         >>> copy = detach_response(Response(503, text="busy", request=req)).build()
         >>> copy.request.headers["authorization"], copy.status_code, copy.text
@@ -168,9 +168,9 @@ def detach_response(response: Response) -> DetachedResponse:
 
 
 def redacted_response(response: Response) -> Response:
-    """A detached copy of ``response`` that holds no credential (:func:`detach_response`, built at once).
+    """A detached copy of ``response`` that holds no credential (`detach_response`, built at once).
 
-    Example:
+    Examples:
         >>> req = Request("GET", "https://x.test/r?q=1", headers={"Authorization": "Bearer abc"})
         >>> copy = redacted_response(Response(404, json={"title": "Not Found"}, request=req))
         >>> copy.request.headers["authorization"], copy.status_code, copy.json()["title"], str(copy.request.url)
@@ -182,7 +182,7 @@ def redacted_response(response: Response) -> Response:
 def is_in_process(client: AsyncClient) -> bool:
     """True when every transport of ``client`` answers in process (ASGI app or mock): no byte leaves the machine.
 
-    Example:
+    Examples:
         >>> is_in_process(AsyncClient(transport=MockTransport(lambda r: Response(204))))
         True
         >>> is_in_process(AsyncClient())
@@ -212,7 +212,7 @@ def tls_configuration_problem(exc: BaseException) -> str | None:
     mismatches (plain HTTP on an HTTPS port, no common TLS version or cipher) fail the same way on every
     attempt: retrying them only delays the error.
 
-    Example:
+    Examples:
         >>> import ssl
         >>> err = httpx2.ConnectError("boom")
         >>> err.__cause__ = ssl.SSLCertVerificationError(1, "certificate verify failed: self-signed certificate")

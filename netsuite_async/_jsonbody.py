@@ -16,7 +16,7 @@ __all__ = ["encode_json_body"]
 def encode_json_body(value: Any, what: str = "json body") -> bytes:
     """Compact UTF-8 JSON for a request body; ValueError for NaN/Infinity, TypeError for other values.
 
-    Example:
+    Examples:
         >>> encode_json_body({"a": 1.5, "b": "é"})
         b'{"a":1.5,"b":"\\xc3\\xa9"}'
         >>> encode_json_body({"amount": float("nan")})

@@ -3,7 +3,7 @@
 The library's own log lines carry URLs with query *values* redacted (``?script=…&apikey=…``) and never a header.
 httpx2 itself logs every request at INFO (``HTTP Request: GET https://…?apikey=s3cret "HTTP/1.1 200 OK"``) and
 httpcore2 logs response headers (``Set-Cookie`` included) at DEBUG. Creating a
-:class:`~netsuite_async.NetSuiteClient` installs one :class:`RedactingFilter` on those loggers (once per process):
+`NetSuiteClient` installs one `RedactingFilter` on those loggers (once per process):
 it rewrites the records of requests to the client's hosts only, so other httpx2 users in the same process keep
 their log lines as they are. The filter changes the record, never drops it.
 """
@@ -37,7 +37,7 @@ def _origin(url: str) -> str:
 class RedactingFilter(logging.Filter):
     """Rewrites httpx2/httpcore2 records about requests to registered hosts: query values and credentials out.
 
-    Example:
+    Examples:
         >>> f = RedactingFilter()
         >>> f.add_hosts(["https://123.restlets.api.netsuite.com"])
         >>> record = logging.LogRecord("httpx2", logging.INFO, "", 0, 'HTTP Request: %s %s "%s %d %s"',
@@ -87,7 +87,7 @@ _install_lock = threading.Lock()
 def redact_httpx2_logs(*urls: str) -> RedactingFilter:
     """Install the process-wide filter on httpx2's loggers (once) and register ``urls``' hosts with it.
 
-    Example:
+    Examples:
         >>> flt = redact_httpx2_logs("https://123.suitetalk.api.netsuite.com")
         >>> flt in logging.getLogger("httpx2").filters
         True

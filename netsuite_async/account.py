@@ -20,7 +20,7 @@ _ACCOUNT_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62}[A-Za-z0-9])?$")
 class Account:
     """A validated NetSuite account id and everything derived from it.
 
-    Example:
+    Examples:
         >>> acct = Account.parse("1234567-sb1")
         >>> acct.realm
         '1234567_SB1'
@@ -38,7 +38,7 @@ class Account:
         Surrounding whitespace (a newline read from a file or an environment variable) is trimmed; any other
         character outside letters, digits, ``_`` and ``-`` raises ``ValueError``.
 
-        Example:
+        Examples:
             >>> Account.parse("1234567_sb1").account_id
             '1234567_SB1'
         """

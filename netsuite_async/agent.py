@@ -1,10 +1,10 @@
-"""Agent views of a client: every call checked against an :class:`~netsuite_async.AccessPolicy` before anything
-is sent, and every call (agents' and the root client's) recorded once in an :class:`~netsuite_async.AuditLog`.
+"""Agent views of a client: every call checked against an `AccessPolicy` before anything
+is sent, and every call (agents' and the root client's) recorded once in an `AuditLog`.
 
-``ns.as_agent("finance-bot")`` returns an :class:`AgentClient` sharing the client's connection pool, governor and
+``ns.as_agent("finance-bot")`` returns an `AgentClient` sharing the client's connection pool, governor and
 auth. Its namespaces (``records``, ``suiteql``, ``batch``, ``restlets``, ``metadata``, ``jobs``) and its
 ``request()`` and ``changes()`` expose only calls that are checked; a denied call raises
-:class:`~netsuite_async.AccessDeniedError` and sends nothing. Nothing reachable from a view leads back to the
+`AccessDeniedError` and sends nothing. Nothing reachable from a view leads back to the
 unrestricted client.
 
 How it is wired (for contributors): the first view (or ``audit=``) makes one *plumbing* client per root client, a
@@ -14,7 +14,7 @@ call the plumbing's own namespaces, so work one call does internally (a batch's 
 ``get_many``'s reads) is neither checked again nor audited twice. With ``audit=``, the root client's namespaces
 are replaced by unrestricted guards over the same plumbing, so the application's own calls are audited too.
 
-Example:
+Examples:
     >>> from netsuite_async import AccessPolicy, BearerToken, NetSuiteClient
     >>> ns = NetSuiteClient("1234567", auth=BearerToken("t"),
     ...                     policy=AccessPolicy.from_dict({"support-bot": {"records": {"customer": "read"}}}))
@@ -105,7 +105,7 @@ class _ObservedTransport:
 def audited_retry(policy: RetryPolicy) -> RetryPolicy:
     """``policy`` with an ``on_retry`` that also counts retries for the audit record (the original still runs).
 
-    Example:
+    Examples:
         >>> audited_retry(RetryPolicy(max_attempts=3)).max_attempts
         3
     """
@@ -149,7 +149,7 @@ def _plumbing(root: NetSuiteClient) -> NetSuiteClient:
 def install_root_audit(root: NetSuiteClient, audit: AuditLog) -> None:
     """Audit the root client's own calls: its namespaces, ``request`` and ``changes`` become unrestricted guards.
 
-    Called by :class:`~netsuite_async.NetSuiteClient` when it is given ``audit=``.
+    Called by `NetSuiteClient` when it is given ``audit=``.
     """
     view = _View(root, None, None, audit)
     for name in _NAMESPACES:
@@ -173,7 +173,7 @@ def restrict_to_agent(root: NetSuiteClient, name: str) -> AgentClient:
 
 
 class _View:
-    """Shared by :class:`AgentClient` and the audited root: guards bound to one agent (or none)."""
+    """Shared by `AgentClient` and the audited root: guards bound to one agent (or none)."""
 
     def __init__(self, root: NetSuiteClient, agent: str | None, grants: AgentGrants | None,
                  audit: AuditLog | None) -> None:
@@ -330,7 +330,7 @@ class _AuditedIterator(AsyncIterator[T]):
 
     @property
     def mark(self) -> Any:
-        """A change feed's position after the last row taken (see :class:`~netsuite_async.Changes`)."""
+        """A change feed's position after the last row taken (see `Changes`)."""
         return getattr(self._inner, "mark", None)
 
     def __aiter__(self) -> _AuditedIterator[T]:
@@ -433,7 +433,7 @@ class _GuardedList:
         return _AuditedIterator(self._view, self._event, self._inner().__aiter__())
 
     def pages(self) -> _AuditedIterator[RecordListPage]:
-        """Every page in order (see :meth:`netsuite_async.RecordList.pages`)."""
+        """Every page in order (see `netsuite_async.RecordList.pages`)."""
         return _AuditedIterator(self._view, self._event, self._inner().pages())
 
 
@@ -690,15 +690,15 @@ class _Metadata(_Guard):
 
 
 class AgentClient:
-    """A view of a :class:`~netsuite_async.NetSuiteClient` for one agent of its policy (``ns.as_agent(name)``).
+    """A view of a `NetSuiteClient` for one agent of its policy (``ns.as_agent(name)``).
 
     It has the client's ``records``, ``suiteql``, ``batch``, ``restlets``, ``metadata`` and ``jobs`` namespaces
     and its ``request()`` and ``changes()``, sharing the client's pool, governor and auth. Every call is checked
     against the agent's grants before anything is sent: a denied call raises
-    :class:`~netsuite_async.AccessDeniedError`. With ``audit=`` on the client, every call is recorded once.
+    `AccessDeniedError`. With ``audit=`` on the client, every call is recorded once.
     Closing the client closes the pool for every view.
 
-    Example:
+    Examples:
         >>> from netsuite_async import AccessPolicy, BearerToken, NetSuiteClient
         >>> ns = NetSuiteClient("1234567", auth=BearerToken("t"),
         ...                     policy=AccessPolicy.from_dict({"finance-bot": {"suiteql": True}}))
@@ -731,11 +731,11 @@ class AgentClient:
         self.metadata = view.metadata
 
     async def request(self, method: str, path: str, **kwargs: Any) -> Response:
-        """The raw request of :meth:`NetSuiteClient.request`, when the policy grants ``request``."""
+        """The raw request of `NetSuiteClient.request`, when the policy grants ``request``."""
         return await self._view.request(method, path, **kwargs)
 
     def changes(self, record_type: str, **kwargs: Any) -> AsyncIterator[dict[str, Any]]:
-        """The change feed of :meth:`NetSuiteClient.changes`; needs read on ``record_type``."""
+        """The change feed of `NetSuiteClient.changes`; needs read on ``record_type``."""
         return self._view.changes(record_type, **kwargs)
 
     def __repr__(self) -> str:

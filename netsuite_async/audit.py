@@ -1,24 +1,24 @@
 """The audit log: one record per call through the client (agents and root), written after the call ends.
 
-Every :class:`AuditEvent` says who (``agent``, ``None`` for the application's own root client), what
+Every `AuditEvent` says who (``agent``, ``None`` for the application's own root client), what
 (``action`` such as ``records.create``), where (``record_type`` and ``record_id``, or the SuiteQL ``tables``, or
 the RESTlet ``script``, or the raw ``method`` and ``path``), the ``decision`` and its ``reason``, the ``outcome``
 (``"ok"`` or the error's type), the last HTTP ``status``, the ``attempts`` and the ``duration_ms``, and one
 plain-English ``text``. It never holds request or response bodies, field values, SuiteQL text (which carries
 literal values), query parameters, tokens or secrets.
 
-Sinks (give :class:`AuditLog` several to write to all of them):
+Sinks (give `AuditLog` several to write to all of them):
 
-* :meth:`AuditLog.jsonl`: a JSON Lines file, opened append-only and created ``0600``. Each line is written with
+* `AuditLog.jsonl`: a JSON Lines file, opened append-only and created ``0600``. Each line is written with
   one ``os.write`` on an ``O_APPEND`` descriptor, so lines from concurrent tasks, threads or processes never
   interleave or tear.
-* :meth:`AuditLog.to_logger`: a :mod:`logging` logger (the text as the message, the record as ``extra["audit"]``).
-* :meth:`AuditLog.to_callable`: any callable taking the :class:`AuditEvent`.
+* `AuditLog.to_logger`: a `logging` logger (the text as the message, the record as ``extra["audit"]``).
+* `AuditLog.to_callable`: any callable taking the `AuditEvent`.
 
 A sink that fails (a full disk, a callback that raises) never turns a finished call into a failure: the error is
-logged on ``netsuite_async.audit`` and counted in :attr:`AuditLog.errors`.
+logged on ``netsuite_async.audit`` and counted in `AuditLog.errors`.
 
-Example:
+Examples:
     >>> events = []
     >>> log = AuditLog.to_callable(events.append)
     >>> log.record(AuditEvent(agent="support-bot", action="records.delete", record_type="customer",
@@ -119,7 +119,7 @@ def _js(value: object) -> str:
 class AuditEvent:
     """One audited call. ``to_dict()`` gives the JSONL line's object; ``text`` the plain-English sentence.
 
-    Example:
+    Examples:
         >>> e = AuditEvent(agent="finance-bot", action="records.create", record_type="invoice", record_id="1042",
         ...                decision="allowed", reason="it has write access to invoice", outcome="ok", status=204,
         ...                attempts=1, duration_ms=212.4)
@@ -163,7 +163,7 @@ class AuditEvent:
         return self._text
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON object of the audit line (keys in :data:`AUDIT_KEYS` order; absent targets are null)."""
+        """The JSON object of the audit line (keys in `AUDIT_KEYS` order; absent targets are null)."""
         return {
             "time": self.time, "agent": self.agent, "action": self.action, "record_type": self.record_type,
             "record_id": self.record_id, "target_type": self.target_type, "tables": self.tables,
@@ -174,9 +174,9 @@ class AuditEvent:
         }
 
     def to_json(self) -> str:
-        """The JSONL line (without its newline): :meth:`to_dict` as compact JSON, keys in :data:`AUDIT_KEYS` order.
+        """The JSONL line (without its newline): `to_dict` as compact JSON, keys in `AUDIT_KEYS` order.
 
-        Example:
+        Examples:
             >>> AuditEvent(action="request", method="GET", path="/x", at=0.0).to_json()[:47]
             '{"time":"1970-01-01T00:00:00.000Z","agent":null'
         """
@@ -353,7 +353,7 @@ Sink = Callable[[AuditEvent], None]
 class AuditLog:
     """Where audit events go: one or more sinks, each given every event.
 
-    Example:
+    Examples:
         >>> import tempfile, pathlib, json
         >>> path = pathlib.Path(tempfile.mkdtemp()) / "audit.jsonl"
         >>> log = AuditLog.jsonl(path)
@@ -397,7 +397,7 @@ class AuditLog:
 
     @classmethod
     def to_callable(cls, fn: Sink) -> AuditLog:
-        """Hand each :class:`AuditEvent` to ``fn`` (called synchronously, after the call ends)."""
+        """Hand each `AuditEvent` to ``fn`` (called synchronously, after the call ends)."""
         return cls(fn)
 
     @classmethod

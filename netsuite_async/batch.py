@@ -2,7 +2,7 @@
 
 Guarantees, for any input and any failure along the way:
 
-* **one result per input, in input order** — :class:`BatchResult` is a sequence of :class:`BatchItemResult`
+* **one result per input, in input order** — `BatchResult` is a sequence of `BatchItemResult`
   ``(index, ok, ref, error)``; nothing raises mid-batch (only bad input, refused *before* any request);
 * **nothing applied twice** — every write goes out as an asynchronous request carrying an idempotency key made
   once per chunk or item and reused on every retry; NetSuite answers a repeated key with the earlier job
@@ -24,13 +24,14 @@ remembers it (``ns.batch.collections_supported``) and sends single asynchronous 
 an anyio task group with at most ``2 × the governor's ceiling`` units in flight; the transport holds a governor
 slot for each HTTP attempt, so the account's concurrency limit is respected however large the batch.
 
-Example::
-
+Examples:
+    ```python
     result = await ns.batch.create("customer", [{"companyName": f"ACME {n}"} for n in range(5000)],
                                    checkpoint="customers.ckpt")
     print(result.succeeded, result.failed)
     for item in result.failures:
         print(item.index, item.error)
+    ```
 """
 
 from __future__ import annotations
@@ -110,7 +111,7 @@ class BatchOutcomeUnknownError(NetSuiteError):
     keys that lived in memory only: running it again sends new keys and may apply the item a second time, so
     the message says to look the record up first and to use a checkpoint next time.
 
-    Example:
+    Examples:
         >>> err = BatchOutcomeUnknownError("job 7 could not be read", checkpoint="run.ckpt")
         >>> "run.ckpt" in str(err)
         True
@@ -147,11 +148,11 @@ class BatchItemResult:
     """The outcome of one input item.
 
     ``ref`` names the record written (for updates and deletes by internal id, the record addressed);
-    ``error`` is the typed NetSuite error (or :class:`BatchOutcomeUnknownError`) when ``ok`` is False;
+    ``error`` is the typed NetSuite error (or `BatchOutcomeUnknownError`) when ``ok`` is False;
     ``resumed`` is True when the outcome was read from the checkpoint of an earlier run; ``note`` says why an
     applied item has no ``ref`` (NetSuite's result named no record and it could not be looked up).
 
-    Example:
+    Examples:
         >>> BatchItemResult(index=0, ok=True, ref=RecordRef(type="customer", id="7")).ref.id
         '7'
     """
@@ -168,7 +169,7 @@ class BatchItemResult:
 class BatchProgress:
     """Passed to ``on_progress`` after each chunk or item finishes.
 
-    Example:
+    Examples:
         >>> BatchProgress(done=150, total=1000, succeeded=149, failed=1).done
         150
     """
@@ -183,14 +184,15 @@ ProgressCallback = Callable[[BatchProgress], "Awaitable[None] | None"]
 
 
 class BatchResult(Sequence[BatchItemResult]):
-    """One :class:`BatchItemResult` per input, in input order, plus counts.
+    """One `BatchItemResult` per input, in input order, plus counts.
 
-    Example::
-
+    Examples:
+        ```python
         result = await ns.batch.create("customer", rows)
         assert len(result) == len(rows)
         ids = [item.ref.id for item in result if item.ok]
         print(result.succeeded, result.failed, result.failures[:3])
+        ```
     """
 
     def __init__(self, items: Sequence[BatchItemResult], *, used_collections: bool | None = None) -> None:
@@ -326,10 +328,11 @@ def _error_from_stored(stored: StoredError, method: str, url: str) -> NetSuiteEr
 class Batch:
     """``ns.batch``: create, update, upsert or delete many records of one type, exactly once.
 
-    Example::
-
+    Examples:
+        ```python
         result = await ns.batch.upsert("customer", [{"externalId": "C-1", "companyName": "ACME"}])
         assert result.ok
+        ```
     """
 
     def __init__(self, client: NetSuiteClient) -> None:
@@ -340,9 +343,10 @@ class Batch:
     def collections_supported(self) -> bool | None:
         """Whether this account accepts 2026.1 collection requests (None: not probed yet).
 
-        Example::
-
+        Examples:
+            ```python
             if ns.batch.collections_supported is False: print("single requests only")
+            ```
         """
         return self._collections
 
@@ -360,14 +364,15 @@ class Batch:
     ) -> BatchResult:
         """Create one record per item (each a record body).
 
-        ``checkpoint``: a file path (created, or resumed if it exists) or an open :class:`BatchCheckpoint`.
+        ``checkpoint``: a file path (created, or resumed if it exists) or an open `BatchCheckpoint`.
         ``use_collections``: None probes the account; False forces single requests; True skips the probe's
         memory (a refusal still falls back). ``job_timeout``: seconds to wait for one job.
 
-        Example::
-
+        Examples:
+            ```python
             result = await ns.batch.create("customer", [{"companyName": "A"}, {"companyName": "B"}])
             result[1].ref.id
+            ```
         """
         return await self.run("create", record_type, items, chunk_size=chunk_size, on_progress=on_progress,
                                checkpoint=checkpoint, use_collections=use_collections, job_timeout=job_timeout)
@@ -386,9 +391,10 @@ class Batch:
     ) -> BatchResult:
         """Update records: each item carries ``id`` (internal id, wins) or ``externalId`` plus the fields.
 
-        Example::
-
+        Examples:
+            ```python
             await ns.batch.update("customer", [{"id": 7, "comments": "vip"}])
+            ```
         """
         return await self.run("update", record_type, items, chunk_size=chunk_size, on_progress=on_progress,
                                checkpoint=checkpoint, use_collections=use_collections, job_timeout=job_timeout)
@@ -407,9 +413,10 @@ class Batch:
     ) -> BatchResult:
         """Create or update by external id: each item carries ``externalId`` plus the fields.
 
-        Example::
-
+        Examples:
+            ```python
             await ns.batch.upsert("customer", [{"externalId": "C-1", "companyName": "ACME"}])
+            ```
         """
         return await self.run("upsert", record_type, items, chunk_size=chunk_size, on_progress=on_progress,
                                checkpoint=checkpoint, use_collections=use_collections, job_timeout=job_timeout)
@@ -428,9 +435,10 @@ class Batch:
     ) -> BatchResult:
         """Delete records: items are internal ids, ``"eid:X"`` strings, or mappings with ``id``/``externalId``.
 
-        Example::
-
+        Examples:
+            ```python
             await ns.batch.delete("customer", [7, 8, "eid:C-1"])
+            ```
         """
         return await self.run("delete", record_type, items, chunk_size=chunk_size, on_progress=on_progress,
                                checkpoint=checkpoint, use_collections=use_collections, job_timeout=job_timeout)
@@ -448,11 +456,12 @@ class Batch:
         use_collections: bool | None = None,
         job_timeout: float = 600.0,
     ) -> BatchResult:
-        """Run operation ``op`` over ``items``; what :meth:`create` and friends call.
+        """Run operation ``op`` over ``items``; what `create` and friends call.
 
-        Example::
-
+        Examples:
+            ```python
             result = await ns.batch.run("create", "customer", rows)
+            ```
         """
         if op not in OPERATIONS:
             raise ValueError(f"unknown batch operation {op!r}; use one of {', '.join(OPERATIONS)}")
@@ -941,9 +950,10 @@ async def _pause(round_no: int) -> None:
 def read_jsonl(path: str | os.PathLike[str]) -> list[tuple[int, Any]]:
     """Read a JSONL file into ``(line number, value)`` pairs, skipping blank lines; bad JSON raises ValueError.
 
-    Example::
-
+    Examples:
+        ```python
         rows = read_jsonl("customers.jsonl")     # [(1, {...}), (2, {...})]
+        ```
     """
     out: list[tuple[int, Any]] = []
     with Path(path).open(encoding="utf-8") as handle:
@@ -975,10 +985,11 @@ async def run_batch_file(
     "code", "detail", "path", "message"}}`` — fix the lines and run them again. The input is read and validated
     completely before the first request.
 
-    Example::
-
+    Examples:
+        ```python
         result = await run_batch_file(ns, "create", "customer", "customers.jsonl",
                                       checkpoint="customers.ckpt", failures_path="failures.jsonl")
+        ```
     """
     rows = read_jsonl(input_path)
     items = [value for _, value in rows]
@@ -990,11 +1001,12 @@ async def run_batch_file(
 
 
 def write_failures(path: str | os.PathLike[str], result: BatchResult, rows: Sequence[tuple[int, Any]]) -> int:
-    """Write the failed items of ``result`` as JSONL (see :func:`run_batch_file`); returns how many.
+    """Write the failed items of ``result`` as JSONL (see `run_batch_file`); returns how many.
 
-    Example::
-
+    Examples:
+        ```python
         write_failures("failures.jsonl", result, read_jsonl("customers.jsonl"))
+        ```
     """
     count = 0
     with Path(path).open("w", encoding="utf-8") as handle:

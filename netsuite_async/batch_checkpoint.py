@@ -17,7 +17,7 @@ again. The checkpoint stores
   back the job that resend created instead of making another.
 
 Every asynchronous request of a batch carries an idempotency key derived from ``run_id`` and the chunk or item
-it carries (:meth:`BatchCheckpoint.key_for`). A run restarted with the same checkpoint therefore sends the *same*
+it carries (`BatchCheckpoint.key_for`). A run restarted with the same checkpoint therefore sends the *same*
 keys for whatever was in flight when it died, and NetSuite answers those with the earlier job instead of
 applying them again: nothing is redone, nothing duplicated. Only definite outcomes are written; an item whose
 outcome is unknown (its job could not be read) is simply tried again, under its old key.
@@ -25,12 +25,13 @@ outcome is unknown (its job could not be read) is simply tried again, under its 
 Writes are one ``write()`` + ``flush()`` per line (no fsync by default: a killed process loses nothing the OS
 has; pass ``fsync=True`` to survive power loss too). A line torn by a crash is dropped when the file is read.
 
-Example::
-
+Examples:
+    ```python
     cp = BatchCheckpoint.open("run.ckpt", op="create", record_type="customer", items=bodies, chunk_size=100)
     cp.done                 # {index: internal id} restored from an earlier run
     cp.record_done(7, "1234")
     cp.close()
+    ```
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ _VERSION = 1
 class CheckpointError(ValueError):
     """The checkpoint file cannot be used (corrupt, or not a checkpoint).
 
-    Example:
+    Examples:
         >>> issubclass(CheckpointError, ValueError)
         True
     """
@@ -63,7 +64,7 @@ class CheckpointMismatchError(CheckpointError):
 
     Resuming it would send other data under the old idempotency keys, so it is refused before any request.
 
-    Example:
+    Examples:
         >>> issubclass(CheckpointMismatchError, CheckpointError)
         True
     """
@@ -73,7 +74,7 @@ class CheckpointMismatchError(CheckpointError):
 class StoredError:
     """A NetSuite refusal as kept in the checkpoint (enough to report it again after a restart).
 
-    Example:
+    Examples:
         >>> StoredError(400, "INVALID_CONTENT", "bad email", "email").code
         'INVALID_CONTENT'
     """
@@ -102,7 +103,7 @@ class StoredError:
 def input_digest(items: Iterable[Any]) -> str:
     """SHA-256 of the items' canonical JSON, one per line: equal inputs give equal digests.
 
-    Example:
+    Examples:
         >>> input_digest([{"b": 1, "a": 2}]) == input_digest([{"a": 2, "b": 1}])
         True
     """
@@ -114,14 +115,15 @@ def input_digest(items: Iterable[Any]) -> str:
 
 
 class BatchCheckpoint:
-    """An open checkpoint file. Use :meth:`open`; close it with :meth:`close` (or ``with``).
+    """An open checkpoint file. Use `open`; close it with `close` (or ``with``).
 
-    Example::
-
+    Examples:
+        ```python
         with BatchCheckpoint.open(path, op="create", record_type="customer", items=rows) as cp:
             if 3 not in cp.done:
                 ...
                 cp.record_done(3, "77")
+        ```
     """
 
     def __init__(
@@ -177,12 +179,13 @@ class BatchCheckpoint:
         """Open (and resume) or create the checkpoint at ``path`` for this batch.
 
         An existing file must have been written for the same operation, record type and input (same digest):
-        otherwise :class:`CheckpointMismatchError`. Its chunk size wins over ``chunk_size``, so the resumed run
+        otherwise `CheckpointMismatchError`. Its chunk size wins over ``chunk_size``, so the resumed run
         forms the same chunks and sends the same idempotency keys.
 
-        Example::
-
+        Examples:
+            ```python
             cp = BatchCheckpoint.open("c.jsonl", op="create", record_type="customer", items=rows)
+            ```
         """
         p = Path(path)
         digest = input_digest(items)
@@ -273,18 +276,20 @@ class BatchCheckpoint:
     def key_for(self, kind: str, number: int) -> str:
         """The idempotency key of chunk or item ``number`` in this run (stable across restarts).
 
-        Example::
-
+        Examples:
+            ```python
             key = cp.key_for("chunk", 0)
+            ```
         """
         return key_for(self.run_id, self.op, self.record_type, kind, number)
 
     def finished(self, index: int) -> bool:
         """True when item ``index`` has a definite outcome recorded.
 
-        Example::
-
+        Examples:
+            ```python
             todo = [i for i in range(n) if not cp.finished(i)]
+            ```
         """
         return index in self.done or index in self.failed
 
@@ -325,10 +330,11 @@ class BatchCheckpoint:
     def record_resend(self, index: int, attempt: int) -> None:
         """Record, before sending it, that item ``index`` goes out again under the key of ``attempt`` (>= 1).
 
-        Example::
-
+        Examples:
+            ```python
             cp.record_resend(5, 1)
             cp.key_for("resend1", 5)    # the key that request carries
+            ```
         """
         if attempt < 1:
             raise ValueError("a resend attempt is numbered from 1")
@@ -361,7 +367,7 @@ class BatchCheckpoint:
 def key_for(run_id: str, op: str, record_type: str, kind: str, number: int) -> str:
     """The idempotency key of one chunk or item of a run: a UUID5, so a restart derives the same key.
 
-    Example:
+    Examples:
         >>> key_for("9a3e5f86-4f41-4b43-a2b5-2a4f5e0f1b10", "create", "customer", "chunk", 0) == \\
         ...     key_for("9a3e5f86-4f41-4b43-a2b5-2a4f5e0f1b10", "create", "customer", "chunk", 0)
         True

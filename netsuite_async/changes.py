@@ -4,12 +4,12 @@ Each poll asks for the rows modified at or after the watermark (the latest ``las
 the second), ordered by ``lastmodifieddate`` then ``id``. Rows of the watermark second that were already
 delivered with the same ``lastmodifieddate`` value are skipped, so a row is never repeated across polls, and a
 row written late within the watermark second (with a lower id) is still seen. The position (watermark + the
-rows seen in its second) is kept in a :class:`Checkpoint`, so a feed resumes where it stopped.
+rows seen in its second) is kept in a `Checkpoint`, so a feed resumes where it stopped.
 
 Delivery is at-least-once across crashes: the checkpoint is saved after every ``save_every`` rows the consumer
 has taken and at the end of every poll; after a crash at most that many rows come again.
 
-Example:
+Examples:
     >>> async def follow(ns: "NetSuiteClient") -> None:
     ...     feed = changes(ns, "customer", since="2026-01-01T00:00:00Z", poll_interval=60,
     ...                    checkpoint=JSONFileCheckpoint("customer-feed.json"))
@@ -57,7 +57,7 @@ class ChangeMark:
     ``since`` is the watermark (``YYYY-MM-DD HH:MM:SS``, NetSuite's time); ``seen`` maps the ids delivered in
     that second to the ``lastmodifieddate`` value they were delivered with.
 
-    Example:
+    Examples:
         >>> ChangeMark("2026-01-01 00:00:00").to_json()
         {'since': '2026-01-01 00:00:00', 'seen': {}}
     """
@@ -68,7 +68,7 @@ class ChangeMark:
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict.
 
-        Example:
+        Examples:
             >>> ChangeMark.from_json(ChangeMark("2026-01-01 00:00:00", {"7": "x"}).to_json()).seen
             {'7': 'x'}
         """
@@ -76,9 +76,9 @@ class ChangeMark:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ChangeMark:
-        """Read what :meth:`to_json` wrote (validated).
+        """Read what `to_json` wrote (validated).
 
-        Example:
+        Examples:
             >>> ChangeMark.from_json({"since": "2026-01-01 00:00:00"}).since
             '2026-01-01 00:00:00'
         """
@@ -93,7 +93,7 @@ class ChangeMark:
 class Checkpoint(Protocol):
     """Where a change feed keeps its position, per feed key (``"<record type>"`` or your own ``name``).
 
-    Example:
+    Examples:
         >>> class Mine:
         ...     async def load(self, key: str) -> ChangeMark | None: ...
         ...     async def save(self, key: str, mark: ChangeMark) -> None: ...
@@ -113,7 +113,7 @@ class Checkpoint(Protocol):
 class MemoryCheckpoint:
     """Positions kept in memory (tests, or one process that shares a checkpoint between feeds).
 
-    Example:
+    Examples:
         >>> cp = MemoryCheckpoint()
         >>> cp.marks
         {}
@@ -134,7 +134,7 @@ class MemoryCheckpoint:
 class JSONFileCheckpoint:
     """Positions in one JSON file, written atomically (temp file + rename), so a crash never corrupts it.
 
-    Example:
+    Examples:
         >>> cp = JSONFileCheckpoint("feeds.json")
         >>> cp.path.name
         'feeds.json'
@@ -188,9 +188,9 @@ def _normalise_since(value: str | _dt.datetime | _dt.date) -> str:
 
 
 class Changes:
-    """An async iterator of new and updated rows of one record type (see :func:`changes`).
+    """An async iterator of new and updated rows of one record type (see `changes`).
 
-    Example:
+    Examples:
         >>> async def catch_up(ns: "NetSuiteClient") -> int:
         ...     feed = Changes(ns, "customer", since="2026-01-01T00:00:00Z", once=True)
         ...     return len([row async for row in feed])
@@ -337,15 +337,15 @@ class Changes:
 
 
 def changes(client: NetSuiteClient, record_type: str, **kwargs: Any) -> Changes:
-    """New and updated rows of ``record_type``, polled through SuiteQL; see :class:`Changes` for arguments.
+    """New and updated rows of ``record_type``, polled through SuiteQL; see `Changes` for arguments.
 
     Keyword arguments: ``since`` (datetime/date/ISO string; required unless the checkpoint has a position),
-    ``poll_interval`` (seconds, default 30), ``checkpoint`` (:class:`Checkpoint`), ``name`` (checkpoint key,
+    ``poll_interval`` (seconds, default 30), ``checkpoint`` (`Checkpoint`), ``name`` (checkpoint key,
     default the record type), ``columns`` (default all), ``where`` (extra SuiteQL condition on alias ``t``,
     ``?`` placeholders bound from ``params``), ``batch_size`` (rows per poll, default 10,000), ``save_every``
     (rows between checkpoint saves, default 500), ``once`` (stop when caught up instead of polling forever).
 
-    Example:
+    Examples:
         >>> async def new_customers(ns: "NetSuiteClient") -> None:
         ...     async for row in changes(ns, "customer", since="2026-01-01T00:00:00Z", once=True):
         ...         print(row["id"])

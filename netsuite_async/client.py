@@ -53,7 +53,7 @@ class Timeouts:
     NetSuite lets a synchronous request run up to 15 minutes server-side; ``read`` is the time to wait for an
     answer to one attempt.
 
-    Example:
+    Examples:
         >>> Timeouts(read=60).connect
         10.0
     """
@@ -72,7 +72,7 @@ class Timeouts:
 class NetSuiteClient:
     """An async client for one NetSuite account, sized to its concurrency limit.
 
-    Example:
+    Examples:
         >>> from netsuite_async import NetSuiteClient, TokenAuth
         >>> async def main() -> None:
         ...     async with NetSuiteClient(
@@ -82,7 +82,7 @@ class NetSuiteClient:
         ...     ) as ns:
         ...         customer = await ns.records.get("customer", 1, fields=["email"])
 
-    ``concurrency`` is an int, a :class:`~netsuite_async.ServiceTier` (with its SuiteCloud Plus licences), or
+    ``concurrency`` is an int, a `ServiceTier` (with its SuiteCloud Plus licences), or
     ``"auto"`` (read ``/system/v1/governanceLimits`` before the first request; the integration's own limit when
     one is set, else the account's *unallocated* limit, which every integration without a share of its own draws
     from; ``AUTO_FALLBACK_LIMIT`` with a warning when the role may not read it). Pass ``governor=`` instead to share
@@ -90,15 +90,15 @@ class NetSuiteClient:
 
     ``base_url`` and ``restlet_base_url`` must be ``https://`` (credentials travel in every request) unless the
     host is loopback (``127.0.0.0/8``, ``::1``, ``localhost``), the ``http_client`` answers in process
-    (``httpx2.ASGITransport`` or ``httpx2.MockTransport``, as :class:`~netsuite_async.testing.FakeNetSuite` uses),
+    (``httpx2.ASGITransport`` or ``httpx2.MockTransport``, as `FakeNetSuite` uses),
     or ``allow_insecure_http=True`` says you accept sending credentials in clear text (a TLS-terminating sidecar on
     a private network). A ``user:password@`` part is refused. ``http_client`` must be an ``httpx2.AsyncClient``.
 
     ``date_format`` is the account's date format preference, ``"M/D/YYYY"``, ``"D/M/YYYY"`` or ``"YYYY-MM-DD"``
     (NetSuite: *Home › Set Preferences › General › Date Format* for the integration's user; the company default
     is at *Setup › Company › General Preferences*; ``netsuite-async probe`` measures it). Record filters write
-    :class:`datetime.date` values in it; without it a date filter raises
-    :class:`~netsuite_async.errors.DateFormatRequiredError` instead of guessing.
+    `datetime.date` values in it; without it a date filter raises
+    `DateFormatRequiredError` instead of guessing.
     """
 
     def __init__(
@@ -229,7 +229,7 @@ class NetSuiteClient:
     async def aclose(self) -> None:
         """Close the connection pool (when the client made it) and the governor. Safe to call twice.
 
-        A view made by :meth:`with_options` closes nothing: the client it came from owns the pool.
+        A view made by `with_options` closes nothing: the client it came from owns the pool.
         """
         if self._closed or self._is_view:
             return
@@ -259,7 +259,7 @@ class NetSuiteClient:
     ) -> Response:
         """Send a raw request to ``path`` under ``/services/rest``; 2xx returns the response, else a typed error.
 
-        Example:
+        Examples:
             >>> async def raw(ns: NetSuiteClient) -> dict:
             ...     resp = await ns.request("GET", "/record/v1/customer/1")
             ...     return resp.json()
@@ -283,7 +283,7 @@ class NetSuiteClient:
         per-attempt read timeout in seconds (the total per call is ``retry``'s ``deadline``); ``headers`` are
         added to (and override) the client's default headers.
 
-        Example:
+        Examples:
             >>> from netsuite_async import BearerToken
             >>> ns = NetSuiteClient("1234567", BearerToken("t"), concurrency=5)
             >>> slow = ns.with_options(timeout=600, retry=RetryPolicy(max_attempts=2))
@@ -319,9 +319,9 @@ class NetSuiteClient:
 
     def as_agent(self, name: str) -> AgentClient:
         """A view of this client for agent ``name`` of its ``policy``: same pool, governor and auth; every call
-        checked before anything is sent (:class:`~netsuite_async.AccessDeniedError` when denied) and audited.
+        checked before anything is sent (`AccessDeniedError` when denied) and audited.
 
-        Example:
+        Examples:
             >>> async def lookup(ns: NetSuiteClient) -> dict:
             ...     return await ns.as_agent("support-bot").records.get("customer", 1)
         """
@@ -332,7 +332,7 @@ class NetSuiteClient:
     # -- API namespaces ---------------------------------------------------------------------------------------
     @cached_property
     def records(self) -> Records:
-        """Record service: get, create, update, upsert, delete, transform, list. See :class:`Records`."""
+        """Record service: get, create, update, upsert, delete, transform, list. See `Records`."""
         from netsuite_async.records import Records
 
         return Records(self)
@@ -375,10 +375,10 @@ class NetSuiteClient:
     def changes(self, record_type: str, **kwargs: Any) -> AsyncIterator[dict[str, Any]]:
         """New and updated records of a type, polled through SuiteQL (NetSuite has no webhooks).
 
-        See :func:`netsuite_async.changes.changes` for the arguments (``since``, ``poll_interval``,
+        See `netsuite_async.changes.changes` for the arguments (``since``, ``poll_interval``,
         ``checkpoint`` …).
 
-        Example:
+        Examples:
             >>> async def follow(ns: NetSuiteClient) -> None:
             ...     async for row in ns.changes("customer", since="2026-01-01T00:00:00Z"):
             ...         print(row["id"])
@@ -436,7 +436,7 @@ def build_http_client(
     The pool holds ``max(concurrency, 10) + 5`` keep-alive connections: a request waiting for a connection would
     hold its governor slot, so the pool must never be the tighter limit.
 
-    Example:
+    Examples:
         >>> http = build_http_client(15)
         >>> http.timeout.read
         180.0

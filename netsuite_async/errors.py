@@ -25,7 +25,7 @@
 Every error keeps the attempts that led to it (``err.attempts``, ``err.history``) and never holds a secret: URLs
 are kept with query *values* redacted (names kept), ``APIError.response`` is a detached copy whose request has its
 ``Authorization`` (and cookie) headers redacted and no body, and the transport cuts the HTTP library's exceptions
-(whose requests carry the signed headers) out of ``__cause__``/``__context__`` (see :func:`scrub_error`).
+(whose requests carry the signed headers) out of ``__cause__``/``__context__`` (see `scrub_error`).
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ __all__ = [
 class NetSuiteError(Exception):
     """Base class of every error raised by netsuite-async.
 
-    Example:
+    Examples:
         >>> try:
         ...     raise NotFoundError("GET", "https://x/services/rest/record/v1/customer/9", 404)
         ... except NetSuiteError as err:
@@ -85,7 +85,7 @@ class NetSuiteError(Exception):
 class ErrorDetail:
     """One entry of NetSuite's ``o:errorDetails``.
 
-    Example:
+    Examples:
         >>> ErrorDetail(detail="Invalid login attempt.", error_code="INVALID_LOGIN").error_code
         'INVALID_LOGIN'
     """
@@ -138,11 +138,11 @@ class APIError(NetSuiteError):
     """NetSuite answered with a non-2xx status.
 
     Attributes: ``status_code``, ``error_code`` (the first ``o:errorCode``), ``details`` (every
-    :class:`ErrorDetail`), ``title``, ``method``, ``url`` (no secrets), ``attempts``, ``response_text`` (the
+    `ErrorDetail`), ``title``, ``method``, ``url`` (no secrets), ``attempts``, ``response_text`` (the
     first 2,000 characters of the body, for HTML pages from proxies) and ``response`` (the raw response, when
     kept).
 
-    Example:
+    Examples:
         >>> err = APIError("GET", "https://x/services/rest/record/v1/customer/1", 400,
         ...                details=[ErrorDetail("Bad q", "INVALID_PARAMETER", error_query_param="q")])
         >>> str(err)
@@ -262,7 +262,7 @@ def _text_snippet(text: str) -> str:
 class BadRequestError(APIError):
     """HTTP 400: invalid content, parameter or query (``INVALID_CONTENT``, ``INVALID_PARAMETER``, ``USER_ERROR``).
 
-    Example:
+    Examples:
         >>> issubclass(BadRequestError, APIError)
         True
     """
@@ -271,7 +271,7 @@ class BadRequestError(APIError):
 class AuthenticationError(APIError):
     """HTTP 401 ``INVALID_LOGIN``: the credentials were refused. ``hints`` says what to check.
 
-    Example:
+    Examples:
         >>> issubclass(AuthenticationError, APIError)
         True
     """
@@ -280,7 +280,7 @@ class AuthenticationError(APIError):
 class ReauthorizationRequired(AuthenticationError):
     """The OAuth 2.0 refresh token expired or was revoked: a person must authorize the app again.
 
-    Example:
+    Examples:
         >>> err = ReauthorizationRequired("POST", "https://x/token", 401,
         ...                               details=[ErrorDetail("refresh token expired")])
         >>> isinstance(err, AuthenticationError)
@@ -291,7 +291,7 @@ class ReauthorizationRequired(AuthenticationError):
 class PermissionDeniedError(APIError):
     """HTTP 403 ``INSUFFICIENT_PERMISSION``: the role may not do this.
 
-    Example:
+    Examples:
         >>> issubclass(PermissionDeniedError, APIError)
         True
     """
@@ -300,7 +300,7 @@ class PermissionDeniedError(APIError):
 class NotFoundError(APIError):
     """HTTP 404: no such record, type or path.
 
-    Example:
+    Examples:
         >>> issubclass(NotFoundError, APIError)
         True
     """
@@ -309,7 +309,7 @@ class NotFoundError(APIError):
 class ConflictError(APIError):
     """HTTP 409: the request conflicts with the record's state.
 
-    Example:
+    Examples:
         >>> issubclass(ConflictError, APIError)
         True
     """
@@ -318,7 +318,7 @@ class ConflictError(APIError):
 class ConcurrencyLimitError(APIError):
     """HTTP 429 ``CONCURRENCY_LIMIT_EXCEEDED`` (or a RESTlet's ``SSS_REQUEST_LIMIT_EXCEEDED``), after retries.
 
-    Example:
+    Examples:
         >>> issubclass(ConcurrencyLimitError, APIError)
         True
     """
@@ -327,7 +327,7 @@ class ConcurrencyLimitError(APIError):
 class ServerError(APIError):
     """HTTP 5xx: NetSuite (or a proxy) failed.
 
-    Example:
+    Examples:
         >>> issubclass(ServerError, APIError)
         True
     """
@@ -356,7 +356,7 @@ def error_for_status(
 ) -> APIError:
     """Build the typed error for an error answer, tolerating JSON, HTML and empty bodies.
 
-    Example:
+    Examples:
         >>> body = b'{"title": "x", "o:errorDetails": [{"detail": "No such record.", "o:errorCode": "NONEXISTENT_ID"}]}'
         >>> type(error_for_status("GET", "https://x/r", 404, body)).__name__
         'NotFoundError'
@@ -395,7 +395,7 @@ class TransportError(NetSuiteError):
 
     ``reached_server`` is False when the request surely never reached NetSuite (connect errors, pool timeouts).
 
-    Example:
+    Examples:
         >>> TransportError("GET", "https://x/r", "connection refused", reached_server=False).reached_server
         False
     """
@@ -435,7 +435,7 @@ class TLSConfigurationError(TransportError):
     retried. Fix the trust store (``SSL_CERT_FILE``, the ``truststore`` package, or an ``httpx2.AsyncClient``
     with ``verify=`` your CA bundle) or the URL.
 
-    Example:
+    Examples:
         >>> err = TLSConfigurationError("GET", "https://x/r", "certificate verify failed", reached_server=False)
         >>> isinstance(err, TransportError), err.reached_server
         (True, False)
@@ -445,7 +445,7 @@ class TLSConfigurationError(TransportError):
 class RequestTimeoutError(TransportError):
     """A connect, read, write or pool timeout, or the call's total deadline passed.
 
-    Example:
+    Examples:
         >>> issubclass(RequestTimeoutError, TransportError)
         True
     """
@@ -459,7 +459,7 @@ class WriteOutcomeUnknownError(NetSuiteError):
     record up by external id, or by ``body_sha256`` in your own log). ``context`` holds what the caller passed to
     help (record type, body hash) and ``__cause__`` the underlying failure.
 
-    Example:
+    Examples:
         >>> err = WriteOutcomeUnknownError("POST", "https://x/services/rest/record/v1/customer", "read timeout",
         ...                                context={"record_type": "customer"})
         >>> err.context["record_type"]
@@ -503,7 +503,7 @@ def _rebuild_write_outcome_unknown(
 class GovernorUnavailableError(NetSuiteError):
     """The shared governor's backend (e.g. Redis) cannot be reached, so no slot can be granted safely.
 
-    Example:
+    Examples:
         >>> issubclass(GovernorUnavailableError, NetSuiteError)
         True
     """
@@ -518,7 +518,7 @@ class SuiteQLOrderError(NetSuiteError):
     selects the key is read in key order) and raises this error, before yielding any row, otherwise. The message
     says what to add (e.g. ``ORDER BY email, id``).
 
-    Example:
+    Examples:
         >>> err = SuiteQLOrderError("add ', id' to the ORDER BY")
         >>> isinstance(err, NetSuiteError), str(err)
         (True, "add ', id' to the ORDER BY")
@@ -533,7 +533,7 @@ class RecordListCapError(NetSuiteError):
     raised before the iteration ends, so a truncated list is never returned as complete. Narrow the filter
     (``q``) into ranges below the cap, or read the ids with SuiteQL (``SELECT id FROM <type> ORDER BY id``).
 
-    Example:
+    Examples:
         >>> issubclass(RecordListCapError, NetSuiteError)
         True
     """
@@ -559,7 +559,7 @@ def scrub_error(err: BaseException) -> BaseException:
     ``ServerError``) and ``history``, each scrubbed the same way. Any other ``__cause__``/``__context__`` is
     dropped. Tracebacks are kept: their frames are the caller's own program.
 
-    Example:
+    Examples:
         >>> try:
         ...     try:
         ...         raise KeyError("Authorization: Bearer secret")
@@ -594,12 +594,12 @@ def scrub_error(err: BaseException) -> BaseException:
 
 
 class AccessDeniedError(NetSuiteError):
-    """An agent's :class:`~netsuite_async.AccessPolicy` does not allow this call; nothing was sent.
+    """An agent's `AccessPolicy` does not allow this call; nothing was sent.
 
     ``agent``, ``action`` (``"records.delete"``), ``target`` (``"customer 7"``), ``needed`` (the missing grant)
     and ``reason`` (what the agent has, or why a query was not understood) say what happened.
 
-    Example:
+    Examples:
         >>> err = AccessDeniedError("support-bot", "records.delete", "customer 7", "full access to customer",
         ...                         "it has read access to customer")
         >>> err.needed, err.reason
@@ -632,7 +632,7 @@ class JobTasksMismatchError(NetSuiteError):
     item's outcome. The items' writes may have been applied: look them up (for instance by external id) before
     sending them again.
 
-    Example:
+    Examples:
         >>> err = JobTasksMismatchError("42", expected=3, listed=2)
         >>> err.job_id, err.expected, err.listed
         ('42', 3, 2)
@@ -662,13 +662,13 @@ class DateFormatRequiredError(NetSuiteError, ValueError):
 
     NetSuite reads ``q`` dates in the date format preference of the user the integration runs as (M/D/YYYY,
     D/M/YYYY, YYYY-MM-DD, …) and refuses other spellings, so the client never guesses. Raised before any request
-    is sent; it is also a :class:`ValueError`.
+    is sent; it is also a `ValueError`.
 
     Set ``NetSuiteClient(date_format=...)`` to the preference shown in NetSuite at *Home › Set Preferences ›
     General › Date Format* (logged in as the integration's user; the company default is at *Setup › Company ›
     General Preferences*), or run ``netsuite-async probe`` to measure it.
 
-    Example:
+    Examples:
         >>> issubclass(DateFormatRequiredError, ValueError)
         True
         >>> "date_format" in str(DateFormatRequiredError())

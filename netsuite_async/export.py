@@ -3,7 +3,7 @@
 Rows are written in batches as they arrive, so memory does not grow with the row count. The file appears
 under its name only when complete: it is written to ``<path>.part`` and renamed at the end.
 
-Example:
+Examples:
     >>> async def extract(ns: "NetSuiteClient") -> None:
     ...     rows = ns.suiteql.stream("SELECT id, email FROM customer ORDER BY id")
     ...     await export_rows(rows, "customers.jsonl", "jsonl", progress=print)
@@ -37,7 +37,7 @@ _SUFFIXES: dict[str, ExportFormat] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".c
 class ExportProgress:
     """How far an export is: rows written, elapsed seconds, rows/s and the expected total (when known).
 
-    Example:
+    Examples:
         >>> p = ExportProgress(rows=500, elapsed=2.0, total=1500)
         >>> p.rows_per_second, p.eta
         (250.0, 4.0)
@@ -62,9 +62,9 @@ class ExportProgress:
 
 
 class ProgressCallback(Protocol):
-    """Called with an :class:`ExportProgress` while rows are written (and once at the end).
+    """Called with an `ExportProgress` while rows are written (and once at the end).
 
-    Example:
+    Examples:
         >>> def show(p: ExportProgress) -> None:
         ...     print(f"{p.rows} rows, {p.rows_per_second:.0f}/s")
     """
@@ -74,9 +74,9 @@ class ProgressCallback(Protocol):
 
 @dataclass(frozen=True)
 class ExportResult:
-    """What :func:`export_rows` wrote.
+    """What `export_rows` wrote.
 
-    Example:
+    Examples:
         >>> ExportResult(rows=3, path=Path("x.csv"), format="csv", seconds=0.1).rows
         3
     """
@@ -229,7 +229,7 @@ async def export_rows(
     ``totalResults``) once known. CSV and Parquet take their columns from ``columns`` or from the first batch
     (a later row with a new column raises ValueError). Parquet needs the ``parquet`` extra (pyarrow).
 
-    Example:
+    Examples:
         >>> async def to_csv(ns: "NetSuiteClient") -> int:
         ...     rows = ns.suiteql.stream("SELECT id, email FROM customer ORDER BY id")
         ...     return (await export_rows(rows, "customers.csv")).rows

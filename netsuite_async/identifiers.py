@@ -1,7 +1,7 @@
 """Validators for the names and ids that end up in NetSuite URLs.
 
 Every API module builds its paths and query strings from these functions, so a bad value is refused with a
-clear :class:`ValueError` (or :class:`TypeError` for the wrong kind of value) *before* any request is sent.
+clear `ValueError` (or `TypeError` for the wrong kind of value) *before* any request is sent.
 Nothing here touches the network.
 
 NetSuite reads a path segment literally: ``"1/!transform/invoice"`` passed as an id would run a transform,
@@ -9,7 +9,7 @@ NetSuite reads a path segment literally: ``"1/!transform/invoice"`` passed as an
 are therefore positive integers only, record type and field names are plain identifiers, and external ids are
 percent-encoded so that whatever the caller stored as an external id reaches NetSuite as one path segment.
 
-Example::
+Examples:
 
     >>> from netsuite_async.identifiers import record_path, record_id_segment
     >>> record_path("customer", 42)
@@ -72,7 +72,7 @@ def validate_record_type(value: object) -> str:
     A record type is an identifier: a letter followed by letters, digits or underscores
     (``customer``, ``salesOrder``, ``customrecord_acme_widget``), at most 100 characters.
 
-    Example::
+    Examples:
 
         >>> validate_record_type("salesOrder")
         'salesOrder'
@@ -92,7 +92,7 @@ def validate_record_type(value: object) -> str:
 def validate_field_name(value: object, *, what: str = "field name") -> str:
     """Return ``value`` if it is a valid field or sublist name, else raise ValueError/TypeError.
 
-    Example::
+    Examples:
 
         >>> validate_field_name("email")
         'email'
@@ -110,7 +110,7 @@ def validate_field_names(values: Iterable[str] | str, *, what: str = "field name
 
     A single string is refused on purpose: ``fields="email"`` iterated would be ``e, m, a, i, l``.
 
-    Example::
+    Examples:
 
         >>> validate_field_names(["email", "phone", "email"])
         ['email', 'phone']
@@ -131,7 +131,7 @@ def validate_internal_id(value: object) -> str:
     Accepts an ``int`` or a string of ASCII digits; leading zeros are dropped. ``bool`` is refused even though
     it is an ``int`` subclass, because ``True`` as a record id is always a bug.
 
-    Example::
+    Examples:
 
         >>> validate_internal_id(42)
         '42'
@@ -176,7 +176,7 @@ def encode_external_id(value: object) -> str:
     Every byte outside the RFC 3986 unreserved set is encoded, so ``/``, ``?``, ``#``, ``%``, spaces and
     non-ASCII text all stay inside the one segment.
 
-    Example::
+    Examples:
 
         >>> encode_external_id("ACME 2024/ü")
         'ACME%202024%2F%C3%BC'
@@ -187,7 +187,7 @@ def encode_external_id(value: object) -> str:
 def external_id_segment(value: object) -> str:
     """Return the path segment ``eid:<percent-encoded value>`` for a bare external id.
 
-    Example::
+    Examples:
 
         >>> external_id_segment("CUST-1")
         'eid:CUST-1'
@@ -198,7 +198,7 @@ def external_id_segment(value: object) -> str:
 def is_external_id(value: object) -> bool:
     """True when ``value`` is a string in the ``"eid:VALUE"`` form.
 
-    Example::
+    Examples:
 
         >>> is_external_id("eid:X"), is_external_id(7)
         (True, False)
@@ -209,7 +209,7 @@ def is_external_id(value: object) -> bool:
 def record_id_segment(value: object) -> str:
     """Return the URL path segment for a record id: an internal id or ``"eid:VALUE"``.
 
-    Example::
+    Examples:
 
         >>> record_id_segment(7), record_id_segment("eid:A B")
         ('7', 'eid:A%20B')
@@ -225,7 +225,7 @@ def record_path(record_type: str, record_id: RecordId | None = None, *sub_path: 
 
     ``sub_path`` elements are sublist/sub-resource names (identifiers) or line numbers (positive integers).
 
-    Example::
+    Examples:
 
         >>> record_path("salesOrder", 1, "item", 2)
         '/record/v1/salesOrder/1/item/2'
@@ -252,7 +252,7 @@ def ids_param(ids: Iterable[RecordId]) -> str:
     Values go into the query string, where the HTTP layer encodes them, so external ids are *not*
     percent-encoded here; an external id containing a comma cannot be expressed in this list and is refused.
 
-    Example::
+    Examples:
 
         >>> ids_param([1, "2", "eid:A-1"])
         '1,2,eid:A-1'
@@ -277,7 +277,7 @@ def ids_param(ids: Iterable[RecordId]) -> str:
 def validate_script_id(value: object) -> str:
     """Validate a RESTlet script reference: a numeric internal id or a script id such as ``customscript_x``.
 
-    Example::
+    Examples:
 
         >>> validate_script_id("customscript_acme_orders"), validate_script_id(512)
         ('customscript_acme_orders', '512')
@@ -288,7 +288,7 @@ def validate_script_id(value: object) -> str:
 def validate_deploy_id(value: object) -> str:
     """Validate a RESTlet deployment reference: a numeric id (``1``) or a deployment id (``customdeploy1``).
 
-    Example::
+    Examples:
 
         >>> validate_deploy_id(1), validate_deploy_id("customdeploy_acme")
         ('1', 'customdeploy_acme')

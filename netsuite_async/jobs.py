@@ -2,12 +2,13 @@
 
 NetSuite runs a request with ``Prefer: respond-async`` in the background and answers ``202 Accepted`` with
 ``Location: /services/rest/async/v1/job/{id}``. The job, its tasks and each task's result are then read with
-plain GETs::
-
-    GET /async/v1/job/{id}                  {completed, progress: pending|processing|succeeded|failed, task: {links}}
-    GET /async/v1/job/{id}/task             {items: [{links: [{rel: self, href: …/task/{tid}}]}], hasMore, …}
-    GET /async/v1/job/{id}/task/{tid}       {completed, progress, links: [related → …/result]}
-    GET /async/v1/job/{id}/task/{tid}/result   the operation's own answer (204 + Location for a create)
+plain GETs:
+```text
+GET /async/v1/job/{id}                  {completed, progress: pending|processing|succeeded|failed, task: {links}}
+GET /async/v1/job/{id}/task             {items: [{links: [{rel: self, href: …/task/{tid}}]}], hasMore, …}
+GET /async/v1/job/{id}/task/{tid}       {completed, progress, links: [related → …/result]}
+GET /async/v1/job/{id}/task/{tid}/result   the operation's own answer (204 + Location for a create)
+```
 
 Where NetSuite's documentation is silent this module assumes nothing (see docs/netsuite-behaviour.md):
 
@@ -23,13 +24,14 @@ Where NetSuite's documentation is silent this module assumes nothing (see docs/n
 Why this module matters: NetSuite honours ``X-NetSuite-Idempotency-Key`` on asynchronous requests only. A key is
 made once per logical request and sent on every attempt, so an asynchronous write is safe to retry after any
 failure: a repeated key is answered ``IDEMPOTENCY_ERROR`` (400 or 409) with the ``Location`` of the earlier job, which
-:meth:`Jobs.submit` turns back into that :class:`Job`.
+`Jobs.submit` turns back into that `Job`.
 
-Example::
-
+Examples:
+    ```python
     job = await ns.jobs.submit("POST", "/record/v1/customer", json={"companyName": "ACME"})
     result = await job.wait(timeout=300)
     result.ref.id          # the new customer's internal id, from the task result's Location
+    ```
 """
 
 from __future__ import annotations
@@ -83,12 +85,12 @@ _RECORD_IN_LOCATION = re.compile(r"/record/v1/([A-Za-z][A-Za-z0-9_]*)/([^/?#]+)/
 
 
 class JobTimeoutError(NetSuiteError, TimeoutError):
-    """A job did not complete within the time given to :meth:`Job.wait`.
+    """A job did not complete within the time given to `Job.wait`.
 
     The job keeps running in NetSuite; ``job_id`` lets you look at it later (``ns.jobs.get(job_id)``), and
     submitting the same request again with the same idempotency key returns the same job.
 
-    Example:
+    Examples:
         >>> err = JobTimeoutError("42", 30.0)
         >>> err.job_id, isinstance(err, TimeoutError)
         ('42', True)
@@ -103,7 +105,7 @@ class JobTimeoutError(NetSuiteError, TimeoutError):
 def new_idempotency_key() -> str:
     """A fresh idempotency key (a random UUID), to be reused on every retry of one logical request.
 
-    Example:
+    Examples:
         >>> len(new_idempotency_key())
         36
     """
@@ -115,7 +117,7 @@ def validate_idempotency_key(value: object) -> str:
 
     NetSuite documents the key as a UUID; anything else is refused before a request is sent.
 
-    Example:
+    Examples:
         >>> validate_idempotency_key("CAC827EA-3543-4CDA-ADD2-BAE634326C27")
         'cac827ea-3543-4cda-add2-bae634326c27'
     """
@@ -133,7 +135,7 @@ def validate_idempotency_key(value: object) -> str:
 class JobStatus:
     """A job's state as NetSuite reports it.
 
-    Example:
+    Examples:
         >>> JobStatus(id="7", completed=False, progress="pending").completed
         False
     """
@@ -151,7 +153,7 @@ class JobStatus:
         An unknown progress word means "not finished" (NetSuite has been seen answering ``pending`` and
         ``processing`` for running jobs); an answer without any progress word follows ``completed``.
 
-        Example:
+        Examples:
             >>> JobStatus("7", completed=True, progress="succeeded").finished
             True
             >>> JobStatus("7", completed=True, progress="processing").finished
@@ -172,7 +174,7 @@ class JobResult:
     ``ref`` is the record named by the ``Location`` header (creates, upserts, transforms), ``body`` the parsed
     JSON body when there is one (reads), ``status_code`` the task result's HTTP status.
 
-    Example:
+    Examples:
         >>> JobResult(status_code=204, ref=None, body=None).status_code
         204
     """
@@ -188,7 +190,7 @@ class JobResult:
 class TaskOutcome:
     """One task of a job: its id and either its result or the typed error NetSuite gave it.
 
-    Example:
+    Examples:
         >>> TaskOutcome(task_id="1", result=JobResult(204, None, None)).ok
         True
     """
@@ -213,7 +215,7 @@ def _job_id_from_location(location: str) -> str:
 def record_ref_from_location(location: str | None) -> RecordRef | None:
     """The record a ``Location`` header points at (``…/record/v1/customer/647`` → customer 647), else None.
 
-    Example:
+    Examples:
         >>> ref = record_ref_from_location("https://x/services/rest/record/v1/customer/647")
         >>> (ref.type, ref.id)
         ('customer', '647')
@@ -247,15 +249,16 @@ def _job_result(response: Response) -> JobResult:
 
 
 class Job:
-    """A submitted asynchronous request. Poll it with :meth:`status`, or :meth:`wait` for its result.
+    """A submitted asynchronous request. Poll it with `status`, or `wait` for its result.
 
     ``reused`` is True when NetSuite recognised the idempotency key and handed back an earlier job.
 
-    Example::
-
+    Examples:
+        ```python
         job = await ns.jobs.submit("PATCH", "/record/v1/customer/7", json={"comments": "vip"})
         status = await job.status()          # JobStatus(id=…, completed=…, progress=…)
         result = await job.wait(timeout=60)  # JobResult(status_code=204, ref=…, body=None)
+        ```
     """
 
     def __init__(
@@ -289,9 +292,10 @@ class Job:
     async def status(self) -> JobStatus:
         """Read the job's state once.
 
-        Example::
-
+        Examples:
+            ```python
             if (await job.status()).completed: ...
+            ```
         """
         response = await self._get(self.path)
         data = response.json()
@@ -309,12 +313,13 @@ class Job:
     async def wait_completed(self, timeout: float | None = 600.0) -> JobStatus:
         """Poll until the job has finished (exponential backoff with jitter, never a busy loop).
 
-        Finished means :attr:`JobStatus.finished`: an unknown progress word keeps polling. Raises
-        :class:`JobTimeoutError` when ``timeout`` seconds pass first (the job keeps running).
+        Finished means `JobStatus.finished`: an unknown progress word keeps polling. Raises
+        `JobTimeoutError` when ``timeout`` seconds pass first (the job keeps running).
 
-        Example::
-
+        Examples:
+            ```python
             status = await job.wait_completed(timeout=120)
+            ```
         """
         if timeout is not None and timeout <= 0:
             raise ValueError("timeout must be positive or None")
@@ -337,9 +342,10 @@ class Job:
         Each id is read from the task's ``self`` link (or its ``id``); nothing is assumed about how NetSuite
         numbers them (``1..n`` per job on some accounts, account-wide on others).
 
-        Example::
-
+        Examples:
+            ```python
             ids = await job.task_ids()     # ['1'], or ['5120'] where task ids are unique across the account
+            ```
         """
         ids: list[str] = []
         offset = 0
@@ -360,9 +366,10 @@ class Job:
     async def task_result(self, task_id: str) -> JobResult:
         """The result of one task; a task that failed raises its typed NetSuite error (e.g. BadRequestError).
 
-        Example::
-
+        Examples:
+            ```python
             result = await job.task_result("1")
+            ```
         """
         if not re.fullmatch(r"[A-Za-z0-9_.~-]+", task_id):
             raise ValueError(f"invalid task id {task_id!r}")
@@ -371,9 +378,10 @@ class Job:
     async def task_status(self, task_id: str) -> JobStatus:
         """Read one task's state (``completed``, ``progress``).
 
-        Example::
-
+        Examples:
+            ```python
             if (await job.task_status("1")).progress == "failed": ...
+            ```
         """
         if not re.fullmatch(r"[A-Za-z0-9_.~-]+", task_id):
             raise ValueError(f"invalid task id {task_id!r}")
@@ -394,10 +402,11 @@ class Job:
         (``UNEXPECTED_ERROR`` while applying it) or the result endpoint failing; the task's status tells them
         apart, and an endpoint failure is raised rather than reported as the task's outcome.
 
-        Example::
-
+        Examples:
+            ```python
             outcome = await job.task_outcome("1")
             print(outcome.ok, outcome.result or outcome.error)
+            ```
         """
         try:
             return TaskOutcome(task_id, result=await self.task_result(task_id))
@@ -411,10 +420,11 @@ class Job:
     async def wait(self, timeout: float | None = 600.0) -> JobResult:
         """Wait for a single-request job and return its result; a failed task raises its typed error.
 
-        Example::
-
+        Examples:
+            ```python
             job = await ns.jobs.submit("POST", "/record/v1/customer", json={"companyName": "ACME"})
             ref = (await job.wait(timeout=300)).ref
+            ```
         """
         await self.wait_completed(timeout)
         tasks = await self.task_ids()
@@ -437,21 +447,22 @@ class Job:
     ) -> dict[int, TaskOutcome]:
         """Wait for the job, then collect task outcomes by item position.
 
-        A task's own failure is captured in its :class:`TaskOutcome`; a failure to *read* the job or a result
+        A task's own failure is captured in its `TaskOutcome`; a failure to *read* the job or a result
         (network, the endpoint's 5xx after retries) is raised, since it says nothing about the task.
 
         The ``k``-th task of NetSuite's listing answers for item ``k`` of the request (NetSuite lists tasks in
         item order); task ids are never turned into positions, because NetSuite numbers them per job on some
         accounts and across the account on others. ``expected`` (the number of items sent) makes a listing of
-        another length, or one naming a task twice, raise :class:`JobTasksMismatchError` instead of matching
+        another length, or one naming a task twice, raise `JobTasksMismatchError` instead of matching
         results to the wrong items. ``positions`` limits which results are read; ``concurrency`` how many are
         read at once.
 
-        Example::
-
+        Examples:
+            ```python
             outcomes = await job.wait_tasks(concurrency=4)
             for position, outcome in sorted(outcomes.items()):
                 print(position, outcome.ok)
+            ```
         """
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -507,12 +518,13 @@ def _task_id(item: Any) -> str | None:
 class Jobs:
     """``ns.jobs``: submit requests asynchronously, with an idempotency key reused on every retry.
 
-    Example::
-
+    Examples:
+        ```python
         job = await ns.jobs.submit("POST", "/record/v1/customer", json={"companyName": "ACME"})
         result = await job.wait()
         same = await ns.jobs.submit("POST", "/record/v1/customer", json={"companyName": "ACME"},
                                     idempotency_key=job.idempotency_key)   # the same job, nothing created
+        ```
     """
 
     def __init__(self, client: NetSuiteClient) -> None:
@@ -529,9 +541,10 @@ class Jobs:
     def get(self, job_id: str | int) -> Job:
         """A handle on an existing job, by id (no request is sent).
 
-        Example::
-
+        Examples:
+            ```python
             status = await ns.jobs.get("123456").status()
+            ```
         """
         text = str(job_id)
         if not re.fullmatch(r"[A-Za-z0-9_.~-]+", text):
@@ -550,15 +563,16 @@ class Jobs:
         content_type: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Job:
-        """Send ``method path`` with ``Prefer: respond-async`` and return its :class:`Job`.
+        """Send ``method path`` with ``Prefer: respond-async`` and return its `Job`.
 
         ``idempotency_key`` (a UUID) defaults to a fresh one; it is sent on every attempt, so retries after a
         lost answer never create a second job. ``content_type`` overrides the JSON body's content type (batch
-        collections use :data:`COLLECTION_CONTENT_TYPE`).
+        collections use `COLLECTION_CONTENT_TYPE`).
 
-        Example::
-
+        Examples:
+            ```python
             job = await ns.jobs.submit("DELETE", "/record/v1/customer/7")
+            ```
         """
         verb = _validate_method(method)
         if not isinstance(path, str) or not path.startswith("/") or "?" in path or "#" in path:

@@ -3,12 +3,13 @@
 NetSuite describes every record type it exposes, as JSON Schema or as OpenAPI 3. On large accounts these answers
 take over a minute, so calls here wait up to 180 seconds per attempt by default and can be cached on disk.
 
-Example::
-
+Examples:
+    ```python
     names = [entry.name for entry in await ns.metadata.catalog()]
     schema = await ns.metadata.json_schema("customer")
     ns.metadata.enable_cache("~/.cache/netsuite-async", ttl=24 * 3600)
     spec = await ns.metadata.openapi(["customer", "salesOrder"])
+    ```
 """
 
 from __future__ import annotations
@@ -47,10 +48,11 @@ _CACHE_FORMAT = 1
 class Metadata:
     """``client.metadata``: the record catalog, per-type JSON Schema and OpenAPI documents.
 
-    Example::
-
+    Examples:
+        ```python
         ns.metadata.enable_cache("/tmp/ns-metadata", ttl=3600)
         schema = await ns.metadata.json_schema("customer")   # fetched once, then read from disk for an hour
+        ```
     """
 
     def __init__(self, client: NetSuiteClient) -> None:
@@ -67,9 +69,10 @@ class Metadata:
         Files are named by a hash of the account, base URL and request, so several accounts can share one
         directory. They hold NetSuite's metadata only, never credentials.
 
-        Example::
-
+        Examples:
+            ```python
             ns.metadata.enable_cache("~/.cache/netsuite-async/metadata", ttl=6 * 3600)
+            ```
         """
         if isinstance(ttl, bool) or not isinstance(ttl, int | float) or ttl <= 0:
             raise ValueError(f"ttl must be a positive number of seconds, not {ttl!r}")
@@ -81,9 +84,10 @@ class Metadata:
     def disable_cache(self) -> None:
         """Stop reading and writing the disk cache (files already written stay).
 
-        Example::
-
+        Examples:
+            ```python
             ns.metadata.disable_cache()
+            ```
         """
         self._cache_dir = None
 
@@ -94,12 +98,13 @@ class Metadata:
 
     @traced("metadata.catalog")
     async def catalog(self, *, read_timeout: float | None = None, refresh: bool = False) -> list[CatalogEntry]:
-        """Every record type the integration's role can see, as :class:`CatalogEntry` (``name``, ``links``).
+        """Every record type the integration's role can see, as `CatalogEntry` (``name``, ``links``).
 
-        Example::
-
+        Examples:
+            ```python
             types = {entry.name for entry in await ns.metadata.catalog()}
             assert "customer" in types
+            ```
         """
         data = await self._fetch("catalog", _CATALOG_PATH, None, _JSON, read_timeout, refresh)
         items = data.get("items") if isinstance(data, dict) else None
@@ -113,10 +118,11 @@ class Metadata:
     ) -> dict[str, Any]:
         """The JSON Schema of one record type (``Accept: application/schema+json``).
 
-        Example::
-
+        Examples:
+            ```python
             schema = await ns.metadata.json_schema("customer")
             print(sorted(schema["properties"]))
+            ```
         """
         name = validate_record_type(record_type)
         data = await self._fetch(f"schema:{name}", f"{_CATALOG_PATH}/{name}", None, _SCHEMA_JSON, read_timeout, refresh)
@@ -131,10 +137,11 @@ class Metadata:
         Without ``types`` NetSuite describes the whole account, which is the slowest metadata answer of all;
         prefer naming the types you use.
 
-        Example::
-
+        Examples:
+            ```python
             spec = await ns.metadata.openapi(["customer", "salesOrder"])
             print(list(spec["paths"])[:3])
+            ```
         """
         params: list[tuple[str, str]] | None = None
         key = "openapi:*"

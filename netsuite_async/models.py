@@ -13,7 +13,7 @@ __all__ = ["CatalogEntry", "Link", "NetSuiteModel", "RecordListPage", "RecordRef
 class NetSuiteModel(BaseModel):
     """Base of every model: tolerant of unknown fields, populated by field name or alias.
 
-    Example:
+    Examples:
         >>> class Customer(NetSuiteModel):
         ...     id: str
         >>> Customer.model_validate({"id": "1", "email": "a@b.c"}).model_extra
@@ -26,7 +26,7 @@ class NetSuiteModel(BaseModel):
 class Link(NetSuiteModel):
     """A HATEOAS link from NetSuite's answers (``rel`` is ``self``, ``next``, ``previous`` …).
 
-    Example:
+    Examples:
         >>> Link(rel="next", href="https://x/services/rest/record/v1/customer?offset=1000").rel
         'next'
     """
@@ -38,7 +38,7 @@ class Link(NetSuiteModel):
 class RecordRef(NetSuiteModel):
     """A reference to a record: its type, internal id and URL (what create/upsert/transform return).
 
-    Example:
+    Examples:
         >>> ref = RecordRef.from_location("customer", "https://x/services/rest/record/v1/customer/107")
         >>> ref.id, ref.type
         ('107', 'customer')
@@ -63,9 +63,9 @@ class RecordRef(NetSuiteModel):
 class RecordListPage(NetSuiteModel):
     """One page of a record collection (``GET /record/v1/{type}?limit=&offset=``).
 
-    ``items`` are :class:`RecordRef` (NetSuite lists ids and links only; read records with ``records.get``).
+    ``items`` are `RecordRef` (NetSuite lists ids and links only; read records with ``records.get``).
 
-    Example:
+    Examples:
         >>> page = RecordListPage.model_validate(
         ...     {"count": 1, "hasMore": False, "offset": 0, "totalResults": 1,
         ...      "items": [{"type": "customer", "id": "7"}]})
@@ -86,7 +86,7 @@ class RecordListPage(NetSuiteModel):
 class CatalogEntry(NetSuiteModel):
     """One record type in the metadata catalog (``GET /record/v1/metadata-catalog``).
 
-    Example:
+    Examples:
         >>> CatalogEntry.model_validate({"name": "customer", "links": []}).name
         'customer'
     """

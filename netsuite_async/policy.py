@@ -1,7 +1,7 @@
 """Per-agent access policy: which record types, SuiteQL tables, RESTlets and raw calls each agent may use.
 
 NetSuite's only boundary is the role behind the token: one OAuth 2.0 scope, no per-record or per-action scopes.
-An :class:`AccessPolicy` adds the missing layer on the client side, deny by default. Per agent:
+An `AccessPolicy` adds the missing layer on the client side, deny by default. Per agent:
 
 ``records``
     record type → ``"read"`` (get, get_many, list, sublists, metadata, SuiteQL on its table, changes), ``"write"``
@@ -22,7 +22,7 @@ An :class:`AccessPolicy` adds the missing layer on the client side, deny by defa
     ``True`` allows the raw ``request()`` and ``jobs.submit`` / ``jobs.get``. They reach any path, so they
     are never implied by record grants.
 
-Example:
+Examples:
     >>> policy = AccessPolicy.from_dict({
     ...     "finance-bot": {"records": {"customer": "read", "invoice": "write"}, "suiteql": True},
     ...     "support-bot": {"records": {"customer": "read"}},
@@ -58,7 +58,7 @@ _SCRIPT = re.compile(r"[A-Za-z0-9_]+")
 class Decision:
     """The answer to one access check: ``allowed``, the ``reason`` in plain words and what was ``needed``.
 
-    Example:
+    Examples:
         >>> Decision(False, "it has read access to customer", needed="full access to customer").word
         'denied'
     """
@@ -77,9 +77,9 @@ class Decision:
 
 @dataclass(frozen=True)
 class AgentGrants:
-    """What one agent may do; made by :class:`AccessPolicy` from its validated definition.
+    """What one agent may do; made by `AccessPolicy` from its validated definition.
 
-    Example:
+    Examples:
         >>> g = AgentGrants("bot", records={"customer": "write"})
         >>> g.level("Customer"), g.record("update", "customer").allowed, g.record("delete", "customer").allowed
         ('write', True, False)
@@ -106,7 +106,7 @@ class AgentGrants:
     def level(self, record_type: str) -> Level:
         """The level granted on ``record_type`` (``"none"`` when not granted).
 
-        Example:
+        Examples:
             >>> AgentGrants("bot", records={"*": "read", "employee": "none"}).level("employee")
             'none'
         """
@@ -118,7 +118,7 @@ class AgentGrants:
     def record(self, verb: str, record_type: str, needs: Level | None = None) -> Decision:
         """May the agent ``verb`` (get, create, delete, …) records of ``record_type``? ``needs`` overrides the level.
 
-        Example:
+        Examples:
             >>> AgentGrants("bot").record("get", "vendor").reason
             'it has no access to vendor'
         """
@@ -144,7 +144,7 @@ class AgentGrants:
     def can_read_table(self, table: str) -> bool:
         """Whether SuiteQL may read ``table`` (listed in ``tables``, or the same-named record type readable).
 
-        Example:
+        Examples:
             >>> g = AgentGrants("bot", records={"invoice": "read"}, tables=frozenset({"transaction"}))
             >>> g.can_read_table("transaction"), g.can_read_table("invoice"), g.can_read_table("vendor")
             (True, True, False)
@@ -155,7 +155,7 @@ class AgentGrants:
     def tables_decision(self, tables: Iterable[str]) -> Decision:
         """Whether every table in ``tables`` is readable; the reason names the ones that are not.
 
-        Example:
+        Examples:
             >>> AgentGrants("bot", records={"customer": "read"}).tables_decision(["customer", "vendor"]).reason
             'it may not read table vendor'
         """
@@ -173,7 +173,7 @@ class AgentGrants:
 
         A query whose tables cannot be found with certainty is denied, with the reason.
 
-        Example:
+        Examples:
             >>> g = AgentGrants("bot", records={"customer": "read"}, suiteql=True)
             >>> g.query("SELECT id FROM customer WHERE id > ?").allowed
             True
@@ -205,7 +205,7 @@ class AgentGrants:
     def restlet(self, script: str | int, deploy: str | int) -> Decision:
         """May the agent call RESTlet ``script`` (deployment ``deploy``)?
 
-        Example:
+        Examples:
             >>> g = AgentGrants("bot", restlets=frozenset({"customscript_a", "customscript_b:customdeploy_1"}))
             >>> g.restlet("customscript_a", 3).allowed, g.restlet("customscript_b", 2).allowed
             (True, False)
@@ -219,7 +219,7 @@ class AgentGrants:
     def flag(self, name: Literal["catalog", "request", "jobs"], what: str) -> Decision:
         """A yes/no grant (``catalog``, ``request``, ``jobs``).
 
-        Example:
+        Examples:
             >>> AgentGrants("bot").flag("request", "raw requests").reason
             'raw requests are not granted to it'
         """
@@ -237,9 +237,9 @@ def _level_for(verb: str) -> Level:
 
 
 class AccessPolicy:
-    """Which agent may do what; deny by default. Build it with :meth:`from_dict` or :meth:`from_toml`.
+    """Which agent may do what; deny by default. Build it with `from_dict` or `from_toml`.
 
-    Example:
+    Examples:
         >>> p = AccessPolicy.from_dict({"bot": {"records": {"customer": "full"}, "restlets": ["customscript_x"]}})
         >>> p.grants("bot").record("delete", "customer").allowed
         True
@@ -258,7 +258,7 @@ class AccessPolicy:
         return tuple(self._agents)
 
     def grants(self, agent: str) -> AgentGrants:
-        """The grants of ``agent``; an unknown name is a :class:`ValueError`."""
+        """The grants of ``agent``; an unknown name is a `ValueError`."""
         try:
             return self._agents[agent]
         except (KeyError, TypeError):
@@ -276,7 +276,7 @@ class AccessPolicy:
     def from_dict(cls, data: Mapping[str, Any]) -> AccessPolicy:
         """Build a policy from ``{agent: {"records": {...}, "suiteql": bool, ...}}``, validating every key.
 
-        Example:
+        Examples:
             >>> AccessPolicy.from_dict({"bot": {"records": {"customer": "admin"}}})  # doctest: +ELLIPSIS
             Traceback (most recent call last):
             ...
@@ -293,9 +293,9 @@ class AccessPolicy:
 
     @classmethod
     def from_toml(cls, path: str | os.PathLike[str]) -> AccessPolicy:
-        """Load a policy from a TOML file: one table per agent, the same keys as :meth:`from_dict`.
+        """Load a policy from a TOML file: one table per agent, the same keys as `from_dict`.
 
-        Example:
+        Examples:
             >>> import tempfile, pathlib
             >>> f = pathlib.Path(tempfile.mkdtemp()) / "policy.toml"
             >>> _ = f.write_text('[support-bot]\\nrecords = { customer = "read" }\\n')
@@ -311,9 +311,9 @@ class AccessPolicy:
 
     @classmethod
     def from_toml_string(cls, text: str) -> AccessPolicy:
-        """Parse a policy from TOML text (see :meth:`from_toml`).
+        """Parse a policy from TOML text (see `from_toml`).
 
-        Example:
+        Examples:
             >>> AccessPolicy.from_toml_string('[bot]\\nsuiteql = true\\ntables = ["transaction"]\\n').agents
             ('bot',)
         """

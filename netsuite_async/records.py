@@ -1,17 +1,18 @@
 """The record service (``/services/rest/record/v1``): ``client.records``.
 
 A thin namespace: each method validates its identifiers, builds one
-:class:`~netsuite_async.transport.RequestSpec` and parses the answer. Retries, the concurrency governor and
+`RequestSpec` and parses the answer. Retries, the concurrency governor and
 signing all live in the transport.
 
-Example::
-
+Examples:
+    ```python
     async with NetSuiteClient(account="1234567_SB1", auth=auth) as ns:
         ref = await ns.records.create("customer", {"companyName": "Acme", "subsidiary": {"id": "1"}})
         cust = await ns.records.get("customer", ref.id, fields=["companyName", "email"])
         await ns.records.update("customer", ref.id, {"email": "ap@acme.example"})
         async for item in ns.records.list("customer", q=Q("email").start_with("ap@")):
             print(item.id)
+    ```
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ class PropertyNameValidation(str, enum.Enum):
     Set it for every request of a client (``NetSuiteClient(property_name_validation=...)``) or per call
     (``records.create(..., property_name_validation=PropertyNameValidation.ERROR)``); the per-call value wins.
 
-    Example::
+    Examples:
 
         >>> PropertyNameValidation("Warning") is PropertyNameValidation.WARNING
         True
@@ -146,7 +147,7 @@ DATE_FORMATS: tuple[str, ...] = ("M/D/YYYY", "D/M/YYYY", "YYYY-MM-DD")
 def check_date_format(date_format: object) -> str | None:
     """Validate an account date format setting (``None``: not configured).
 
-    Example:
+    Examples:
         >>> check_date_format("d/m/yyyy")
         'D/M/YYYY'
         >>> check_date_format(None) is None
@@ -168,10 +169,10 @@ def check_date_format(date_format: object) -> str | None:
 def format_q_date(day: _dt.date, date_format: str | None) -> str:
     """A date as NetSuite reads it in a ``q`` filter of an account with this date format.
 
-    Raises :class:`~netsuite_async.errors.DateFormatRequiredError` when ``date_format`` is None: NetSuite reads
+    Raises `DateFormatRequiredError` when ``date_format`` is None: NetSuite reads
     ``q`` dates only in the account's format, so the client does not guess.
 
-    Example:
+    Examples:
         >>> import datetime
         >>> format_q_date(datetime.date(2024, 12, 31), "M/D/YYYY")
         '12/31/2024'
@@ -232,7 +233,7 @@ def _join(parts: Sequence[_Part], sep: str) -> tuple[_Part, ...]:
 
 
 class Q:
-    """A safely rendered ``q`` filter for :meth:`Records.list`.
+    """A safely rendered ``q`` filter for `Records.list`.
 
     ``Q("field")`` starts a condition; an operator method completes it; ``&`` / ``|`` combine conditions and
     add the parentheses needed for precedence. Field names are validated and values quoted and escaped, so
@@ -240,11 +241,11 @@ class Q:
 
     Strings are sent in double quotes with ``\\`` and ``"`` backslash-escaped (NetSuite does not document an
     escape; the built-in emulator implements this one), numbers bare, booleans ``true``/``false`` and
-    :class:`datetime.date` in the account's date format (``NetSuiteClient(date_format=...)``, e.g. ``"12/31/2024"``
+    `datetime.date` in the account's date format (``NetSuiteClient(date_format=...)``, e.g. ``"12/31/2024"``
     for M/D/YYYY). A filter with a date has no text until that format is known: ``q.render(date_format)`` gives
-    it, and ``str(q)`` raises :class:`~netsuite_async.errors.DateFormatRequiredError` rather than guess.
+    it, and ``str(q)`` raises `DateFormatRequiredError` rather than guess.
 
-    Example::
+    Examples:
 
         >>> str(Q("email").start_with("ap@") & (Q("balance").greater(100) | Q("isInactive").is_(True)))
         'email START_WITH "ap@" AND (balance GREATER 100 OR isInactive IS true)'
@@ -272,9 +273,9 @@ class Q:
 
     @property
     def has_dates(self) -> bool:
-        """True when the filter holds a :class:`datetime.date` (its text then needs the account's date format).
+        """True when the filter holds a `datetime.date` (its text then needs the account's date format).
 
-        Example:
+        Examples:
             >>> import datetime
             >>> Q("dateCreated").after(datetime.date(2024, 1, 1)).has_dates, Q("id").equal(1).has_dates
             (True, False)
@@ -282,12 +283,12 @@ class Q:
         return any(isinstance(p, _dt.date) for p in self._parts or ())
 
     def render(self, date_format: str | None = None) -> str:
-        """The filter's text, with dates written in ``date_format`` (one of :data:`DATE_FORMATS`).
+        """The filter's text, with dates written in ``date_format`` (one of `DATE_FORMATS`).
 
-        Raises :class:`~netsuite_async.errors.DateFormatRequiredError` when the filter holds a date and
+        Raises `DateFormatRequiredError` when the filter holds a date and
         ``date_format`` is None.
 
-        Example:
+        Examples:
             >>> import datetime
             >>> Q("dateCreated").before(datetime.date(2024, 2, 1)).render("M/D/YYYY")
             'dateCreated BEFORE "2/1/2024"'
@@ -301,7 +302,7 @@ class Q:
     def op(self, operator: str, *values: QValue) -> Q:
         """Complete the condition with any operator NetSuite knows (``"GREATER_OR_EQUAL_NOT"`` …).
 
-        Example::
+        Examples:
 
             >>> str(Q("id").op("ANY_OF", 1, 2, 3))
             'id ANY_OF [1, 2, 3]'
@@ -445,7 +446,7 @@ class Q:
 def where(field: str, operator: str, *values: QValue) -> Q:
     """Build one ``q`` condition: ``where("email", "START_WITH", "ap@")``; combine with ``&`` and ``|``.
 
-    Example::
+    Examples:
 
         >>> str(where("id", "BETWEEN", 1, 42) & where("email", "EMPTY_NOT"))
         'id BETWEEN [1, 42] AND email EMPTY_NOT'
@@ -473,10 +474,10 @@ def _q_text(q: Q | str | None, date_format: str | None = None) -> str | None:
 def body_sha256(body: Mapping[str, Any] | None) -> str:
     """SHA-256 of a request body in canonical JSON (sorted keys, no spaces, UTF-8), as put on write errors.
 
-    Log this next to your writes to tell, after a :class:`~netsuite_async.errors.WriteOutcomeUnknownError`,
+    Log this next to your writes to tell, after a `WriteOutcomeUnknownError`,
     whether a record came from a given request.
 
-    Example::
+    Examples:
 
         >>> body_sha256({"b": 1, "a": "x"}) == body_sha256({"a": "x", "b": 1})
         True
@@ -512,12 +513,13 @@ class Records:
 
     Every identifier is validated before a request is sent: an internal id is a positive integer (``7`` or
     ``"7"``), an external id is written ``"eid:VALUE"`` (or passed as ``external_id=``) and percent-encoded,
-    and record types, field and sublist names are identifiers. Anything else raises :class:`ValueError`.
+    and record types, field and sublist names are identifiers. Anything else raises `ValueError`.
 
-    Example::
-
+    Examples:
+        ```python
         ref = await ns.records.create("customer", {"companyName": "Acme"})
         await ns.records.get("customer", "eid:ACME-1", fields=["email"])
+        ```
     """
 
     #: Records one listing can page through by offset (NetSuite: 100,000). Lower it to match an emulator
@@ -601,13 +603,14 @@ class Records:
     ) -> Any:
         """Read one record (``GET /record/v1/{type}/{id}``) as a dict, or as ``model`` when given.
 
-        Raises :class:`~netsuite_async.errors.NotFoundError` when there is no such record.
+        Raises `NotFoundError` when there is no such record.
 
-        Example::
-
+        Examples:
+            ```python
             cust = await ns.records.get("customer", 107, fields=["email", "companyName"])
             same = await ns.records.get("customer", external_id="CUST-107")
             order = await ns.records.get("salesOrder", 7, expand_sub_resources=True, model=SalesOrder)
+            ```
         """
         path = record_path(record_type, self._target(record_id, external_id))
         params = _read_params(fields, expand_sub_resources, simple_enum_format)
@@ -635,12 +638,13 @@ class Records:
         (``Prefer: respond-async``, the way public implementations send it); otherwise (learned once per client)
         each record is read with its own ``get``, concurrently, with the governor deciding how many run at once.
         A record that does not exist gives ``None`` in its slot, or with ``missing="raise"`` a
-        :class:`~netsuite_async.errors.NotFoundError` for the first one.
+        `NotFoundError` for the first one.
 
-        Example::
-
+        Examples:
+            ```python
             a, b, gone = await ns.records.get_many("customer", [1, "eid:CUST-2", 999999], fields=["email"])
             assert gone is None
+            ```
         """
         validate_record_type(record_type)
         if missing not in ("none", "raise"):
@@ -806,10 +810,11 @@ class Records:
         only, that line is read from its own URL (``…/item/1``), concurrently under the governor. With
         ``expand=False`` lines are returned as NetSuite lists them.
 
-        Example::
-
+        Examples:
+            ```python
             lines = await ns.records.sublist("salesOrder", 7, "item")
             total = sum(line["amount"] for line in lines)
+            ```
         """
         path = record_path(record_type, record_id, validate_field_name(name, what="sublist name"))
         response = await self._send(RequestSpec(method="GET", path=path, headers=self._headers(None)))
@@ -843,10 +848,11 @@ class Records:
     ) -> dict[str, Any]:
         """Read a sub-resource or one sublist line: ``/salesOrder/1/item/2``, ``/employee/107/subsidiary``.
 
-        Example::
-
+        Examples:
+            ```python
             line = await ns.records.sub_resource("salesOrder", 7, "item", 1)
             sub = await ns.records.sub_resource("employee", 107, "subsidiary")
+            ```
         """
         validate_field_name(name, what="sub-resource name")
         parts: list[str | int] = [name] if line is None else [name, validate_internal_id(line)]
@@ -865,18 +871,19 @@ class Records:
         *,
         property_name_validation: PropertyNameValidation | str | None = None,
     ) -> RecordRef:
-        """Create a record (``POST /record/v1/{type}``); returns its :class:`RecordRef` from ``Location``.
+        """Create a record (``POST /record/v1/{type}``); returns its `RecordRef` from ``Location``.
 
         A create is never retried once it may have reached NetSuite (NetSuite ignores idempotency keys on
         synchronous requests): such a failure raises
-        :class:`~netsuite_async.errors.WriteOutcomeUnknownError` whose ``context`` holds ``record_type``,
-        ``body_sha256`` (see :func:`body_sha256`) and the body's ``externalId`` when it has one. Give records
-        an ``externalId`` and use :meth:`upsert` when you need safe retries.
+        `WriteOutcomeUnknownError` whose ``context`` holds ``record_type``,
+        ``body_sha256`` (see `body_sha256`) and the body's ``externalId`` when it has one. Give records
+        an ``externalId`` and use `upsert` when you need safe retries.
 
-        Example::
-
+        Examples:
+            ```python
             ref = await ns.records.create("customer", {"companyName": "Acme", "externalId": "CUST-1"})
             print(ref.id)
+            ```
         """
         path = record_path(record_type)
         payload = _check_body(body)
@@ -909,10 +916,11 @@ class Records:
         ``replace`` names sublists whose lines are replaced instead of merged;
         ``replace_selected_fields=True`` makes ``replace`` apply to the listed body fields too.
 
-        Example::
-
+        Examples:
+            ```python
             await ns.records.update("customer", 107, {"email": "ap@acme.example"})
             await ns.records.update("salesOrder", 7, {"item": {"items": [...]}}, replace=["item"])
+            ```
         """
         path = record_path(record_type, self._target(record_id, external_id))
         payload = _check_body(body)
@@ -945,9 +953,10 @@ class Records:
         ``external_id`` is the bare value (``"CUST-1"``); a leading ``"eid:"`` is taken as the prefix and
         removed. A PUT can be repeated safely, so the transport retries it like any idempotent request.
 
-        Example::
-
+        Examples:
+            ```python
             ref = await ns.records.upsert("customer", "CUST-1", {"companyName": "Acme"})
+            ```
         """
         path = record_path(record_type) + "/" + external_id_segment(_strip_eid(external_id))
         payload = _check_body(body)
@@ -967,10 +976,11 @@ class Records:
     ) -> None:
         """Delete a record (``DELETE /record/v1/{type}/{id}``).
 
-        Example::
-
+        Examples:
+            ```python
             await ns.records.delete("customer", 107)
             await ns.records.delete("customer", external_id="CUST-1")
+            ```
         """
         path = record_path(record_type, self._target(record_id, external_id))
         await self._send(RequestSpec(method="DELETE", path=path, headers=self._headers(None)))
@@ -989,13 +999,14 @@ class Records:
 
         For example a sales order into an invoice or an item fulfillment.
 
-        Like :meth:`create`, never retried once it may have reached NetSuite
-        (:class:`~netsuite_async.errors.WriteOutcomeUnknownError` carries ``record_type``, ``source`` and
+        Like `create`, never retried once it may have reached NetSuite
+        (`WriteOutcomeUnknownError` carries ``record_type``, ``source`` and
         ``body_sha256``).
 
-        Example::
-
+        Examples:
+            ```python
             invoice = await ns.records.transform("salesOrder", 7, "invoice")
+            ```
         """
         validate_record_type(target_type)
         path = f"{record_path(record_type, record_id)}/!transform/{target_type}"
@@ -1022,7 +1033,7 @@ class Records:
         q: Q | str | None = None,
         page_size: int = _MAX_PAGE_SIZE,
     ) -> RecordList:
-        """List a record type's ids: ``async for`` gives every :class:`RecordRef`, ``await`` the first page.
+        """List a record type's ids: ``async for`` gives every `RecordRef`, ``await`` the first page.
 
         Pages are read at offsets 0, ``page_size``, 2×``page_size`` … (NetSuite wants offsets that are a
         multiple of the limit); no page is read twice or skipped. NetSuite lists at most 100,000 records and
@@ -1030,15 +1041,16 @@ class Records:
         documented, so a listing that reaches either limit (or ends on a full page, or is refused or cut short
         while NetSuite said more) continues by keyset: the same filter with ``id GREATER <last id>``, from
         offset 0. A listing that cannot continue (its ids were not in increasing order, or NetSuite refused the
-        combined filter) raises :class:`~netsuite_async.errors.RecordListCapError` instead of ending short.
-        ``q`` is a :class:`Q` (safe) or a raw filter string (sent as is; it is wrapped in parentheses when
+        combined filter) raises `RecordListCapError` instead of ending short.
+        ``q`` is a `Q` (safe) or a raw filter string (sent as is; it is wrapped in parentheses when
         combined with the id filter).
 
-        Example::
-
+        Examples:
+            ```python
             first_page = await ns.records.list("customer", page_size=100)
             async for ref in ns.records.list("customer", q=Q("email").end_with("@acme.example")):
                 print(ref.id)
+            ```
         """
         validate_record_type(record_type)
         if isinstance(page_size, bool) or not isinstance(page_size, int):
@@ -1067,15 +1079,16 @@ class Records:
 
 
 class RecordList:
-    """The result of :meth:`Records.list`: ``await`` it for the first page, ``async for`` it for every item.
+    """The result of `Records.list`: ``await`` it for the first page, ``async for`` it for every item.
 
-    Example::
-
+    Examples:
+        ```python
         page = await ns.records.list("customer")           # RecordListPage
         async for ref in ns.records.list("customer"):      # RecordRef, every page
             ...
         async for page in ns.records.list("customer").pages():
             ...
+        ```
     """
 
     def __init__(self, records: Records, record_type: str, q: str | None, page_size: int) -> None:
@@ -1093,10 +1106,11 @@ class RecordList:
         Past NetSuite's cap or page limit the pages come from the keyset continuation (``id GREATER <last id>``),
         so their ``offset`` starts again at 0 and their ``totalResults`` counts what is left.
 
-        Example::
-
+        Examples:
+            ```python
             async for page in ns.records.list("customer").pages():
                 print(page.offset, len(page.items))
+            ```
         """
         records = self._records
         size = self.page_size

@@ -4,9 +4,10 @@ A RESTlet is your own SuiteScript behind a URL. It shares the account's concurre
 so its calls go through the same governor; NetSuite answers a RESTlet over the limit with
 ``400 SSS_REQUEST_LIMIT_EXCEEDED``, which the transport treats like a 429.
 
-Example::
-
+Examples:
+    ```python
     out = await ns.restlets.call("customscript_orders", "customdeploy1", method="POST", json={"id": 7})
+    ```
 """
 
 from __future__ import annotations
@@ -56,9 +57,10 @@ def _render_param(key: object, value: object) -> tuple[str, str]:
 class Restlets:
     """``client.restlets``: call RESTlets, signed like every other request and counted by the governor.
 
-    Example::
-
+    Examples:
+        ```python
         hello = await ns.restlets.call("customscript_hello", 1, params={"name": "Zoë & co"})
+        ```
     """
 
     def __init__(self, client: NetSuiteClient) -> None:
@@ -87,13 +89,14 @@ class Restlets:
         answers 415 without one, even for a GET. An empty answer gives ``None``.
 
         A POST is not repeated once it may have reached NetSuite (a RESTlet may do anything): such a failure
-        raises :class:`~netsuite_async.errors.WriteOutcomeUnknownError`. Pass ``idempotent=True`` when your
+        raises `WriteOutcomeUnknownError`. Pass ``idempotent=True`` when your
         script is safe to run twice; PUT, GET and DELETE count as idempotent unless ``idempotent=False``.
 
-        Example::
-
+        Examples:
+            ```python
             rows = await ns.restlets.call("customscript_report", "customdeploy1", params={"day": "2024-1-1"})
             ack = await ns.restlets.call(512, 1, method="POST", json={"orders": [1, 2]})
+            ```
         """
         query = [("script", validate_script_id(script)), ("deploy", validate_deploy_id(deploy))]
         verb = method.upper() if isinstance(method, str) else method

@@ -1,12 +1,12 @@
 """When and how a failed attempt is tried again.
 
-The rules (see :class:`RetryPolicy`):
+The rules (see `RetryPolicy`):
 
 * Over the concurrency limit (429, RESTlet ``SSS_REQUEST_LIMIT_EXCEEDED``) and failures where the request surely
   never reached NetSuite (connect errors, pool timeouts) are retried for every method: nothing was applied.
 * 5xx answers, read timeouts and dropped connections are retried only for idempotent requests (GET, PUT upsert,
   PATCH, DELETE, and asynchronous requests carrying an idempotency key). For a POST create or transform NetSuite
-  ignores idempotency keys, so such a failure raises :class:`~netsuite_async.errors.WriteOutcomeUnknownError`.
+  ignores idempotency keys, so such a failure raises `WriteOutcomeUnknownError`.
 * Waits grow exponentially with full jitter (``backoff``'s wait generators, slept with anyio), honour a
   ``Retry-After`` header when one is present (capped), and never run past the call's deadline.
 """
@@ -30,7 +30,7 @@ __all__ = ["RetryEvent", "RetryPolicy", "positive_seconds"]
 def positive_seconds(name: str, value: object) -> float:
     """``value`` as a positive, finite number of seconds; TypeError/ValueError otherwise.
 
-    Example:
+    Examples:
         >>> positive_seconds("timeout", 2)
         2.0
     """
@@ -46,7 +46,7 @@ def positive_seconds(name: str, value: object) -> float:
 class RetryEvent:
     """What the retry callback is told before each wait.
 
-    Example:
+    Examples:
         >>> RetryEvent("GET", "https://x/r", attempt=1, delay=0.3, reason="429 CONCURRENCY_LIMIT_EXCEEDED").attempt
         1
     """
@@ -67,7 +67,7 @@ RetryCallback = Callable[[RetryEvent], Awaitable[None] | None]
 class RetryPolicy:
     """Which failures are retried, how long to wait, and when to give up.
 
-    Example:
+    Examples:
         >>> policy = RetryPolicy(max_attempts=4, deadline=60.0)
         >>> policy.is_retryable_status(503, idempotent=True), policy.is_retryable_status(503, idempotent=False)
         (True, False)
@@ -109,7 +109,7 @@ class RetryPolicy:
     def waits(self) -> Iterator[float]:
         """The sequence of waits (seconds), full jitter over an exponential bound.
 
-        Example:
+        Examples:
             >>> waits = RetryPolicy(backoff_base=0.1, backoff_max=1.0).waits()
             >>> all(0 <= next(waits) <= 1.0 for _ in range(20))
             True
@@ -122,7 +122,7 @@ class RetryPolicy:
     def retry_after(self, header: str | None) -> float | None:
         """Seconds asked by a ``Retry-After`` header (delta seconds or an HTTP date), capped; None if absent/bad.
 
-        Example:
+        Examples:
             >>> RetryPolicy(retry_after_cap=5).retry_after("120")
             5.0
         """

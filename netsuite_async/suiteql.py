@@ -1,6 +1,6 @@
 """SuiteQL: pages, ordered parallel streaming, keyset windows past the 100,000-row cap.
 
-NetSuite answers at most 1,000 rows per page and at most 100,000 rows per query. :class:`SuiteQL` hides both:
+NetSuite answers at most 1,000 rows per page and at most 100,000 rows per query. `SuiteQL` hides both:
 ``stream()`` fetches the first page, then the remaining pages concurrently (the governor bounds the requests
 in flight; a window bounds the pages held in memory) and yields rows in the query's order. A query that would
 pass the cap is continued by keyset on a unique ordered key: the key range is split into windows below the
@@ -9,9 +9,9 @@ cap, and the windows' pages run in parallel too.
 What NetSuite answers at the cap (``totalResults`` true or capped, ``hasMore`` true or false, a page past it
 refused or empty) is not documented, so the stream never relies on it: a result that spans pages is counted
 with one ``COUNT(*)`` query, and read only in a unique order (ordered by the key, or, without an ORDER BY, in
-key order); otherwise :class:`~netsuite_async.errors.SuiteQLOrderError` is raised before any row.
+key order); otherwise `SuiteQLOrderError` is raised before any row.
 
-Example:
+Examples:
     >>> async def emails(ns: "NetSuiteClient") -> list[str]:
     ...     rows = ns.suiteql.stream("SELECT id, email FROM customer WHERE id > ? ORDER BY id", params=[100])
     ...     return [row["email"] async for row in rows]
@@ -70,7 +70,7 @@ class SuiteQLCapError(NetSuiteError):
     Raised before any row is yielded, so a result is never truncated silently. The message says why the query
     cannot be keyset-paged (no ``ORDER BY <key>``, key not selected, ...).
 
-    Example:
+    Examples:
         >>> str(SuiteQLCapError("add ORDER BY id"))
         'add ORDER BY id'
     """
@@ -79,7 +79,7 @@ class SuiteQLCapError(NetSuiteError):
 class SuiteQLPage(BaseModel):
     """One page of a SuiteQL answer. ``items`` are rows (``links`` removed unless asked to keep them).
 
-    Example:
+    Examples:
         >>> page = SuiteQLPage.model_validate({"items": [{"id": "1"}], "hasMore": False, "totalResults": 1,
         ...                                    "offset": 0, "count": 1, "links": []})
         >>> page.items, page.has_more
@@ -174,9 +174,9 @@ def _term_column(term: str) -> tuple[str, str, bool] | None:
 def order_key(query: str, key: str = "id") -> OrderKey:
     """Find the query's top-level ``ORDER BY`` and check that it orders by ``key`` first.
 
-    Raises :class:`SuiteQLCapError` saying what is missing when the query cannot be keyset-paged on ``key``.
+    Raises `SuiteQLCapError` saying what is missing when the query cannot be keyset-paged on ``key``.
 
-    Example:
+    Examples:
         >>> order_key("SELECT id, email FROM customer ORDER BY id").inner
         'SELECT id, email FROM customer'
     """
@@ -212,7 +212,7 @@ class _Plan:
 
 
 def _plan(query: str, key: str, key_selected: bool) -> _Plan:
-    """Decide how to read a query whose rows span pages, or raise :class:`SuiteQLOrderError` (before any row)."""
+    """Decide how to read a query whose rows span pages, or raise `SuiteQLOrderError` (before any row)."""
     found = _order_by(query)
     if found is None:
         if not key_selected:
@@ -270,9 +270,9 @@ class RowStream(Generic[T]):
     """An async iterator of rows that can also be used as an async context manager.
 
     Breaking out of ``async for`` leaves the background page fetches to the garbage collector; use
-    ``async with`` (or :meth:`aclose`) to stop them at once.
+    ``async with`` (or `aclose`) to stop them at once.
 
-    Example:
+    Examples:
         >>> async def first_match(ns: "NetSuiteClient") -> dict[str, Any] | None:
         ...     async with ns.suiteql.stream("SELECT id, email FROM customer ORDER BY id") as rows:
         ...         async for row in rows:
@@ -326,7 +326,7 @@ def _int_or_none(value: Any) -> int | None:
 class SuiteQL:
     """The ``client.suiteql`` namespace: ``page``, ``stream``, ``all`` and ``count``.
 
-    Example:
+    Examples:
         >>> async def active(ns: "NetSuiteClient") -> int:
         ...     return await ns.suiteql.count("SELECT id FROM customer WHERE isinactive = ?", params=[False])
     """
@@ -351,7 +351,7 @@ class SuiteQL:
     ) -> SuiteQLPage:
         """Fetch one page (``limit`` ≤ 1000 rows from ``offset``, a multiple of ``limit``).
 
-        Example:
+        Examples:
             >>> async def second_page(ns: "NetSuiteClient") -> SuiteQLPage:
             ...     return await ns.suiteql.page("SELECT id FROM customer ORDER BY id", limit=100, offset=100)
         """
@@ -386,7 +386,7 @@ class SuiteQL:
         100,000 is not documented, so a total that reaches the cap is checked with a second request
         (``SELECT COUNT(*) FROM (<query>)``), which is never capped.
 
-        Example:
+        Examples:
             >>> async def customers(ns: "NetSuiteClient") -> int:
             ...     return await ns.suiteql.count("SELECT id FROM customer")
         """
@@ -432,9 +432,9 @@ class SuiteQL:
         max_rows: int | None = None,
         key: str = "id",
     ) -> list[Row] | list[M]:
-        """Every row of the query as a list (see :meth:`stream`).
+        """Every row of the query as a list (see `stream`).
 
-        Example:
+        Examples:
             >>> async def ids(ns: "NetSuiteClient") -> list[str]:
             ...     return [r["id"] for r in await ns.suiteql.all("SELECT id FROM customer ORDER BY id")]
         """
@@ -493,15 +493,15 @@ class SuiteQL:
         A result that fits the first page is that page. A result that spans pages must have a unique order:
         an ORDER BY that includes ``key`` (a unique column the query selects, default ``id``), or no ORDER BY
         at all (the rows are then read in ``key`` order); otherwise
-        :class:`~netsuite_async.errors.SuiteQLOrderError` is raised before any row. One count query gives the
+        `SuiteQLOrderError` is raised before any row. One count query gives the
         true total (``totalResults`` may be capped) and checks that ``key`` is unique. The other pages are then
         fetched concurrently (the governor bounds requests in flight, ``window`` bounds pages held in memory:
         default twice the governor's ceiling, at most 64) and yielded in order. Past 100,000 rows the query
         must order by ``key`` first and select it: the key range is split into windows below the cap, fetched
-        the same way. Otherwise :class:`SuiteQLCapError` is raised before any row. ``model`` validates each row into a
+        the same way. Otherwise `SuiteQLCapError` is raised before any row. ``model`` validates each row into a
         pydantic model (NetSuite's strings are coerced). Arguments are validated before any request.
 
-        Example:
+        Examples:
             >>> async def dump(ns: "NetSuiteClient") -> None:
             ...     async for row in ns.suiteql.stream("SELECT id, email FROM customer ORDER BY id"):
             ...         print(row["id"], row["email"])

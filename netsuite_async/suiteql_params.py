@@ -4,7 +4,7 @@ NetSuite's REST SuiteQL endpoint has no bind parameters, so values must be rende
 This module does that safely: every value becomes a literal whose content can never leave the literal, and
 ``?`` characters inside string literals, quoted identifiers and comments are left alone.
 
-Example:
+Examples:
     >>> from netsuite_async.suiteql_params import bind
     >>> bind("SELECT id FROM customer WHERE email = ? AND id IN ?", ["o'neil@x.test", [1, 2]])
     "SELECT id FROM customer WHERE email = 'o''neil@x.test' AND id IN (1, 2)"
@@ -30,7 +30,7 @@ _Q_CLOSERS = {"[": "]", "(": ")", "{": "}", "<": ">"}
 class Token:
     """One lexical piece of a SuiteQL text: ``kind`` is "code", "string", "ident", "comment" or "param".
 
-    Example:
+    Examples:
         >>> [t.kind for t in tokenize("a = ? -- why?")]
         ['code', 'param', 'code', 'comment']
     """
@@ -46,7 +46,7 @@ def tokenize(query: str) -> Iterator[Token]:
     Raises ValueError for an unterminated string literal, quoted identifier or block comment, because a
     query that cannot be split with certainty cannot be bound safely.
 
-    Example:
+    Examples:
         >>> [t.text for t in tokenize("x = '?' AND y = ?") if t.kind == "param"]
         ['?']
     """
@@ -132,7 +132,7 @@ def _scan_string(query: str, i: int) -> int:
 def placeholder_positions(query: str) -> list[int]:
     """Offsets of the ``?`` placeholders in ``query`` (outside literals and comments).
 
-    Example:
+    Examples:
         >>> placeholder_positions("a = ? /* ? */ AND b = '?' AND c = ?")
         [4, 34]
     """
@@ -151,7 +151,7 @@ def number_text(value: object) -> str | None:
     say anything), has no exponent, and is checked to be ``-?digits[.digits]``. ``bool`` is not a number here.
     Non-finite values raise ValueError.
 
-    Example:
+    Examples:
         >>> number_text(1e-7), number_text(-3), number_text("3")
         ('0.0000001', '-3', None)
     """
@@ -197,11 +197,11 @@ def render_literal(value: object) -> str:
     """Render one Python value as a SuiteQL literal.
 
     Supported: ``None`` → NULL, bool → 'T'/'F', any finite real number (int, float, Decimal, their subclasses,
-    numpy scalars; rendered by value, see :func:`number_text`), str (quotes doubled, NUL refused),
+    numpy scalars; rendered by value, see `number_text`), str (quotes doubled, NUL refused),
     date → TO_DATE, datetime → TO_TIMESTAMP (aware values converted to UTC), list/tuple → ``(a, b)``.
     Anything else raises TypeError; non-finite numbers, NUL characters and empty lists raise ValueError.
 
-    Example:
+    Examples:
         >>> render_literal("it's")
         "'it''s'"
         >>> render_literal(-3)
@@ -249,7 +249,7 @@ def bind(query: str, params: Sequence[object] | None) -> str:
     ``params=None`` returns the query unchanged. A placeholder count different from ``len(params)`` raises
     ValueError; every value is validated before anything is returned, so nothing is sent on bad input.
 
-    Example:
+    Examples:
         >>> bind("SELECT id FROM customer WHERE id > ? -- ids after ?", [100])
         'SELECT id FROM customer WHERE id > 100 -- ids after ?'
     """

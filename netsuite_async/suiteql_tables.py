@@ -1,19 +1,19 @@
 """Which tables a SuiteQL query reads, found with the project's SuiteQL tokenizer, failing closed.
 
 An access policy lets an agent run SuiteQL only over tables it may read, so the tables must be known for
-certain. :func:`query_tables` finds every table named after ``FROM``, after any kind of ``JOIN`` or ``APPLY``,
+certain. `query_tables` finds every table named after ``FROM``, after any kind of ``JOIN`` or ``APPLY``,
 after a comma in a ``FROM`` list, in subqueries at any depth, on both sides of ``UNION`` / ``INTERSECT`` /
 ``MINUS`` / ``EXCEPT``, and inside common table expressions (whose own names are not tables). String literals,
 quoted identifiers, comments and ``?`` placeholders are told apart by
-:func:`netsuite_async.suiteql_params.tokenize`, so a keyword inside a literal or a comment never counts.
+`netsuite_async.suiteql_params.tokenize`, so a keyword inside a literal or a comment never counts.
 
-Anything it cannot classify with certainty raises :class:`UnclassifiableQueryError` with the reason: a
+Anything it cannot classify with certainty raises `UnclassifiableQueryError` with the reason: a
 statement that is not a ``SELECT``, a ``;``, a ``WITH`` anywhere but at the start, a parenthesised join, a
 schema-qualified or database-linked name, a table function (``TABLE(…)``, ``LATERAL``), a literal or ``?``
 where a table belongs, ``PIVOT``/``SAMPLE``/``PARTITION``/flashback clauses after a table, or a character
 SuiteQL has no use for. Oracle's ``dual`` is not a table of the account and is left out.
 
-Example:
+Examples:
     >>> sorted(query_tables("SELECT c.id FROM customer c JOIN transaction t ON t.entity = c.id"))
     ['customer', 'transaction']
 """
@@ -32,7 +32,7 @@ __all__ = ["UnclassifiableQueryError", "query_tables"]
 class UnclassifiableQueryError(ValueError):
     """A SuiteQL query whose tables cannot be found with certainty; ``reason`` says why.
 
-    Example:
+    Examples:
         >>> try:
         ...     query_tables("SELECT id FROM customer; DELETE FROM customer")
         ... except UnclassifiableQueryError as exc:
@@ -305,9 +305,9 @@ class _Scanner:
 
 
 def query_tables(query: str) -> frozenset[str]:
-    """The tables ``query`` reads, lower-cased; raise :class:`UnclassifiableQueryError` when unsure.
+    """The tables ``query`` reads, lower-cased; raise `UnclassifiableQueryError` when unsure.
 
-    Example:
+    Examples:
         >>> sorted(query_tables('''
         ...     WITH recent AS (SELECT id FROM transaction WHERE trandate > ?)  -- FROM vendor (a comment)
         ...     SELECT c.id, 'FROM employee' FROM customer c, recent r WHERE c.id IN (SELECT entity FROM "Invoice")

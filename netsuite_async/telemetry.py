@@ -15,7 +15,7 @@ It uses only ``opentelemetry-api`` (the ``[otel]`` extra); spans go to the globa
 instrumented library. Without the package, or with ``NetSuiteClient(..., tracing=False)``, every hook below is a
 constant no-op. No secrets, query values or bodies are ever put on a span or a metric.
 
-Example:
+Examples:
     >>> t = Telemetry(enabled=False)
     >>> t.active
     False
@@ -59,7 +59,7 @@ _SCOPE = "netsuite_async"
 def otel_available() -> bool:
     """Whether ``opentelemetry-api`` can be imported (the ``[otel]`` extra).
 
-    Example:
+    Examples:
         >>> isinstance(otel_available(), bool)
         True
     """
@@ -74,7 +74,7 @@ def otel_available() -> bool:
 class RequestInfo:
     """What a request hook sees of one HTTP attempt: never the Authorization header or query values.
 
-    Example:
+    Examples:
         >>> RequestInfo("GET", "https://x/services/rest/record/v1/customer/1", {}, 1, "records.get").method
         'GET'
     """
@@ -93,7 +93,7 @@ class RequestInfo:
 class ResponseInfo:
     """What a response hook sees of one HTTP attempt's answer.
 
-    Example:
+    Examples:
         >>> ResponseInfo("GET", "https://x/", 200, {}, 0.012, 1, None).status_code
         200
     """
@@ -119,7 +119,7 @@ class Hooks:
     A hook that raises does not fail the request: the error is logged at WARNING and the call goes on (a metrics
     hook must never break a write).
 
-    Example:
+    Examples:
         >>> seen = []
         >>> hooks = Hooks(request=[lambda info: seen.append(info.method)])
         >>> len(hooks.request)
@@ -157,11 +157,11 @@ _agent: contextvars.ContextVar[str | None] = contextvars.ContextVar("netsuite_as
 
 
 def set_agent(name: str | None) -> contextvars.Token[str | None]:
-    """Mark the calls made from here on (in this task) as an agent's, for spans; undo with :func:`reset_agent`.
+    """Mark the calls made from here on (in this task) as an agent's, for spans; undo with `reset_agent`.
 
     Used by ``ns.as_agent(...)`` views, whose calls run through the client's own namespaces.
 
-    Example:
+    Examples:
         >>> token = set_agent("finance-bot")
         >>> reset_agent(token)
     """
@@ -169,9 +169,9 @@ def set_agent(name: str | None) -> contextvars.Token[str | None]:
 
 
 def reset_agent(token: contextvars.Token[str | None]) -> None:
-    """Undo :func:`set_agent`.
+    """Undo `set_agent`.
 
-    Example:
+    Examples:
         >>> reset_agent(set_agent(None))
     """
     _agent.reset(token)
@@ -180,7 +180,7 @@ def reset_agent(token: contextvars.Token[str | None]) -> None:
 def current_operation() -> str | None:
     """The logical call the current task is inside (``records.get`` …), or None.
 
-    Example:
+    Examples:
         >>> current_operation() is None
         True
     """
@@ -191,7 +191,7 @@ def current_operation() -> str | None:
 class Telemetry:
     """Spans, metrics and hooks for one client (shared by its views). Made by ``NetSuiteClient``.
 
-    Example:
+    Examples:
         >>> Telemetry(enabled=False).active
         False
     """
@@ -234,7 +234,7 @@ class Telemetry:
         """Whether spans and metrics are recorded: the extra is installed, tracing is on and the application
         has set a tracer provider (checked on every call, so a provider set later is picked up).
 
-        Example:
+        Examples:
             >>> Telemetry(enabled=False).active
             False
         """
@@ -262,7 +262,7 @@ class Telemetry:
 
         Nested operations (``batch.create`` calling ``jobs.submit``) keep the outermost one as the logical call.
 
-        Example:
+        Examples:
             >>> with Telemetry(enabled=False).operation("suiteql.all"):
             ...     current_operation()
             'suiteql.all'
@@ -273,7 +273,7 @@ class Telemetry:
     def attempt_started(self, method: str, url: str, server: str, attempt: int, slot_wait: float) -> Any:
         """Open an attempt's child span (None when inactive); called by the transport inside the slot.
 
-        Example:
+        Examples:
             >>> Telemetry(enabled=False).attempt_started("GET", "https://x/", "x", 1, 0.0) is None
             True
         """
@@ -297,7 +297,7 @@ class Telemetry:
     def attempt_ended(self, span: Any, status: int | None, error: BaseException | None, limited: bool) -> None:
         """Close an attempt's span and count it (status, 429, network error).
 
-        Example:
+        Examples:
             >>> Telemetry(enabled=False).attempt_ended(None, 200, None, False)
         """
         if limited:
@@ -333,7 +333,7 @@ class Telemetry:
     async def call_hooks(self, hooks: Sequence[Hook], info: Any) -> None:
         """Call each hook with ``info``; a failing hook is logged, never raised.
 
-        Example:
+        Examples:
             >>> import anyio
             >>> calls = []
             >>> anyio.run(Telemetry(enabled=False).call_hooks, [calls.append], "x")
@@ -438,7 +438,7 @@ def traced(name: str, type_arg: int | None = None) -> Callable[[Callable[P, Awai
 
     ``type_arg`` is the position (after ``self``) of the record type argument, put on the span; None for none.
 
-    Example:
+    Examples:
         >>> @traced("records.get")
         ... async def get(self, record_type, record_id): ...
         >>> get.__name__
@@ -468,7 +468,7 @@ def traced_iter(name: str, type_arg: int | None = None) -> Callable[[Callable[P,
     fetches started during it (parallel ones too) are its children. Other attributes of the returned object
     (``RowStream.total``, ``await``-ing a ``RecordList``) are passed through.
 
-    Example:
+    Examples:
         >>> @traced_iter("records.list")
         ... def listing(self, record_type): return iter(())
         >>> listing.__name__

@@ -1,13 +1,14 @@
 """The one place where requests are sent: retries, the governor, signing, error mapping and logging.
 
-Per call (:meth:`Transport.send`)::
+Per call (`Transport.send`):
+```text
+retry loop (RetryPolicy: which failures, backoff, deadline)
+  └─ per attempt: sign (outside the slot when the provider may fetch a token: a token fetch never holds one)
+                  ─> governor slot (exactly one HTTP attempt; offline signers such as TBA sign here)
+                  ─> httpx2 ─> typed error or response
+```
 
-    retry loop (RetryPolicy: which failures, backoff, deadline)
-      └─ per attempt: sign (outside the slot when the provider may fetch a token: a token fetch never holds one)
-                      ─> governor slot (exactly one HTTP attempt; offline signers such as TBA sign here)
-                      ─> httpx2 ─> typed error or response
-
-API modules (records, SuiteQL, batch, …) only build a :class:`RequestSpec` and parse the answer.
+API modules (records, SuiteQL, batch, …) only build a `RequestSpec` and parse the answer.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ Params = Mapping[str, ParamValue] | Sequence[tuple[str, ParamValue]]
 class RequestSpec:
     """Everything the transport needs to send one logical request (retries included).
 
-    Example:
+    Examples:
         >>> spec = RequestSpec("GET", "/record/v1/customer/1", params={"fields": "email"})
         >>> spec.is_idempotent
         True
@@ -124,7 +125,7 @@ class RequestSpec:
 class TransportStats:
     """Counters since the client was created (read ``client.transport.stats``).
 
-    Example:
+    Examples:
         >>> TransportStats().attempts
         0
     """
@@ -179,11 +180,11 @@ def _safe_url(request: Request) -> str:
 
 
 class Transport:
-    """Sends :class:`RequestSpec` calls with retries, governor slots, fresh signatures and typed errors.
+    """Sends `RequestSpec` calls with retries, governor slots, fresh signatures and typed errors.
 
-    Made by :class:`~netsuite_async.NetSuiteClient`; API modules reach it as ``client.transport``.
+    Made by `NetSuiteClient`; API modules reach it as ``client.transport``.
 
-    Example:
+    Examples:
         >>> async def raw(client) -> dict:
         ...     resp = await client.transport.send(RequestSpec("GET", "/record/v1/customer/1"))
         ...     return resp.json()
@@ -233,7 +234,7 @@ class Transport:
     ) -> Transport:
         """A transport sharing this one's pool, governor, auth, telemetry and counters, with overrides.
 
-        Example:
+        Examples:
             >>> def slow_view(transport: Transport) -> Transport:
             ...     return transport.derive(read_timeout=600.0)
         """
@@ -546,14 +547,14 @@ class Transport:
         self, url: str, data: Mapping[str, str], headers: Mapping[str, str] | None = None
     ) -> Response:
         """POST a form to an OAuth endpoint (token, revoke) with the retry policy, deadline and error mapping of
-        :meth:`send`, but unsigned and outside the governor (a token fetch must never hold or wait for a slot).
+        `send`, but unsigned and outside the governor (a token fetch must never hold or wait for a slot).
 
         A token request is safe to repeat, so 5xx answers, 429s, connection failures and timeouts are retried like
         an idempotent call, within ``RetryPolicy.deadline``; each attempt uses the client's timeouts. A 2xx answer
         and an OAuth error answer (400/401 with a JSON body: ``invalid_client``, ``invalid_grant`` …) are returned
         for the provider to read; any other answer raises the typed error (``ServerError``, ``NotFoundError`` …).
 
-        Example:
+        Examples:
             >>> async def token(transport: Transport, url: str) -> str:
             ...     resp = await transport.post_form(url, {"grant_type": "client_credentials"})
             ...     return resp.json()["access_token"]

@@ -49,9 +49,10 @@ def load_private_key(
 ) -> PrivateKey:
     """Load an RSA or EC private key from PEM text, PEM bytes or a file path; ``ValueError`` otherwise.
 
-    Example::
-
+    Examples:
+        ```python
         key = load_private_key(Path("private.pem"))
+        ```
     """
     data = _pem_bytes(source)
     password = passphrase.encode("utf-8") if isinstance(passphrase, str) else passphrase
@@ -80,9 +81,10 @@ def load_private_key(
 def choose_algorithm(key: PrivateKey, algorithm: str | None) -> str:
     """The JWS ``alg`` for ``key``: PS256 for RSA, ES256/384/512 by EC curve, or a checked explicit choice.
 
-    Example::
-
+    Examples:
+        ```python
         choose_algorithm(load_private_key(pem), None)   # "ES256" for a P-256 key
+        ```
     """
     if algorithm is not None:
         if not isinstance(algorithm, str):

@@ -1,20 +1,20 @@
 """OAuth 2.0 authorization code with PKCE: a person logs in to NetSuite once, the service keeps the tokens.
 
-Flow: :meth:`AuthorizationCode.authorize_url` makes the URL to send the user to (PKCE S256 and a random
-``state``); NetSuite redirects back with ``code`` and ``state``; :meth:`AuthorizationCode.exchange` turns them
+Flow: `AuthorizationCode.authorize_url` makes the URL to send the user to (PKCE S256 and a random
+``state``); NetSuite redirects back with ``code`` and ``state``; `AuthorizationCode.exchange` turns them
 into an access token (one hour) and a refresh token (seven days). Afterwards every request is signed with the
 access token, refreshed on demand (NetSuite rotates a public client's refresh token on every refresh and keeps a
 confidential client's: the provider stores a rotated one and keeps the old one when none comes back). When the
-refresh token is past its seven days, :class:`~netsuite_async.errors.ReauthorizationRequired`
+refresh token is past its seven days, `ReauthorizationRequired`
 says a person must log in again.
 
 **Binding to a client.** The URLs come from the client's account (or its ``base_url``). Pass the
-``NetSuiteClient`` (or its ``auth_context``) to :meth:`~AuthorizationCode.authorize_url`; the provider
+``NetSuiteClient`` (or its ``auth_context``) to `authorize_url`; the provider
 remembers it, so ``await auth.exchange(code, state)`` needs nothing more. A provider also binds itself on its
 first signed request.
 
-Example::
-
+Examples:
+    ```python
     auth = AuthorizationCode(client_id, client_secret, "https://app.example.com/callback",
                              scopes=["rest_webservices"], store=JsonFileTokenStore("tokens.json"))
     ns = NetSuiteClient("1234567", auth=auth)
@@ -22,6 +22,7 @@ Example::
     ...
     await auth.exchange(code, state)        # in the callback handler
     await ns.records.get("customer", 1)
+    ```
 """
 
 from __future__ import annotations
@@ -59,10 +60,11 @@ class AuthorizationRequest:
     Keep ``state`` and ``code_verifier`` in the user's session when several processes serve the callback;
     otherwise the provider remembers them for ten minutes.
 
-    Example::
-
+    Examples:
+        ```python
         start = auth.authorize_url(ns)
         return RedirectResponse(start.url)
+        ```
     """
 
     url: str
@@ -99,7 +101,7 @@ def check_redirect_uri(uri: str) -> str:
     use ``https://localhost…`` behind a local TLS proxy, or a custom scheme. A fragment is refused (RFC 6749
     §3.1.2).
 
-    Example:
+    Examples:
         >>> check_redirect_uri("myapp://callback")
         'myapp://callback'
         >>> check_redirect_uri("http://localhost:8000/callback")  # doctest: +ELLIPSIS
@@ -153,17 +155,18 @@ class AuthorizationCode:
             on every refresh. Either way the provider stores whatever refresh token NetSuite returns and keeps the
             old one when none comes back.
         redirect_uri: exactly as entered on the integration record: ``https://…`` or a custom scheme such as
-            ``myapp://callback``. Plain ``http://`` (loopback too) is refused with :class:`ValueError`, as NetSuite
-            refuses it (see :func:`check_redirect_uri`).
+            ``myapp://callback``. Plain ``http://`` (loopback too) is refused with `ValueError`, as NetSuite
+            refuses it (see `check_redirect_uri`).
         scopes: any of ``rest_webservices``, ``restlets``, ``suite_analytics``.
-        store: where tokens live (:class:`~netsuite_async.auth.stores.JsonFileTokenStore` to survive restarts).
+        store: where tokens live (`JsonFileTokenStore` to survive restarts).
         store_key: the key in the store (default: account, client id); use one per NetSuite user.
         clock: seconds since the epoch (tests move it).
 
-    Example::
-
+    Examples:
+        ```python
         auth = AuthorizationCode(cid, secret, "https://app.example.com/callback", scopes=["rest_webservices"])
         mobile = AuthorizationCode(cid, None, "myapp://callback")   # public client
+        ```
     """
 
     def __init__(
@@ -194,7 +197,7 @@ class AuthorizationCode:
     def public(self) -> bool:
         """True for a public client (no secret; NetSuite rotates its refresh token).
 
-        Example:
+        Examples:
             >>> AuthorizationCode("cid", None, "myapp://callback").public
             True
         """
@@ -213,9 +216,10 @@ class AuthorizationCode:
     def bind(self, client: Any) -> None:
         """Remember the client (or ``AuthContext``) whose URLs to use outside requests.
 
-        Example::
-
+        Examples:
+            ```python
             auth.bind(ns)
+            ```
         """
         self._context = _context_of(client)
 
@@ -232,9 +236,10 @@ class AuthorizationCode:
     def store_key(self, context: AuthContext) -> str:
         """The key under which this provider keeps its tokens.
 
-        Example::
-
+        Examples:
+            ```python
             await store.get(auth.store_key(ns.auth_context))
+            ```
         """
         if self._store_key is not None:
             return self._store_key
@@ -244,9 +249,10 @@ class AuthorizationCode:
     def authorize_url(self, client: Any | None = None, *, state: str | None = None) -> AuthorizationRequest:
         """The NetSuite login URL (PKCE S256, ``state`` 22-1024 characters), and what the callback must match.
 
-        Example::
-
+        Examples:
+            ```python
             start = auth.authorize_url(ns)   # redirect to start.url
+            ```
         """
         ctx = self._ctx(client)
         if state is None:
@@ -295,9 +301,10 @@ class AuthorizationCode:
         """Trade the callback's ``code`` for tokens and store them. ``state`` must be one this provider issued
         (or pass the ``code_verifier`` you kept in the user's session, having checked ``state`` yourself).
 
-        Example::
-
+        Examples:
+            ```python
             await auth.exchange(request.query_params["code"], request.query_params["state"])
+            ```
         """
         code = _check_text("code", code)
         state = _check_text("state", state)
@@ -353,9 +360,10 @@ class AuthorizationCode:
     async def is_authorized(self, client: Any | None = None) -> bool:
         """True when a usable refresh or access token is stored.
 
-        Example::
-
+        Examples:
+            ```python
             if not await auth.is_authorized(ns): return RedirectResponse("/login")
+            ```
         """
         ctx = self._ctx(client)
         tokens = await self._store.get(self.store_key(ctx))
@@ -384,9 +392,10 @@ class AuthorizationCode:
     async def access_token(self, client: Any | None = None) -> str:
         """A valid access token, refreshed when needed (one refresh at a time per provider).
 
-        Example::
-
+        Examples:
+            ```python
             token = await auth.access_token(ns)
+            ```
         """
         ctx = self._ctx(client)
         key = self.store_key(ctx)
@@ -404,9 +413,10 @@ class AuthorizationCode:
     async def refresh(self, client: Any | None = None) -> None:
         """Refresh now, whatever the access token's age.
 
-        Example::
-
+        Examples:
+            ```python
             await auth.refresh(ns)
+            ```
         """
         ctx = self._ctx(client)
         key = self.store_key(ctx)
@@ -435,9 +445,10 @@ class AuthorizationCode:
     async def sign(self, request: AuthRequest, context: AuthContext) -> None:
         """Add ``Authorization: Bearer <access token>``, refreshing first when needed.
 
-        Example::
-
+        Examples:
+            ```python
             await auth.sign(AuthRequest("GET", url, {}), context)
+            ```
         """
         if self._context is None:
             self._context = context
@@ -446,9 +457,10 @@ class AuthorizationCode:
     async def on_unauthorized(self, request: AuthRequest, context: AuthContext) -> bool:
         """NetSuite refused the access token: mark it expired; retry once if a refresh token is left.
 
-        Example::
-
+        Examples:
+            ```python
             retry = await auth.on_unauthorized(request, context)
+            ```
         """
         key = self.store_key(context)
         async with self._refresh_lock:
@@ -471,9 +483,10 @@ class AuthorizationCode:
         attempts), the typed error is raised and the tokens are kept, so the revocation can be tried again
         rather than leaving a live token nobody can revoke.
 
-        Example::
-
+        Examples:
+            ```python
             await auth.revoke(ns)   # "disconnect NetSuite" in your app
+            ```
         """
         ctx = self._ctx(client)
         key = self.store_key(ctx)
@@ -489,9 +502,10 @@ class AuthorizationCode:
     def unauthorized_hints(self, context: AuthContext) -> list[str]:
         """What usually causes ``INVALID_LOGIN`` with the authorization-code flow.
 
-        Example::
-
+        Examples:
+            ```python
             print(auth.unauthorized_hints(ns.auth_context))
+            ```
         """
         return [
             f"the user must have authorized this client in account {context.account.realm} with a role that "

@@ -1,4 +1,4 @@
-"""The seam between the transport and authentication: :class:`TokenProvider` and what it is given."""
+"""The seam between the transport and authentication: `TokenProvider` and what it is given."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ class AuthRequest:
     ``url`` is absolute and carries the query string exactly as it will be sent (TBA signs every query
     parameter). The body is not shown: NetSuite does not sign JSON bodies.
 
-    Example:
+    Examples:
         >>> req = AuthRequest("GET", "https://x.test/services/rest/record/v1/customer/1", {})
         >>> req.headers["Authorization"] = "Bearer abc"
     """
@@ -34,9 +34,9 @@ class AuthRequest:
 
 @dataclass(frozen=True)
 class TokenResponse:
-    """What a token endpoint answered (see :meth:`AuthContext.post_form`).
+    """What a token endpoint answered (see `AuthContext.post_form`).
 
-    Example:
+    Examples:
         >>> TokenResponse(200, {"access_token": "…", "expires_in": 3600}, "").json["expires_in"]
         3600
     """
@@ -58,7 +58,7 @@ class AuthContext:
     timeouts and typed errors (a 5xx or a network failure is retried, then raised as ``ServerError`` /
     ``TransportError``; only an OAuth error answer, 400/401 with a JSON body, comes back for the provider to read).
 
-    Example:
+    Examples:
         >>> ctx = AuthContext.for_base(Account.parse("123"), "https://123.suitetalk.api.netsuite.com",
         ...                            "https://123.app.netsuite.com", post_form=None)
         >>> ctx.token_url
@@ -106,7 +106,7 @@ class TokenProvider(Protocol):
     refresh here). ``on_unauthorized`` is called when NetSuite answered 401: drop cached credentials and return
     True to have the transport sign afresh and retry the request once.
 
-    Example:
+    Examples:
         >>> class VaultToken:
         ...     async def sign(self, request: AuthRequest, context: AuthContext) -> None:
         ...         request.headers["Authorization"] = "Bearer " + "token-from-vault"

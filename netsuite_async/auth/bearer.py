@@ -12,7 +12,7 @@ class BearerToken:
 
     For tokens minted by another system. It cannot refresh itself, so a 401 is final.
 
-    Example:
+    Examples:
         >>> auth = BearerToken("eyJhbGciOi…")
         >>> repr(auth)
         'BearerToken(token=***)'

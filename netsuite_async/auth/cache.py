@@ -1,14 +1,15 @@
 """Access-token caches for OAuth 2.0 providers: the seam that lets many workers share one token.
 
-``ClientCredentials`` keeps its bearer token in a :class:`TokenCache`. The default,
-:class:`MemoryTokenCache`, shares it between every task of one process; a Redis-backed cache (see
+``ClientCredentials`` keeps its bearer token in a `TokenCache`. The default,
+`MemoryTokenCache`, shares it between every task of one process; a Redis-backed cache (see
 ``netsuite_async.governor.redis``'s sibling) shares it across processes, so a fleet of workers mints one token
 per hour instead of one per worker.
 
-Example::
-
+Examples:
+    ```python
     cache = MemoryTokenCache()
     auth = ClientCredentials(client_id, certificate_id, pem, cache=cache)
+    ```
 """
 
 from __future__ import annotations
@@ -27,10 +28,11 @@ __all__ = ["CachedToken", "MemoryTokenCache", "TokenCache"]
 class CachedToken:
     """A bearer token with its lifetime; ``repr`` masks the token.
 
-    Example::
-
+    Examples:
+        ```python
         tok = CachedToken("eyJ...", expires_at=time.time() + 3600, issued_at=time.time())
         assert "eyJ" not in repr(tok)
+        ```
     """
 
     access_token: str
@@ -51,9 +53,10 @@ class CachedToken:
     def lifetime(self) -> float:
         """Seconds between minting and expiry.
 
-        Example::
-
+        Examples:
+            ```python
             CachedToken("t", expires_at=3600.0, issued_at=0.0).lifetime   # 3600.0
+            ```
         """
         return self.expires_at - self.issued_at
 
@@ -66,12 +69,13 @@ class TokenCache(Protocol):
     process) so that only one of them asks NetSuite for a new token while the others wait and then read it.
     Keys never contain secrets.
 
-    Example::
-
+    Examples:
+        ```python
         async with cache.lock(key):
             tok = await cache.get(key)
             if tok is None:
                 await cache.set(key, await mint())
+        ```
     """
 
     async def get(self, key: str) -> CachedToken | None:
@@ -92,15 +96,16 @@ class TokenCache(Protocol):
 
 
 class MemoryTokenCache:
-    """A process-local :class:`TokenCache` (the default): a dict and one ``anyio.Lock`` per key.
+    """A process-local `TokenCache` (the default): a dict and one ``anyio.Lock`` per key.
 
     Share one instance between several providers or clients of the same process to share their tokens.
 
-    Example::
-
+    Examples:
+        ```python
         cache = MemoryTokenCache()
         await cache.set("k", CachedToken("t", expires_at=2e9, issued_at=1.9e9))
         assert (await cache.get("k")).access_token == "t"
+        ```
     """
 
     def __init__(self) -> None:

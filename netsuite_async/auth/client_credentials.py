@@ -1,15 +1,16 @@
 """OAuth 2.0 client credentials (machine to machine): a signed JWT assertion buys a one-hour bearer token.
 
 The assertion is signed with the integration's certificate key (PS256 for RSA, ES256/384/512 by EC curve;
-NetSuite refuses RS256). The access token is cached in a :class:`~netsuite_async.auth.cache.TokenCache` and
+NetSuite refuses RS256). The access token is cached in a `TokenCache` and
 renewed shortly before it expires; minting is single-flight, so a thousand concurrent requests cause one
 token request. Token requests go through ``AuthContext.post_form``: they never hold a governor slot.
 
-Example::
-
+Examples:
+    ```python
     auth = ClientCredentials(client_id="…", certificate_id="…", private_key=Path("private.pem"))
     async with NetSuiteClient(account="1234567", auth=auth) as ns:
         await ns.suiteql.all("SELECT id FROM customer")
+    ```
 """
 
 from __future__ import annotations
@@ -41,10 +42,11 @@ DEFAULT_TOKEN_LIFETIME = 3600.0
 def renewal_margin(lifetime: float) -> float:
     """Seconds before expiry at which a token is renewed: a tenth of its lifetime, between 1 s and 5 min.
 
-    Example::
-
+    Examples:
+        ```python
         renewal_margin(3600)   # 300.0
         renewal_margin(60)     # 6.0
+        ```
     """
     return max(1.0, min(300.0, lifetime / 10.0))
 
@@ -52,9 +54,10 @@ def renewal_margin(lifetime: float) -> float:
 def check_scopes(scopes: Iterable[str] | str) -> tuple[str, ...]:
     """Validate scope names (a list, or one space-separated string); ``ValueError`` for unknown or none.
 
-    Example::
-
+    Examples:
+        ```python
         check_scopes(["rest_webservices", "restlets"])
+        ```
     """
     items = scopes.split() if isinstance(scopes, str) else list(scopes)
     if not items:
@@ -80,11 +83,12 @@ def _check_id(name: str, value: object) -> str:
 def token_endpoint_error(
     response: TokenResponse, url: str, what: str, hints: Sequence[str] = ()
 ) -> AuthenticationError:
-    """An :class:`AuthenticationError` for a refused token-endpoint call (never quoting the request).
+    """An `AuthenticationError` for a refused token-endpoint call (never quoting the request).
 
-    Example::
-
+    Examples:
+        ```python
         raise token_endpoint_error(resp, context.token_url, "client credentials token request")
+        ```
     """
     body = response.json if isinstance(response.json, dict) else {}
     code = body.get("error")
@@ -119,9 +123,10 @@ class ClientCredentials:
 
     Every bad input raises ``ValueError``/``TypeError`` here, before any request.
 
-    Example::
-
+    Examples:
+        ```python
         auth = ClientCredentials("2f1c…", "Ab3…", Path("private.pem"), scopes=["rest_webservices"])
+        ```
     """
 
     def __init__(
@@ -160,9 +165,10 @@ class ClientCredentials:
     def cache_key(self, context: AuthContext) -> str:
         """The cache key for this provider's token: no secrets, only ids and scopes.
 
-        Example::
-
+        Examples:
+            ```python
             key = auth.cache_key(context)   # "netsuite-async:m2m:1234567:<client id>:<cert id>:<scopes>"
+            ```
         """
         scopes = " ".join(sorted(self.scopes))
         return f"netsuite-async:m2m:{context.account.realm}:{self._client_id}:{self._certificate_id}:{scopes}"
@@ -170,9 +176,10 @@ class ClientCredentials:
     def make_assertion(self, token_url: str) -> str:
         """A freshly signed JWT assertion for ``token_url`` (exposed for tests and debugging).
 
-        Example::
-
+        Examples:
+            ```python
             jws = auth.make_assertion(context.token_url)
+            ```
         """
         now = int(self._clock())
         header = {"typ": "JWT", "alg": self.algorithm, "kid": self._certificate_id}
@@ -194,9 +201,10 @@ class ClientCredentials:
     async def token(self, context: AuthContext) -> str:
         """A valid access token: the cached one, or a freshly minted one (single-flight).
 
-        Example::
-
+        Examples:
+            ```python
             bearer = await auth.token(context)
+            ```
         """
         key = self.cache_key(context)
         cached = await self._cache.get(key)
@@ -238,9 +246,10 @@ class ClientCredentials:
     async def sign(self, request: AuthRequest, context: AuthContext) -> None:
         """Add ``Authorization: Bearer <token>``, minting a token first when needed.
 
-        Example::
-
+        Examples:
+            ```python
             await auth.sign(AuthRequest("GET", url, {}), context)
+            ```
         """
         request.headers["Authorization"] = f"Bearer {await self.token(context)}"
 
@@ -250,9 +259,10 @@ class ClientCredentials:
         Only the token that was refused is dropped, when the request says which one it carried; a token that
         another task minted meanwhile survives.
 
-        Example::
-
+        Examples:
+            ```python
             if await auth.on_unauthorized(request, context): ...  # the transport re-signs and retries once
+            ```
         """
         key = self.cache_key(context)
         sent = request.headers.get("Authorization", "")
@@ -265,18 +275,20 @@ class ClientCredentials:
     async def invalidate(self, context: AuthContext) -> None:
         """Forget the cached token (the next request mints a new one).
 
-        Example::
-
+        Examples:
+            ```python
             await auth.invalidate(context)
+            ```
         """
         await self._cache.delete(self.cache_key(context))
 
     def unauthorized_hints(self, context: AuthContext) -> list[str]:
         """What usually causes ``INVALID_LOGIN`` with client credentials.
 
-        Example::
-
+        Examples:
+            ```python
             print("\\n".join(auth.unauthorized_hints(context)))
+            ```
         """
         return [
             f"the certificate id must be the one NetSuite shows for this client id on the OAuth 2.0 Client "

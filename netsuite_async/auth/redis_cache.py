@@ -1,4 +1,4 @@
-"""A :class:`~netsuite_async.auth.cache.TokenCache` in Redis: N workers using ``ClientCredentials`` mint one
+"""A `TokenCache` in Redis: N workers using ``ClientCredentials`` mint one
 access token between them, not N.
 
 The token is stored as JSON under ``<prefix><cache key>`` with a Redis expiry at the token's own expiry; minting
@@ -51,7 +51,7 @@ return 1
 class TokenCacheUnavailableError(NetSuiteError):
     """The shared token cache's Redis cannot be reached.
 
-    Example:
+    Examples:
         >>> issubclass(TokenCacheUnavailableError, NetSuiteError)
         True
     """
@@ -62,13 +62,13 @@ class RedisTokenCache:
 
     Args:
         redis: a Redis URL or a ``redis.asyncio.Redis`` client (a client you pass is not closed by
-            :meth:`aclose`).
+            `aclose`).
         prefix: prepended to every key; keys hold no secrets.
         lock_ttl: seconds a minting lock survives a holder that died; minting must finish within it.
         lock_poll: the longest a lock waiter sleeps without re-checking, in case a wake-up was lost.
         op_timeout: seconds for one Redis round trip before Redis counts as unreachable.
 
-    Example:
+    Examples:
         >>> cache = RedisTokenCache("redis://localhost:6379/0")                  # doctest: +SKIP
         >>> auth = ClientCredentials(client_id=..., certificate_id=..., private_key=pem,
         ...                          cache=cache)                                # doctest: +SKIP
@@ -114,7 +114,7 @@ class RedisTokenCache:
     async def get(self, key: str) -> CachedToken | None:
         """The cached token for ``key``, or ``None`` (missing, expired or unreadable).
 
-        Example:
+        Examples:
             >>> async def show(cache: RedisTokenCache) -> None:
             ...     print(await cache.get("netsuite-async:m2m:1234567:client:cert:rest_webservices"))
         """
@@ -135,7 +135,7 @@ class RedisTokenCache:
     async def set(self, key: str, token: CachedToken) -> None:
         """Store ``token``; Redis drops it at ``token.expires_at`` (wall clock, as NetSuite's own expiry).
 
-        Example:
+        Examples:
             >>> async def store(cache: RedisTokenCache, tok: CachedToken) -> None:
             ...     await cache.set("k", tok)
         """
@@ -151,7 +151,7 @@ class RedisTokenCache:
     async def delete(self, key: str) -> None:
         """Forget the token for ``key`` (NetSuite refused it).
 
-        Example:
+        Examples:
             >>> async def forget(cache: RedisTokenCache) -> None:
             ...     await cache.delete("k")
         """
@@ -160,7 +160,7 @@ class RedisTokenCache:
     def lock(self, key: str) -> AbstractAsyncContextManager[None]:
         """Hold the minting lock for ``key`` across every process sharing this Redis.
 
-        Example:
+        Examples:
             >>> async def mint_once(cache: RedisTokenCache) -> None:
             ...     async with cache.lock("k"):
             ...         if await cache.get("k") is None:
@@ -171,7 +171,7 @@ class RedisTokenCache:
     async def aclose(self) -> None:
         """Close the connection when this cache made it from a URL.
 
-        Example:
+        Examples:
             >>> async def done(cache: RedisTokenCache) -> None:
             ...     await cache.aclose()
         """

@@ -1,14 +1,15 @@
 """Persistent homes for OAuth 2.0 authorization-code tokens, so a service survives restarts.
 
-A :class:`TokenStore` keeps :class:`StoredTokens` (access token, refresh token and their expiry times) under
-a key. :class:`MemoryTokenStore` lives as long as the process; :class:`JsonFileTokenStore` writes a JSON file
+A `TokenStore` keeps `StoredTokens` (access token, refresh token and their expiry times) under
+a key. `MemoryTokenStore` lives as long as the process; `JsonFileTokenStore` writes a JSON file
 readable only by its owner (mode 0600). Write your own (a database row, a vault) by implementing the three
 methods.
 
-Example::
-
+Examples:
+    ```python
     store = JsonFileTokenStore("~/.config/myapp/netsuite-tokens.json")
     auth = AuthorizationCode(client_id, client_secret, redirect_uri, scopes=["rest_webservices"], store=store)
+    ```
 """
 
 from __future__ import annotations
@@ -31,10 +32,11 @@ __all__ = ["JsonFileTokenStore", "MemoryTokenStore", "StoredTokens", "TokenStore
 class StoredTokens:
     """What an authorization-code grant leaves behind; ``repr`` masks both tokens.
 
-    Example::
-
+    Examples:
+        ```python
         t = StoredTokens("acc", 2e9, "ref", 2.5e9, ("rest_webservices",))
         assert "ref" not in repr(t)
+        ```
     """
 
     access_token: str
@@ -58,9 +60,10 @@ class StoredTokens:
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (contains the secrets: store it somewhere private).
 
-        Example::
-
+        Examples:
+            ```python
             StoredTokens.from_json(tokens.to_json()) == tokens
+            ```
         """
         data = asdict(self)
         data["scopes"] = list(self.scopes)
@@ -68,12 +71,13 @@ class StoredTokens:
 
     @classmethod
     def from_json(cls, data: Any) -> StoredTokens:
-        """Rebuild from :meth:`to_json`; ``ValueError`` for anything else.
+        """Rebuild from `to_json`; ``ValueError`` for anything else.
 
-        Example::
-
+        Examples:
+            ```python
             StoredTokens.from_json({"access_token": "a", "access_expires_at": 1.0,
                                     "refresh_token": None, "refresh_expires_at": None})
+            ```
         """
         if not isinstance(data, dict):
             raise ValueError("stored tokens must be a JSON object")
@@ -93,14 +97,15 @@ class StoredTokens:
 
 @runtime_checkable
 class TokenStore(Protocol):
-    """Where :class:`~netsuite_async.auth.authorization_code.AuthorizationCode` keeps its tokens.
+    """Where `AuthorizationCode` keeps its tokens.
 
-    Example::
-
+    Examples:
+        ```python
         class RowStore:
             async def get(self, key): ...
             async def set(self, key, tokens): ...
             async def delete(self, key): ...
+        ```
     """
 
     async def get(self, key: str) -> StoredTokens | None:
@@ -119,10 +124,11 @@ class TokenStore(Protocol):
 class MemoryTokenStore:
     """Tokens in a dict: lost when the process ends.
 
-    Example::
-
+    Examples:
+        ```python
         store = MemoryTokenStore()
         assert await store.get("k") is None
+        ```
     """
 
     def __init__(self) -> None:
@@ -150,10 +156,11 @@ class JsonFileTokenStore:
     Several keys share the file. The file holds secrets: keep it out of backups you do not trust. A file
     readable by group or others is refused when read, so a permissions mistake is noticed.
 
-    Example::
-
+    Examples:
+        ```python
         store = JsonFileTokenStore("/var/lib/myapp/netsuite-tokens.json")
         await store.set("default", tokens)
+        ```
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:

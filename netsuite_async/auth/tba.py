@@ -4,11 +4,12 @@ The signature follows RFC 5849 §3.4.1: the base string covers the method, the U
 ``oauth_*`` parameter and every URL query parameter, each percent-encoded exactly once. JSON bodies are not
 signed (NetSuite signs no body). A fresh nonce and timestamp are made for every attempt, retries included.
 
-Example::
-
+Examples:
+    ```python
     auth = TokenAuth(consumer_key="…", consumer_secret="…", token_id="…", token_secret="…")
     async with NetSuiteClient(account="1234567_SB1", auth=auth) as ns:
         await ns.records.get("customer", 1)
+    ```
 """
 
 from __future__ import annotations
@@ -33,9 +34,10 @@ _NONCE_LENGTH = 32
 def percent_encode(value: str) -> str:
     """RFC 5849 §3.6 encoding: unreserved characters stay, everything else becomes ``%XX`` of UTF-8 bytes.
 
-    Example::
-
+    Examples:
+        ```python
         percent_encode("a b+c/é")    # 'a%20b%2Bc%2F%C3%A9'
+        ```
     """
     return urllib.parse.quote(value, safe="-._~")
 
@@ -59,10 +61,11 @@ def _base_string_uri(url: str) -> tuple[str, list[tuple[str, str]]]:
 def signature_base_string(method: str, url: str, oauth_params: Iterable[tuple[str, str]]) -> str:
     """The RFC 5849 §3.4.1 signature base string for ``url`` (query parameters included).
 
-    Example::
-
+    Examples:
+        ```python
         signature_base_string("GET", "https://h/services/rest/record/v1/customer?limit=5",
                               [("oauth_nonce", "abcdef"), ...])
+        ```
     """
     base_uri, query = _base_string_uri(url)
     pairs = sorted((percent_encode(k), percent_encode(v)) for k, v in [*oauth_params, *query])
@@ -87,10 +90,11 @@ class TokenAuth:
     The realm is the account's canonical id (``1234567_SB1``) whatever spelling the client was given.
     ``repr`` and ``str`` show the consumer key and token id only partly and never the secrets.
 
-    Example::
-
+    Examples:
+        ```python
         auth = TokenAuth(consumer_key=ck, consumer_secret=cs, token_id=tid, token_secret=ts)
         async with NetSuiteClient(account="1234567-sb1", auth=auth) as ns: ...
+        ```
     """
 
     __slots__ = ("_clock", "_consumer_key", "_consumer_secret", "_token_id", "_token_secret")
@@ -120,10 +124,11 @@ class TokenAuth:
     ) -> str:
         """The ``Authorization`` header value for one attempt (``nonce``/``timestamp`` only for tests).
 
-        Example::
-
+        Examples:
+            ```python
             header = auth.authorization_header("GET", "https://h/services/rest/record/v1/customer/1",
                                                "1234567_SB1")
+            ```
         """
         if nonce is None:
             nonce = "".join(secrets.choice(_NONCE_ALPHABET) for _ in range(_NONCE_LENGTH))
@@ -146,9 +151,10 @@ class TokenAuth:
     async def sign(self, request: AuthRequest, context: AuthContext) -> None:
         """Add a freshly signed ``Authorization: OAuth …`` header.
 
-        Example::
-
+        Examples:
+            ```python
             await auth.sign(AuthRequest("GET", url, {}), context)
+            ```
         """
         request.headers["Authorization"] = self.authorization_header(
             request.method, request.url, context.account.realm
@@ -157,18 +163,20 @@ class TokenAuth:
     async def on_unauthorized(self, request: AuthRequest, context: AuthContext) -> bool:
         """TBA credentials cannot be renewed by the client: a 401 is final.
 
-        Example::
-
+        Examples:
+            ```python
             assert await auth.on_unauthorized(request, context) is False
+            ```
         """
         return False
 
     def unauthorized_hints(self, context: AuthContext) -> list[str]:
         """What usually causes ``INVALID_LOGIN`` with TBA (the transport adds these to the error).
 
-        Example::
-
+        Examples:
+            ```python
             for hint in auth.unauthorized_hints(context): print(hint)
+            ```
         """
         return [
             f"the TBA realm sent was {context.account.realm!r} (the account id in upper case with '_'); "

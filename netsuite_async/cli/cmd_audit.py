@@ -17,7 +17,7 @@ __all__ = ["audit", "parse_time", "read_audit"]
 def parse_time(value: str) -> _dt.datetime:
     """An ISO 8601 date or time (``2026-12-02``, ``2026-12-02T10:00``, ``…Z``); naive times are UTC.
 
-    Example:
+    Examples:
         >>> parse_time("2026-12-02T10:00Z").isoformat()
         '2026-12-02T10:00:00+00:00'
     """
@@ -34,7 +34,7 @@ def parse_time(value: str) -> _dt.datetime:
 def read_audit(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """``(line number, record)`` for every line of a JSONL audit log; a line that is not a JSON object raises.
 
-    Example:
+    Examples:
         >>> import tempfile
         >>> p = Path(tempfile.mkdtemp()) / "a.jsonl"
         >>> _ = p.write_text('{"agent": null, "action": "records.get"}\\n')

@@ -259,7 +259,7 @@ class Settings:
     def resolved_date_format(self) -> str | None:
         """The account date format: ``date_format``, else the one in the ``dialect`` file, else None.
 
-        Example:
+        Examples:
             >>> Settings(date_format="d/m/yyyy").resolved_date_format()
             'D/M/YYYY'
         """

@@ -22,7 +22,7 @@ __all__ = ["AgentOptions", "agent_options", "build_auth", "build_authorization_c
 class AgentOptions:
     """The global ``--agent``, ``--policy`` and ``--audit`` options, applied to every client the CLI opens.
 
-    Example:
+    Examples:
         >>> AgentOptions(agent="support-bot", policy="policy.toml").agent
         'support-bot'
     """

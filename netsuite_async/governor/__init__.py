@@ -1,10 +1,10 @@
 """The account's concurrency limit as a first-class object.
 
-A :class:`Governor` hands out *slots*; the transport holds one for exactly one HTTP attempt and reports how it
-went (:class:`Outcome`). :class:`AdaptiveGovernor` is the default, in-process one;
+A `Governor` hands out *slots*; the transport holds one for exactly one HTTP attempt and reports how it
+went (`Outcome`). `AdaptiveGovernor` is the default, in-process one;
 ``netsuite_async.governor.redis.RedisGovernor`` shares one limit across processes (extra ``redis``).
 
-Example:
+Examples:
     >>> from netsuite_async.governor import AdaptiveGovernor, ServiceTier
     >>> gov = AdaptiveGovernor(ServiceTier.PREMIUM.with_suitecloud_plus(1).limit)
     >>> gov.stats().ceiling, gov.stats().limit    # slow start from NetSuite's floor of 5 toward the ceiling
@@ -31,7 +31,7 @@ __all__ = [
 class Outcome(enum.Enum):
     """How one HTTP attempt went, as far as the governor cares.
 
-    Example:
+    Examples:
         >>> Outcome.LIMITED.value
         'limited'
     """
@@ -52,10 +52,10 @@ class Permit(Protocol):
     """A held slot. ``record`` tells the governor the attempt's outcome (at most once; default FAILURE).
 
     Left normally with nothing recorded, the outcome is FAILURE. Left by an exception with nothing recorded, the
-    attempt was abandoned while NetSuite may still be running it; :class:`AdaptiveGovernor` keeps such a slot as
+    attempt was abandoned while NetSuite may still be running it; `AdaptiveGovernor` keeps such a slot as
     a ghost for about the recent median latency.
 
-    Example:
+    Examples:
         >>> async def attempt(gov: "Governor") -> None:
         ...     async with gov.slot() as permit:
         ...         permit.record(Outcome.SUCCESS)
@@ -70,7 +70,7 @@ class Permit(Protocol):
 class GovernorStats:
     """A snapshot of a governor.
 
-    Example:
+    Examples:
         >>> GovernorStats(limit=5, ceiling=5, in_flight=0, waiting=0, acquired=0, limited=0, cuts=0).limit
         5
     """
@@ -99,7 +99,7 @@ class GovernorStats:
 class Governor(Protocol):
     """What the transport needs from a concurrency governor.
 
-    Example:
+    Examples:
         >>> async def send_one(gov: Governor) -> None:
         ...     async with gov.slot() as permit:   # one HTTP attempt happens here
         ...         permit.record(Outcome.SUCCESS)
@@ -130,7 +130,7 @@ class ServiceTier:
     Premium (Tier 1) 15, Enterprise (Tier 2) 20, Ultimate 20; each SuiteCloud Plus licence adds 10.
     Sandboxes share their production account's tier.
 
-    Example:
+    Examples:
         >>> ServiceTier.PREMIUM.limit
         15
         >>> ServiceTier.PREMIUM.with_suitecloud_plus(5).limit
@@ -171,7 +171,7 @@ class ServiceTier:
     def from_name(cls, name: str, suitecloud_plus: int = 0) -> ServiceTier:
         """Look a tier up by name: standard, shared, development, premium, tier1, enterprise, tier2, ultimate.
 
-        Example:
+        Examples:
             >>> ServiceTier.from_name("Premium", suitecloud_plus=1).limit
             25
         """

@@ -1,7 +1,7 @@
 """The adaptive limit as a pure state machine: slow start, one cut to the in-flight estimate, careful probing.
 
 No I/O, no clock of its own, no locks: every method takes ``now`` (seconds on any monotonic clock) and the facts
-the caller observed. :class:`~netsuite_async.governor.AdaptiveGovernor` drives one per process; a distributed
+the caller observed. `AdaptiveGovernor` drives one per process; a distributed
 governor can drive the same object from its shared state (see ``docs/concurrency.md``).
 
 The algorithm, and why:
@@ -33,7 +33,7 @@ arrives), ghost and cooling slots, FIFO queueing. A distributed governor can kee
 publish its ``value`` with the ``generation`` as a compare-and-set, or port these few rules to its store's
 script; either way the estimate must count the leases held across processes, not one process's attempts.
 
-Example:
+Examples:
     >>> lim = LimitController(20)
     >>> lim.limit                       # slow start begins at NetSuite's floor
     5
@@ -68,7 +68,7 @@ class LimitController:
         max_probe_slowdown: the cap on that slowdown as repeated probes at one level fail.
         probe_memory: seconds after the last 429 at which the failed level is forgotten.
 
-    Example:
+    Examples:
         >>> lim = LimitController(3)
         >>> lim.limit, lim.slow_start
         (3, False)
@@ -130,7 +130,7 @@ class LimitController:
     def limit(self) -> int:
         """Slots to grant at once now: the value rounded down, between 1 and the ceiling.
 
-        Example:
+        Examples:
             >>> LimitController(12).limit
             5
         """
@@ -140,7 +140,7 @@ class LimitController:
     def ceiling(self) -> int:
         """The configured maximum.
 
-        Example:
+        Examples:
             >>> LimitController(12).ceiling
             12
         """
@@ -150,7 +150,7 @@ class LimitController:
     def failed_level(self) -> int | None:
         """The level at which the last (remembered) 429 happened, or None.
 
-        Example:
+        Examples:
             >>> lim = LimitController(12, initial=12)
             >>> lim.on_limited(0.0, generation=0, estimate=9)
             True
@@ -162,7 +162,7 @@ class LimitController:
     def on_success(self, now: float, *, busy: bool) -> None:
         """An attempt was answered (not 429). ``busy``: every slot was taken or a caller waited when it ended.
 
-        Example:
+        Examples:
             >>> lim = LimitController(8)
             >>> lim.on_success(0.0, busy=False)   # app-limited: nothing learned
             >>> lim.limit
@@ -194,7 +194,7 @@ class LimitController:
         refused too, their 429s a moment behind: each was counted in the estimate yet held nothing, so each such
         429 (granted before the cut) takes one slot off, without counting as another cut.
 
-        Example:
+        Examples:
             >>> lim = LimitController(10, initial=10)
             >>> lim.on_limited(1.0, generation=0, estimate=8), lim.limit
             (True, 8)
@@ -231,7 +231,7 @@ class LimitController:
         """A new maximum (NetSuite told the real share): the limit keeps its level, capped by the new ceiling,
         and slow start resumes toward it unless a 429 already ended it.
 
-        Example:
+        Examples:
             >>> lim = LimitController(5)
             >>> lim.set_ceiling(20)
             >>> lim.limit, lim.slow_start

@@ -1,4 +1,4 @@
-"""The Lua scripts behind :class:`~netsuite_async.governor.redis.RedisGovernor`.
+"""The Lua scripts behind `RedisGovernor`.
 
 Every decision about slots happens inside one script call, so Redis serialises them and no two processes
 can both see "one slot free" and both take it. Every script reads the clock with ``TIME`` (Redis's clock, the

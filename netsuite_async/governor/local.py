@@ -93,7 +93,7 @@ class AdaptiveGovernor:
         backoff_ratio: accepted for compatibility with earlier versions; the cut now goes to the in-flight
             estimate instead of a fixed ratio.
 
-    Example:
+    Examples:
         >>> import anyio
         >>> async def main() -> int:
         ...     gov = AdaptiveGovernor(15)
@@ -169,7 +169,7 @@ class AdaptiveGovernor:
     def controller(self) -> LimitController:
         """The limit's state machine (read-only use: slow start, failed level, generation).
 
-        Example:
+        Examples:
             >>> AdaptiveGovernor(15).controller.slow_start
             True
         """
@@ -178,7 +178,7 @@ class AdaptiveGovernor:
     def median_latency(self) -> float | None:
         """The median duration of recent answered attempts, in seconds (None before the first answer).
 
-        Example:
+        Examples:
             >>> AdaptiveGovernor(5).median_latency() is None
             True
         """

@@ -1,7 +1,7 @@
 """One concurrency limit shared by every process and machine using a NetSuite account, kept in Redis.
 
 NetSuite enforces one pool of concurrent requests per account, shared by every worker, job and scheduler. An
-in-process governor cannot see the others; :class:`RedisGovernor` can. Each slot is a *lease* in Redis:
+in-process governor cannot see the others; `RedisGovernor` can. Each slot is a *lease* in Redis:
 
 * taken and given back by Lua scripts that read Redis's own clock (``TIME``), so the decision is atomic and no
   process's clock matters;
@@ -13,7 +13,7 @@ in-process governor cannot see the others; :class:`RedisGovernor` can. Each slot
   waiter if it does not claim it by the time its ticket would have lapsed. A waiter is woken by a push to its
   own list (``BLPOP``), not by polling; its heartbeat doubles as the check in case a wake-up was lost;
 * adaptive for everyone: a 429 seen by any process cuts the shared limit (AIMD, one cut per congestion
-  episode, the same algorithm as :class:`~netsuite_async.governor.AdaptiveGovernor`).
+  episode, the same algorithm as `AdaptiveGovernor`).
 
 redis-py's asyncio client runs on asyncio only, so this governor does too (the rest of the library also runs
 on trio). Key names hold no secrets: they are ``{<key>}:leases``, ``{<key>}:queue``, ``{<key>}:tickets``,
@@ -55,7 +55,7 @@ _OUTCOME_WORDS = {
 def redact_redis_url(url: str) -> str:
     """``url`` without its password, for logs, reprs and error messages.
 
-    Example:
+    Examples:
         >>> redact_redis_url("redis://user:s3cret@cache:6379/0")
         'redis://user:***@cache:6379/0'
     """
@@ -132,16 +132,16 @@ class _Lease:
 
 
 class RedisGovernor:
-    """A :class:`~netsuite_async.governor.Governor` whose slots are leases in Redis, shared by every process.
+    """A `Governor` whose slots are leases in Redis, shared by every process.
 
     Args:
         redis: a Redis URL (``redis://host:6379/0``, ``rediss://…``, ``unix://…``) or a
-            ``redis.asyncio.Redis`` client. A client you pass stays yours (:meth:`aclose` leaves it open);
+            ``redis.asyncio.Redis`` client. A client you pass stays yours (`aclose` leaves it open);
             one made from a URL is closed.
         key: names the shared pool; every process sharing one NetSuite account must use the same key (e.g. the
             account id). Holds no secret.
         limit: the account's (or this integration's) concurrency limit, an int or a
-            :class:`~netsuite_async.governor.ServiceTier`. The ceiling is shared: each governor declares its
+            `ServiceTier`. The ceiling is shared: each governor declares its
             ``limit`` on its first Redis call (the latest declaration wins) and then follows the stored one.
         lease_ttl: seconds a held slot's lease lives without renewal: the longest a dead (SIGKILLed) worker's
             slots stay taken. Renewed every ``lease_ttl / 4`` while held, so a holder whose event loop is
@@ -152,8 +152,8 @@ class RedisGovernor:
         poll_interval: the waiter's heartbeat: the longest it waits without a Redis call (which refreshes its
             ticket and catches a lost wake-up). Default ``ticket_ttl / 4``; at most ``ticket_ttl / 2``.
         op_timeout: seconds for one Redis round trip before Redis counts as unreachable.
-        fallback: an :class:`~netsuite_async.governor.AdaptiveGovernor` to use (with a logged warning) while
-            Redis is unreachable; without one, such calls raise :class:`GovernorUnavailableError`.
+        fallback: an `AdaptiveGovernor` to use (with a logged warning) while
+            Redis is unreachable; without one, such calls raise `GovernorUnavailableError`.
         fallback_retry: seconds to stay on the fallback before trying Redis again.
         adaptive, backoff_ratio, probe_slowdown, probe_memory: the AIMD settings, as for ``AdaptiveGovernor``.
 
@@ -163,7 +163,7 @@ class RedisGovernor:
     freed slot is reused at once). A waiting caller costs one Redis call per 0.25 s, a held slot one per
     0.5 s; an uncontended slot costs two round trips, as before (see docs/scaling-out.md).
 
-    Example:
+    Examples:
         >>> gov = RedisGovernor("redis://localhost:6379/0", key="1234567", limit=15)
         >>> (gov.lease_ttl, gov.ticket_ttl)
         (2.0, 1.0)
@@ -299,9 +299,9 @@ class RedisGovernor:
     def slot(self) -> AbstractAsyncContextManager[Permit]:
         """Hold one shared slot for one HTTP attempt: ``async with gov.slot() as permit: ...``.
 
-        Raises :class:`GovernorUnavailableError` when Redis cannot be reached (unless a fallback is set).
+        Raises `GovernorUnavailableError` when Redis cannot be reached (unless a fallback is set).
 
-        Example:
+        Examples:
             >>> async def attempt(gov: RedisGovernor) -> None:
             ...     async with gov.slot() as permit:
             ...         permit.record(Outcome.SUCCESS)
@@ -310,9 +310,9 @@ class RedisGovernor:
 
     def stats(self) -> GovernorStats:
         """This process's view: the shared limit, ceiling and cuts as of the last Redis round trip; in flight,
-        waiting, acquired and 429s seen count this process only (see :meth:`shared_stats` for the whole pool).
+        waiting, acquired and 429s seen count this process only (see `shared_stats` for the whole pool).
 
-        Example:
+        Examples:
             >>> RedisGovernor("redis://localhost:6379/0", key="acct", limit=5).stats().limit
             5
         """
@@ -332,7 +332,7 @@ class RedisGovernor:
         """The whole pool, read from Redis: in flight and waiting across every process, slots granted,
         429s recorded and cuts since the key was created.
 
-        Example:
+        Examples:
             >>> async def show(gov: RedisGovernor) -> None:
             ...     s = await gov.shared_stats()
             ...     print(f"{s.in_flight}/{s.limit} in flight, {s.waiting} waiting")
@@ -353,7 +353,7 @@ class RedisGovernor:
         """Change the shared maximum for every process (sent with this process's next Redis call); the shared
         limit moves to it, as with ``AdaptiveGovernor.set_ceiling``.
 
-        Example:
+        Examples:
             >>> gov = RedisGovernor("redis://localhost:6379/0", key="acct", limit=5)
             >>> gov.set_ceiling(25); gov.stats().ceiling
             25
@@ -372,7 +372,7 @@ class RedisGovernor:
 
         Leases still held elsewhere in this process are given back by their own slots; new slots are refused.
 
-        Example:
+        Examples:
             >>> async def done(gov: RedisGovernor) -> None:
             ...     await gov.aclose()
         """

@@ -1,16 +1,17 @@
 """An offline emulator of NetSuite's REST web services, for tests, demos and benchmarks.
 
-Three ways in: :class:`FakeNetSuite` (in process, no sockets), :func:`~netsuite_async.testing.server.serve`
-/ :class:`~netsuite_async.testing.server.EmulatorServer` (uvicorn on loopback), and the pytest plugin
+Three ways in: `FakeNetSuite` (in process, no sockets), `serve`
+/ `EmulatorServer` (uvicorn on loopback), and the pytest plugin
 (fixtures ``netsuite_emulator`` and ``netsuite_client``). See docs/testing.md.
 
-Example::
-
+Examples:
+    ```python
     from netsuite_async.testing import FakeNetSuite
 
     async with FakeNetSuite(concurrency=5, seed={"customers": 10}) as fake:
         async with fake.client() as ns:
             print(await ns.records.get("customer", 1))
+    ```
 """
 
 from __future__ import annotations

@@ -10,13 +10,13 @@ What other emulator modules plug into
     ``query`` (list of decoded ``(key, value)`` pairs, order kept), ``raw_query`` (the query string as
     sent), ``headers`` (dict, lower-case names; a repeated header keeps its last value), ``body`` (bytes),
     ``scheme`` and ``host`` (from the Host header), ``path_params`` (filled by the router), ``auth`` (set by
-    the auth layer, ``None`` before), ``route`` (the matched :class:`Route`, or ``None``).
-    Methods: ``json()`` (parsed body; raises :class:`BadJSON`), ``param(name, default=None)`` (first query
+    the auth layer, ``None`` before), ``route`` (the matched `Route`, or ``None``).
+    Methods: ``json()`` (parsed body; raises `BadJSON`), ``param(name, default=None)`` (first query
     value), ``params(name)`` (every value), ``base_url`` (``scheme://host``), ``url`` (absolute URL with
     the query string).
 ``EmuResponse(status, headers: dict[str, str], body: bytes)``
-    helpers :func:`json_response`, :func:`no_content` (``location=``), :func:`ns_error` (NetSuite's error
-    document and content type), :func:`restlet_error` (the RESTlet error shape), :func:`html_response`.
+    helpers `json_response`, `no_content` (``location=``), `ns_error` (NetSuite's error
+    document and content type), `restlet_error` (the RESTlet error shape), `html_response`.
 ``Router``
     ``router.add(method, pattern, handler, *, name=None, public=False)``. ``pattern`` is a full path
     (``/services/rest/...`` or ``/app/...``) or a path under ``/services/rest`` (``/record/v1/{type}``).
@@ -28,12 +28,13 @@ What other emulator modules plug into
 ``EmulatorApp(emu)``
     the ASGI callable; the request pipeline lives in ``Emulator.handle`` (see ``_emulator.py``).
 
-Example::
-
+Examples:
+    ```python
     router = Router()
     async def hello(req: EmuRequest) -> EmuResponse:
         return json_response({"hello": req.path_params["name"]})
     router.add("GET", "/demo/v1/hello/{name}", hello)     # served at /services/rest/demo/v1/hello/x
+    ```
 """
 
 from __future__ import annotations
@@ -97,12 +98,13 @@ _TITLES = {
 class BadJSON(ValueError):
     """The request body is not valid JSON (handlers answer 400 INVALID_CONTENT).
 
-    Example::
-
+    Examples:
+        ```python
         try:
             body = req.json()
         except BadJSON:
             return ns_error(400, "INVALID_CONTENT", "Invalid JSON")
+        ```
     """
 
 
@@ -110,10 +112,11 @@ class BadJSON(ValueError):
 class EmuRequest:
     """One HTTP request as the emulator's handlers see it.
 
-    Example::
-
+    Examples:
+        ```python
         req = EmuRequest("GET", "/services/rest/record/v1/customer/1", [("fields", "email")], {}, b"")
         assert req.param("fields") == "email"
+        ```
     """
 
     method: str
@@ -133,9 +136,10 @@ class EmuRequest:
     def host(self) -> str:
         """The Host header (what the client addressed).
 
-        Example::
-
+        Examples:
+            ```python
             assert req.host == "emulator.test"
+            ```
         """
         return self.headers.get("host", "localhost")
 
@@ -143,9 +147,10 @@ class EmuRequest:
     def base_url(self) -> str:
         """``scheme://host`` of this request; links in answers are built on it.
 
-        Example::
-
+        Examples:
+            ```python
             href = req.base_url + "/services/rest/record/v1/customer/1"
+            ```
         """
         return f"{self.scheme}://{self.host}"
 
@@ -153,9 +158,10 @@ class EmuRequest:
     def url(self) -> str:
         """The absolute URL, query string included.
 
-        Example::
-
+        Examples:
+            ```python
             assert req.url.endswith("?fields=email")
+            ```
         """
         q = f"?{self.raw_query}" if self.raw_query else ""
         return f"{self.base_url}{self.path}{q}"
@@ -163,9 +169,10 @@ class EmuRequest:
     def param(self, name: str, default: str | None = None) -> str | None:
         """The first value of query parameter ``name``.
 
-        Example::
-
+        Examples:
+            ```python
             limit = req.param("limit", "1000")
+            ```
         """
         for k, v in self.query:
             if k == name:
@@ -175,18 +182,20 @@ class EmuRequest:
     def params(self, name: str) -> list[str]:
         """Every value of query parameter ``name``.
 
-        Example::
-
+        Examples:
+            ```python
             assert req.params("ids") == ["1,2"]
+            ```
         """
         return [v for k, v in self.query if k == name]
 
     def json(self) -> Any:
-        """The body parsed as JSON (cached); raises :class:`BadJSON` when it is not.
+        """The body parsed as JSON (cached); raises `BadJSON` when it is not.
 
-        Example::
-
+        Examples:
+            ```python
             body = req.json()
+            ```
         """
         if not self._json_done:
             try:
@@ -199,9 +208,10 @@ class EmuRequest:
     def copy(self) -> EmuRequest:
         """A shallow copy (the async-job machinery replays copies of requests).
 
-        Example::
-
+        Examples:
+            ```python
             inner = req.copy(); inner.headers.pop("prefer", None)
+            ```
         """
         return EmuRequest(
             method=self.method,
@@ -219,9 +229,10 @@ class EmuRequest:
 class EmuResponse:
     """An HTTP answer: status, headers (lower-case names preferred) and body bytes.
 
-    Example::
-
+    Examples:
+        ```python
         resp = EmuResponse(204, {"location": "http://emulator.test/services/rest/record/v1/customer/7"})
+        ```
     """
 
     status: int
@@ -231,9 +242,10 @@ class EmuResponse:
     def json(self) -> Any:
         """The body parsed as JSON (tests and job results use it).
 
-        Example::
-
+        Examples:
+            ```python
             assert json_response({"a": 1}).json() == {"a": 1}
+            ```
         """
         return json.loads(self.body) if self.body else None
 
@@ -243,9 +255,10 @@ def json_response(
 ) -> EmuResponse:
     """A JSON answer.
 
-    Example::
-
+    Examples:
+        ```python
         return json_response({"items": []})
+        ```
     """
     body = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     h = {"content-type": content_type or JSON_CONTENT_TYPE}
@@ -257,9 +270,10 @@ def json_response(
 def no_content(location: str | None = None, *, headers: dict[str, str] | None = None) -> EmuResponse:
     """204 No Content, with ``Location`` for creates, upserts and transforms.
 
-    Example::
-
+    Examples:
+        ```python
         return no_content(location=f"{req.base_url}/services/rest/record/v1/customer/{new_id}")
+        ```
     """
     h: dict[str, str] = {}
     if location is not None:
@@ -280,9 +294,10 @@ def ns_error(
 ) -> EmuResponse:
     """NetSuite's REST error document (``o:errorDetails``) with its content type.
 
-    Example::
-
+    Examples:
+        ```python
         return ns_error(400, "INVALID_PARAMETER", "Invalid limit.", query_param="limit")
+        ```
     """
     item: dict[str, str] = {"detail": detail, "o:errorCode": code}
     if path is not None:
@@ -301,9 +316,10 @@ def ns_error(
 def restlet_error(status: int, code: str, message: str) -> EmuResponse:
     """A RESTlet error: ``{"error": {"code": ..., "message": ...}}`` (RESTlets do not use o:errorDetails).
 
-    Example::
-
+    Examples:
+        ```python
         return restlet_error(400, "SSS_REQUEST_LIMIT_EXCEEDED", "Request limit exceeded.")
+        ```
     """
     return json_response({"error": {"code": code, "message": message}}, status)
 
@@ -311,9 +327,10 @@ def restlet_error(status: int, code: str, message: str) -> EmuResponse:
 def html_response(status: int, title: str, text: str) -> EmuResponse:
     """An HTML page, the kind a proxy or load balancer answers with.
 
-    Example::
-
+    Examples:
+        ```python
         return html_response(502, "502 Bad Gateway", "The upstream server did not answer.")
+        ```
     """
     page = f"<!DOCTYPE html><html><head><title>{title}</title></head><body><h1>{title}</h1><p>{text}</p></body></html>"
     return EmuResponse(status, {"content-type": "text/html; charset=UTF-8"}, page.encode("utf-8"))
@@ -327,9 +344,10 @@ _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(:path)?\}")
 class Route:
     """One registered route.
 
-    Example::
-
+    Examples:
+        ```python
         route = router.add("GET", "/record/v1/{type}", handler, name="record.list")
+        ```
     """
 
     method: str
@@ -364,11 +382,12 @@ def _compile(pattern: str) -> re.Pattern[str] | None:
 class Router:
     """Maps (method, path) to handlers; see the module docstring for the pattern syntax.
 
-    Example::
-
+    Examples:
+        ```python
         router = Router()
         router.add("GET", "/system/v1/governanceLimits", handler, name="governance")
         route, params = router.match("GET", "/services/rest/system/v1/governanceLimits")
+        ```
     """
 
     def __init__(self) -> None:
@@ -381,9 +400,10 @@ class Router:
     ) -> Route:
         """Register ``handler`` for ``method`` on ``pattern``; returns the route.
 
-        Example::
-
+        Examples:
+            ```python
             router.add("POST", "/query/v1/suiteql", run_suiteql, name="suiteql")
+            ```
         """
         full = _full_pattern(pattern)
         route = Route(method.upper(), full, handler, name or f"{method.upper()} {full}", public, _compile(full))
@@ -397,9 +417,10 @@ class Router:
     def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
         """Find the route: ``(route, path_params, path_known)``; ``path_known`` tells 405 from 404.
 
-        Example::
-
+        Examples:
+            ```python
             route, params, known = router.match("GET", "/services/rest/record/v1/customer/1")
+            ```
         """
         route = self._exact.get((method, path))
         if route is not None:
@@ -418,9 +439,10 @@ class Router:
     def resolve(self, req: EmuRequest) -> EmuResponse | None:
         """Attach the route and path params to ``req``; an error answer when nothing matches.
 
-        Example::
-
+        Examples:
+            ```python
             problem = router.resolve(req)
+            ```
         """
         route, params, known = self.match(req.method, req.path)
         if route is None:
@@ -434,9 +456,10 @@ class Router:
     async def dispatch(self, req: EmuRequest) -> EmuResponse:
         """Run the handler for ``req`` alone: no auth, governance, latency or faults.
 
-        Example::
-
+        Examples:
+            ```python
             response = await router.dispatch(inner_request)
+            ```
         """
         if req.route is None or req.route.method != req.method:
             problem = self.resolve(req)
@@ -452,9 +475,10 @@ class Router:
 class DroppedConnection(ConnectionError):
     """Raised by the app to emulate a dropped connection when no transport-level error class is at hand.
 
-    Example::
-
+    Examples:
+        ```python
         raise DroppedConnection("fault: drop")
+        ```
     """
 
 
@@ -475,9 +499,10 @@ def _drop_exception() -> BaseException:
 class EmulatorApp:
     """The ASGI application; ``Emulator.app`` is one of these.
 
-    Example::
-
+    Examples:
+        ```python
         transport = httpx2.ASGITransport(app=EmulatorApp(emu))
+        ```
     """
 
     def __init__(self, emu: Emulator) -> None:

@@ -17,12 +17,13 @@ What is accepted (each failure answers 401 ``INVALID_LOGIN`` on API calls and co
 Token endpoint errors follow RFC 6749 (``{"error": "invalid_grant"}`` and friends, 400, or 401 for bad client
 authentication); NetSuite's exact wording there is not documented, so the emulator only promises the codes.
 
-Example::
-
+Examples:
+    ```python
     creds = EmulatorCredentials.generate("1234567_SB1", rng_seed=1)
     print(creds)              # every secret masked
     auth = EmulatorAuth(emu)  # emu: the Emulator, exposing config.account and counters
     auth.advance(3600)        # move the emulator's auth clock (token expiry, 7-day refresh tokens)
+    ```
 """
 
 from __future__ import annotations
@@ -91,10 +92,11 @@ class EmulatorCredentials:
     """Every credential the emulator accepts for one account; ``repr``/``str`` mask the secrets.
 
     ``private_key`` is a PEM (EC P-256) whose public half is registered under ``certificate_id``: hand it to
-    ``ClientCredentials``. Example::
-
-        creds = EmulatorCredentials.generate("1234567", rng_seed=7)
-        auth = TokenAuth(creds.consumer_key, creds.consumer_secret, creds.token_id, creds.token_secret)
+    ``ClientCredentials``. Example:
+    ```python
+    creds = EmulatorCredentials.generate("1234567", rng_seed=7)
+    auth = TokenAuth(creds.consumer_key, creds.consumer_secret, creds.token_id, creds.token_secret)
+    ```
     """
 
     account: str
@@ -130,9 +132,10 @@ class EmulatorCredentials:
     def generate(cls, account: str, *, rng_seed: int | None = None) -> EmulatorCredentials:
         """Make a fresh credential set (deterministic when ``rng_seed`` is given).
 
-        Example::
-
+        Examples:
+            ```python
             creds = EmulatorCredentials.generate("1234567_SB1", rng_seed=1)
+            ```
         """
         rng: random.Random | None = random.Random(rng_seed) if rng_seed is not None else None
 
@@ -182,9 +185,10 @@ AuthKind = Literal["static", "tba", "client_credentials", "authorization_code"]
 class AuthInfo:
     """Who signed a request: set on ``EmuRequest.auth`` after a successful check.
 
-    Example::
-
+    Examples:
+        ```python
         if req.auth.kind == "tba": ...
+        ```
     """
 
     kind: AuthKind
@@ -247,10 +251,11 @@ _NOT_CUSTOM_SCHEMES = frozenset(
 def redirect_uri_problem(uri: str) -> str | None:
     """Why NetSuite would refuse this redirect URI, or None: https, or an app's custom scheme; never plain http.
 
-    Example::
-
+    Examples:
+        ```python
         assert redirect_uri_problem("myapp://callback") is None
         assert redirect_uri_problem("http://localhost/cb") is not None
+        ```
     """
     parts = urllib.parse.urlsplit(uri)
     scheme = parts.scheme.lower()
@@ -369,12 +374,13 @@ def _new_secret(n: int = 32) -> str:
 class EmulatorAuth:
     """Verifies every request's credentials and serves the OAuth 2.0 endpoints of one emulated account.
 
-    Example::
-
+    Examples:
+        ```python
         auth = EmulatorAuth(emu)
         router_setup = auth.register(router)          # token, revoke and authorize.nl routes
         problem = await auth.authenticate(request)     # None -> OK, request.auth is set
         auth.advance(7 * 24 * 3600)                    # move the clock past refresh-token expiry
+        ```
     """
 
     def __init__(
@@ -431,20 +437,22 @@ class EmulatorAuth:
 
     # ----------------------------------------------------------------- clock
     def now(self) -> float:
-        """The emulator's auth clock (injectable, and movable with :meth:`advance`).
+        """The emulator's auth clock (injectable, and movable with `advance`).
 
-        Example::
-
+        Examples:
+            ```python
             t0 = auth.now(); auth.advance(60); assert auth.now() >= t0 + 60
+            ```
         """
         return self._base_clock() + self._offset
 
     def advance(self, seconds: float) -> None:
         """Move the auth clock forward (tests: expire tokens without sleeping).
 
-        Example::
-
+        Examples:
+            ```python
             auth.advance(3601)   # every access token minted so far has expired
+            ```
         """
         self._offset += seconds
 
@@ -452,9 +460,10 @@ class EmulatorAuth:
     def register_certificate(self, client_id: str, certificate_id: str, key_pem: str | bytes) -> None:
         """Register a public key (from a certificate, public key or private key PEM) for an M2M client.
 
-        Example::
-
+        Examples:
+            ```python
             auth.register_certificate(client_id, "cert-2", open("public.pem").read())
+            ```
         """
         data = key_pem.encode() if isinstance(key_pem, str) else key_pem
         public: Any
@@ -475,9 +484,10 @@ class EmulatorAuth:
 
         The redirect URI must be one NetSuite accepts (https, or a custom scheme): ``ValueError`` otherwise.
 
-        Example::
-
+        Examples:
+            ```python
             auth.add_auth_code_client("mobile-app", "myapp://callback")   # public client
+            ```
         """
         problem = redirect_uri_problem(redirect_uri)
         if problem is not None:
@@ -491,9 +501,10 @@ class EmulatorAuth:
     ) -> None:
         """Accept one more TBA consumer/token pair.
 
-        Example::
-
+        Examples:
+            ```python
             auth.add_tba_token("ck2", "cs2", "tk2", "ts2")
+            ```
         """
         self._consumers[consumer_key] = consumer_secret
         self._tba_tokens[token_id] = (consumer_key, token_secret)
@@ -501,9 +512,10 @@ class EmulatorAuth:
     def revoke_access_tokens(self) -> int:
         """Invalidate every minted access token (as if NetSuite revoked them); returns how many.
 
-        Example::
-
+        Examples:
+            ```python
             auth.revoke_access_tokens()   # the next bearer call gets 401 and the client re-mints
+            ```
         """
         count = len(self._access_tokens)
         self._access_tokens.clear()
@@ -512,9 +524,10 @@ class EmulatorAuth:
     def issued_access_tokens(self) -> int:
         """How many minted access tokens are still valid now.
 
-        Example::
-
+        Examples:
+            ```python
             assert auth.issued_access_tokens() == 1
+            ```
         """
         now = self.now()
         return sum(1 for t in self._access_tokens.values() if t.expires_at > now)
@@ -523,18 +536,20 @@ class EmulatorAuth:
     def is_public(self, path: str) -> bool:
         """Paths that need no credentials (the OAuth 2.0 endpoints authenticate clients themselves).
 
-        Example::
-
+        Examples:
+            ```python
             assert auth.is_public("/services/rest/auth/oauth2/v1/token")
+            ```
         """
         return path in (TOKEN_PATH, REVOKE_PATH, AUTHORIZE_PATH)
 
     def register(self, router: Any) -> None:
         """Add the token, revoke and authorize.nl routes to the emulator's router.
 
-        Example::
-
+        Examples:
+            ```python
             auth.register(router)
+            ```
         """
         router.add("POST", TOKEN_PATH, self._token_endpoint, name="auth.token", public=True)
         router.add("POST", REVOKE_PATH, self._revoke_endpoint, name="auth.revoke", public=True)
@@ -544,11 +559,12 @@ class EmulatorAuth:
     async def authenticate(self, req: EmuRequest) -> EmuResponse | None:
         """Check the request's credentials: ``None`` when they are good (and ``req.auth`` is set).
 
-        Example::
-
+        Examples:
+            ```python
             problem = await auth.authenticate(req)
             if problem is not None:
                 return problem      # 401 INVALID_LOGIN
+            ```
         """
         try:
             info = self._check(req)

@@ -2,14 +2,14 @@
 
 NetSuite does not document several behaviours that a client depends on (see ``docs/netsuite-behaviour.md``).
 Public clients that run against real accounts disagree about them, so the emulator never encodes one guess: each
-uncertain behaviour is a named field of :class:`Dialect`, and the client is tested under every value.
+uncertain behaviour is a named field of `Dialect`, and the client is tested under every value.
 
 A dialect reaches the emulator through ``EmulatorConfig(dialect=...)``, ``FakeNetSuite(dialect=...)``, the pytest
 plugin's marker (``@pytest.mark.netsuite_emulator(dialect=...)``) and ``netsuite-async emulator serve`` (one flag
 per field, e.g. ``--suiteql-total capped``, plus ``--dialect FILE`` and ``--strictest``). ``netsuite-async probe
 --out FILE`` writes a dialect file measured on a real account.
 
-Example:
+Examples:
     >>> d = Dialect(suiteql_total="capped", task_ids="global")
     >>> d.suiteql_total, d.task_ids
     ('capped', 'global')
@@ -47,10 +47,10 @@ def _meta(help: str, choices: tuple[Any, ...], strictest: Any, evidence: str) ->
 class Dialect:
     """One reading of NetSuite's undocumented behaviours, played by the emulator.
 
-    The defaults are the most common public reading; :meth:`strictest` picks, for each field, the variant that is
+    The defaults are the most common public reading; `strictest` picks, for each field, the variant that is
     hardest on a client. Every field is documented (help, choices, public evidence) in ``dialect_fields()``.
 
-    Example:
+    Examples:
         >>> Dialect().suiteql_total
         'true'
         >>> Dialect(idempotency_conflict_status=409).idempotency_conflict_status
@@ -202,7 +202,7 @@ class Dialect:
     def strictest(cls) -> Dialect:
         """The variant hardest on a client, for every field.
 
-        Example:
+        Examples:
             >>> Dialect.strictest().suiteql_total
             'capped'
         """
@@ -211,7 +211,7 @@ class Dialect:
     def replace(self, **changes: Any) -> Dialect:
         """A copy with some fields changed (validated).
 
-        Example:
+        Examples:
             >>> Dialect().replace(task_ids="global").task_ids
             'global'
         """
@@ -220,7 +220,7 @@ class Dialect:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict of every field.
 
-        Example:
+        Examples:
             >>> Dialect().to_dict()["task_ids"]
             'per-job'
         """
@@ -233,7 +233,7 @@ class Dialect:
         A ``"dialect"`` key holding the dict (as written by ``netsuite-async probe --out``) is accepted too, and
         so are other top-level keys beside it (the probe's measurements).
 
-        Example:
+        Examples:
             >>> Dialect.from_dict({"progress_word": "processing"}).progress_word
             'processing'
         """
@@ -249,7 +249,7 @@ class Dialect:
     def load(cls, path: str | Path) -> Dialect:
         """Read a dialect JSON file (``netsuite-async probe --out FILE`` writes one).
 
-        Example:
+        Examples:
             >>> import tempfile, os
             >>> p = os.path.join(tempfile.mkdtemp(), "d.json")
             >>> Dialect(task_ids="global").save(p)
@@ -267,7 +267,7 @@ class Dialect:
     def save(self, path: str | Path) -> None:
         """Write this dialect as JSON (``{"dialect": {...}}``).
 
-        Example:
+        Examples:
             >>> import tempfile, os
             >>> Dialect().save(os.path.join(tempfile.mkdtemp(), "d.json"))
         """
@@ -277,7 +277,7 @@ class Dialect:
     def coerce(cls, value: Dialect | Mapping[str, Any] | str | Path | None) -> Dialect:
         """A Dialect from a Dialect, a dict, ``"strictest"``/``"default"``, a file path, or None (default).
 
-        Example:
+        Examples:
             >>> Dialect.coerce("strictest") == Dialect.strictest()
             True
             >>> Dialect.coerce(None) == Dialect()
@@ -300,7 +300,7 @@ class Dialect:
 class DialectField:
     """Documentation of one dialect field (for the CLI's flags and the docs table).
 
-    Example:
+    Examples:
         >>> next(f for f in dialect_fields() if f.name == "task_ids").choices
         ('per-job', 'global')
     """
@@ -316,7 +316,7 @@ class DialectField:
     def flag(self) -> str:
         """The ``emulator serve`` flag, e.g. ``--task-ids``.
 
-        Example:
+        Examples:
             >>> DialectField("task_ids", "", (), None, None, "").flag
             '--task-ids'
         """
@@ -326,7 +326,7 @@ class DialectField:
 def dialect_fields() -> Iterator[DialectField]:
     """Every dialect field with its help, choices, default, strictest variant and public evidence.
 
-    Example:
+    Examples:
         >>> [f.name for f in dialect_fields()][:2]
         ['suiteql_total', 'suiteql_has_more_at_cap']
     """

@@ -1,6 +1,6 @@
 """The emulator's state and request pipeline: config, counters, request log, latency and faults.
 
-One :class:`Emulator` is one NetSuite account. Its ``handle(req)`` runs every request through, in order:
+One `Emulator` is one NetSuite account. Its ``handle(req)`` runs every request through, in order:
 
 1. count it (``counters.requests``, per-route counts) — the request log entry is written when it ends;
 2. route lookup (404/405 in NetSuite's error format for unknown paths);
@@ -12,11 +12,12 @@ One :class:`Emulator` is one NetSuite account. Its ``handle(req)`` runs every re
 7. ``Prefer: respond-async`` -> ``await emu.jobs.handle_async(req, emu.router.dispatch)``;
 8. the route handler.
 
-Example::
-
+Examples:
+    ```python
     emu = Emulator(EmulatorConfig(concurrency=3, latency=0.01))
     emu.faults.script(match="POST /record/v1/customer", kind="error_after")
     print(emu.counters.snapshot())
+    ```
 """
 
 from __future__ import annotations
@@ -66,9 +67,10 @@ _FAULT_KINDS: tuple[str, ...] = ("error_before", "error_after", "slow", "drop", 
 def canonical_account(value: str) -> str:
     """``1234567-sb1`` -> ``1234567_SB1`` (the foundation's parser when available).
 
-    Example::
-
+    Examples:
+        ```python
         assert canonical_account("1234567-sb1") == "1234567_SB1"
+        ```
     """
     try:
         from netsuite_async.account import Account
@@ -85,9 +87,10 @@ class EmulatorConfig:
     ``route_latency`` maps a route name (``"record.get"``, ``"suiteql"``, …; see ``emu.router``) to
     ``(fixed, jitter)`` seconds, overriding ``latency``/``jitter`` for that route.
 
-    Example::
-
+    Examples:
+        ```python
         config = EmulatorConfig(account="1234567_SB1", concurrency=5, latency=0.02, jitter=0.01)
+        ```
     """
 
     account: str = "1234567_SB1"
@@ -133,9 +136,10 @@ class EmulatorConfig:
     def unallocated(self) -> int:
         """The account's limit minus every integration-specific share (``accountUnallocatedConcurrencyLimit``).
 
-        Example::
-
+        Examples:
+            ```python
             assert EmulatorConfig(concurrency=20, allocated_to_others=5).unallocated == 15
+            ```
         """
         return self.concurrency - (self.integration_limit or 0) - self.allocated_to_others
 
@@ -144,9 +148,10 @@ class EmulatorConfig:
 class Counters:
     """What tests assert on. ``snapshot()`` gives a plain dict.
 
-    Example::
-
+    Examples:
+        ```python
         assert fake.emulator.counters.max_in_flight <= 5
+        ```
     """
 
     requests: int = 0
@@ -162,9 +167,10 @@ class Counters:
     def snapshot(self) -> dict[str, Any]:
         """A copy as a dict.
 
-        Example::
-
+        Examples:
+            ```python
             before = emu.counters.snapshot()
+            ```
         """
         return {
             "requests": self.requests,
@@ -181,9 +187,10 @@ class Counters:
     def reset(self) -> None:
         """Zero every counter except ``in_flight`` (requests may be running).
 
-        Example::
-
+        Examples:
+            ```python
             emu.counters.reset()
+            ```
         """
         in_flight = self.in_flight
         self.__init__()  # type: ignore[misc]
@@ -194,9 +201,10 @@ class Counters:
 class LogEntry:
     """One finished request in the bounded request log.
 
-    Example::
-
+    Examples:
+        ```python
         assert emu.request_log[-1].status == 204
+        ```
     """
 
     method: str
@@ -216,9 +224,10 @@ Matcher = Callable[[EmuRequest], bool]
 class ScriptedFault:
     """A fault waiting for matching requests (``times`` left; ``None`` = forever).
 
-    Example::
-
+    Examples:
+        ```python
         emu.faults.script(match="GET /record/v1/customer/", kind="html", times=2)
+        ```
     """
 
     match: Matcher
@@ -256,10 +265,11 @@ class Faults:
     500 without applying), ``drop`` (the connection breaks; ``apply=True`` applies the request first),
     ``html`` (a proxy's HTML 502 page; nothing applied).
 
-    Example::
-
+    Examples:
+        ```python
         emu.faults.script(match="POST /record/v1/customer", kind="error_after")
         emu.faults.set_probability("error_before", 0.05)
+        ```
     """
 
     def __init__(self, rng: random.Random) -> None:
@@ -284,9 +294,10 @@ class Faults:
         ``/services/rest`` unless they start with ``/services/rest`` or ``/app/``), or a predicate on the
         request.
 
-        Example::
-
+        Examples:
+            ```python
             emu.faults.script(match="POST /record/v1/customer", kind="drop", apply=True)
+            ```
         """
         if kind not in _FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; use one of {', '.join(_FAULT_KINDS)}")
@@ -302,9 +313,10 @@ class Faults:
     def set_probability(self, kind: FaultKind, probability: float) -> None:
         """Make ``kind`` happen to each request with this probability (0 turns it off).
 
-        Example::
-
+        Examples:
+            ```python
             emu.faults.set_probability("html", 0.01)
+            ```
         """
         if kind not in _FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}")
@@ -318,9 +330,10 @@ class Faults:
     def clear(self) -> None:
         """Forget every scripted fault and probability.
 
-        Example::
-
+        Examples:
+            ```python
             emu.faults.clear()
+            ```
         """
         self.scripted.clear()
         self.probabilities.clear()
@@ -328,9 +341,10 @@ class Faults:
     def pick(self, req: EmuRequest) -> ScriptedFault | None:
         """The fault for this request, if any (consumes one use of a scripted fault).
 
-        Example::
-
+        Examples:
+            ```python
             fault = emu.faults.pick(req)
+            ```
         """
         for i, fault in enumerate(self.scripted):
             if fault.match(req):
@@ -376,9 +390,10 @@ class WriteClock:
     Two writes within one millisecond get timestamps one millisecond apart, so SuiteQL polling on
     ``lastmodifieddate`` can never see two writes with one value.
 
-    Example::
-
+    Examples:
+        ```python
         clock = WriteClock(); a = clock.next(); b = clock.next(); assert a < b
+        ```
     """
 
     def __init__(self) -> None:
@@ -387,9 +402,10 @@ class WriteClock:
     def bump_to(self, iso: str) -> None:
         """Never hand out a time before ``iso`` (seed data may sit in the future relative to it).
 
-        Example::
-
+        Examples:
+            ```python
             clock.bump_to("2024-01-01T00:00:00.000Z")
+            ```
         """
         import calendar
 
@@ -400,9 +416,10 @@ class WriteClock:
     def next(self) -> str:
         """The next write's timestamp (ISO-8601 UTC, millisecond precision).
 
-        Example::
-
+        Examples:
+            ```python
             now = clock.next()
+            ```
         """
         ms = max(int(time.time() * 1000), self._last_ms + 1)
         self._last_ms = ms
@@ -412,10 +429,11 @@ class WriteClock:
 class Emulator:
     """One emulated NetSuite account: store, auth, counters, faults, routes and the ASGI ``app``.
 
-    Example::
-
+    Examples:
+        ```python
         emu = Emulator(EmulatorConfig(concurrency=5))
         transport = httpx2.ASGITransport(app=emu.app)
+        ```
     """
 
     def __init__(self, config: EmulatorConfig | None = None, *, credentials: Any = None) -> None:
@@ -470,9 +488,10 @@ class Emulator:
     def record_write(self, record_type: str | None = None, body: Any = None, *, create: bool = False) -> None:
         """Count one applied write; a create whose (type, canonical body) was seen before is a duplicate.
 
-        Example::
-
+        Examples:
+            ```python
             emu.record_write("customer", body, create=True)
+            ```
         """
         self.counters.writes += 1
         if create and record_type is not None:
@@ -486,9 +505,10 @@ class Emulator:
     def log_entries(self, method: str | None = None, path_prefix: str | None = None) -> Iterator[LogEntry]:
         """Request-log entries filtered by method and path prefix (under ``/services/rest`` by default).
 
-        Example::
-
+        Examples:
+            ```python
             posts = list(emu.log_entries("POST", "/record/v1/customer"))
+            ```
         """
         prefix = None
         if path_prefix is not None:
@@ -501,9 +521,10 @@ class Emulator:
     async def handle(self, req: EmuRequest) -> EmuResponse | None:
         """Run one request through the pipeline; ``None`` means "drop the connection".
 
-        Example::
-
+        Examples:
+            ```python
             response = await emu.handle(req)
+            ```
         """
         started = time.perf_counter()
         counters = self.counters

@@ -8,12 +8,13 @@ answer is ready (latency included), so slow answers are what make later requests
 Public OAuth 2.0 endpoints (token, revoke, authorize) are not counted: whether NetSuite counts them is not
 documented, and the client deliberately fetches tokens outside its governor.
 
-Example::
-
+Examples:
+    ```python
     gate = ConcurrencyGate(limit=5)
     if gate.try_enter():
         try: ...
         finally: gate.leave()
+    ```
 """
 
 from __future__ import annotations
@@ -35,10 +36,11 @@ class ConcurrencyGate:
 
     Not a lock: the emulator runs on one event loop, so plain integers are enough and cost nothing.
 
-    Example::
-
+    Examples:
+        ```python
         gate = ConcurrencyGate(limit=2)
         assert gate.try_enter() and gate.try_enter() and not gate.try_enter()
+        ```
     """
 
     def __init__(self, limit: int) -> None:
@@ -51,9 +53,10 @@ class ConcurrencyGate:
     def try_enter(self) -> bool:
         """Take a slot; False when the account is already at its limit.
 
-        Example::
-
+        Examples:
+            ```python
             if not gate.try_enter(): return too_many()
+            ```
         """
         if self.in_flight >= self.limit:
             return False
@@ -65,9 +68,10 @@ class ConcurrencyGate:
     def leave(self) -> None:
         """Give the slot back.
 
-        Example::
-
+        Examples:
+            ```python
             gate.leave()
+            ```
         """
         self.in_flight -= 1
 
@@ -75,9 +79,10 @@ class ConcurrencyGate:
 def register(router: Router, emu: Emulator) -> None:
     """Add ``GET /system/v1/governanceLimits``.
 
-    Example::
-
+    Examples:
+        ```python
         register(router, emu)
+        ```
     """
 
     async def governance_limits(req: EmuRequest) -> EmuResponse:

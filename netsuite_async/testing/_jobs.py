@@ -38,27 +38,29 @@ Where NetSuite's documentation is silent the answers follow ``emu.config.dialect
 * ``idempotency_conflict_status``: the status of ``IDEMPOTENCY_ERROR`` (400 or 409), always with the earlier
   job's ``Location``.
 * ``sync_batch_read`` (read by ``_records``): False refuses ``GET /record/v1/{type}?ids=...`` unless it runs as
-  the task of an asynchronous job; :meth:`JobManager.is_task_request` tells the record service which.
+  the task of an asynchronous job; `JobManager.is_task_request` tells the record service which.
 
-Per-task transient failures (``task_failure_probability``, :meth:`JobManager.script_task_failure`): a task
+Per-task transient failures (``task_failure_probability``, `JobManager.script_task_failure`): a task
 picked to fail answers ``500 UNEXPECTED_ERROR`` ("nothing was saved") and its inner request is **not** applied;
 the job ends ``failed``. This is the failure NetSuite reports for one item of a batch that a client should send
 again (with a fresh idempotency key: the old key leads back to the failed job). It is separate from
 ``emu.faults``, which act on HTTP requests, not on the work a job does.
 
-Routes (under ``/services/rest``)::
+Routes (under ``/services/rest``):
+```text
+GET /async/v1/job/{id}                       job status
+GET /async/v1/job/{id}/task                  the job's tasks (a collection: items with self links)
+GET /async/v1/job/{id}/task/{tid}            task status, with a ``related`` link to its result
+GET /async/v1/job/{id}/task/{tid}/result     the inner request's answer, status and headers included
+```
 
-    GET /async/v1/job/{id}                       job status
-    GET /async/v1/job/{id}/task                  the job's tasks (a collection: items with self links)
-    GET /async/v1/job/{id}/task/{tid}            task status, with a ``related`` link to its result
-    GET /async/v1/job/{id}/task/{tid}/result     the inner request's answer, status and headers included
-
-Example::
-
+Examples:
+    ```python
     emu.jobs.pending_polls = 2        # every job answers "pending" to its first two status polls
     emu.jobs.job_count                # jobs created so far
     emu.jobs.task_failure_probability = 0.05   # 5% of tasks fail with 500 UNEXPECTED_ERROR, nothing saved
     emu.jobs.script_task_failure("POST /record/v1/customer", times=2)
+    ```
 """
 
 from __future__ import annotations
@@ -159,10 +161,10 @@ def _inner_headers(req: EmuRequest) -> dict[str, str]:
 class TaskFailure:
     """A scripted per-task failure: the next ``times`` tasks whose inner request matches fail (None: forever).
 
-    Made by :meth:`JobManager.script_task_failure` (``emu.jobs.script_task_failure("POST /record/v1/customer",
+    Made by `JobManager.script_task_failure` (``emu.jobs.script_task_failure("POST /record/v1/customer",
     times=3)``); ``times`` counts the uses left.
 
-    Example:
+    Examples:
         >>> TaskFailure(lambda req: req.method == "POST", times=2).times
         2
     """
@@ -175,11 +177,12 @@ class TaskFailure:
 class JobManager:
     """The emulator's async-job service: ``handle_async`` for ``Prefer: respond-async``, plus the job routes.
 
-    Example::
-
+    Examples:
+        ```python
         manager = JobManager(emu)
         manager.register(router)
         response = await manager.handle_async(req, router.dispatch)   # 202 + Location
+        ```
     """
 
     def __init__(self, emu: Emulator) -> None:
@@ -210,9 +213,10 @@ class JobManager:
     def job_count(self) -> int:
         """How many jobs were created.
 
-        Example::
-
+        Examples:
+            ```python
             assert emu.jobs.job_count == 1
+            ```
         """
         return len(self._jobs)
 
@@ -224,9 +228,10 @@ class JobManager:
     def job_progress(self, job_id: str) -> str | None:
         """A job's progress (the dialect's unfinished word, ``succeeded`` or ``failed``), or None if unknown.
 
-        Example::
-
+        Examples:
+            ```python
             assert emu.jobs.job_progress("1") == "succeeded"
+            ```
         """
         job = self._jobs.get(job_id)
         return None if job is None else job.progress(self._unfinished)
@@ -234,9 +239,10 @@ class JobManager:
     def task_ids(self, job_id: str) -> list[str]:
         """The ids of a job's tasks in item order ([] for an unknown job).
 
-        Example::
-
+        Examples:
+            ```python
             emu.jobs.task_ids("7")      # ['1', '2'] per job, or e.g. ['8', '9'] with task_ids="global"
+            ```
         """
         job = self._jobs.get(job_id)
         return [] if job is None else [t.id for t in job.tasks]
@@ -244,9 +250,10 @@ class JobManager:
     def is_task_request(self, req: EmuRequest) -> bool:
         """True while ``req`` is being applied as the task of an asynchronous job (not sent synchronously).
 
-        Example::
-
+        Examples:
+            ```python
             if not emu.jobs.is_task_request(req): ...   # a synchronous request
+            ```
         """
         return id(req) in self._running_requests
 
@@ -260,9 +267,10 @@ class JobManager:
         failed task applies nothing; the same item sent again in a new job is not affected unless another
         failure matches it.
 
-        Example::
-
+        Examples:
+            ```python
             emu.jobs.script_task_failure("POST /record/v1/customer", times=2)
+            ```
         """
         if times is not None and times < 1:
             raise ValueError("times must be >= 1 or None")
@@ -287,9 +295,10 @@ class JobManager:
     async def run_pending(self) -> int:
         """Apply every job that has not run yet (as if NetSuite's processors caught up); returns how many.
 
-        Example::
-
+        Examples:
+            ```python
             await emu.jobs.run_pending()
+            ```
         """
         count = 0
         for job in list(self._jobs.values()):
@@ -303,9 +312,10 @@ class JobManager:
     async def handle_async(self, req: EmuRequest, dispatch: Dispatch) -> EmuResponse:
         """Answer a ``Prefer: respond-async`` request: 202 + job Location, or an error, nothing applied yet.
 
-        Example::
-
+        Examples:
+            ```python
             response = await manager.handle_async(req, router.dispatch)
+            ```
         """
         self._dispatch = dispatch
         key = req.headers.get("x-netsuite-idempotency-key")
@@ -539,9 +549,10 @@ class JobManager:
     def register(self, router: Any) -> None:
         """Add the job, task and result routes.
 
-        Example::
-
+        Examples:
+            ```python
             manager.register(router)
+            ```
         """
         router.add("GET", "/async/v1/job/{job_id}", self._get_job, name="async.job")
         router.add("GET", "/async/v1/job/{job_id}/task", self._get_tasks, name="async.tasks")

@@ -11,10 +11,11 @@ Custom record types ``customrecord_*`` exist on first use with ``name``, ``isIna
 ``custbody_`` (transactions), ``custitem_`` (items), ``custcol_`` (transaction lines); their type is inferred
 from the value.
 
-Example::
-
+Examples:
+    ```python
     rt = lookup("SalesOrder")          # case-insensitive
     assert rt is not None and rt.name == "salesOrder" and rt.fields["entity"].kind == "ref"
+    ```
 """
 
 from __future__ import annotations
@@ -38,9 +39,10 @@ class FieldSpec:
 
     ``ref`` names the record type (or family: ``entity``, ``item``, ``transaction``) a reference points to.
 
-    Example::
-
+    Examples:
+        ```python
         FieldSpec("entity", "ref", ref="customer", required=True)
+        ```
     """
 
     name: str
@@ -56,9 +58,10 @@ class FieldSpec:
     def line_fields_map(self) -> dict[str, FieldSpec]:
         """Sublist line fields by lower-case name.
 
-        Example::
-
+        Examples:
+            ```python
             assert "item" in lookup("salesOrder").fields["item"].line_fields_map
+            ```
         """
         return {f.name.lower(): f for f in self.line_fields}
 
@@ -66,9 +69,10 @@ class FieldSpec:
     def label(self) -> str:
         """The UI label used in messages ("Company Name").
 
-        Example::
-
+        Examples:
+            ```python
             assert FieldSpec("companyName", "string").label == "Company Name"
+            ```
         """
         if self.title:
             return self.title
@@ -80,9 +84,10 @@ class FieldSpec:
 class RecordType:
     """A record type: canonical REST name, family (shared id sequence), fields.
 
-    Example::
-
+    Examples:
+        ```python
         lookup("customer").table    # "customer"
+        ```
     """
 
     name: str
@@ -97,18 +102,20 @@ class RecordType:
     def table(self) -> str:
         """The SQLite table: the lower-cased type name.
 
-        Example::
-
+        Examples:
+            ```python
             assert lookup("salesOrder").table == "salesorder"
+            ```
         """
         return self.name.lower()
 
     def field(self, name: str) -> FieldSpec | None:
         """A field by name (case-insensitive); custom fields by prefix get a string spec.
 
-        Example::
-
+        Examples:
+            ```python
             assert lookup("customer").field("EMAIL") is not None
+            ```
         """
         spec = self.fields.get(name.lower())
         if spec is not None:
@@ -336,9 +343,10 @@ _custom_cache: dict[str, RecordType] = {}
 def lookup(name: str) -> RecordType | None:
     """The record type for a REST type name (case-insensitive), or None when NetSuite has no such type.
 
-    Example::
-
+    Examples:
+        ```python
         assert lookup("customrecord_widget").custom
+        ```
     """
     low = name.lower()
     rt = RECORD_TYPES.get(low)
@@ -392,9 +400,10 @@ def _field_schema(spec: FieldSpec, base: str) -> dict[str, Any]:
 def json_schema(rt: RecordType, base: str) -> dict[str, Any]:
     """The JSON Schema of one record type.
 
-    Example::
-
+    Examples:
+        ```python
         schema = json_schema(lookup("customer"), "http://emulator.test")
+        ```
     """
     return {
         "$schema": "https://json-schema.org/draft-06/schema#",
@@ -409,9 +418,10 @@ def json_schema(rt: RecordType, base: str) -> dict[str, Any]:
 def openapi(types: list[RecordType], base: str) -> dict[str, Any]:
     """An OpenAPI 3 document with paths and schemas for ``types``.
 
-    Example::
-
+    Examples:
+        ```python
         doc = openapi([lookup("customer")], "http://emulator.test")
+        ```
     """
     paths: dict[str, Any] = {}
     schemas: dict[str, Any] = {}
@@ -457,9 +467,10 @@ def _catalog_entry(rt: RecordType, base: str) -> dict[str, Any]:
 def register(router: Router, emu: Emulator) -> None:
     """Add the metadata catalog routes.
 
-    Example::
-
+    Examples:
+        ```python
         register(router, emu)
+        ```
     """
 
     def known_types() -> list[RecordType]:

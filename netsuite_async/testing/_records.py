@@ -28,13 +28,14 @@ Where NetSuite's behaviour is not documented the emulator is strict, and says so
   dialect's ``sync_batch_read=False`` it is served only as an asynchronous job's task (``Prefer:
   respond-async``); sent synchronously it is refused with 400 ``INVALID_REQUEST`` (``o:errorQueryParam: ids``).
 
-:class:`RecordService` (``emu.records``) offers the write operations as methods so the async/batch layer can
+`RecordService` (``emu.records``) offers the write operations as methods so the async/batch layer can
 apply one batch item at a time.
 
-Example::
-
+Examples:
+    ```python
     response = await emu.records.create("customer", {"companyName": "Acme"}, base_url="http://emulator.test")
     assert response.status == 204
+    ```
 """
 
 from __future__ import annotations
@@ -101,9 +102,10 @@ def _check_params(req: EmuRequest, allowed: frozenset[str]) -> None:
 class QueryError(ValueError):
     """A ``q`` expression that cannot be parsed or does not fit the record type.
 
-    Example::
-
+    Examples:
+        ```python
         with pytest.raises(QueryError): parse_q("email START_WITH", lookup("customer"), set())
+        ```
     """
 
 
@@ -342,9 +344,10 @@ def parse_q(
 
     Dates must be written in ``date_format`` (the account's preference, ``emu.config.dialect.date_format``).
 
-    Example::
-
+    Examples:
+        ```python
         where, params = parse_q('email START_WITH "a" AND id GREATER 5', lookup("customer"), {"email", "id"})
+        ```
     """
     parser = _QParser(text, rt, columns, date_format)
     return parser.parse(), parser.params
@@ -356,11 +359,12 @@ def _num(value: Any) -> bool:
 
 
 class RecordService:
-    """The record operations behind the routes (``emu.records``); each returns an :class:`EmuResponse`.
+    """The record operations behind the routes (``emu.records``); each returns an `EmuResponse`.
 
-    Example::
-
+    Examples:
+        ```python
         resp = await emu.records.create("customer", {"companyName": "Acme"}, base_url="http://emulator.test")
+        ```
     """
 
     def __init__(self, emu: Emulator) -> None:
@@ -371,9 +375,10 @@ class RecordService:
     def record_type(self, name: str) -> RecordType:
         """The type or a 404 problem.
 
-        Example::
-
+        Examples:
+            ```python
             rt = emu.records.record_type("salesOrder")
+            ```
         """
         rt = lookup(name)
         if rt is None:
@@ -384,9 +389,10 @@ class RecordService:
     def resolve_id(self, rt: RecordType, key: str, *, must_exist: bool = True) -> int | None:
         """``"12"`` -> 12, ``"eid:X"`` -> the record's id (None when absent and ``must_exist`` is False).
 
-        Example::
-
+        Examples:
+            ```python
             rid = emu.records.resolve_id(rt, "eid:CRM-1")
+            ```
         """
         if key.startswith("eid:"):
             eid = key[4:]
@@ -506,9 +512,10 @@ class RecordService:
     def normalize(self, rt: RecordType, body: Any, headers: Mapping[str, str]) -> dict[str, Any]:
         """Validate a request body and bring it to the stored form (refs ``{"id": "5"}``, enums as ids).
 
-        Example::
-
+        Examples:
+            ```python
             doc = emu.records.normalize(rt, {"entity": {"id": 5}}, {})
+            ```
         """
         if not isinstance(body, dict):
             raise _Problem(ns_error(400, "INVALID_CONTENT", "The request body must be a JSON object."))
@@ -580,9 +587,10 @@ class RecordService:
     ) -> EmuResponse:
         """Insert a record: 204 + Location, or an error answer.
 
-        Example::
-
+        Examples:
+            ```python
             resp = await emu.records.create("customer", {"companyName": "Acme"}, base_url=base)
+            ```
         """
         try:
             rt = self.record_type(type_name)
@@ -648,9 +656,10 @@ class RecordService:
     ) -> EmuResponse:
         """PATCH a record (``key``: internal id or ``eid:X``): 204, or an error answer.
 
-        Example::
-
+        Examples:
+            ```python
             resp = await emu.records.update("customer", "1", {"email": "x@y.test"}, base_url=base)
+            ```
         """
         try:
             rt = self.record_type(type_name)
@@ -681,9 +690,10 @@ class RecordService:
     ) -> EmuResponse:
         """PUT by external id: update when it exists, insert otherwise; 204 + Location.
 
-        Example::
-
+        Examples:
+            ```python
             resp = await emu.records.upsert("customer", "CRM-1", {"companyName": "Acme"}, base_url=base)
+            ```
         """
         try:
             rt = self.record_type(type_name)
@@ -710,9 +720,10 @@ class RecordService:
     async def delete(self, type_name: str, key: str, *, base_url: str) -> EmuResponse:
         """DELETE a record: 204, or 404.
 
-        Example::
-
+        Examples:
+            ```python
             resp = await emu.records.delete("customer", "1", base_url=base)
+            ```
         """
         try:
             rt = self.record_type(type_name)
@@ -736,9 +747,10 @@ class RecordService:
     ) -> EmuResponse:
         """``!transform``: salesOrder -> invoice, customer -> salesOrder; 204 + Location of the new record.
 
-        Example::
-
+        Examples:
+            ```python
             resp = await emu.records.transform("salesOrder", "7", "invoice", {}, base_url=base)
+            ```
         """
         try:
             rt = self.record_type(type_name)
@@ -814,9 +826,10 @@ class RecordService:
     ) -> dict[str, Any]:
         """A stored document as the REST API answers it (links, refs with refName, enums, sublists).
 
-        Example::
-
+        Examples:
+            ```python
             body = emu.records.render(rt, doc, "http://emulator.test", expand=True)
+            ```
         """
         rid = doc["id"]
         self_href = f"{base}{API}/{rt.name}/{rid}"
@@ -900,9 +913,10 @@ def _is_collection(req: EmuRequest) -> bool:
 def register(router: Router, emu: Emulator) -> None:
     """Add the record service routes (register after the metadata catalog, whose paths look alike).
 
-    Example::
-
+    Examples:
+        ```python
         register(router, emu)
+        ```
     """
     service = RecordService(emu)
     emu.records = service

@@ -3,8 +3,8 @@
 A handler is ``handler(method, params, body)`` (plain or ``async``): ``params`` holds the query parameters
 other than ``script`` and ``deploy``; ``body`` is the parsed JSON for ``application/json``, the text otherwise,
 ``None`` for GET/DELETE. It returns what the script would: a dict/list (sent as JSON), a string (sent as is),
-``None`` (empty body), or an :class:`~netsuite_async.testing._app.EmuResponse` for full control. Raising
-:class:`RestletError` answers like an uncaught ``N/error``: 400 with ``{"error": {"code", "message"}}``; any
+``None`` (empty body), or an `EmuResponse` for full control. Raising
+`RestletError` answers like an uncaught ``N/error``: 400 with ``{"error": {"code", "message"}}``; any
 other exception answers 500 ``UNEXPECTED_ERROR`` in that shape. A script that catches its own error and
 returns it still answers 200, as in NetSuite.
 
@@ -12,11 +12,12 @@ POST and PUT need ``Content-Type`` exactly ``application/json``, ``application/x
 (parameters like ``; charset=utf-8`` allowed, case-sensitive); anything else is 415. Unknown script/deploy:
 400 ``SSS_INVALID_SCRIPTLET_ID``. Built in: ``customscript_echo`` deploy ``1`` echoes method, params and body.
 
-Example::
-
+Examples:
+    ```python
     async def totals(method, params, body):
         return {"sum": sum(body["values"])}
     fake.emulator.restlets.register("customscript_totals", "1", totals)
+    ```
 """
 
 from __future__ import annotations
@@ -41,9 +42,10 @@ RestletHandler = Callable[[str, dict[str, str], Any], Any]
 class RestletError(Exception):
     """Raise in a handler to answer like an uncaught SuiteScript error (400).
 
-    Example::
-
+    Examples:
+        ```python
         raise RestletError("INVALID_INPUT", "values is required")
+        ```
     """
 
     def __init__(self, code: str, message: str, status: int = 400) -> None:
@@ -60,9 +62,10 @@ async def _echo(method: str, params: dict[str, str], body: Any) -> Any:
 class RestletRegistry:
     """The RESTlet deployments of the emulated account (``emu.restlets``).
 
-    Example::
-
+    Examples:
+        ```python
         emu.restlets.register("customscript_x", "1", lambda method, params, body: {"ok": True})
+        ```
     """
 
     def __init__(self, emu: Emulator) -> None:
@@ -73,9 +76,10 @@ class RestletRegistry:
     def register(self, script: str | int, deploy: str | int, handler: RestletHandler) -> None:
         """Deploy ``handler`` as script ``script`` deployment ``deploy`` (ids or numbers).
 
-        Example::
-
+        Examples:
+            ```python
             emu.restlets.register("customscript_orders", "customdeploy1", handler)
+            ```
         """
         if not callable(handler):
             raise TypeError("handler must be callable as handler(method, params, body)")
@@ -84,18 +88,20 @@ class RestletRegistry:
     def unregister(self, script: str | int, deploy: str | int) -> None:
         """Remove a deployment.
 
-        Example::
-
+        Examples:
+            ```python
             emu.restlets.unregister("customscript_orders", "customdeploy1")
+            ```
         """
         self._handlers.pop((str(script), str(deploy)), None)
 
     def register_routes(self, router: Router) -> None:
         """Serve the RESTlet URL for every method.
 
-        Example::
-
+        Examples:
+            ```python
             emu.restlets.register_routes(router)
+            ```
         """
         for method in ("GET", "POST", "PUT", "DELETE"):
             router.add(method, RESTLET_PATH, self.handle, name="restlet")
@@ -103,9 +109,10 @@ class RestletRegistry:
     async def handle(self, req: EmuRequest) -> EmuResponse:
         """Run the deployed handler for one request.
 
-        Example::
-
+        Examples:
+            ```python
             response = await emu.restlets.handle(req)
+            ```
         """
         script, deploy = req.param("script"), req.param("deploy")
         handler = self._handlers.get((script or "", deploy or ""))

@@ -8,10 +8,11 @@ always come later. The same ``rng_seed`` gives the same data.
 
 Every account has subsidiary 1 ("Parent Company") and currency 1 ("USD"), seeded or not.
 
-Example::
-
+Examples:
+    ```python
     seed(emu, {"customers": 100_000})          # a few seconds at most
     seed(emu, DEMO_SEED)                        # the server's default demo data
+    ```
 """
 
 from __future__ import annotations
@@ -116,9 +117,10 @@ def _stamp(n: int) -> str:
 def seed_base(emu: Emulator) -> None:
     """The records every account has: subsidiary 1 and currency 1.
 
-    Example::
-
+    Examples:
+        ```python
         seed_base(emu)
+        ```
     """
     store = emu.store
     cur = lookup("currency")
@@ -158,10 +160,11 @@ def seed_base(emu: Emulator) -> None:
 def seed(emu: Emulator, sizes: Mapping[str, int]) -> dict[str, list[int]]:
     """Add seed records; returns the new internal ids per key.
 
-    Example::
-
+    Examples:
+        ```python
         ids = seed(emu, {"customers": 10, "sales_orders": 5})
         assert ids["customers"] == list(range(1, 11))
+        ```
     """
     for key, n in sizes.items():
         if key not in SEED_KEYS:

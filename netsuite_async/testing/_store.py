@@ -29,11 +29,12 @@ Schema (one in-memory database per emulator, ``emu.store.connection``; stdlib ``
   lastmodifieddate``; ``itemtype`` ``'InvtPart'``, ``'NonInvtPart'``, ``'Service'``) and ``entity``
   (``id, entityid, type, email, isinactive, externalid, datecreated, lastmodifieddate``).
 
-Example::
-
+Examples:
+    ```python
     store = Store(WriteClock())
     new_id = store.insert(lookup("customer"), {"companyName": "Acme", "email": "a@acme.test"})
     rows = store.connection.execute("SELECT id, email FROM customer").fetchall()
+    ```
 """
 
 # Table and column names in the SQL below come only from _IDENT-checked identifiers (record type and field
@@ -92,9 +93,10 @@ def _column_of(key: str) -> str | None:
 def project(doc: dict[str, Any]) -> dict[str, Any]:
     """The column values (lower-case names) of a stored document.
 
-    Example::
-
+    Examples:
+        ```python
         assert project({"isPerson": True, "entity": {"id": "5"}}) == {"isperson": "T", "entity": 5}
+        ```
     """
     out: dict[str, Any] = {}
     for key, value in doc.items():
@@ -114,9 +116,10 @@ def project(doc: dict[str, Any]) -> dict[str, Any]:
 class Store:
     """SQLite-backed records; see the module docstring for the schema.
 
-    Example::
-
+    Examples:
+        ```python
         doc = store.get(lookup("customer"), 1)
+        ```
     """
 
     def __init__(self, clock: WriteClock) -> None:
@@ -140,9 +143,10 @@ class Store:
     def ensure_table(self, rt: RecordType) -> None:
         """Create the type's table (with its declared scalar fields) if needed.
 
-        Example::
-
+        Examples:
+            ```python
             store.ensure_table(lookup("customrecord_widget"))
+            ```
         """
         table = rt.table
         if table in self._columns:
@@ -166,9 +170,10 @@ class Store:
     def columns(self, rt: RecordType) -> set[str]:
         """The table's column names.
 
-        Example::
-
+        Examples:
+            ```python
             assert "email" in store.columns(lookup("customer"))
+            ```
         """
         self.ensure_table(rt)
         return self._columns[rt.table]
@@ -176,9 +181,10 @@ class Store:
     def custom_types(self) -> list[str]:
         """Custom record types that have a table.
 
-        Example::
-
+        Examples:
+            ```python
             store.custom_types()   # ["customrecord_widget"]
+            ```
         """
         return list(self._custom)
 
@@ -217,9 +223,10 @@ class Store:
     def next_id(self, rt: RecordType) -> int:
         """Allocate the next internal id in the type's family.
 
-        Example::
-
+        Examples:
+            ```python
             new_id = store.next_id(lookup("customer"))
+            ```
         """
         family = rt.family
         current = self._next_id.get(family)
@@ -236,9 +243,10 @@ class Store:
     def get(self, rt: RecordType, record_id: int) -> dict[str, Any] | None:
         """The stored document (with ``id`` as a string), or None.
 
-        Example::
-
+        Examples:
+            ```python
             doc = store.get(lookup("customer"), 1)
+            ```
         """
         self.ensure_table(rt)
         row = self.connection.execute(f'SELECT _body FROM "{rt.table}" WHERE id = ?', (record_id,)).fetchone()
@@ -250,9 +258,10 @@ class Store:
     def get_many(self, rt: RecordType, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         """Documents for several ids (missing ones left out).
 
-        Example::
-
+        Examples:
+            ```python
             docs = store.get_many(lookup("customer"), [1, 2])
+            ```
         """
         self.ensure_table(rt)
         out: dict[int, dict[str, Any]] = {}
@@ -268,9 +277,10 @@ class Store:
     def id_by_eid(self, rt: RecordType, external_id: str) -> int | None:
         """The internal id of the record with this external id.
 
-        Example::
-
+        Examples:
+            ```python
             rid = store.id_by_eid(lookup("customer"), "CRM-1")
+            ```
         """
         self.ensure_table(rt)
         row = self.connection.execute(f'SELECT id FROM "{rt.table}" WHERE externalid = ?', (external_id,)).fetchone()
@@ -279,9 +289,10 @@ class Store:
     def find_ref(self, target: str, record_id: int) -> tuple[str, dict[str, Any]] | None:
         """Resolve a reference: ``target`` is a type or a family; returns (table, document).
 
-        Example::
-
+        Examples:
+            ```python
             found = store.find_ref("entity", 5)
+            ```
         """
         rt = lookup(target)
         tables = (rt.table,) if rt is not None else FAMILY_TYPES.get(target, ())
@@ -298,9 +309,10 @@ class Store:
     ) -> tuple[list[int], int]:
         """Ids matching a WHERE clause (ordered by id) and the total count.
 
-        Example::
-
+        Examples:
+            ```python
             ids, total = store.query_ids(lookup("customer"), "email LIKE ?", ["a%"], 1000, 0)
+            ```
         """
         self.ensure_table(rt)
         clause = f" WHERE {where}" if where else ""
@@ -319,9 +331,10 @@ class Store:
     def insert(self, rt: RecordType, doc: dict[str, Any], record_id: int | None = None) -> int:
         """Store a new record; sets ``id``, ``dateCreated``, ``lastModifiedDate`` on ``doc``.
 
-        Example::
-
+        Examples:
+            ```python
             rid = store.insert(lookup("customer"), {"companyName": "Acme"})
+            ```
         """
         self.ensure_table(rt)
         rid = record_id if record_id is not None else self.next_id(rt)
@@ -335,9 +348,10 @@ class Store:
     def replace(self, rt: RecordType, record_id: int, doc: dict[str, Any]) -> None:
         """Overwrite a record's document; bumps ``lastModifiedDate``.
 
-        Example::
-
+        Examples:
+            ```python
             store.replace(lookup("customer"), 1, doc)
+            ```
         """
         doc["id"] = str(record_id)
         doc["lastModifiedDate"] = self.clock.next()
@@ -393,9 +407,10 @@ class Store:
     def delete(self, rt: RecordType, record_id: int) -> bool:
         """Remove a record; False when it did not exist.
 
-        Example::
-
+        Examples:
+            ```python
             assert store.delete(lookup("customer"), 1)
+            ```
         """
         self.ensure_table(rt)
         cur = self.connection.execute(f'DELETE FROM "{rt.table}" WHERE id = ?', (record_id,))
@@ -406,9 +421,10 @@ class Store:
     def bulk_insert(self, rt: RecordType, docs: Sequence[dict[str, Any]]) -> None:
         """Insert many complete documents (each with ``id``, dates) in one ``executemany`` (seeding).
 
-        Example::
-
+        Examples:
+            ```python
             store.bulk_insert(lookup("customer"), docs)
+            ```
         """
         if not docs:
             return

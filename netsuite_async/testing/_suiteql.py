@@ -75,12 +75,13 @@ _PLACEHOLDER_RE = re.compile("\x01(\\d+)\x01")
 
 
 def translate(query: str) -> str:
-    """Translate a SuiteQL SELECT into SQLite, or raise :class:`SuiteQLError` saying what is wrong.
+    """Translate a SuiteQL SELECT into SQLite, or raise `SuiteQLError` saying what is wrong.
 
-    Example::
-
+    Examples:
+        ```python
         translate("SELECT NVL(email, 'none') FROM customer WHERE ROWNUM <= 5")
         # "SELECT NVL(email, 'none') FROM customer WHERE 1=1 LIMIT 5"
+        ```
     """
     try:
         tokens = list(tokenize(query))
@@ -301,9 +302,10 @@ _FUNCTIONS: list[tuple[str, int, Callable[..., Any]]] = [
 def install_functions(conn: sqlite3.Connection) -> None:
     """Add the Oracle functions the translator relies on to a SQLite connection (idempotent).
 
-    Example::
-
+    Examples:
+        ```python
         install_functions(emu.store.connection)
+        ```
     """
     for name, nargs, fn in _FUNCTIONS:
         conn.create_function(name, nargs, fn, deterministic=name != "SYSDATE_")
@@ -366,9 +368,10 @@ def run_query(
     of a query without ORDER BY) come back in an order drawn from that seed: a new seed per request, as NetSuite
     may do, so offset paging over a non-unique order drops and repeats rows.
 
-    Example::
-
+    Examples:
+        ```python
         rows, total = run_query(emu.store.connection, "SELECT id FROM customer ORDER BY id", 10, 0)
+        ```
     """
     sql = translate(query)
     key = (sql, conn.total_changes)
@@ -507,9 +510,10 @@ def _int_param(req: EmuRequest, name: str, default: int) -> int | EmuResponse:
 def register(router: Router, emu: Emulator) -> None:
     """Add ``POST /services/rest/query/v1/suiteql`` to the emulator's router.
 
-    Example::
-
+    Examples:
+        ```python
         _suiteql.register(emu.router, emu)
+        ```
     """
     cache = _CountCache()
     installed: set[int] = set()

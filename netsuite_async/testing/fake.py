@@ -1,11 +1,12 @@
 """``FakeNetSuite``: the emulator in process, no sockets (httpx2's ASGI transport).
 
-Example::
-
+Examples:
+    ```python
     async with FakeNetSuite(concurrency=5, latency=0.02, seed={"customers": 10}) as fake:
         async with fake.client() as ns:
             customer = await ns.records.get("customer", 1)
         assert fake.emulator.counters.max_in_flight <= 5
+    ```
 """
 
 from __future__ import annotations
@@ -34,13 +35,14 @@ class FakeNetSuite:
     ``fake.credentials`` every credential the account accepts (secrets masked in repr), ``fake.app`` the ASGI
     app, ``fake.base_url`` the origin clients use (every NetSuite host maps onto it).
 
-    Example::
-
+    Examples:
+        ```python
         async with FakeNetSuite(seed={"customers": 100}) as fake:
             async with fake.client(auth=TokenAuth(
                 fake.credentials.consumer_key, fake.credentials.consumer_secret,
                 fake.credentials.token_id, fake.credentials.token_secret)) as ns:
                 page = await ns.request("GET", "/record/v1/customer", params={"limit": 10})
+        ```
     """
 
     def __init__(
@@ -92,9 +94,10 @@ class FakeNetSuite:
     def app(self) -> Any:
         """The ASGI app (for httpx2.ASGITransport or any ASGI server).
 
-        Example::
-
+        Examples:
+            ```python
             transport = httpx2.ASGITransport(app=fake.app)
+            ```
         """
         return self.emulator.app
 
@@ -102,9 +105,10 @@ class FakeNetSuite:
     def credentials(self) -> Any:
         """Every credential the emulated account accepts (``EmulatorCredentials``).
 
-        Example::
-
+        Examples:
+            ```python
             token = fake.credentials.static_token
+            ```
         """
         return self.emulator.credentials
 
@@ -112,9 +116,10 @@ class FakeNetSuite:
     def counters(self) -> Any:
         """Shortcut for ``fake.emulator.counters``.
 
-        Example::
-
+        Examples:
+            ```python
             assert fake.counters.limited == 0
+            ```
         """
         return self.emulator.counters
 
@@ -129,9 +134,10 @@ class FakeNetSuite:
     async def aclose(self) -> None:
         """Close every HTTP client made by ``client()`` / ``http_client()``.
 
-        Example::
-
+        Examples:
+            ```python
             await fake.aclose()
+            ```
         """
         clients, self._http_clients = self._http_clients, []
         for c in clients:
@@ -140,10 +146,11 @@ class FakeNetSuite:
     def http_client(self, **kwargs: Any) -> Any:
         """A raw ``httpx2.AsyncClient`` talking to the emulator in process (closed with the fake).
 
-        Example::
-
+        Examples:
+            ```python
             http = fake.http_client(headers={"Authorization": f"Bearer {fake.credentials.static_token}"})
             r = await http.get("/services/rest/record/v1/customer/1")
+            ```
         """
         from netsuite_async._http import ASGITransport, AsyncClient
 
@@ -159,10 +166,11 @@ class FakeNetSuite:
         account's unallocated limit). ``date_format`` is not defaulted from the dialect, so a test's client is
         configured like the production one.
 
-        Example::
-
+        Examples:
+            ```python
             async with fake.client(concurrency=3) as ns:
                 await ns.records.create("customer", {"companyName": "Acme"})
+            ```
         """
         from netsuite_async.client import NetSuiteClient
 
