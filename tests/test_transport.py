@@ -543,9 +543,10 @@ async def test_slot_is_released_when_the_caller_is_cancelled_mid_request() -> No
             assert ns.governor.stats().in_flight == 2
             tg.cancel_scope.cancel()
         stats = ns.governor.stats()
-        # The two cancelled in flight may still run at NetSuite: ghost slots, released after about their age
-        # (no latency known yet), never a cut.
-        assert (stats.in_flight, stats.ghosts, stats.waiting) == (2, 2, 0)
+        # The two cancelled in flight may still run at NetSuite: ghost slots (no live slot is left), released
+        # after about their age (no latency known yet, so they may already be gone on a slow machine), never a cut.
+        assert stats.in_flight == stats.ghosts <= 2
+        assert stats.waiting == 0
         assert stats.limit == 2
         with anyio.fail_after(5):
             while ns.governor.stats().in_flight:

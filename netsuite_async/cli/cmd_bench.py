@@ -37,7 +37,7 @@ def find_benchmarks(start: Path | None = None) -> Path | None:
 @click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.option(
     "--quick", is_flag=True,
-    help="the governor benchmark at small sizes, well under a minute: PASS/FAIL per target, exit 1 on a miss",
+    help="the governor benchmark, trimmed to under a minute: PASS/FAIL per target, exit 1 on a miss",
 )
 @click.option("--only", multiple=True, help="run only these benchmarks (e.g. transport); repeatable")
 @click.option(
