@@ -84,7 +84,7 @@ from netsuite_async.testing._app import (
     json_response,
     ns_error,
 )
-from netsuite_async.testing._emulator import Matcher, _matcher
+from netsuite_async.testing._faults import Matcher, _matcher
 
 if TYPE_CHECKING:
     from netsuite_async.testing._emulator import Emulator
