@@ -91,7 +91,7 @@ class Emulator:
     """
 
     def __init__(self, config: EmulatorConfig | None = None, *, credentials: Any = None) -> None:
-        from netsuite_async.testing import _governance, _metadata, _records, _restlets
+        from netsuite_async.testing import _governance, _jobs_routes, _metadata, _records, _restlets
         from netsuite_async.testing._store import Store
 
         self.config = config or EmulatorConfig()
@@ -119,7 +119,7 @@ class Emulator:
         self.restlets = _restlets.RestletRegistry(self)
         self.restlets.register_routes(self.router)
         self.jobs: Any = self._make_jobs()
-        self.jobs.register(self.router)
+        _jobs_routes.register(self.router, self)
         self._register_suiteql()
         _records.register(self.router, self)
         self.app = EmulatorApp(self)
