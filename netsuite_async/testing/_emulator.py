@@ -133,7 +133,7 @@ class Emulator:
 
     def _register_suiteql(self) -> None:
         try:
-            from netsuite_async.testing import _suiteql
+            from netsuite_async.testing import _suiteql_routes as _suiteql
         except ImportError:
             return
         _suiteql.register(self.router, self)
