@@ -91,7 +91,7 @@ class Emulator:
     """
 
     def __init__(self, config: EmulatorConfig | None = None, *, credentials: Any = None) -> None:
-        from netsuite_async.testing import _governance, _jobs_routes, _metadata, _records, _restlets
+        from netsuite_async.testing import _governance, _jobs_routes, _metadata_routes, _records, _restlets
         from netsuite_async.testing._store import Store
 
         self.config = config or EmulatorConfig()
@@ -115,7 +115,7 @@ class Emulator:
         self.credentials: Any = self.auth.credentials
         self.auth.register(self.router)
         _governance.register(self.router, self)
-        _metadata.register(self.router, self)
+        _metadata_routes.register(self.router, self)
         self.restlets = _restlets.RestletRegistry(self)
         self.restlets.register_routes(self.router)
         self.jobs: Any = self._make_jobs()
