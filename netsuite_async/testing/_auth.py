@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -53,6 +53,10 @@ from netsuite_async.testing._auth_credentials import (
 from netsuite_async.testing._auth_oauth import OAuthServer, redirect_uri_problem
 from netsuite_async.testing._auth_request import _realm_of
 
+if TYPE_CHECKING:
+    from netsuite_async.testing._router import Router
+    from netsuite_async.testing._state import EmulatorState
+
 __all__ = [
     "ALLOWED_JWT_ALGORITHMS",
     "AUTHORIZE_PATH",
@@ -65,6 +69,7 @@ __all__ = [
     "EmulatorAuth",
     "EmulatorCredentials",
     "redirect_uri_problem",
+    "register",
 ]
 
 
@@ -74,7 +79,7 @@ class EmulatorAuth(OAuthServer):
     Examples:
         ```python
         auth = EmulatorAuth(emu)
-        router_setup = auth.register(router)          # token, revoke and authorize.nl routes
+        register(router, emu)                          # token, revoke and authorize.nl routes
         problem = await auth.authenticate(request)     # None -> OK, request.auth is set
         auth.advance(7 * 24 * 3600)                    # move the clock past refresh-token expiry
         ```
@@ -217,14 +222,16 @@ class EmulatorAuth(OAuthServer):
         """
         return path in (TOKEN_PATH, REVOKE_PATH, AUTHORIZE_PATH)
 
-    def register(self, router: Any) -> None:
-        """Add the token, revoke and authorize.nl routes to the emulator's router.
 
-        Examples:
-            ```python
-            auth.register(router)
-            ```
-        """
-        router.add("POST", TOKEN_PATH, self._token_endpoint, name="auth.token", public=True)
-        router.add("POST", REVOKE_PATH, self._revoke_endpoint, name="auth.revoke", public=True)
-        router.add("GET", AUTHORIZE_PATH, self._authorize_endpoint, name="auth.authorize", public=True)
+def register(router: Router, state: EmulatorState) -> None:
+    """Add the token, revoke and authorize.nl routes of ``state.auth`` (public: they authenticate clients).
+
+    Examples:
+        ```python
+        register(router, emu)
+        ```
+    """
+    auth = state.auth
+    router.add("POST", TOKEN_PATH, auth._token_endpoint, name="auth.token", public=True)
+    router.add("POST", REVOKE_PATH, auth._revoke_endpoint, name="auth.revoke", public=True)
+    router.add("GET", AUTHORIZE_PATH, auth._authorize_endpoint, name="auth.authorize", public=True)

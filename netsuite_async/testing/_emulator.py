@@ -28,10 +28,19 @@ import random
 import time
 from collections import deque
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import anyio
 
+from netsuite_async.testing import (
+    _auth,
+    _governance,
+    _jobs_routes,
+    _metadata_routes,
+    _records_routes,
+    _restlets,
+    _suiteql_routes,
+)
 from netsuite_async.testing._app import (
     REST_PREFIX,
     EmulatorApp,
@@ -42,19 +51,26 @@ from netsuite_async.testing._app import (
     ns_error,
     restlet_error,
 )
+from netsuite_async.testing._auth import EmulatorAuth
+from netsuite_async.testing._auth_credentials import EmulatorCredentials
 from netsuite_async.testing._clock import WriteClock
 from netsuite_async.testing._config import EmulatorConfig, canonical_account
 from netsuite_async.testing._counters import Counters, LogEntry
 from netsuite_async.testing._faults import FaultKind, Faults, Matcher, ScriptedFault
 from netsuite_async.testing._governance import LIMIT_DETAIL, ConcurrencyGate
-
-if TYPE_CHECKING:
-    from netsuite_async.testing._store import Store
+from netsuite_async.testing._jobs import JobManager
+from netsuite_async.testing._records_domain import RecordService
+from netsuite_async.testing._restlets import RestletRegistry
+from netsuite_async.testing._seed import seed_base
+from netsuite_async.testing._state import EmulatorState, RouteRegistration
+from netsuite_async.testing._store import Store
 
 __all__ = [
+    "ROUTE_MODULES",
     "Counters",
     "Emulator",
     "EmulatorConfig",
+    "EmulatorState",
     "FaultKind",
     "Faults",
     "LogEntry",
@@ -66,18 +82,17 @@ __all__ = [
 
 RESTLET_PATH = "/app/site/hosting/restlet.nl"
 
-
-class _FallbackJobs:
-    """Used until the async-job machinery (``_jobs.py``) is present."""
-
-    def __init__(self, emu: Emulator) -> None:
-        self.emu = emu
-
-    async def handle_async(self, req: EmuRequest, dispatch: Any) -> EmuResponse:
-        return ns_error(400, "INVALID_REQUEST", "Asynchronous requests are not available in this emulator.")
-
-    def register(self, router: Router) -> None:
-        return None
+#: Every route module's ``register(router, state)``, in registration order (the metadata catalog before the
+#: record service, whose paths look alike; the job service's collection routes before the record routes).
+ROUTE_MODULES: tuple[RouteRegistration, ...] = (
+    _auth.register,
+    _governance.register,
+    _metadata_routes.register,
+    _restlets.register,
+    _jobs_routes.register,
+    _suiteql_routes.register,
+    _records_routes.register,
+)
 
 
 class Emulator:
@@ -91,9 +106,6 @@ class Emulator:
     """
 
     def __init__(self, config: EmulatorConfig | None = None, *, credentials: Any = None) -> None:
-        from netsuite_async.testing import _governance, _jobs_routes, _metadata_routes, _records, _restlets
-        from netsuite_async.testing._store import Store
-
         self.config = config or EmulatorConfig()
         self.rng = random.Random(self.config.rng_seed)
         self.counters = Counters()
@@ -102,41 +114,17 @@ class Emulator:
         self.gate = ConcurrencyGate(self.config.integration_limit or self.config.unallocated)
         self.clock = WriteClock()
         self.store: Store = Store(self.clock)
-        from netsuite_async.testing._seed import seed_base
-
         seed_base(self)
         self._payload_hashes: set[str] = set()
         self.router = Router()
-        self.records: Any = None  # the RecordService, set by _records.register
-
-        from netsuite_async.testing._auth import EmulatorAuth
-
-        self.auth: Any = EmulatorAuth(self, credentials=credentials)
-        self.credentials: Any = self.auth.credentials
-        self.auth.register(self.router)
-        _governance.register(self.router, self)
-        _metadata_routes.register(self.router, self)
-        self.restlets = _restlets.RestletRegistry(self)
-        self.restlets.register_routes(self.router)
-        self.jobs: Any = self._make_jobs()
-        _jobs_routes.register(self.router, self)
-        self._register_suiteql()
-        _records.register(self.router, self)
+        self.auth: EmulatorAuth = EmulatorAuth(self, credentials=credentials)
+        self.credentials: EmulatorCredentials = self.auth.credentials
+        self.restlets: RestletRegistry = RestletRegistry(self)
+        self.jobs: JobManager = JobManager(self)
+        self.records: RecordService = RecordService(self)
+        for register in ROUTE_MODULES:
+            register(self.router, self)
         self.app = EmulatorApp(self)
-
-    def _make_jobs(self) -> Any:
-        try:
-            from netsuite_async.testing._jobs import JobManager
-        except ImportError:
-            return _FallbackJobs(self)
-        return JobManager(self)
-
-    def _register_suiteql(self) -> None:
-        try:
-            from netsuite_async.testing import _suiteql_routes as _suiteql
-        except ImportError:
-            return
-        _suiteql.register(self.router, self)
 
     # ----------------------------------------------------------------- bookkeeping for handlers
     def record_write(self, record_type: str | None = None, body: Any = None, *, create: bool = False) -> None:

@@ -83,7 +83,7 @@ from netsuite_async.testing._app import (
 from netsuite_async.testing._faults import Matcher, _matcher
 
 if TYPE_CHECKING:
-    from netsuite_async.testing._emulator import Emulator
+    from netsuite_async.testing._state import EmulatorState
 
 __all__ = ["MAX_COLLECTION_ITEMS", "JobManager", "TaskFailure"]
 
@@ -113,7 +113,7 @@ class JobManager:
         ```
     """
 
-    def __init__(self, emu: Emulator) -> None:
+    def __init__(self, emu: EmulatorState) -> None:
         self.emu = emu
         self._jobs: dict[str, _Job] = {}
         self._by_key: dict[str, str] = {}

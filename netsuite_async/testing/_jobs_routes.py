@@ -22,8 +22,8 @@ from netsuite_async.testing._app import EmuRequest, EmuResponse, Handler, Router
 from netsuite_async.testing._jobs_model import _Job, _Task
 
 if TYPE_CHECKING:
-    from netsuite_async.testing._emulator import Emulator
     from netsuite_async.testing._jobs import JobManager
+    from netsuite_async.testing._state import EmulatorState
 
 __all__ = ["JobRoutes", "register"]
 
@@ -150,7 +150,7 @@ class JobRoutes:
         return EmuResponse(task.response.status, dict(task.response.headers), task.response.body)
 
 
-def register(router: Router, state: Emulator) -> None:
+def register(router: Router, state: EmulatorState) -> None:
     """Add the job, task and result routes of ``state.jobs``.
 
     Examples:

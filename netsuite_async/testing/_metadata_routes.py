@@ -14,7 +14,7 @@ from netsuite_async.testing._app import EmuRequest, EmuResponse, Handler, Router
 from netsuite_async.testing._metadata import RECORD_TYPES, FieldSpec, RecordType, lookup
 
 if TYPE_CHECKING:
-    from netsuite_async.testing._emulator import Emulator
+    from netsuite_async.testing._state import EmulatorState
 
 __all__ = ["MetadataRoutes", "json_schema", "openapi", "register"]
 
@@ -132,7 +132,7 @@ class MetadataRoutes:
         ```
     """
 
-    def __init__(self, emu: Emulator) -> None:
+    def __init__(self, emu: EmulatorState) -> None:
         self.emu = emu
 
     def routes(self) -> list[tuple[str, str, Handler, str]]:
@@ -197,7 +197,7 @@ class MetadataRoutes:
         return json_response(_catalog_entry(rt, req.base_url))
 
 
-def register(router: Router, emu: Emulator) -> None:
+def register(router: Router, emu: EmulatorState) -> None:
     """Add the metadata catalog routes.
 
     Examples:

@@ -22,7 +22,7 @@ from netsuite_async.testing._records_q import _BOOLS, _DATE_RE
 from netsuite_async.testing._records_render import API, RecordRenderer
 
 if TYPE_CHECKING:
-    from netsuite_async.testing._emulator import Emulator
+    from netsuite_async.testing._state import EmulatorState
 
 __all__ = ["API", "MAX_BATCH_IDS", "MAX_LIMIT", "RecordService"]
 
@@ -72,7 +72,7 @@ class RecordService(RecordRenderer):
         ```
     """
 
-    def __init__(self, emu: Emulator) -> None:
+    def __init__(self, emu: EmulatorState) -> None:
         self.emu = emu
         self.store = emu.store
 

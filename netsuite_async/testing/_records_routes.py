@@ -25,7 +25,7 @@ from netsuite_async.testing._records_domain import (
 from netsuite_async.testing._records_q import QueryError, parse_q
 
 if TYPE_CHECKING:
-    from netsuite_async.testing._emulator import Emulator
+    from netsuite_async.testing._state import EmulatorState
 
 __all__ = ["RecordRoutes", "register"]
 
@@ -61,9 +61,9 @@ class RecordRoutes:
         ```
     """
 
-    def __init__(self, emu: Emulator) -> None:
+    def __init__(self, emu: EmulatorState) -> None:
         self.emu = emu
-        self.service = RecordService(emu)
+        self.service: RecordService = emu.records
         self.store = emu.store
 
     def routes(self) -> list[tuple[str, str, Handler, str]]:
@@ -361,15 +361,13 @@ class RecordRoutes:
             return p.response
 
 
-def register(router: Router, emu: Emulator) -> None:
-    """Add the record service routes (register after the metadata catalog, whose paths look alike).
+def register(router: Router, emu: EmulatorState) -> None:
+    """Add the record service routes over ``emu.records`` (after the metadata catalog, whose paths look alike).
 
     Examples:
         ```python
         register(router, emu)
         ```
     """
-    routes = RecordRoutes(emu)
-    emu.records = routes.service
-    for method, pattern, handler, name in routes.routes():
+    for method, pattern, handler, name in RecordRoutes(emu).routes():
         router.add(method, pattern, handler, name=name)

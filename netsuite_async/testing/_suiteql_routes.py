@@ -18,7 +18,7 @@ from netsuite_async.testing._suiteql import MAX_LIMIT, PATH, ROW_CAP, SuiteQLErr
 from netsuite_async.testing._suiteql_functions import install_functions
 
 if TYPE_CHECKING:
-    from netsuite_async.testing._emulator import Emulator
+    from netsuite_async.testing._state import EmulatorState
 
 __all__ = ["SuiteQLRoutes", "register"]
 
@@ -41,7 +41,7 @@ class SuiteQLRoutes:
         ```
     """
 
-    def __init__(self, emu: Emulator) -> None:
+    def __init__(self, emu: EmulatorState) -> None:
         self.emu = emu
         self._cache = _CountCache()
         self._installed: set[int] = set()
@@ -132,7 +132,7 @@ class SuiteQLRoutes:
         )
 
 
-def register(router: Router, emu: Emulator) -> None:
+def register(router: Router, emu: EmulatorState) -> None:
     """Add ``POST /services/rest/query/v1/suiteql`` to the emulator's router.
 
     Examples:
