@@ -81,12 +81,6 @@ from netsuite_async.testing._app import (
     ns_error,
 )
 from netsuite_async.testing._faults import Matcher, _matcher
-
-if TYPE_CHECKING:
-    from netsuite_async.testing._state import EmulatorState
-
-__all__ = ["MAX_COLLECTION_ITEMS", "JobManager", "TaskFailure"]
-
 from netsuite_async.testing._jobs_model import (
     _COLLECTION_PATH,
     MAX_COLLECTION_ITEMS,
@@ -101,6 +95,11 @@ from netsuite_async.testing._jobs_model import (
     _now,
     _Task,
 )
+
+if TYPE_CHECKING:
+    from netsuite_async.testing._state import EmulatorState
+
+__all__ = ["MAX_COLLECTION_ITEMS", "JobManager", "TaskFailure"]
 
 
 class JobManager:
