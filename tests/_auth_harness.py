@@ -15,6 +15,7 @@ import httpx2
 from netsuite_async import NetSuiteClient
 from netsuite_async.testing._app import EmulatorApp, EmuRequest, EmuResponse, Router, json_response
 from netsuite_async.testing._auth import RESTLET_PATH, EmulatorAuth
+from netsuite_async.testing._auth import register as register_auth_routes
 
 BASE = "https://emulator.test"
 
@@ -30,7 +31,7 @@ class MiniEmulator:
         self._now = self.t0
         self.auth = EmulatorAuth(self, clock=lambda: self._now, **auth_kw)
         self.credentials = self.auth.credentials
-        self.auth.register(self.router)
+        register_auth_routes(self.router, self)  # type: ignore[arg-type]
         self.router.add("GET", "/record/v1/customer/{id}", self._echo, name="record.get")
         self.router.add("POST", "/query/v1/suiteql", self._echo, name="suiteql")
         self.router.add("GET", RESTLET_PATH, self._echo, name="restlet")

@@ -26,13 +26,21 @@ import hashlib
 import json
 import random
 import time
-from collections import Counter, deque
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from collections import deque
+from collections.abc import Iterator
+from typing import Any
 
 import anyio
 
+from netsuite_async.testing import (
+    _auth,
+    _governance,
+    _jobs_routes,
+    _metadata_routes,
+    _records_routes,
+    _restlets,
+    _suiteql_routes,
+)
 from netsuite_async.testing._app import (
     REST_PREFIX,
     EmulatorApp,
@@ -43,387 +51,48 @@ from netsuite_async.testing._app import (
     ns_error,
     restlet_error,
 )
-from netsuite_async.testing._dialect import Dialect
+from netsuite_async.testing._auth import EmulatorAuth
+from netsuite_async.testing._auth_credentials import EmulatorCredentials
+from netsuite_async.testing._clock import WriteClock
+from netsuite_async.testing._config import EmulatorConfig, canonical_account
+from netsuite_async.testing._counters import Counters, LogEntry
+from netsuite_async.testing._faults import FaultKind, Faults, Matcher, ScriptedFault
 from netsuite_async.testing._governance import LIMIT_DETAIL, ConcurrencyGate
-
-if TYPE_CHECKING:
-    from netsuite_async.testing._store import Store
+from netsuite_async.testing._jobs import JobManager
+from netsuite_async.testing._records_domain import RecordService
+from netsuite_async.testing._restlets import RestletRegistry
+from netsuite_async.testing._seed import seed_base
+from netsuite_async.testing._state import EmulatorState, RouteRegistration
+from netsuite_async.testing._store import Store
 
 __all__ = [
+    "ROUTE_MODULES",
     "Counters",
     "Emulator",
     "EmulatorConfig",
+    "EmulatorState",
     "FaultKind",
     "Faults",
     "LogEntry",
+    "Matcher",
     "ScriptedFault",
+    "WriteClock",
+    "canonical_account",
 ]
 
 RESTLET_PATH = "/app/site/hosting/restlet.nl"
-FaultKind = Literal["error_before", "error_after", "slow", "drop", "html"]
-_FAULT_KINDS: tuple[str, ...] = ("error_before", "error_after", "slow", "drop", "html")
 
-
-def canonical_account(value: str) -> str:
-    """``1234567-sb1`` -> ``1234567_SB1`` (the foundation's parser when available).
-
-    Examples:
-        ```python
-        assert canonical_account("1234567-sb1") == "1234567_SB1"
-        ```
-    """
-    try:
-        from netsuite_async.account import Account
-
-        return Account.parse(value).account_id
-    except ImportError:  # pragma: no cover - the foundation always ships account.py
-        return value.strip().upper().replace("-", "_")
-
-
-@dataclass
-class EmulatorConfig:
-    """Everything that shapes one emulated account.
-
-    ``route_latency`` maps a route name (``"record.get"``, ``"suiteql"``, …; see ``emu.router``) to
-    ``(fixed, jitter)`` seconds, overriding ``latency``/``jitter`` for that route.
-
-    Examples:
-        ```python
-        config = EmulatorConfig(account="1234567_SB1", concurrency=5, latency=0.02, jitter=0.01)
-        ```
-    """
-
-    account: str = "1234567_SB1"
-    concurrency: int = 5
-    latency: float = 0.0
-    jitter: float = 0.0
-    route_latency: dict[str, tuple[float, float]] = field(default_factory=dict)
-    batch_collections: bool = True
-    governance_readable: bool = True
-    integration_limit: int | None = None
-    #: Slots the administrator gave to *other* integrations (Integration Governance page). They are not
-    #: available to this integration: governanceLimits reports ``accountUnallocatedConcurrencyLimit`` =
-    #: ``concurrency - integration_limit - allocated_to_others``, and a client without a share of its own is
-    #: admitted only up to that unallocated limit.
-    allocated_to_others: int = 0
-    rng_seed: int = 0
-    request_log_size: int = 1000
-    slow_fault_seconds: float = 120.0
-    max_results: int = 100_000
-    #: How the emulator answers where NetSuite's documentation is silent (see ``_dialect.Dialect``). A Dialect,
-    #: a dict of its fields, ``"strictest"``, or a dialect file path; normalised to a Dialect.
-    dialect: Dialect = field(default_factory=Dialect)
-
-    def __post_init__(self) -> None:
-        self.account = canonical_account(self.account)
-        self.dialect = Dialect.coerce(self.dialect)
-        if not isinstance(self.concurrency, int) or isinstance(self.concurrency, bool) or self.concurrency < 1:
-            raise ValueError(f"concurrency must be an int >= 1, got {self.concurrency!r}")
-        if self.latency < 0 or self.jitter < 0:
-            raise ValueError("latency and jitter must be >= 0")
-        if self.integration_limit is not None and not 1 <= self.integration_limit <= self.concurrency:
-            raise ValueError("integration_limit must be between 1 and concurrency")
-        others = self.allocated_to_others
-        if isinstance(others, bool) or not isinstance(others, int) or others < 0:
-            raise ValueError(f"allocated_to_others must be an int >= 0, got {others!r}")
-        if (self.integration_limit or 0) + others > self.concurrency - (0 if self.integration_limit else 1):
-            raise ValueError(
-                "integration_limit + allocated_to_others must leave room in concurrency (an integration without "
-                "a share of its own needs at least 1 unallocated slot)"
-            )
-
-    @property
-    def unallocated(self) -> int:
-        """The account's limit minus every integration-specific share (``accountUnallocatedConcurrencyLimit``).
-
-        Examples:
-            ```python
-            assert EmulatorConfig(concurrency=20, allocated_to_others=5).unallocated == 15
-            ```
-        """
-        return self.concurrency - (self.integration_limit or 0) - self.allocated_to_others
-
-
-@dataclass
-class Counters:
-    """What tests assert on. ``snapshot()`` gives a plain dict.
-
-    Examples:
-        ```python
-        assert fake.emulator.counters.max_in_flight <= 5
-        ```
-    """
-
-    requests: int = 0
-    in_flight: int = 0
-    max_in_flight: int = 0
-    limited: int = 0
-    writes: int = 0
-    duplicate_writes: int = 0
-    auth_failures: int = 0
-    faults: int = 0
-    per_route: Counter[str] = field(default_factory=Counter)
-
-    def snapshot(self) -> dict[str, Any]:
-        """A copy as a dict.
-
-        Examples:
-            ```python
-            before = emu.counters.snapshot()
-            ```
-        """
-        return {
-            "requests": self.requests,
-            "in_flight": self.in_flight,
-            "max_in_flight": self.max_in_flight,
-            "limited": self.limited,
-            "writes": self.writes,
-            "duplicate_writes": self.duplicate_writes,
-            "auth_failures": self.auth_failures,
-            "faults": self.faults,
-            "per_route": dict(self.per_route),
-        }
-
-    def reset(self) -> None:
-        """Zero every counter except ``in_flight`` (requests may be running).
-
-        Examples:
-            ```python
-            emu.counters.reset()
-            ```
-        """
-        in_flight = self.in_flight
-        self.__init__()  # type: ignore[misc]
-        self.in_flight = in_flight
-
-
-@dataclass(frozen=True)
-class LogEntry:
-    """One finished request in the bounded request log.
-
-    Examples:
-        ```python
-        assert emu.request_log[-1].status == 204
-        ```
-    """
-
-    method: str
-    path: str
-    query: tuple[tuple[str, str], ...]
-    status: int
-    auth: str | None
-    duration: float
-    route: str | None
-    fault: str | None = None
-
-
-Matcher = Callable[[EmuRequest], bool]
-
-
-@dataclass
-class ScriptedFault:
-    """A fault waiting for matching requests (``times`` left; ``None`` = forever).
-
-    Examples:
-        ```python
-        emu.faults.script(match="GET /record/v1/customer/", kind="html", times=2)
-        ```
-    """
-
-    match: Matcher
-    kind: FaultKind
-    times: int | None = 1
-    status: int = 500
-    apply: bool = False
-    seconds: float | None = None
-
-
-def _matcher(match: str | Matcher | None) -> Matcher:
-    if match is None:
-        return lambda req: True
-    if callable(match):
-        return match
-    text = match.strip()
-    method: str | None = None
-    if " " in text:
-        method, text = text.split(" ", 1)
-        method = method.upper()
-        text = text.strip()
-    prefix = text if text.startswith((REST_PREFIX, "/app/")) else REST_PREFIX + text
-
-    def matches(req: EmuRequest) -> bool:
-        return (method is None or req.method == method) and req.path.startswith(prefix)
-
-    return matches
-
-
-class Faults:
-    """Injected failures, scripted for particular requests or random with a seeded RNG.
-
-    Kinds: ``error_before`` (5xx, nothing applied), ``error_after`` (the request is applied, then 500),
-    ``slow`` (sleeps ``seconds``, default ``config.slow_fault_seconds``, then answers; ``apply=False`` answers
-    500 without applying), ``drop`` (the connection breaks; ``apply=True`` applies the request first),
-    ``html`` (a proxy's HTML 502 page; nothing applied).
-
-    Examples:
-        ```python
-        emu.faults.script(match="POST /record/v1/customer", kind="error_after")
-        emu.faults.set_probability("error_before", 0.05)
-        ```
-    """
-
-    def __init__(self, rng: random.Random) -> None:
-        self._rng = rng
-        self.scripted: list[ScriptedFault] = []
-        self.probabilities: dict[FaultKind, float] = {}
-        self.injected: Counter[str] = Counter()
-
-    def script(
-        self,
-        match: str | Matcher | None = None,
-        kind: FaultKind = "error_before",
-        times: int | None = 1,
-        *,
-        status: int = 500,
-        apply: bool | None = None,
-        seconds: float | None = None,
-    ) -> ScriptedFault:
-        """Fail the next ``times`` requests that match.
-
-        ``match``: ``None`` (any request), ``"METHOD /path-prefix"`` or ``"/path-prefix"`` (paths under
-        ``/services/rest`` unless they start with ``/services/rest`` or ``/app/``), or a predicate on the
-        request.
-
-        Examples:
-            ```python
-            emu.faults.script(match="POST /record/v1/customer", kind="drop", apply=True)
-            ```
-        """
-        if kind not in _FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {kind!r}; use one of {', '.join(_FAULT_KINDS)}")
-        if times is not None and times < 1:
-            raise ValueError("times must be >= 1 or None")
-        if not 500 <= status <= 599:
-            raise ValueError("a fault status must be a 5xx")
-        default_apply = kind in ("error_after", "slow")
-        fault = ScriptedFault(_matcher(match), kind, times, status, default_apply if apply is None else apply, seconds)
-        self.scripted.append(fault)
-        return fault
-
-    def set_probability(self, kind: FaultKind, probability: float) -> None:
-        """Make ``kind`` happen to each request with this probability (0 turns it off).
-
-        Examples:
-            ```python
-            emu.faults.set_probability("html", 0.01)
-            ```
-        """
-        if kind not in _FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {kind!r}")
-        if not 0.0 <= probability <= 1.0:
-            raise ValueError("probability must be within [0, 1]")
-        if probability:
-            self.probabilities[kind] = probability
-        else:
-            self.probabilities.pop(kind, None)
-
-    def clear(self) -> None:
-        """Forget every scripted fault and probability.
-
-        Examples:
-            ```python
-            emu.faults.clear()
-            ```
-        """
-        self.scripted.clear()
-        self.probabilities.clear()
-
-    def pick(self, req: EmuRequest) -> ScriptedFault | None:
-        """The fault for this request, if any (consumes one use of a scripted fault).
-
-        Examples:
-            ```python
-            fault = emu.faults.pick(req)
-            ```
-        """
-        for i, fault in enumerate(self.scripted):
-            if fault.match(req):
-                if fault.times is not None:
-                    fault.times -= 1
-                    if fault.times == 0:
-                        del self.scripted[i]
-                self.injected[fault.kind] += 1
-                return fault
-        for kind, p in self.probabilities.items():
-            if self._rng.random() < p:
-                self.injected[kind] += 1
-                return ScriptedFault(
-                    lambda r: True,
-                    kind,
-                    None,
-                    500,
-                    kind in ("error_after", "slow"),
-                )
-        return None
-
-
-class _FallbackJobs:
-    """Used until the async-job machinery (``_jobs.py``) is present."""
-
-    def __init__(self, emu: Emulator) -> None:
-        self.emu = emu
-
-    async def handle_async(self, req: EmuRequest, dispatch: Any) -> EmuResponse:
-        return ns_error(400, "INVALID_REQUEST", "Asynchronous requests are not available in this emulator.")
-
-    def register(self, router: Router) -> None:
-        return None
-
-
-def _iso_ms(ts: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + f".{round(ts * 1000) % 1000:03d}Z"
-
-
-class WriteClock:
-    """Timestamps for ``dateCreated``/``lastModifiedDate``: real time, strictly increasing per write.
-
-    Two writes within one millisecond get timestamps one millisecond apart, so SuiteQL polling on
-    ``lastmodifieddate`` can never see two writes with one value.
-
-    Examples:
-        ```python
-        clock = WriteClock(); a = clock.next(); b = clock.next(); assert a < b
-        ```
-    """
-
-    def __init__(self) -> None:
-        self._last_ms = 0
-
-    def bump_to(self, iso: str) -> None:
-        """Never hand out a time before ``iso`` (seed data may sit in the future relative to it).
-
-        Examples:
-            ```python
-            clock.bump_to("2024-01-01T00:00:00.000Z")
-            ```
-        """
-        import calendar
-
-        base = calendar.timegm(time.strptime(iso[:19], "%Y-%m-%dT%H:%M:%S"))
-        ms = base * 1000 + int(iso[20:23] or 0)
-        self._last_ms = max(self._last_ms, ms)
-
-    def next(self) -> str:
-        """The next write's timestamp (ISO-8601 UTC, millisecond precision).
-
-        Examples:
-            ```python
-            now = clock.next()
-            ```
-        """
-        ms = max(int(time.time() * 1000), self._last_ms + 1)
-        self._last_ms = ms
-        return _iso_ms(ms / 1000)
+#: Every route module's ``register(router, state)``, in registration order (the metadata catalog before the
+#: record service, whose paths look alike; the job service's collection routes before the record routes).
+ROUTE_MODULES: tuple[RouteRegistration, ...] = (
+    _auth.register,
+    _governance.register,
+    _metadata_routes.register,
+    _restlets.register,
+    _jobs_routes.register,
+    _suiteql_routes.register,
+    _records_routes.register,
+)
 
 
 class Emulator:
@@ -437,9 +106,6 @@ class Emulator:
     """
 
     def __init__(self, config: EmulatorConfig | None = None, *, credentials: Any = None) -> None:
-        from netsuite_async.testing import _governance, _metadata, _records, _restlets
-        from netsuite_async.testing._store import Store
-
         self.config = config or EmulatorConfig()
         self.rng = random.Random(self.config.rng_seed)
         self.counters = Counters()
@@ -448,41 +114,17 @@ class Emulator:
         self.gate = ConcurrencyGate(self.config.integration_limit or self.config.unallocated)
         self.clock = WriteClock()
         self.store: Store = Store(self.clock)
-        from netsuite_async.testing._seed import seed_base
-
         seed_base(self)
         self._payload_hashes: set[str] = set()
         self.router = Router()
-        self.records: Any = None  # the RecordService, set by _records.register
-
-        from netsuite_async.testing._auth import EmulatorAuth
-
-        self.auth: Any = EmulatorAuth(self, credentials=credentials)
-        self.credentials: Any = self.auth.credentials
-        self.auth.register(self.router)
-        _governance.register(self.router, self)
-        _metadata.register(self.router, self)
-        self.restlets = _restlets.RestletRegistry(self)
-        self.restlets.register_routes(self.router)
-        self.jobs: Any = self._make_jobs()
-        self.jobs.register(self.router)
-        self._register_suiteql()
-        _records.register(self.router, self)
+        self.auth: EmulatorAuth = EmulatorAuth(self, credentials=credentials)
+        self.credentials: EmulatorCredentials = self.auth.credentials
+        self.restlets: RestletRegistry = RestletRegistry(self)
+        self.jobs: JobManager = JobManager(self)
+        self.records: RecordService = RecordService(self)
+        for register in ROUTE_MODULES:
+            register(self.router, self)
         self.app = EmulatorApp(self)
-
-    def _make_jobs(self) -> Any:
-        try:
-            from netsuite_async.testing._jobs import JobManager
-        except ImportError:
-            return _FallbackJobs(self)
-        return JobManager(self)
-
-    def _register_suiteql(self) -> None:
-        try:
-            from netsuite_async.testing import _suiteql
-        except ImportError:
-            return
-        _suiteql.register(self.router, self)
 
     # ----------------------------------------------------------------- bookkeeping for handlers
     def record_write(self, record_type: str | None = None, body: Any = None, *, create: bool = False) -> None:

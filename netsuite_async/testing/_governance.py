@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from netsuite_async.testing._app import EmuRequest, EmuResponse, Router, json_response, ns_error
 
 if TYPE_CHECKING:
-    from netsuite_async.testing._emulator import Emulator
+    from netsuite_async.testing._state import EmulatorState
 
 __all__ = ["LIMIT_DETAIL", "ConcurrencyGate", "register"]
 
@@ -76,7 +76,7 @@ class ConcurrencyGate:
         self.in_flight -= 1
 
 
-def register(router: Router, emu: Emulator) -> None:
+def register(router: Router, emu: EmulatorState) -> None:
     """Add ``GET /system/v1/governanceLimits``.
 
     Examples:

@@ -46,7 +46,7 @@ the job ends ``failed``. This is the failure NetSuite reports for one item of a 
 again (with a fresh idempotency key: the old key leads back to the failed job). It is separate from
 ``emu.faults``, which act on HTTP requests, not on the work a job does.
 
-Routes (under ``/services/rest``):
+Routes (under ``/services/rest``, served by ``_jobs_routes.py``):
 ```text
 GET /async/v1/job/{id}                       job status
 GET /async/v1/job/{id}/task                  the job's tasks (a collection: items with self links)
@@ -67,11 +67,8 @@ from __future__ import annotations
 
 import json
 import random
-import re
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -81,111 +78,41 @@ from netsuite_async.testing._app import (
     REST_PREFIX,
     EmuRequest,
     EmuResponse,
-    json_response,
     ns_error,
 )
-from netsuite_async.testing._emulator import Matcher, _matcher
+from netsuite_async.testing._faults import Matcher, _matcher
+from netsuite_async.testing._jobs_model import (
+    _COLLECTION_PATH,
+    MAX_COLLECTION_ITEMS,
+    Dispatch,
+    TaskFailure,
+    _check_count,
+    _failed_task,
+    _id_segment,
+    _inner_headers,
+    _is_collection_content_type,
+    _Job,
+    _now,
+    _Task,
+)
 
 if TYPE_CHECKING:
-    from netsuite_async.testing._emulator import Emulator
+    from netsuite_async.testing._state import EmulatorState
 
 __all__ = ["MAX_COLLECTION_ITEMS", "JobManager", "TaskFailure"]
 
-#: Most items one 2026.1 batch request may carry.
-MAX_COLLECTION_ITEMS = 100
-
-Dispatch = Callable[[EmuRequest], Awaitable[EmuResponse]]
-
-_COLLECTION_PATH = re.compile(REST_PREFIX + r"/record/v1/([A-Za-z][A-Za-z0-9_]*)/?\Z")
-_STRIPPED_HEADERS = ("prefer", "x-netsuite-idempotency-key", "content-length")
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-@dataclass
-class _Task:
-    id: str
-    request: EmuRequest | None
-    """The inner request; None when the item could not be turned into one (``response`` says why)."""
-    response: EmuResponse | None = None
-    start: str | None = None
-    end: str | None = None
-    single: bool = False
-    """True for the one task of a plain (non-collection) asynchronous request."""
-
-    @property
-    def completed(self) -> bool:
-        return self.response is not None
-
-    def progress(self, unfinished: str) -> str:
-        if self.response is None:
-            return unfinished
-        return "succeeded" if self.response.status < 400 else "failed"
-
-
-@dataclass
-class _Job:
-    id: str
-    key: str | None
-    tasks: list[_Task]
-    polls_left: int
-    running: anyio.Event | None = None
-    done: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def progress(self, unfinished: str) -> str:
-        if not self.done:
-            return unfinished
-        return "succeeded" if all(t.progress(unfinished) == "succeeded" for t in self.tasks) else "failed"
-
-    def task(self, task_id: str) -> _Task | None:
-        return next((t for t in self.tasks if t.id == task_id), None)
-
-
-def _is_collection_content_type(value: str | None) -> bool:
-    if not value:
-        return False
-    parts = [p.strip().lower() for p in value.split(";")]
-    if parts[0] != "application/vnd.oracle.resource+json":
-        return False
-    return any(p.replace(" ", "") == "type=collection" for p in parts[1:])
-
-
-def _inner_headers(req: EmuRequest) -> dict[str, str]:
-    return {k: v for k, v in req.headers.items() if k not in _STRIPPED_HEADERS}
-
-
-@dataclass
-class TaskFailure:
-    """A scripted per-task failure: the next ``times`` tasks whose inner request matches fail (None: forever).
-
-    Made by `JobManager.script_task_failure` (``emu.jobs.script_task_failure("POST /record/v1/customer",
-    times=3)``); ``times`` counts the uses left.
-
-    Examples:
-        >>> TaskFailure(lambda req: req.method == "POST", times=2).times
-        2
-    """
-
-    match: Matcher
-    times: int | None = 1
-    status: int = 500
-
 
 class JobManager:
-    """The emulator's async-job service: ``handle_async`` for ``Prefer: respond-async``, plus the job routes.
+    """The emulator's async-job service: ``handle_async`` for ``Prefer: respond-async`` (routes: ``_jobs_routes``).
 
     Examples:
         ```python
         manager = JobManager(emu)
-        manager.register(router)
         response = await manager.handle_async(req, router.dispatch)   # 202 + Location
         ```
     """
 
-    def __init__(self, emu: Emulator) -> None:
+    def __init__(self, emu: EmulatorState) -> None:
         self.emu = emu
         self._jobs: dict[str, _Job] = {}
         self._by_key: dict[str, str] = {}
@@ -323,9 +250,7 @@ class JobManager:
             try:
                 key = str(uuid.UUID(key.strip()))
             except ValueError:
-                return ns_error(
-                    400, "INVALID_PARAMETER", "The X-NetSuite-Idempotency-Key header must be a UUID."
-                )
+                return ns_error(400, "INVALID_PARAMETER", "The X-NetSuite-Idempotency-Key header must be a UUID.")
             earlier = self._by_key.get(key)
             if earlier is not None:
                 self.idempotent_replays += 1
@@ -522,11 +447,7 @@ class JobManager:
 
     def _as_dialect(self, inner: EmuRequest, response: EmuResponse) -> EmuResponse:
         """A create's result without Location when the dialect says NetSuite gives none."""
-        if (
-            inner.method == "POST"
-            and response.status == 204
-            and not self.emu.config.dialect.create_result_location
-        ):
+        if inner.method == "POST" and response.status == 204 and not self.emu.config.dialect.create_result_location:
             headers = {k: v for k, v in response.headers.items() if k.lower() != "location"}
             return EmuResponse(response.status, headers, b"")
         return response
@@ -534,8 +455,9 @@ class JobManager:
     async def _look(self, req: EmuRequest, *, status_poll: bool) -> _Job | EmuResponse:
         job = self._jobs.get(req.path_params.get("job_id", ""))
         if job is None:
-            return ns_error(404, "NONEXISTENT_ID", f"The asynchronous job {req.path_params.get('job_id')!r} "
-                            "does not exist.")
+            return ns_error(
+                404, "NONEXISTENT_ID", f"The asynchronous job {req.path_params.get('job_id')!r} does not exist."
+            )
         if not job.done:
             if job.polls_left > 0:
                 if status_poll:
@@ -543,137 +465,3 @@ class JobManager:
             else:
                 await self._run(job)
         return job
-
-    # -- routes ------------------------------------------------------------------------------------------
-
-    def register(self, router: Any) -> None:
-        """Add the job, task and result routes.
-
-        Examples:
-            ```python
-            manager.register(router)
-            ```
-        """
-        router.add("GET", "/async/v1/job/{job_id}", self._get_job, name="async.job")
-        router.add("GET", "/async/v1/job/{job_id}/task", self._get_tasks, name="async.tasks")
-        router.add("GET", "/async/v1/job/{job_id}/task/{task_id}", self._get_task, name="async.task")
-        router.add("GET", "/async/v1/job/{job_id}/task/{task_id}/result", self._get_result, name="async.result")
-        # Collection updates, upserts and deletes address the record type itself. The route must exist for the
-        # pipeline to reach handle_async; reached directly (no Prefer: respond-async) it refuses the request.
-        for method in ("PATCH", "PUT", "DELETE"):
-            router.add(method, "/record/v1/{type}", self._sync_collection, name=f"record.batch.{method.lower()}")
-
-    async def _sync_collection(self, req: EmuRequest) -> EmuResponse:
-        if not self.emu.config.batch_collections:
-            self.collections_refused += 1
-            return ns_error(400, "INVALID_CONTENT", "Batch operations are not enabled for this account.")
-        return ns_error(
-            400,
-            "INVALID_CONTENT",
-            "Batch operations are executed asynchronously: send them with the header Prefer: respond-async.",
-        )
-
-    async def _get_job(self, req: EmuRequest) -> EmuResponse:
-        job = await self._look(req, status_poll=True)
-        if isinstance(job, EmuResponse):
-            return job
-        href = f"{req.base_url}{self._job_location(job.id)}"
-        return json_response(
-            {
-                "links": [{"rel": "self", "href": href}],
-                "completed": job.done,
-                "id": job.id,
-                "progress": job.progress(self._unfinished),
-                "task": {"links": [{"rel": "self", "href": f"{href}/task"}]},
-            }
-        )
-
-    async def _get_tasks(self, req: EmuRequest) -> EmuResponse:
-        job = await self._look(req, status_poll=False)
-        if isinstance(job, EmuResponse):
-            return job
-        href = f"{req.base_url}{self._job_location(job.id)}/task"
-        try:
-            limit = int(req.param("limit", "1000") or "1000")
-            offset = int(req.param("offset", "0") or "0")
-        except ValueError:
-            return ns_error(400, "INVALID_PARAMETER", "Invalid limit or offset.", query_param="limit")
-        if limit < 1 or limit > 1000 or offset < 0:
-            return ns_error(400, "INVALID_PARAMETER", "Invalid limit or offset.", query_param="limit")
-        page = job.tasks[offset : offset + limit]
-        return json_response(
-            {
-                "links": [{"rel": "self", "href": href}],
-                "count": len(page),
-                "hasMore": offset + len(page) < len(job.tasks),
-                "items": [{"links": [{"rel": "self", "href": f"{href}/{t.id}"}]} for t in page],
-                "offset": offset,
-                "totalResults": len(job.tasks),
-            }
-        )
-
-    def _task(self, job: _Job, req: EmuRequest) -> _Task | EmuResponse:
-        tid = req.path_params.get("task_id", "")
-        task = job.task(tid)
-        if task is not None:
-            return task
-        return ns_error(404, "NONEXISTENT_ID", f"The task {tid!r} of job {job.id} does not exist.")
-
-    async def _get_task(self, req: EmuRequest) -> EmuResponse:
-        job = await self._look(req, status_poll=False)
-        if isinstance(job, EmuResponse):
-            return job
-        task = self._task(job, req)
-        if isinstance(task, EmuResponse):
-            return task
-        href = f"{req.base_url}{self._job_location(job.id)}/task/{task.id}"
-        doc: dict[str, Any] = {
-            "links": [{"rel": "related", "href": f"{href}/result"}, {"rel": "self", "href": href}],
-            "completed": task.completed,
-            "id": task.id,
-            "progress": task.progress(self._unfinished),
-        }
-        if task.start:
-            doc["startTime"] = task.start
-        if task.end:
-            doc["endTime"] = task.end
-        return json_response(doc)
-
-    async def _get_result(self, req: EmuRequest) -> EmuResponse:
-        job = await self._look(req, status_poll=False)
-        if isinstance(job, EmuResponse):
-            return job
-        task = self._task(job, req)
-        if isinstance(task, EmuResponse):
-            return task
-        if task.response is None:
-            return ns_error(404, "NONEXISTENT_ID", f"The task {task.id} of job {job.id} has no result yet.")
-        return EmuResponse(task.response.status, dict(task.response.headers), task.response.body)
-
-
-def _check_count(count: int) -> EmuResponse | None:
-    if count == 0:
-        return ns_error(400, "INVALID_CONTENT", "A batch request must carry at least one item.")
-    if count > MAX_COLLECTION_ITEMS:
-        return ns_error(
-            400,
-            "INVALID_CONTENT",
-            f"A batch request may carry at most {MAX_COLLECTION_ITEMS} items; this one has {count}.",
-        )
-    return None
-
-
-def _id_segment(rid: str) -> str:
-    if rid.startswith("eid:"):
-        return "eid:" + quote(rid[4:], safe="")
-    return rid
-
-
-def _failed_task(tid: str, detail: str, n: int) -> _Task:
-    return _Task(
-        id=tid,
-        request=None,
-        response=ns_error(400, "INVALID_CONTENT", detail, path=f"items[{n}]"),
-        start=_now(),
-        end=_now(),
-    )

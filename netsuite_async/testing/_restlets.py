@@ -30,9 +30,9 @@ from typing import TYPE_CHECKING, Any
 from netsuite_async.testing._app import EmuRequest, EmuResponse, Router, restlet_error
 
 if TYPE_CHECKING:
-    from netsuite_async.testing._emulator import Emulator
+    from netsuite_async.testing._state import EmulatorState
 
-__all__ = ["RESTLET_PATH", "RestletError", "RestletRegistry"]
+__all__ = ["RESTLET_PATH", "RestletError", "RestletRegistry", "register"]
 
 RESTLET_PATH = "/app/site/hosting/restlet.nl"
 _ALLOWED_TYPES = ("application/json", "application/xml", "text/plain")
@@ -68,7 +68,7 @@ class RestletRegistry:
         ```
     """
 
-    def __init__(self, emu: Emulator) -> None:
+    def __init__(self, emu: EmulatorState) -> None:
         self.emu = emu
         self._handlers: dict[tuple[str, str], RestletHandler] = {}
         self.register("customscript_echo", "1", _echo)
@@ -94,17 +94,6 @@ class RestletRegistry:
             ```
         """
         self._handlers.pop((str(script), str(deploy)), None)
-
-    def register_routes(self, router: Router) -> None:
-        """Serve the RESTlet URL for every method.
-
-        Examples:
-            ```python
-            emu.restlets.register_routes(router)
-            ```
-        """
-        for method in ("GET", "POST", "PUT", "DELETE"):
-            router.add(method, RESTLET_PATH, self.handle, name="restlet")
 
     async def handle(self, req: EmuRequest) -> EmuResponse:
         """Run the deployed handler for one request.
@@ -156,3 +145,15 @@ class RestletRegistry:
             return EmuResponse(200, {"content-type": out_type}, result.encode("utf-8"))
         payload = json.dumps(result, separators=(",", ":")).encode("utf-8")
         return EmuResponse(200, {"content-type": "application/json"}, payload)
+
+
+def register(router: Router, state: EmulatorState) -> None:
+    """Serve the RESTlet URL for every method, answered by ``state.restlets``.
+
+    Examples:
+        ```python
+        register(router, emu)
+        ```
+    """
+    for method in ("GET", "POST", "PUT", "DELETE"):
+        router.add(method, RESTLET_PATH, state.restlets.handle, name="restlet")

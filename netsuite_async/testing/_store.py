@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any
 from netsuite_async.testing._metadata import FAMILY_TYPES, RECORD_TYPES, RecordType, lookup
 
 if TYPE_CHECKING:
-    from netsuite_async.testing._emulator import WriteClock
+    from netsuite_async.testing._clock import WriteClock
 
 __all__ = ["Store", "project"]
 

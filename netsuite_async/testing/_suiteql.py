@@ -30,22 +30,19 @@ same shape, so comparisons work as text.
 
 from __future__ import annotations
 
-import datetime as _dt
-import itertools
 import random
 import re
 import sqlite3
 from collections import OrderedDict
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from netsuite_async.suiteql_params import tokenize
-from netsuite_async.testing._app import EmuRequest, EmuResponse, Router, json_response, ns_error
+from netsuite_async.testing._suiteql_functions import _plain, install_functions
 
 if TYPE_CHECKING:
-    from netsuite_async.testing._emulator import Emulator
+    pass
 
-__all__ = ["MAX_LIMIT", "ROW_CAP", "SuiteQLError", "register", "run_query", "translate"]
+__all__ = ["MAX_LIMIT", "ROW_CAP", "SuiteQLError", "install_functions", "run_query", "translate"]
 
 MAX_LIMIT = 1000
 ROW_CAP = 100_000
@@ -179,138 +176,6 @@ def _rownum(code: str) -> str:
     return code[: m.start()] + "1=1" + code[m.end() :] + f" LIMIT {limit}"
 
 
-# ------------------------------------------------------------------------------------------------ functions
-
-_FMT_TOKENS = re.compile(r'HH24|HH12|HH|YYYY|YY|MONTH|MON|MM|DD|DY|MI|SS|FF[1-9]?|AM|PM|"[^"]*"|.', re.IGNORECASE)
-
-
-def _oracle_format(fmt: str) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    for tok in _FMT_TOKENS.findall(fmt):
-        up = tok.upper()
-        if tok.startswith('"'):
-            out.append(("lit", tok[1:-1]))
-        elif up in ("HH24", "HH12", "HH", "YYYY", "YY", "MONTH", "MON", "MM", "DD", "DY", "MI", "SS", "AM", "PM"):
-            out.append(("el", up))
-        elif up.startswith("FF"):
-            out.append(("ff", up[2:] or "9"))
-        else:
-            out.append(("lit", tok))
-    return out
-
-
-_STRP = {"YYYY": "%Y", "YY": "%y", "MM": "%m", "DD": "%d", "HH24": "%H", "HH12": "%I", "HH": "%I", "MI": "%M",
-         "SS": "%S", "MON": "%b", "MONTH": "%B", "DY": "%a", "AM": "%p", "PM": "%p"}
-
-
-def _parse_with(text: str, fmt: str) -> _dt.datetime:
-    pattern = ""
-    for kind, val in _oracle_format(fmt):
-        if kind == "lit":
-            pattern += val.replace("%", "%%")
-        elif kind == "ff":
-            pattern += "%f"
-        else:
-            pattern += _STRP[val]
-    return _dt.datetime.strptime(text.strip(), pattern)
-
-
-def _iso(value: _dt.datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-
-
-def _from_iso(text: str) -> _dt.datetime | None:
-    t = text.strip()
-    t = t[:-1] if t.endswith(("Z", "z")) else t
-    try:
-        return _dt.datetime.fromisoformat(t)
-    except ValueError:
-        return None
-
-
-def _to_date(text: Any, fmt: Any = None) -> str | None:
-    if text is None:
-        return None
-    if fmt is None:
-        parsed = _from_iso(str(text))
-        if parsed is None:
-            raise ValueError(f"TO_DATE: '{text}' does not match the default format YYYY-MM-DD")
-        return _iso(parsed)
-    return _iso(_parse_with(str(text), str(fmt)))
-
-
-def _to_char(value: Any, fmt: Any = None) -> str | None:
-    if value is None:
-        return None
-    if fmt is None:
-        return _plain(value)
-    parsed = _from_iso(str(value))
-    if parsed is None:
-        return _plain(value)
-    out = ""
-    for kind, val in _oracle_format(str(fmt)):
-        if kind == "lit":
-            out += val
-        elif kind == "ff":
-            out += f"{parsed.microsecond:06d}"[: int(val)].ljust(int(val), "0")
-        elif val in ("AM", "PM"):
-            out += parsed.strftime("%p")
-        else:
-            out += parsed.strftime(_STRP[val]).upper() if val in ("MON", "DY") else parsed.strftime(_STRP[val])
-    return out
-
-
-def _to_number(value: Any) -> float | int | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    try:
-        return int(text)
-    except ValueError:
-        return float(text)
-
-
-def _decode(*args: Any) -> Any:
-    value, rest = args[0], list(args[1:])
-    while len(rest) >= 2:
-        search, result = rest.pop(0), rest.pop(0)
-        if value == search or (value is None and search is None):
-            return result
-    return rest[0] if rest else None
-
-
-def _sysdate() -> str:
-    return _iso(_dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None))
-
-
-_FUNCTIONS: list[tuple[str, int, Callable[..., Any]]] = [
-    ("NVL", 2, lambda a, b: b if a is None else a),
-    ("NVL2", 3, lambda a, b, c: c if a is None else b),
-    ("DECODE", -1, _decode),
-    ("TO_DATE", 1, _to_date),
-    ("TO_DATE", 2, _to_date),
-    ("TO_TIMESTAMP", 1, _to_date),
-    ("TO_TIMESTAMP", 2, _to_date),
-    ("TO_CHAR", 1, _to_char),
-    ("TO_CHAR", 2, _to_char),
-    ("TO_NUMBER", 1, _to_number),
-    ("BUILTIN_DF", 1, lambda v: v),
-    ("SYSDATE_", 0, _sysdate),
-]
-
-
-def install_functions(conn: sqlite3.Connection) -> None:
-    """Add the Oracle functions the translator relies on to a SQLite connection (idempotent).
-
-    Examples:
-        ```python
-        install_functions(emu.store.connection)
-        ```
-    """
-    for name, nargs, fn in _FUNCTIONS:
-        conn.create_function(name, nargs, fn, deterministic=name != "SYSDATE_")
-
-
 # ------------------------------------------------------------------------------------------------ execution
 
 _READ_ONLY_ACTIONS = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION}
@@ -320,16 +185,6 @@ _RECURSIVE = getattr(sqlite3, "SQLITE_RECURSIVE", 33)
 def _authorizer(action: int, *_: Any) -> int:
     # Belt and braces behind the SELECT-only check: the store's connection is shared with the record service.
     return sqlite3.SQLITE_OK if action in _READ_ONLY_ACTIONS or action == _RECURSIVE else sqlite3.SQLITE_DENY
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, bool):
-        return "T" if value else "F"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return str(value)
 
 
 class _CountCache:
@@ -492,101 +347,3 @@ def _explain(exc: sqlite3.Error) -> str:
     if "not authorized" in msg:
         return "Invalid search query: only reading is allowed."
     return f"{_DETAIL} {msg}."
-
-
-# ------------------------------------------------------------------------------------------------ HTTP
-
-
-def _int_param(req: EmuRequest, name: str, default: int) -> int | EmuResponse:
-    raw = req.param(name)
-    if raw is None or raw == "":
-        return default
-    if not re.fullmatch(r"\d{1,9}", raw):
-        return ns_error(400, "INVALID_PARAMETER", f"Invalid value for the parameter '{name}': {raw}.",
-                        query_param=name)
-    return int(raw)
-
-
-def register(router: Router, emu: Emulator) -> None:
-    """Add ``POST /services/rest/query/v1/suiteql`` to the emulator's router.
-
-    Examples:
-        ```python
-        _suiteql.register(emu.router, emu)
-        ```
-    """
-    cache = _CountCache()
-    installed: set[int] = set()
-    requests = itertools.count()
-
-    async def suiteql(req: EmuRequest) -> EmuResponse:
-        prefer = req.headers.get("prefer", "")
-        if "transient" not in [p.strip().lower() for p in prefer.split(",")]:
-            return ns_error(400, "INVALID_HEADER", "SuiteQL requests must carry the header 'Prefer: transient'.")
-        limit = _int_param(req, "limit", MAX_LIMIT)
-        if isinstance(limit, EmuResponse):
-            return limit
-        offset = _int_param(req, "offset", 0)
-        if isinstance(offset, EmuResponse):
-            return offset
-        if not 1 <= limit <= MAX_LIMIT:
-            return ns_error(400, "INVALID_PARAMETER", f"Invalid value for the parameter 'limit'. The value must "
-                            f"be between 1 and {MAX_LIMIT}.", query_param="limit")
-        if offset % limit:
-            return ns_error(400, "INVALID_PARAMETER", "Invalid value for the parameter 'offset'. The offset "
-                            "must be a multiple of the limit.", query_param="offset")
-        cap = int(getattr(emu.config, "max_results", ROW_CAP))
-        dialect = emu.config.dialect
-        if offset + limit > cap and dialect.suiteql_past_cap == "refuse":
-            return ns_error(400, "INVALID_PARAMETER", f"Invalid value for the parameter 'offset'. A query can "
-                            f"return at most {cap} results: offset + limit must not exceed {cap}.",
-                            query_param="offset")
-        try:
-            body = req.json()
-        except ValueError:
-            return ns_error(400, "INVALID_CONTENT", "The request body is not valid JSON.")
-        q = body.get("q") if isinstance(body, dict) else None
-        if not isinstance(q, str) or not q.strip():
-            return ns_error(400, "INVALID_CONTENT", "The request body must be an object with the query in 'q'.")
-        conn: sqlite3.Connection = emu.store.connection
-        if id(conn) not in installed:
-            install_functions(conn)
-            installed.add(id(conn))
-        tie_seed = None
-        if dialect.unstable_order:
-            # A new order per request (reproducible from the emulator's seed and the request number).
-            tie_seed = emu.config.rng_seed * 1_000_003 + next(requests)
-        try:
-            # Past the cap ("empty" dialect) no row is read; a page across the cap is cut at the cap.
-            rows, total = run_query(conn, q, max(0, min(limit, cap - offset)), offset, cache, tie_seed=tie_seed)
-        except SuiteQLError as exc:
-            return ns_error(400, "INVALID_PARAMETER", str(exc), query_param="q")
-        base = f"{req.base_url}/services/rest{PATH}"
-
-        def link(rel: str, off: int) -> dict[str, str]:
-            return {"rel": rel, "href": f"{base}?limit={limit}&offset={off}"}
-
-        reachable = min(total, cap)
-        has_more = offset + len(rows) < reachable
-        if total > cap and offset < cap <= offset + limit:
-            # The last page before the cap while more rows exist: public code reads hasMore here both ways.
-            has_more = dialect.suiteql_has_more_at_cap
-        if dialect.suiteql_total == "capped":
-            total = reachable
-        last = max(0, min((total - 1) // limit * limit if total else 0, (cap - limit) // limit * limit))
-        links = [link("self", offset), link("first", 0)]
-        if offset > 0:
-            links.append(link("previous", max(0, offset - limit)))
-        if has_more:
-            links.append(link("next", offset + limit))
-        links.append(link("last", last))
-        return json_response({
-            "links": links,
-            "count": len(rows),
-            "hasMore": has_more,
-            "items": [{"links": [], **row} for row in rows],
-            "offset": offset,
-            "totalResults": total,
-        })
-
-    router.add("POST", PATH, suiteql, name="suiteql")
