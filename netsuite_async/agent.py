@@ -34,12 +34,12 @@ from contextvars import ContextVar
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from netsuite_async._telemetry_context import _agent as _agent_var
 from netsuite_async.audit import AuditEvent, AuditLog
 from netsuite_async.errors import AccessDeniedError, APIError
 from netsuite_async.policy import AgentGrants, Decision
 from netsuite_async.retry import RetryEvent, RetryPolicy
 from netsuite_async.suiteql_tables import UnclassifiableQueryError, query_tables
-from netsuite_async.telemetry import _agent as _agent_var
 from netsuite_async.telemetry import reset_agent, set_agent
 
 if TYPE_CHECKING:
