@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from typing import Any
 
 import anyio
 
@@ -26,6 +27,7 @@ from netsuite_async._responses import (
     _reason,
     _ResponseMapping,
 )
+from netsuite_async.auth.base import TokenResponse
 from netsuite_async.errors import ConcurrencyLimitError, error_for_status, scrub_error
 from netsuite_async.retry import RetryEvent
 
@@ -39,6 +41,27 @@ class _TokenEndpoint(_ResponseMapping):
 
     http: AsyncClient
     _headers: dict[str, str]
+
+    async def token_form(
+        self, url: str, data: Mapping[str, str], headers: Mapping[str, str] | None = None
+    ) -> TokenResponse:
+        """`post_form`, answered as a `TokenResponse`: the seam the transport hands to auth.
+
+        `Transport` gives this to the `AuthContext` it is made with (``AuthContext.post_form`` calls it), so a
+        provider's token fetch reaches the network through the transport and never calls back into the client.
+
+        Examples:
+            >>> async def fetch(transport: Transport, url: str) -> int:
+            ...     return (await transport.token_form(url, {"grant_type": "client_credentials"})).status_code
+        """
+        # Token requests skip the governor (they must not wait behind, or hold, the slots of requests that are
+        # themselves waiting for a token) but share the retry policy, deadline, timeouts and error mapping.
+        resp = await self.post_form(url, data, headers)
+        try:
+            body: Any = resp.json()
+        except ValueError:
+            body = None
+        return TokenResponse(resp.status_code, body, resp.text)
 
     async def post_form(
         self, url: str, data: Mapping[str, str], headers: Mapping[str, str] | None = None

@@ -17,6 +17,7 @@ unsigned, ungoverned form POSTs to OAuth endpoints. The names callers use are im
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -100,6 +101,10 @@ class Transport(_TokenEndpoint):
         self.telemetry = telemetry if telemetry is not None else Telemetry(enabled=False)
         self.governor = governor
         self.auth = auth
+        # The seam for token fetches: a context made without an HTTP helper gets this transport's token_form, so
+        # auth reaches the network through the transport, never through the client.
+        if auth_context._post_form is None:
+            auth_context = dataclasses.replace(auth_context, _post_form=self.token_form)
         self.auth_context = auth_context
         self.retry = retry
         self._bases = _Bases(rest_base_url.rstrip("/") + "/services/rest", restlet_base_url.rstrip("/"))
