@@ -31,7 +31,7 @@ import copy
 import dataclasses
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from netsuite_async._agent_guards import _Batch, _Jobs, _Metadata, _Records, _Restlets, _SuiteQL
 from netsuite_async._agent_streams import (
@@ -50,7 +50,14 @@ from netsuite_async.retry import RetryEvent, RetryPolicy
 
 if TYPE_CHECKING:
     from netsuite_async._http import Response
-    from netsuite_async.client import NetSuiteClient
+    from netsuite_async.account import Account
+    from netsuite_async.batch import Batch
+    from netsuite_async.jobs import Jobs
+    from netsuite_async.metadata import Metadata
+    from netsuite_async.policy import AccessPolicy
+    from netsuite_async.records import Records
+    from netsuite_async.restlets import Restlets
+    from netsuite_async.suiteql import SuiteQL
     from netsuite_async.transport import RequestSpec, Transport
 
 __all__ = ["AgentClient", "audited_retry", "check_options", "install_root_audit", "restrict_to_agent"]
@@ -58,6 +65,39 @@ __all__ = ["AgentClient", "audited_retry", "check_options", "install_root_audit"
 T = TypeVar("T")
 
 _NAMESPACES = ("records", "suiteql", "batch", "jobs", "restlets", "metadata")
+
+
+class _Client(Protocol):
+    """What the views use of a ``netsuite_async.NetSuiteClient`` (typed structurally: the client is the
+    composition root above this module, which therefore never imports it).
+
+    Examples:
+        >>> from netsuite_async import BearerToken, NetSuiteClient as Client
+        >>> isinstance(Client("1234567", auth=BearerToken("t")).account.account_id, str)
+        True
+    """
+
+    transport: Transport
+    account: Account
+    policy: AccessPolicy | None
+    audit: AuditLog | None
+    @property
+    def request(self) -> Callable[..., Awaitable[Response]]: ...
+    @property
+    def changes(self) -> Callable[..., AsyncIterator[dict[str, Any]]]: ...
+
+    @property
+    def records(self) -> Records: ...
+    @property
+    def suiteql(self) -> SuiteQL: ...
+    @property
+    def batch(self) -> Batch: ...
+    @property
+    def jobs(self) -> Jobs: ...
+    @property
+    def restlets(self) -> Restlets: ...
+    @property
+    def metadata(self) -> Metadata: ...
 _PLUMBING_KEY = "_netsuite_async_plumbing"
 
 
@@ -118,8 +158,8 @@ def check_options(policy: object, audit: object) -> None:
                         f"{type(audit).__name__}")
 
 
-def _plumbing(root: NetSuiteClient) -> NetSuiteClient:
-    entry: tuple[NetSuiteClient, NetSuiteClient] | None = root.__dict__.get(_PLUMBING_KEY)
+def _plumbing(root: _Client) -> _Client:
+    entry: tuple[_Client, _Client] | None = root.__dict__.get(_PLUMBING_KEY)
     # A view made by with_options() copies its client's attributes, this one included: it needs its own.
     if entry is not None and entry[0] is root:
         return entry[1]
@@ -132,7 +172,7 @@ def _plumbing(root: NetSuiteClient) -> NetSuiteClient:
     return plumbing
 
 
-def install_root_audit(root: NetSuiteClient, audit: AuditLog) -> None:
+def install_root_audit(root: _Client, audit: AuditLog) -> None:
     """Audit the root client's own calls: its namespaces, ``request`` and ``changes`` become unrestricted guards.
 
     Called by `NetSuiteClient` when it is given ``audit=``.
@@ -144,7 +184,7 @@ def install_root_audit(root: NetSuiteClient, audit: AuditLog) -> None:
     root.__dict__["changes"] = view.changes
 
 
-def restrict_to_agent(root: NetSuiteClient, name: str) -> AgentClient:
+def restrict_to_agent(root: _Client, name: str) -> AgentClient:
     """Make ``root``'s own namespaces, ``request`` and ``changes`` those of agent ``name`` (the CLI's ``--agent``).
 
     For a program that acts only as one agent (a command line, a worker): every call it makes through ``root`` is
@@ -161,7 +201,7 @@ def restrict_to_agent(root: NetSuiteClient, name: str) -> AgentClient:
 class _View:
     """Shared by `AgentClient` and the audited root: guards bound to one agent (or none)."""
 
-    def __init__(self, root: NetSuiteClient, agent: str | None, grants: AgentGrants | None,
+    def __init__(self, root: _Client, agent: str | None, grants: AgentGrants | None,
                  audit: AuditLog | None) -> None:
         self._plumb = _plumbing(root)
         self._agent = agent
@@ -274,7 +314,7 @@ class AgentClient:
         ValueError: unknown agent 'intern-bot'; the policy defines: finance-bot
     """
 
-    def __init__(self, client: NetSuiteClient, name: str) -> None:
+    def __init__(self, client: _Client, name: str) -> None:
         policy = getattr(client, "policy", None)
         if policy is None:
             raise ValueError("this client has no access policy: pass policy=AccessPolicy.from_dict(...) (or "
