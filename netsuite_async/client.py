@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from netsuite_async._http import AsyncBaseTransport, AsyncClient, Response, build_client, is_in_process
 from netsuite_async._logging import redact_httpx2_logs
 from netsuite_async.account import Account
-from netsuite_async.auth.base import AuthContext, TokenProvider, TokenResponse
+from netsuite_async.auth.base import AuthContext, TokenProvider
 from netsuite_async.errors import APIError
 from netsuite_async.governor import AdaptiveGovernor, Governor, ServiceTier
 from netsuite_async.retry import RetryPolicy, positive_seconds
@@ -192,7 +192,7 @@ class NetSuiteClient:
             raise TypeError("tracing must be True or False")
         self.telemetry = Telemetry(enabled=tracing, hooks=hooks, governor=self.governor)
         self.auth_context = AuthContext.for_base(
-            self.account, self.rest_base_url, self.app_base_url, post_form=self._post_form
+            self.account, self.rest_base_url, self.app_base_url, post_form=None
         )
         self.transport = Transport(
             http=self.http,
@@ -206,6 +206,7 @@ class NetSuiteClient:
             default_headers=headers,
             telemetry=self.telemetry,
         )
+        self.auth_context = self.transport.auth_context  # bound to the transport's token_form
         if concurrency == "auto" and governor is None:
             self.transport.on_first_request(self._resolve_auto_limit)
         # httpx2 logs every request's full URL at INFO: redact the query values of this client's hosts.
@@ -388,18 +389,6 @@ class NetSuiteClient:
         return changes(self, record_type, **kwargs)
 
     # -- internals --------------------------------------------------------------------------------------------
-    async def _post_form(
-        self, url: str, data: Mapping[str, str], headers: Mapping[str, str] | None
-    ) -> TokenResponse:
-        # Token requests skip the governor (they must not wait behind, or hold, the slots of requests that are
-        # themselves waiting for a token) but share the retry policy, deadline, timeouts and error mapping.
-        resp = await self.transport.post_form(url, data, headers)
-        try:
-            body: Any = resp.json()
-        except ValueError:
-            body = None
-        return TokenResponse(resp.status_code, body, resp.text)
-
     async def _resolve_auto_limit(self) -> None:
         try:
             resp = await self.transport._send(RequestSpec("GET", "/system/v1/governanceLimits"))

@@ -9,6 +9,24 @@ The rules (see `RetryPolicy`):
   ignores idempotency keys, so such a failure raises `WriteOutcomeUnknownError`.
 * Waits grow exponentially with full jitter (``backoff``'s wait generators, slept with anyio), honour a
   ``Retry-After`` header when one is present (capped), and never run past the call's deadline.
+
+Three retry layers stack for a batch submission (``ns.batch``), and `RetryBudget` is the one place that shows
+their product (defaults; docs/concurrency.md, "Retry budget", links here):
+
+```text
+layer                      where                       count                     bounded also by
+transport attempts         RetryPolicy.max_attempts    8 HTTP attempts per call  RetryPolicy.deadline (600 s)
+batch rounds               batch.py (_ROUNDS)          4 calls per submission    a short pause between rounds
+job status polling         Job.wait / wait_tasks       polls until job_timeout   job_timeout (600 s) per round
+transient task resends     batch.TRANSIENT_RESENDS     5 new submissions/item    (a 5xx task saved nothing)
+
+one failing submission (collection chunk or single item):   4 rounds x 8 attempts = 32 HTTP attempts
+one item whose task keeps failing with a 5xx, at worst:     (1 + 5) submissions x 32 = 192 submission attempts
+reading a job's outcome: up to 4 rounds of polling, each poll up to 8 attempts, each round up to job_timeout
+```
+
+Every one of those attempts holds one governor slot and no more, and an asynchronous submission carries its
+idempotency key on every attempt, so repeats never write twice.
 """
 
 from __future__ import annotations
@@ -24,7 +42,7 @@ from time import time
 
 import backoff
 
-__all__ = ["RetryEvent", "RetryPolicy", "positive_seconds"]
+__all__ = ["RetryBudget", "RetryEvent", "RetryPolicy", "positive_seconds"]
 
 
 def positive_seconds(name: str, value: object) -> float:
@@ -144,3 +162,51 @@ class RetryPolicy:
         if seconds != seconds or seconds < 0:  # NaN or in the past
             return 0.0
         return float(min(seconds, self.retry_after_cap))
+
+
+@dataclass(frozen=True)
+class RetryBudget:
+    """The HTTP attempts the stacked retry layers allow a batch submission: transport x batch rounds x resends.
+
+    The numbers are the library's defaults (``RetryPolicy().max_attempts``, the batch engine's rounds and
+    ``batch.TRANSIENT_RESENDS``; a test keeps them equal); pass your own ``RetryPolicy.max_attempts`` to see what
+    a configured client allows. Job polling is bounded by time (``job_timeout``), not by a count, so it is stated
+    as rounds of polling rather than attempts.
+
+    Examples:
+        >>> budget = RetryBudget()
+        >>> budget.per_submission          # 4 batch rounds x 8 transport attempts
+        32
+        >>> budget.per_item_worst          # (1 + 5 transient resends) x 32
+        192
+        >>> RetryBudget(transport_attempts=RetryPolicy(max_attempts=3).max_attempts).per_submission
+        12
+    """
+
+    transport_attempts: int = 8
+    """HTTP attempts per call (``RetryPolicy.max_attempts``), each within ``RetryPolicy.deadline``."""
+    batch_rounds: int = 4
+    """Times the batch engine makes a submission (or a read of its job's outcome) again after the call failed."""
+    transient_resends: int = 5
+    """New submissions of one item whose task failed with a 5xx (``batch.TRANSIENT_RESENDS``)."""
+
+    @property
+    def per_submission(self) -> int:
+        """HTTP attempts one failing submission can cost: ``batch_rounds * transport_attempts``.
+
+        Examples:
+            >>> RetryBudget(batch_rounds=2, transport_attempts=3).per_submission
+            6
+        """
+        return self.batch_rounds * self.transport_attempts
+
+    @property
+    def per_item_worst(self) -> int:
+        """Submission attempts one item can cost when every task fails transiently and every submission needs
+        all its rounds: ``(1 + transient_resends) * per_submission`` (job polls not included).
+
+        Examples:
+            >>> RetryBudget(transient_resends=0).per_item_worst == RetryBudget().per_submission
+            True
+        """
+        return (1 + self.transient_resends) * self.per_submission

@@ -15,6 +15,9 @@ It uses only ``opentelemetry-api`` (the ``[otel]`` extra); spans go to the globa
 instrumented library. Without the package, or with ``NetSuiteClient(..., tracing=False)``, every hook below is a
 constant no-op. No secrets, query values or bodies are ever put on a span or a metric.
 
+What hooks receive (`RequestInfo`, `ResponseInfo`, `Hooks`) and which logical call and agent the current task
+is in (`current_operation`, `set_agent`) live in ``_telemetry_context.py`` and are importable from here.
+
 Examples:
     >>> t = Telemetry(enabled=False)
     >>> t.active
@@ -30,8 +33,20 @@ import contextvars
 import functools
 import inspect
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+from netsuite_async._telemetry_context import (
+    Hook,
+    Hooks,
+    RequestInfo,
+    ResponseInfo,
+    _agent,
+    _current,
+    _Operation,
+    current_operation,
+    reset_agent,
+    set_agent,
+)
 
 if TYPE_CHECKING:
     from netsuite_async.governor import Governor
@@ -68,124 +83,6 @@ def otel_available() -> bool:
     except ImportError:
         return False
     return True
-
-
-@dataclass(frozen=True)
-class RequestInfo:
-    """What a request hook sees of one HTTP attempt: never the Authorization header or query values.
-
-    Examples:
-        >>> RequestInfo("GET", "https://x/services/rest/record/v1/customer/1", {}, 1, "records.get").method
-        'GET'
-    """
-
-    method: str
-    url: str
-    """Redacted: the path and the parameter names, never their values."""
-    headers: dict[str, str]
-    """The request's headers without Authorization (and without cookies)."""
-    attempt: int
-    operation: str | None
-    """The logical call this attempt belongs to (``records.get``, ``suiteql.stream`` …), when known."""
-
-
-@dataclass(frozen=True)
-class ResponseInfo:
-    """What a response hook sees of one HTTP attempt's answer.
-
-    Examples:
-        >>> ResponseInfo("GET", "https://x/", 200, {}, 0.012, 1, None).status_code
-        200
-    """
-
-    method: str
-    url: str
-    status_code: int
-    headers: dict[str, str]
-    """The answer's headers without ``Set-Cookie``."""
-    elapsed: float
-    """Seconds from sending to the answer's headers (the slot wait excluded)."""
-    attempt: int
-    operation: str | None
-
-
-Hook = Callable[[Any], Awaitable[None] | None]
-
-
-@dataclass(frozen=True)
-class Hooks:
-    """Request and response hooks (sync or async callables) called for every HTTP attempt.
-
-    A hook that raises does not fail the request: the error is logged at WARNING and the call goes on (a metrics
-    hook must never break a write).
-
-    Examples:
-        >>> seen = []
-        >>> hooks = Hooks(request=[lambda info: seen.append(info.method)])
-        >>> len(hooks.request)
-        1
-    """
-
-    request: Sequence[Hook] = field(default_factory=tuple)
-    response: Sequence[Hook] = field(default_factory=tuple)
-
-    def __post_init__(self) -> None:
-        for name in ("request", "response"):
-            hooks = tuple(getattr(self, name))
-            for hook in hooks:
-                if not callable(hook):
-                    raise TypeError(f"Hooks.{name} must hold callables, got {type(hook).__name__}")
-            object.__setattr__(self, name, hooks)
-
-    def __bool__(self) -> bool:
-        return bool(self.request or self.response)
-
-
-@dataclass
-class _Operation:
-    name: str
-    agent: str | None
-    attempts: int = 0
-    limited: int = 0
-    slot_wait: float = 0.0
-
-
-_current: contextvars.ContextVar[_Operation | None] = contextvars.ContextVar("netsuite_async_operation", default=None)
-
-
-_agent: contextvars.ContextVar[str | None] = contextvars.ContextVar("netsuite_async_agent", default=None)
-
-
-def set_agent(name: str | None) -> contextvars.Token[str | None]:
-    """Mark the calls made from here on (in this task) as an agent's, for spans; undo with `reset_agent`.
-
-    Used by ``ns.as_agent(...)`` views, whose calls run through the client's own namespaces.
-
-    Examples:
-        >>> token = set_agent("finance-bot")
-        >>> reset_agent(token)
-    """
-    return _agent.set(name)
-
-
-def reset_agent(token: contextvars.Token[str | None]) -> None:
-    """Undo `set_agent`.
-
-    Examples:
-        >>> reset_agent(set_agent(None))
-    """
-    _agent.reset(token)
-
-
-def current_operation() -> str | None:
-    """The logical call the current task is inside (``records.get`` …), or None.
-
-    Examples:
-        >>> current_operation() is None
-        True
-    """
-    op = _current.get()
-    return None if op is None else op.name
 
 
 class Telemetry:

@@ -9,138 +9,61 @@ retry loop (RetryPolicy: which failures, backoff, deadline)
 ```
 
 API modules (records, SuiteQL, batch, …) only build a `RequestSpec` and parse the answer.
+
+This module holds the retry loop and the attempt; ``_requests.py`` the request building (`RequestSpec`, query
+parameters), ``_responses.py`` the answer's classification and error mapping, ``_token_endpoint.py`` the
+unsigned, ungoverned form POSTs to OAuth endpoints. The names callers use are importable from here.
 """
 
 from __future__ import annotations
 
-import inspect
+import dataclasses
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import anyio
 
-from netsuite_async._http import AsyncClient, Request, Response, httpx2, redacted_url, tls_configuration_problem
+from netsuite_async._http import AsyncClient, Request, Response, httpx2
+from netsuite_async._requests import Params, ParamValue, RequestSpec, _normalise_params, _safe_url
+from netsuite_async._responses import (
+    _NEVER_SENT,
+    TransportStats,
+    _deadline_scope,
+    _Failure,
+    _is_limited,
+    _not_reached,
+    _public_headers,
+    _reason,
+    _safe_url_of,
+)
+from netsuite_async._token_endpoint import _TokenEndpoint
 from netsuite_async._version import __version__
 from netsuite_async.auth.base import AuthContext, AuthRequest, TokenProvider
 from netsuite_async.auth.bearer import BearerToken
 from netsuite_async.auth.tba import TokenAuth
 from netsuite_async.errors import (
-    APIError,
     AuthenticationError,
-    ConcurrencyLimitError,
     NetSuiteError,
     RequestTimeoutError,
-    TLSConfigurationError,
     TransportError,
-    WriteOutcomeUnknownError,
-    error_for_status,
     scrub_error,
 )
 from netsuite_async.governor import Governor, Outcome
-from netsuite_async.retry import RetryEvent, RetryPolicy, positive_seconds
-from netsuite_async.suiteql_params import number_text
+from netsuite_async.retry import RetryEvent, RetryPolicy
 from netsuite_async.telemetry import RequestInfo, ResponseInfo, Telemetry, current_operation
 
-__all__ = ["RequestSpec", "Transport", "TransportStats"]
+__all__ = ["ParamValue", "Params", "RequestSpec", "Transport", "TransportStats"]
 
 logger = logging.getLogger("netsuite_async.transport")
 
 #: Seconds a call may wait for a slot before its signature is made afresh inside the slot (see ``_attempt``).
 RESIGN_AFTER_WAIT = 60.0
 
-# Failures that mean the request never left: the governor frees their slot at once.
-_NEVER_SENT = (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout, httpx2.UnsupportedProtocol)
-
-_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
 _USER_AGENT = f"netsuite-async/{__version__}"
-
-ParamValue = str | int | float | bool
-Params = Mapping[str, ParamValue] | Sequence[tuple[str, ParamValue]]
-
-
-@dataclass(frozen=True)
-class RequestSpec:
-    """Everything the transport needs to send one logical request (retries included).
-
-    Examples:
-        >>> spec = RequestSpec("GET", "/record/v1/customer/1", params={"fields": "email"})
-        >>> spec.is_idempotent
-        True
-    """
-
-    method: str
-    path: str
-    """Under ``/services/rest`` for ``host="rest"``; the path on the RESTlets host for ``host="restlets"``."""
-    params: Params | None = None
-    json: Any = None
-    content: bytes | str | None = None
-    headers: Mapping[str, str] | None = None
-    host: Literal["rest", "restlets"] = "rest"
-    idempotent: bool | None = None
-    """None: decided by the method (POST is not idempotent). Async requests carrying an idempotency key: True."""
-    timeout: float | None = None
-    """Per-attempt read timeout in seconds, overriding the client's."""
-    deadline: float | None = None
-    """Total seconds for the call, retries and waits included (default: the RetryPolicy's)."""
-    limit_error_codes: tuple[str, ...] = ()
-    """Extra NetSuite error codes meaning "over the concurrency limit" (RESTlets: SSS_REQUEST_LIMIT_EXCEEDED)."""
-    write_context: Mapping[str, str] | None = None
-    """Attached to WriteOutcomeUnknownError (record type, body hash) so the caller can check what happened."""
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.method, str) or not isinstance(self.path, str):
-            raise TypeError(f"method and path must be str, not {type(self.method).__name__} and "
-                            f"{type(self.path).__name__}")
-        method = self.method.upper()
-        if method not in _IDEMPOTENT_METHODS | {"POST"}:
-            raise ValueError(f"unsupported HTTP method {self.method!r}")
-        object.__setattr__(self, "method", method)
-        if not self.path.startswith("/"):
-            raise ValueError(f"path must start with '/', got {self.path!r}")
-        if "://" in self.path or "\\" in self.path or any(c in self.path for c in "\r\n\t "):
-            raise ValueError(f"path must be a plain path under the API root, got {self.path!r}")
-        if self.path.startswith("/services/rest/") and self.host == "rest":
-            # Accept the full path too; the transport adds the prefix itself.
-            object.__setattr__(self, "path", self.path[len("/services/rest") :])
-        if self.host not in ("rest", "restlets"):
-            raise ValueError("host must be 'rest' or 'restlets'")
-        if self.timeout is not None:
-            positive_seconds("timeout", self.timeout)
-        if self.deadline is not None:
-            positive_seconds("deadline", self.deadline)
-
-    @property
-    def is_idempotent(self) -> bool:
-        """Whether repeating the request after it may have reached NetSuite is safe."""
-        if self.idempotent is not None:
-            return self.idempotent
-        return self.method in _IDEMPOTENT_METHODS
-
-
-@dataclass
-class TransportStats:
-    """Counters since the client was created (read ``client.transport.stats``).
-
-    Examples:
-        >>> TransportStats().attempts
-        0
-    """
-
-    calls: int = 0
-    """Logical requests (``send`` calls)."""
-    attempts: int = 0
-    """HTTP attempts made (a retry is another attempt)."""
-    retries: int = 0
-    limited: int = 0
-    """Attempts answered 429 (or a RESTlet's over-limit error)."""
-    failures: int = 0
-    """Calls that ended in an exception."""
-    status_counts: dict[int, int] = field(default_factory=dict)
-
 
 @dataclass(frozen=True)
 class _Bases:
@@ -148,38 +71,7 @@ class _Bases:
     restlets: str
 
 
-class _Failure(Exception):
-    """One failed attempt, carried through the retry loop (internal)."""
-
-    def __init__(self, error: NetSuiteError, *, retryable: bool, limited: bool, retry_after: float | None) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.retryable = retryable
-        self.limited = limited
-        self.retry_after = retry_after
-
-
-def _is_limited(response: Response, spec: RequestSpec) -> bool:
-    if response.status_code == 429:
-        return True
-    if spec.limit_error_codes and response.status_code in (400, 403, 503):
-        body = response.content
-        return any(code.encode() in body for code in spec.limit_error_codes)
-    return False
-
-
-def _safe_url(request: Request) -> str:
-    # NetSuite never puts credentials in the URL, but users' RESTlet params might: keep only the path and the
-    # parameter names, never values, in errors and logs.
-    url = request.url
-    base = f"{url.scheme}://{url.netloc.decode('ascii', 'replace')}{url.path}"
-    if url.query:
-        names = [k for k, _ in url.params.multi_items()]
-        base += "?" + "&".join(f"{n}=…" for n in names)
-    return base
-
-
-class Transport:
+class Transport(_TokenEndpoint):
     """Sends `RequestSpec` calls with retries, governor slots, fresh signatures and typed errors.
 
     Made by `NetSuiteClient`; API modules reach it as ``client.transport``.
@@ -209,6 +101,10 @@ class Transport:
         self.telemetry = telemetry if telemetry is not None else Telemetry(enabled=False)
         self.governor = governor
         self.auth = auth
+        # The seam for token fetches: a context made without an HTTP helper gets this transport's token_form, so
+        # auth reaches the network through the transport, never through the client.
+        if auth_context._post_form is None:
+            auth_context = dataclasses.replace(auth_context, _post_form=self.token_form)
         self.auth_context = auth_context
         self.retry = retry
         self._bases = _Bases(rest_base_url.rstrip("/") + "/services/rest", restlet_base_url.rstrip("/"))
@@ -368,22 +264,6 @@ class Transport:
                     self._finish_error(err, history, attempt)
                     raise err from err.__cause__
 
-    def _finish_error(self, err: NetSuiteError, history: list[BaseException], attempt: int) -> None:
-        self.stats.failures += 1
-        err.history = history
-        if isinstance(err, (APIError, TransportError, WriteOutcomeUnknownError)):
-            err.attempts = attempt
-            if isinstance(err, (APIError, TransportError)):
-                err.args = (err._message(),)
-
-    async def _notify_retry(self, event: RetryEvent) -> None:
-        callback = self.retry.on_retry
-        if callback is None:
-            return
-        result = callback(event)
-        if inspect.isawaitable(result):
-            await result
-
     async def _attempt(
         self, spec: RequestSpec, call: _Call, attempt: int, ends_at: float | None
     ) -> Response:
@@ -486,181 +366,6 @@ class Transport:
         for name, value in auth_request.headers.items():
             request.headers[name] = value
 
-    def _raise_reached(self, spec: RequestSpec, safe_url: str, exc: BaseException, idempotent: bool) -> Response:
-        """The attempt failed after the request may have reached NetSuite."""
-        reason = "call deadline passed" if isinstance(exc, TimeoutError) else f"{type(exc).__name__}: {exc}"
-        timed_out = isinstance(exc, (httpx2.TimeoutException, TimeoutError))
-        cls = RequestTimeoutError if timed_out else TransportError
-        failure = cls(spec.method, safe_url, reason, reached_server=True)
-        if not idempotent:
-            unknown = WriteOutcomeUnknownError(spec.method, safe_url, reason, context=spec.write_context)
-            # The typed network error, not httpx2's exception (whose request holds the Authorization header).
-            unknown.__cause__ = failure
-            raise _Failure(unknown, retryable=False, limited=False, retry_after=None) from exc
-        raise _Failure(
-            failure,
-            # Past the call's deadline there is no time left to try again.
-            retryable=not isinstance(exc, TimeoutError), limited=False, retry_after=None,
-        ) from exc
-
-    def _finish_response(
-        self, spec: RequestSpec, response: Response | None, safe_url: str, attempt: int, started: float,
-        idempotent: bool,
-    ) -> Response:
-        assert response is not None
-        elapsed = time.perf_counter() - started
-        status = response.status_code
-        self.stats.status_counts[status] = self.stats.status_counts.get(status, 0) + 1
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("%s %s -> %d in %.1f ms (attempt %d)", spec.method, safe_url, status, elapsed * 1000, attempt)
-        if 200 <= status < 300:
-            return response
-        limited = _is_limited(response, spec)
-        if limited:
-            self.stats.limited += 1
-        err = error_for_status(
-            spec.method, safe_url, status, response.content, attempts=attempt, response=response,
-            limit_error_codes=spec.limit_error_codes,
-            hints=_auth_hints(self.auth, self.auth_context) if status == 401 else (),
-        )
-        if limited:
-            if not isinstance(err, ConcurrencyLimitError):
-                err = ConcurrencyLimitError(
-                    err.method, err.url, err.status_code, details=err.details, title=err.title,
-                    response_text=err.response_text, attempts=attempt, response=response,
-                )
-            raise _Failure(err, retryable=True, limited=True,
-                           retry_after=self.retry.retry_after(response.headers.get("Retry-After")))
-        if status >= 500 and not idempotent:
-            unknown = WriteOutcomeUnknownError(
-                spec.method, safe_url, f"NetSuite answered {status}: {err.detail}", context=spec.write_context
-            )
-            unknown.__cause__ = err
-            raise _Failure(unknown, retryable=False, limited=False, retry_after=None)
-        retryable = self.retry.is_retryable_status(status, idempotent=idempotent)
-        raise _Failure(err, retryable=retryable, limited=False,
-                       retry_after=self.retry.retry_after(response.headers.get("Retry-After")) if retryable else None)
-
-
-    # -- token endpoint ------------------------------------------------------------------------------------------
-    async def post_form(
-        self, url: str, data: Mapping[str, str], headers: Mapping[str, str] | None = None
-    ) -> Response:
-        """POST a form to an OAuth endpoint (token, revoke) with the retry policy, deadline and error mapping of
-        `send`, but unsigned and outside the governor (a token fetch must never hold or wait for a slot).
-
-        A token request is safe to repeat, so 5xx answers, 429s, connection failures and timeouts are retried like
-        an idempotent call, within ``RetryPolicy.deadline``; each attempt uses the client's timeouts. A 2xx answer
-        and an OAuth error answer (400/401 with a JSON body: ``invalid_client``, ``invalid_grant`` …) are returned
-        for the provider to read; any other answer raises the typed error (``ServerError``, ``NotFoundError`` …).
-
-        Examples:
-            >>> async def token(transport: Transport, url: str) -> str:
-            ...     resp = await transport.post_form(url, {"grant_type": "client_credentials"})
-            ...     return resp.json()["access_token"]
-        """
-        spec = RequestSpec("POST", "/", idempotent=True)
-        safe_url = redacted_url(url)
-        request = self.http.build_request(
-            "POST", url, data=dict(data), headers={**self._headers, **dict(headers or {})}
-        )
-        deadline = self.retry.deadline
-        ends_at = anyio.current_time() + deadline if deadline is not None else None
-        history: list[BaseException] = []
-        waits = self.retry.waits()
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return await self._token_attempt(spec, request, safe_url, ends_at)
-            except _Failure as caught:
-                failure = caught
-            err = failure.error
-            delay = 0.0
-            give_up = not failure.retryable or attempt >= self.retry.max_attempts
-            if not give_up:
-                delay = next(waits)
-                if failure.retry_after is not None:
-                    delay = max(delay, failure.retry_after)
-                give_up = ends_at is not None and anyio.current_time() + delay >= ends_at
-            if give_up:
-                self._finish_error(err, history, attempt)
-                # Raised outside the except block: nothing of httpx2 or of _Failure is left on the chain.
-                raise scrub_error(err)
-            history.append(err)
-            await self._notify_retry(RetryEvent("POST", safe_url, attempt, delay, _reason(err)))
-            logger.debug("retrying token request POST %s in %.3fs after attempt %d: %s",
-                         safe_url, delay, attempt, _reason(err))
-            await anyio.sleep(delay)
-
-    async def _token_attempt(
-        self, spec: RequestSpec, request: Request, safe_url: str, ends_at: float | None
-    ) -> Response:
-        sending = False
-        try:
-            scope = _deadline_scope(ends_at)
-            with scope:
-                sending = True
-                response = await self.http.send(request)
-            if scope.cancelled_caught:
-                raise TimeoutError
-        except (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout) as exc:
-            raise _not_reached(spec, safe_url, exc) from exc
-        except TimeoutError as exc:
-            if not sending:  # pragma: no cover - the scope is entered before the send starts
-                raise
-            return self._raise_reached(spec, safe_url, exc, True)
-        except httpx2.TransportError as exc:
-            return self._raise_reached(spec, safe_url, exc, True)
-        status = response.status_code
-        logger.debug("token request POST %s -> %d", safe_url, status)
-        if 200 <= status < 300:
-            return response
-        if status in (400, 401) and _is_json_object(response):
-            return response  # the OAuth error: the provider says which credential was refused
-        err = error_for_status("POST", safe_url, status, response.content, response=response)
-        limited = status == 429 or isinstance(err, ConcurrencyLimitError)
-        retryable = limited or self.retry.is_retryable_status(status, idempotent=True)
-        raise _Failure(err, retryable=retryable, limited=limited,
-                       retry_after=self.retry.retry_after(response.headers.get("Retry-After")) if retryable else None)
-
-
-def _not_reached(spec: RequestSpec, safe_url: str, exc: BaseException) -> _Failure:
-    """A connect or pool failure: the request never reached NetSuite, so it is safe to repeat whatever the method,
-    unless TLS setup is wrong (a certificate that does not verify fails the same way on every attempt)."""
-    problem = tls_configuration_problem(exc) if isinstance(exc, httpx2.ConnectError) else None
-    if problem is not None:
-        return _Failure(
-            TLSConfigurationError(
-                spec.method, safe_url,
-                f"TLS configuration problem ({problem}); not retried. Check the CA bundle (SSL_CERT_FILE, the "
-                "truststore package, or an httpx2.AsyncClient(verify=...) passed as http_client=), any proxy that "
-                "intercepts TLS, and that the URL is https:// on an HTTPS port",
-                reached_server=False,
-            ),
-            retryable=False, limited=False, retry_after=None,
-        )
-    cls = RequestTimeoutError if isinstance(exc, httpx2.TimeoutException) else TransportError
-    return _Failure(
-        cls(spec.method, safe_url, f"{type(exc).__name__}: {exc}", reached_server=False),
-        retryable=True, limited=False, retry_after=None,
-    )
-
-
-def _is_json_object(response: Response) -> bool:
-    try:
-        return isinstance(response.json(), dict)
-    except ValueError:
-        return False
-
-
-def _safe_url_of(exc: httpx2.HTTPError) -> str:
-    try:
-        return redacted_url(exc.request.url)
-    except RuntimeError:  # raised before a request existed
-        return "(unknown URL)"
-
-
 class _Call:
     """One logical call's httpx2 request, built on first use (then reused by every attempt)."""
 
@@ -685,89 +390,8 @@ class _Call:
         return self._safe_url
 
 
-class _NoDeadline:
-    cancelled_caught = False
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
-def _deadline_scope(ends_at: float | None) -> anyio.CancelScope | _NoDeadline:
-    # A bare CancelScope, not fail_after(): the latter's generator-based context manager costs about 20 us per
-    # attempt under load, a fifth of an httpx2 request. The caller turns ``cancelled_caught`` into TimeoutError.
-    if ends_at is None:
-        return _NoDeadline()
-    return anyio.CancelScope(deadline=ends_at)
-
-
-def _normalise_params(params: Params | None) -> list[tuple[str, str]] | None:
-    if params is None:
-        return None
-    if isinstance(params, (str, bytes)) or not isinstance(params, (Mapping, Sequence)):
-        raise TypeError(f"params must be a mapping or a sequence of (name, value) pairs, not {type(params).__name__}")
-    items = params.items() if isinstance(params, Mapping) else params
-    out: list[tuple[str, str]] = []
-    for pair in items:
-        if isinstance(pair, (tuple, list)) and len(pair) == 2 and isinstance(pair[0], str):
-            key, value = pair
-        else:
-            raise TypeError("params must map str names to values (or be a sequence of (name, value) pairs)")
-        kind = type(value)
-        if kind is str:
-            out.append((key, value))  # type: ignore[arg-type]  # narrowed by the exact type check
-        elif kind is int:
-            out.append((key, str(value)))
-        elif isinstance(value, bool):
-            out.append((key, "true" if value else "false"))
-        elif isinstance(value, str):
-            out.append((key, str.__str__(value)))
-        elif isinstance(value, (int, float)):
-            # By value (a subclass's __str__ could say anything); NaN/Infinity refused.
-            out.append((key, number_text(value) or ""))
-        else:
-            raise TypeError(f"query parameter {key!r} must be str, int, float or bool, not {type(value).__name__}")
-    return out
-
-
-_PRIVATE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
-
-
-def _public_headers(headers: Any) -> dict[str, str]:
-    return {k: v for k, v in headers.items() if k.lower() not in _PRIVATE_HEADERS}
-
-
 def _operation_name(spec: RequestSpec) -> str:
     """A logical name for a request sent outside any named call (``request``, ``restlets.call`` …)."""
     if spec.host == "restlets":
         return "restlets.call"
     return "request"
-
-
-def _reason(err: NetSuiteError) -> str:
-    if isinstance(err, APIError):
-        return f"{err.status_code} {err.error_code or ''}".strip()
-    return type(err).__name__
-
-
-_GENERIC_401_HINTS = (
-    "check that the credentials belong to this account and that the role has the 'Log in using Access Tokens' "
-    "or 'REST Web Services' permission",
-    "TBA: the realm must be the account id in upper case with '_' (e.g. 1234567_SB1)",
-    "TBA: the machine's clock must be within 5 minutes of NetSuite's (oauth_timestamp)",
-    "some users report that requests over the concurrency limit can surface as INVALID_LOGIN: "
-    "check the governor's stats",
-)
-
-
-def _auth_hints(auth: TokenProvider, context: AuthContext) -> Sequence[str]:
-    custom = getattr(auth, "unauthorized_hints", None)
-    if callable(custom):
-        try:
-            hints = custom(context)
-            return [str(h) for h in hints]
-        except Exception:  # a provider's hint bug must not hide the 401
-            logger.debug("unauthorized_hints failed", exc_info=True)
-    return _GENERIC_401_HINTS

@@ -58,6 +58,10 @@ class AuthContext:
     timeouts and typed errors (a 5xx or a network failure is retried, then raised as ``ServerError`` /
     ``TransportError``; only an OAuth error answer, 400/401 with a JSON body, comes back for the provider to read).
 
+    ``post_form`` is the seam through which auth reaches the network: the `Transport` a context is given to fills
+    it with its own ``token_form`` when it was made with ``post_form=None`` (as ``NetSuiteClient`` does), so a
+    provider never calls back into the client. Any other ``PostForm`` callable may be passed instead (tests do).
+
     Examples:
         >>> ctx = AuthContext.for_base(Account.parse("123"), "https://123.suitetalk.api.netsuite.com",
         ...                            "https://123.app.netsuite.com", post_form=None)

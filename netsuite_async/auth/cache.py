@@ -69,6 +69,15 @@ class TokenCache(Protocol):
     process) so that only one of them asks NetSuite for a new token while the others wait and then read it.
     Keys never contain secrets.
 
+    `TokenCache` or ``TokenStore``? They look alike (``get``/``set``/``delete`` by key) but keep different
+    things. A `TokenCache` holds what can be *minted again* without a person: ``ClientCredentials``' short-lived
+    access token (`CachedToken`); losing it costs one token request, so it may be a process-local dict or a
+    Redis key that expires, and it needs ``lock`` so a fleet mints once. A ``TokenStore``
+    (``netsuite_async.auth.stores``) holds what *cannot*: ``AuthorizationCode``'s refresh token, which only a
+    user's consent produces; losing it means asking the user again, so it must persist (a file, a database
+    row) and survive restarts, and it has no lock (a refresh is serialised inside the provider). Neither
+    subsumes the other: a store has no lock, a cache gives no durability, so both stay.
+
     Examples:
         ```python
         async with cache.lock(key):

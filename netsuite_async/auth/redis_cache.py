@@ -30,7 +30,7 @@ from redis.exceptions import RedisError
 
 from netsuite_async.auth.cache import CachedToken
 from netsuite_async.errors import NetSuiteError
-from netsuite_async.governor.redis import _require_asyncio, redact_redis_url
+from netsuite_async.governor._redis_lease import _require_asyncio, redact_redis_url
 
 __all__ = ["RedisTokenCache", "TokenCacheUnavailableError"]
 

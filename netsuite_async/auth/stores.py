@@ -97,7 +97,11 @@ class StoredTokens:
 
 @runtime_checkable
 class TokenStore(Protocol):
-    """Where `AuthorizationCode` keeps its tokens.
+    """Where `AuthorizationCode` keeps its tokens, durably.
+
+    Not a ``TokenCache`` (``netsuite_async.auth.cache``): a store keeps the refresh token that only a user's
+    consent produces, so it must survive restarts; a cache keeps an access token that can be minted again, and
+    adds a lock for single-flight minting. See ``TokenCache`` for the comparison.
 
     Examples:
         ```python

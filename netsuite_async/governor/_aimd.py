@@ -51,6 +51,8 @@ from __future__ import annotations
 
 import math
 
+from netsuite_async.governor.base import AimdSettings
+
 __all__ = ["NETSUITE_FLOOR", "LimitController"]
 
 #: The smallest concurrency limit NetSuite gives any account (Standard/shared tier, development accounts).
@@ -103,12 +105,11 @@ class LimitController:
     ) -> None:
         if not isinstance(ceiling, int) or isinstance(ceiling, bool) or ceiling < 1:
             raise ValueError(f"ceiling must be an int >= 1, got {ceiling!r}")
-        if probe_slowdown < 1.0 or max_probe_slowdown < probe_slowdown:
-            raise ValueError("probe_slowdown must be >= 1 and max_probe_slowdown >= probe_slowdown")
         if probe_memory <= 0:
             raise ValueError("probe_memory must be positive")
-        if initial is not None and (not isinstance(initial, int) or isinstance(initial, bool) or initial < 1):
-            raise ValueError(f"initial must be an int >= 1, got {initial!r}")
+        # The shared checks (governor/base.py); the ratio is the Redis governor's and not used here.
+        AimdSettings(adaptive=adaptive, initial=initial, probe_slowdown=probe_slowdown,
+                     max_probe_slowdown=max_probe_slowdown, probe_memory=probe_memory)
         self._ceiling = ceiling
         self.adaptive = adaptive
         start = ceiling if not adaptive else min(ceiling, initial if initial is not None else NETSUITE_FLOOR)
@@ -226,6 +227,19 @@ class LimitController:
         self.generation += 1
         self.cuts += 1
         return True
+
+    @classmethod
+    def from_settings(cls, ceiling: int, settings: AimdSettings) -> LimitController:
+        """A controller for ``ceiling`` with the parameters of ``settings``.
+
+        Examples:
+            >>> LimitController.from_settings(20, AimdSettings(initial=8)).limit
+            8
+        """
+        return cls(
+            ceiling, adaptive=settings.adaptive, initial=settings.initial, probe_slowdown=settings.probe_slowdown,
+            max_probe_slowdown=settings.max_slowdown, probe_memory=settings.probe_memory,
+        )
 
     def set_ceiling(self, ceiling: int) -> None:
         """A new maximum (NetSuite told the real share): the limit keeps its level, capped by the new ceiling,

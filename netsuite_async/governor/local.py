@@ -32,8 +32,8 @@ from types import TracebackType
 
 import anyio
 
-from netsuite_async.governor import GovernorStats, Outcome
 from netsuite_async.governor._aimd import LimitController
+from netsuite_async.governor.base import AimdSettings, GovernorStats, Outcome
 
 __all__ = ["AdaptiveGovernor"]
 
@@ -116,14 +116,13 @@ class AdaptiveGovernor:
         clock: Callable[[], float] = time.monotonic,
         backoff_ratio: float = 0.7,
     ) -> None:
-        if not 0.0 < backoff_ratio < 1.0:
-            raise ValueError("backoff_ratio must be between 0 and 1")
+        settings = AimdSettings(
+            adaptive=adaptive, initial=initial, probe_slowdown=probe_slowdown, probe_memory=probe_memory,
+            backoff_ratio=backoff_ratio,
+        )
         if max_ghost < 0:
             raise ValueError("max_ghost must be >= 0")
-        self._ctl = LimitController(
-            ceiling, adaptive=adaptive, initial=initial, probe_slowdown=probe_slowdown,
-            max_probe_slowdown=probe_slowdown * 16.0, probe_memory=probe_memory,
-        )
+        self._ctl = LimitController.from_settings(ceiling, settings)
         self._limit = self._ctl.limit  # cached: read on every grant
         self._clock = clock
         self._max_ghost = max_ghost

@@ -12,8 +12,12 @@ in-process governor cannot see the others; `RedisGovernor` can. Each slot is a *
   dropped. A slot handed to a ticket is only reserved until the waiter claims it, and goes to the next live
   waiter if it does not claim it by the time its ticket would have lapsed. A waiter is woken by a push to its
   own list (``BLPOP``), not by polling; its heartbeat doubles as the check in case a wake-up was lost;
-* adaptive for everyone: a 429 seen by any process cuts the shared limit (AIMD, one cut per congestion
-  episode, the same algorithm as `AdaptiveGovernor`).
+* adaptive for everyone: a 429 seen by any process cuts the shared limit (one cut per congestion episode,
+  additive growth only while the pool is used, slower probing above the level that last failed), with the
+  parameters and checks of the one `AimdSettings` object `AdaptiveGovernor` uses too. Two rules still differ
+  from the in-process `LimitController`: the shared limit starts at the ceiling (no slow start) and a cut is
+  multiplicative (``backoff_ratio``) rather than to the in-flight estimate; porting those changes the numbers
+  the Redis tests pin, so it is its own behaviour change, not part of this module's layout.
 
 redis-py's asyncio client runs on asyncio only, so this governor does too (the rest of the library also runs
 on trio). Key names hold no secrets: they are ``{<key>}:leases``, ``{<key>}:queue``, ``{<key>}:tickets``,
@@ -26,110 +30,31 @@ import itertools
 import logging
 import math
 import secrets
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import anyio
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from netsuite_async.errors import GovernorUnavailableError
-from netsuite_async.governor import AdaptiveGovernor, GovernorStats, Outcome, Permit, ServiceTier
 from netsuite_async.governor import _redis_lua as lua
+from netsuite_async.governor._redis_lease import (
+    _OUTCOME_WORDS,
+    _describe_client,
+    _Lease,
+    _Report,
+    _require_asyncio,
+    redact_redis_url,
+)
+from netsuite_async.governor.base import AimdSettings, GovernorStats, Outcome, Permit, ServiceTier
+from netsuite_async.governor.local import AdaptiveGovernor
 
-__all__ = ["GovernorUnavailableError", "RedisGovernor"]
+__all__ = ["GovernorUnavailableError", "RedisGovernor", "redact_redis_url"]
 
 logger = logging.getLogger("netsuite_async.governor.redis")
-
-_OUTCOME_WORDS = {
-    Outcome.SUCCESS: "success",
-    Outcome.LIMITED: "limited",
-    Outcome.FAILURE: "failure",
-}
-
-
-def redact_redis_url(url: str) -> str:
-    """``url`` without its password, for logs, reprs and error messages.
-
-    Examples:
-        >>> redact_redis_url("redis://user:s3cret@cache:6379/0")
-        'redis://user:***@cache:6379/0'
-    """
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<unparseable redis url>"
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, f"{user}:***@{host}", parts.path, parts.query, parts.fragment))
-
-
-def _describe_client(client: Any) -> str:
-    try:
-        kwargs = client.connection_pool.connection_kwargs
-        if "path" in kwargs:
-            return f"unix://{kwargs['path']}"
-        return f"redis://{kwargs.get('host', '?')}:{kwargs.get('port', '?')}/{kwargs.get('db', 0)}"
-    except AttributeError:
-        return type(client).__name__
-
-
-def _require_asyncio() -> None:
-    try:
-        import sniffio
-    except ImportError:  # pragma: no cover - sniffio ships with anyio's usual installs
-        return
-    try:
-        library = sniffio.current_async_library()
-    except sniffio.AsyncLibraryNotFoundError:
-        return
-    if library != "asyncio":
-        raise RuntimeError(
-            f"netsuite-async's Redis support needs asyncio (redis-py's asyncio client), but this code runs on "
-            f"{library}; use AdaptiveGovernor and MemoryTokenCache, or run on asyncio"
-        )
-
-
-@dataclass(frozen=True)
-class _Report:
-    granted: bool
-    generation: int
-    limit: int
-    ceiling: int
-    in_flight: int
-    queued: int
-    acquired: int
-    limited: int
-    cuts: int
-    next_expiry_ms: int  # ms until the oldest lease lapses; -1 when no lease is held
-
-    @classmethod
-    def parse(cls, raw: Sequence[Any]) -> _Report:
-        n = [int(x) for x in raw]
-        return cls(bool(n[0]), *n[1:10])
-
-
-class _Lease:
-    __slots__ = ("generation", "lost", "outcome", "ticket")
-
-    def __init__(self, ticket: str, generation: int) -> None:
-        self.ticket = ticket
-        self.generation = generation
-        self.outcome: Outcome | None = None
-        self.lost = False
-
-    def record(self, outcome: Outcome) -> None:
-        if self.outcome is None:
-            self.outcome = outcome
-
 
 class RedisGovernor:
     """A `Governor` whose slots are leases in Redis, shared by every process.
@@ -155,7 +80,8 @@ class RedisGovernor:
         fallback: an `AdaptiveGovernor` to use (with a logged warning) while
             Redis is unreachable; without one, such calls raise `GovernorUnavailableError`.
         fallback_retry: seconds to stay on the fallback before trying Redis again.
-        adaptive, backoff_ratio, probe_slowdown, probe_memory: the AIMD settings, as for ``AdaptiveGovernor``.
+        adaptive, backoff_ratio, probe_slowdown, probe_memory: the AIMD settings, checked by `AimdSettings`
+            as for ``AdaptiveGovernor``.
 
     Timings at the defaults (``lease_ttl=2``, ``ticket_ttl=1``), after a worker is SIGKILLed: its queued
     tickets are dropped within 1 s, a slot already reserved for one of them is handed on within 1.25 s, and
@@ -219,10 +145,9 @@ class RedisGovernor:
             raise ValueError(f"op_timeout must be > 0 seconds, got {op_timeout!r}")
         if fallback is not None and not hasattr(fallback, "slot"):
             raise TypeError("fallback must be a Governor such as AdaptiveGovernor(...)")
-        if not 0.0 < backoff_ratio < 1.0:
-            raise ValueError("backoff_ratio must be between 0 and 1")
-        if probe_slowdown < 1.0:
-            raise ValueError("probe_slowdown must be >= 1")
+        aimd = AimdSettings(
+            adaptive=adaptive, probe_slowdown=probe_slowdown, probe_memory=probe_memory, backoff_ratio=backoff_ratio
+        )
         if isinstance(redis, str):
             if not redis.startswith(("redis://", "rediss://", "unix://")):
                 raise ValueError(
@@ -255,10 +180,8 @@ class RedisGovernor:
         self._fallback = fallback
         self._fallback_retry = fallback_retry
         self._fallback_until = -math.inf
-        self._adaptive = adaptive
-        self._ratio = backoff_ratio
-        self._slowdown = probe_slowdown
-        self._memory_ms = round(probe_memory * 1000)
+        self._aimd = aimd
+        self._memory_ms = round(aimd.probe_memory * 1000)
         tag = f"{{{key}}}"
         self._keys = [f"{tag}:leases", f"{tag}:queue", f"{tag}:tickets", f"{tag}:state"]
         self._grant_prefix = f"{tag}:grant:"
@@ -540,10 +463,10 @@ class RedisGovernor:
             self._ceiling,
             self._lease_ms,
             self._ceiling_mode,
-            self._ratio,
-            self._slowdown,
+            self._aimd.backoff_ratio,
+            self._aimd.probe_slowdown,
             self._memory_ms,
-            "1" if self._adaptive else "0",
+            "1" if self._aimd.adaptive else "0",
             self._ticket_ms,
         ]
 
