@@ -17,15 +17,11 @@ from netsuite_async.testing._restlets import RestletError
 from netsuite_async.testing.fake import FakeNetSuite
 from netsuite_async.testing.server import EmulatorServer
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.both_backends]
 
 R = "/services/rest/record/v1"
 RESTLET = "/app/site/hosting/restlet.nl"
 
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 def authed(fake: FakeNetSuite) -> httpx2.AsyncClient:

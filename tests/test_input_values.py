@@ -103,9 +103,7 @@ def test_q_refuses_non_finite_numbers_of_any_type() -> None:
 
 
 
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
+pytestmark = pytest.mark.both_backends  # every async test here runs on asyncio and trio
 
 
 @pytest.fixture

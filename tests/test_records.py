@@ -12,12 +12,8 @@ from netsuite_async import BadRequestError, NetSuiteClient, NotFoundError
 from netsuite_async.records import PropertyNameValidation, Q, where
 from netsuite_async.testing import FakeNetSuite
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.both_backends]
 
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 @pytest.fixture

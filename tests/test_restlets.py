@@ -11,12 +11,8 @@ import pytest
 from netsuite_async import APIError, NetSuiteClient, RetryEvent, RetryPolicy
 from netsuite_async.testing import FakeNetSuite, RestletError
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.both_backends]
 
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 @pytest.fixture

@@ -26,12 +26,8 @@ from netsuite_async.errors import TLSConfigurationError
 from netsuite_async.testing import FakeNetSuite
 from tests.test_error_secrets import assert_no_secret
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.both_backends]
 
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 def self_signed(tmp: Path) -> tuple[Path, Path]:

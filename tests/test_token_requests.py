@@ -31,15 +31,11 @@ from netsuite_async import (
 )
 from netsuite_async.testing import FakeNetSuite
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.both_backends]
 
 TOKEN_PATH = "/services/rest/auth/oauth2/v1/token"
 FAST = {"backoff_base": 0.001, "backoff_max": 0.002}
 
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 class TokenEndpointFaults(httpx2.AsyncBaseTransport):

@@ -36,17 +36,13 @@ from netsuite_async import (
     WriteOutcomeUnknownError,
 )
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.both_backends]
 
 BASE = "https://ns.test"
 SECRET = "s3cr3t-token-value-never-logged"
 
 Handler = Callable[[httpx2.Request], httpx2.Response | Awaitable[httpx2.Response]]
 
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 class CountingToken:
