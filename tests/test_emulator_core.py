@@ -275,13 +275,15 @@ async def test_metadata_catalog_lists_types_and_serves_schema_and_openapi() -> N
         assert (await http.get(f"{R}/metadata-catalog/nope")).status_code == 404
 
 
+@pytest.mark.slow
 async def test_seeding_100k_customers_takes_a_few_seconds_at_most() -> None:
     started = time.perf_counter()
     async with FakeNetSuite(seed={"customers": 100_000}) as fake:
         elapsed = time.perf_counter() - started
         count = fake.emulator.store.connection.execute("SELECT COUNT(*), MIN(id), MAX(id) FROM customer").fetchone()
         assert count == (100_000, 1, 100_000)
-    assert elapsed < 10.0
+    # Timing is the claim (seeding is bulk, not row by row); 7 s was measured on a loaded 2-core box: generous.
+    assert elapsed < 30.0
 
 
 async def test_seed_data_is_deterministic() -> None:
