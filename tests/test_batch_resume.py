@@ -26,7 +26,9 @@ def customers(n: int) -> list[dict[str, str]]:
     return [{"companyName": f"Resume {i}", "email": f"r{i}@example.com"} for i in range(n)]
 
 
-@pytest.mark.parametrize("collections", [True, False], ids=["collections", "single-requests"])
+@pytest.mark.parametrize(
+    "collections", [True, pytest.param(False, marks=pytest.mark.slow)], ids=["collections", "single-requests"]
+)
 async def test_cancelled_run_resumed_from_its_checkpoint_finishes_everything_exactly_once(
     tmp_path: Path, collections: bool
 ) -> None:
