@@ -1,4 +1,8 @@
-"""Developer tasks: `nox -s tests lint typecheck docs bench` (and `minimum` for the oldest dependencies)."""
+"""Developer tasks: `nox -s tests lint typecheck docs bench` (and `minimum` for the oldest dependencies).
+
+`nox -s quick` is the inner loop (under a minute on a quiet machine); `nox -s tests` and CI (`.ci/run`) run
+everything.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,25 @@ def tests(session: nox.Session) -> None:
     """The test suite (asyncio and trio)."""
     session.install("-e", ".[test]")
     session.run("python", "-m", "pytest", *session.posargs)
+
+
+# The inner loop: what `nox -s quick` leaves out, CI (`.ci/run`) and `nox -s tests` still run.
+QUICK_ARGS = [
+    "-m", "not slow",  # long simulations, subprocess-heavy CLI/plugin/example runs, 100k-row seeds
+    "--anyio-backends", "asyncio",  # both_backends tests on asyncio only; trio runs in the full suite
+    "--ignore", "tests/redis",  # needs a redis-server; the Redis governor and token cache run in CI
+    "-x", "-q", "-p", "no:cacheprovider",
+]
+
+
+@nox.session(python=False)
+def quick(session: nox.Session) -> None:
+    """The inner loop in the current environment: not slow, asyncio only, no Redis, stop at the first failure.
+
+    Runs in the active venv (no install step), so it starts at once; extra arguments go to pytest
+    (`nox -s quick -- tests/test_records.py`). Everything it skips runs in `nox -s tests` and in CI.
+    """
+    session.run("python", "-m", "pytest", *QUICK_ARGS, *session.posargs)
 
 
 @nox.session

@@ -30,12 +30,8 @@ from netsuite_async.audit import AUDIT_KEYS
 from netsuite_async.policy import LEVELS
 from netsuite_async.testing import FakeNetSuite
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.both_backends]
 
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 SEED = {"customers": 6, "vendors": 2, "items": 2, "sales_orders": 2}

@@ -10,12 +10,8 @@ from netsuite_async import BearerToken, NetSuiteClient
 from netsuite_async.auth import AuthorizationCode, ClientCredentials, TokenAuth
 from netsuite_async.testing import FakeNetSuite
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.both_backends]
 
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 async def _exercise(fake: FakeNetSuite, auth: object, account: str | None = None) -> None:

@@ -21,6 +21,7 @@ def clean_env() -> dict[str, str]:
     return env
 
 
+@pytest.mark.slow  # subprocesses: left out of `nox -s quick`, run by CI
 @pytest.mark.skipif(os.name != "posix", reason="sends SIGINT like Ctrl-C")
 def test_serve_then_a_command_pasted_together_works_and_serve_says_where_everything_is(tmp_path: Path) -> None:
     config = tmp_path / "emulator.json"

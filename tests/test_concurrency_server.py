@@ -16,7 +16,7 @@ import pytest
 
 from netsuite_async import BearerToken, NetSuiteClient, RetryPolicy
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.both_backends]
 
 _LIMIT_BODY = json.dumps({
     "type": "https://www.rfc-editor.org/rfc/rfc6585.html#section-4",
@@ -26,10 +26,6 @@ _LIMIT_BODY = json.dumps({
                         "o:errorCode": "CONCURRENCY_LIMIT_EXCEEDED"}],
 }).encode()
 
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 class LimitedServer:

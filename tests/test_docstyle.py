@@ -85,6 +85,7 @@ def test_fenced_blocks_are_left_alone_and_a_second_run_changes_nothing() -> None
     assert docstyle.convert_source(src) == (src, [])
 
 
+@pytest.mark.slow  # subprocesses: left out of `nox -s quick`, run by CI
 def test_converting_the_package_is_idempotent_and_keeps_every_doctest_passing(tmp_path: Path) -> None:
     copy = tmp_path / "netsuite_async"
     shutil.copytree(ROOT / "netsuite_async", copy, ignore=shutil.ignore_patterns("__pycache__"))

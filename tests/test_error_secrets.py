@@ -45,7 +45,7 @@ from netsuite_async import (
 from netsuite_async.auth.base import AuthRequest
 from netsuite_async.testing import FakeNetSuite
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.both_backends]
 
 # Made at run time: a literal would appear in the formatted traceback's source lines.
 PARAM_SECRET = "restlet-param-" + secrets.token_hex(8)
@@ -55,10 +55,6 @@ TOKEN_PATH = "/services/rest/auth/oauth2/v1/token"
 _SKIP_TYPES = (types.FrameType, types.TracebackType, types.ModuleType, type, types.FunctionType, types.CodeType,
                types.BuiltinFunctionType, types.MethodType, types.MethodWrapperType, types.WrapperDescriptorType)
 
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 def reachable_texts(root: object, limit: int = 50_000) -> Iterator[str]:

@@ -16,9 +16,7 @@ import pytest
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"  # FastAPI and aiohttp examples: asyncio
+# FastAPI and aiohttp examples: asyncio only (the default backend; no both_backends marker here).
 
 
 def load(name: str) -> ModuleType:

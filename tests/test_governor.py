@@ -11,12 +11,8 @@ import pytest
 
 from netsuite_async.governor import AdaptiveGovernor, Governor, Outcome, Permit, ServiceTier
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.both_backends]
 
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 async def wait_until(predicate: Callable[[], bool], *, what: str = "condition") -> None:

@@ -165,9 +165,7 @@ async def release(permit: Permit, outcome: Outcome | None, exc: BaseException | 
     await permit.__aexit__(type(exc) if exc else None, exc, None)  # type: ignore[attr-defined]
 
 
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
+pytestmark = pytest.mark.both_backends  # every async test here runs on asyncio and trio
 
 
 @pytest.mark.anyio

@@ -5,7 +5,6 @@ NaN/Infinity in JSON bodies."""
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -102,22 +101,19 @@ def test_q_refuses_non_finite_numbers_of_any_type() -> None:
 
 
 
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
+pytestmark = [pytest.mark.both_backends, pytest.mark.netsuite_emulator(seed={"customers": 5})]
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeNetSuite]:
-    async with FakeNetSuite(seed={"customers": 5}) as emulator:
-        yield emulator
+def fake(netsuite_emulator: FakeNetSuite) -> FakeNetSuite:
+    """The suite's own pytest plugin's emulator, configured by this module's ``netsuite_emulator`` marker."""
+    return netsuite_emulator
 
 
 @pytest.fixture
-async def ns(fake: FakeNetSuite) -> AsyncIterator[NetSuiteClient]:
-    async with fake.client() as client:
-        yield client
+def ns(netsuite_client: NetSuiteClient) -> NetSuiteClient:
+    """The plugin's client wired to ``fake``."""
+    return netsuite_client
 
 
 @pytest.mark.anyio

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -10,19 +9,19 @@ import pytest
 from netsuite_async import NetSuiteClient, NotFoundError
 from netsuite_async.testing import FakeNetSuite
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.netsuite_emulator()]
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeNetSuite]:
-    async with FakeNetSuite() as emulator:
-        yield emulator
+def fake(netsuite_emulator: FakeNetSuite) -> FakeNetSuite:
+    """The suite's own pytest plugin's emulator, configured by this module's ``netsuite_emulator`` marker."""
+    return netsuite_emulator
 
 
 @pytest.fixture
-async def ns(fake: FakeNetSuite) -> AsyncIterator[NetSuiteClient]:
-    async with fake.client() as client:
-        yield client
+def ns(netsuite_client: NetSuiteClient) -> NetSuiteClient:
+    """The plugin's client wired to ``fake``."""
+    return netsuite_client
 
 
 async def test_catalog_lists_record_types(ns: NetSuiteClient) -> None:

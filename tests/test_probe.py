@@ -95,6 +95,7 @@ def _variants() -> Iterator[Dialect]:
 VARIANTS = list(_variants())
 
 
+@pytest.mark.slow  # the whole variant matrix, one emulator each: CI, not `nox -s quick`
 @pytest.mark.parametrize("configured", VARIANTS, ids=[f"v{i}" for i in range(len(VARIANTS))])
 async def test_the_probe_reports_the_configured_variant_and_its_file_reproduces_it(
     configured: Dialect, tmp_path: Path
@@ -249,6 +250,7 @@ async def test_an_account_that_refuses_the_create_is_reported_and_nothing_is_lef
     assert result.cleaned_up is True
 
 
+@pytest.mark.slow  # seeds past the 100,000 cap: CI, not `nox -s quick`
 async def test_the_probe_at_netsuites_real_cap() -> None:
     async with FakeNetSuite(seed={"customers": NETSUITE_CAP + 1500}) as fake, fake.client() as ns:
         result = await probe(ns, writes=False)

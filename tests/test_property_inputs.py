@@ -24,6 +24,8 @@ from netsuite_async import BearerToken, NetSuiteClient, NetSuiteError, Q, RetryP
 from netsuite_async.testing import FakeNetSuite
 
 EXAMPLES = 200
+# 200 generated inputs per entry point: the full suite and CI, not `nox -s quick`.
+pytestmark = pytest.mark.slow
 BACKENDS = ["asyncio", "trio"]
 
 

@@ -54,6 +54,7 @@ CASES = {
 }
 
 
+@pytest.mark.slow  # subprocesses: left out of `nox -s quick`, run by CI
 @pytest.mark.parametrize("case", list(CASES))
 def test_a_users_suite_passes_under_each_async_test_plugin(case: str, tmp_path: Path) -> None:
     ini, mark, extra = CASES[case]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 
 import pytest
 from pydantic import BaseModel
@@ -12,24 +11,24 @@ from netsuite_async import BadRequestError, NetSuiteClient, NotFoundError
 from netsuite_async.records import PropertyNameValidation, Q, where
 from netsuite_async.testing import FakeNetSuite
 
-pytestmark = pytest.mark.anyio
+pytestmark = [
+    pytest.mark.anyio,
+    pytest.mark.both_backends,
+    pytest.mark.netsuite_emulator(concurrency=4, seed={"customers": 25, "items": 2, "sales_orders": 2}),
+]
 
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeNetSuite]:
-    async with FakeNetSuite(concurrency=4, seed={"customers": 25, "items": 2, "sales_orders": 2}) as emulator:
-        yield emulator
 
 
 @pytest.fixture
-async def ns(fake: FakeNetSuite) -> AsyncIterator[NetSuiteClient]:
-    async with fake.client() as client:
-        yield client
+def fake(netsuite_emulator: FakeNetSuite) -> FakeNetSuite:
+    """The suite's own pytest plugin's emulator, configured by this module's ``netsuite_emulator`` marker."""
+    return netsuite_emulator
+
+
+@pytest.fixture
+def ns(netsuite_client: NetSuiteClient) -> NetSuiteClient:
+    """The plugin's client wired to ``fake``."""
+    return netsuite_client
 
 
 def _requests(fake: FakeNetSuite, route: str) -> list[dict[str, str]]:

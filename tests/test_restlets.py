@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
@@ -11,24 +10,20 @@ import pytest
 from netsuite_async import APIError, NetSuiteClient, RetryEvent, RetryPolicy
 from netsuite_async.testing import FakeNetSuite, RestletError
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.both_backends, pytest.mark.netsuite_emulator(concurrency=4)]
 
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeNetSuite]:
-    async with FakeNetSuite(concurrency=4) as emulator:
-        yield emulator
+def fake(netsuite_emulator: FakeNetSuite) -> FakeNetSuite:
+    """The suite's own pytest plugin's emulator, configured by this module's ``netsuite_emulator`` marker."""
+    return netsuite_emulator
 
 
 @pytest.fixture
-async def ns(fake: FakeNetSuite) -> AsyncIterator[NetSuiteClient]:
-    async with fake.client() as client:
-        yield client
+def ns(netsuite_client: NetSuiteClient) -> NetSuiteClient:
+    """The plugin's client wired to ``fake``."""
+    return netsuite_client
 
 
 RESERVED = "a&b=c?d#e/f+g%h i;j,k"

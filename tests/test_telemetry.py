@@ -41,9 +41,7 @@ def _install_sdk() -> None:
         metrics.set_meter_provider(MeterProvider(metric_readers=[_READER]))
 
 
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
+pytestmark = pytest.mark.both_backends  # every async test here runs on asyncio and trio
 
 
 @pytest.fixture

@@ -31,15 +31,11 @@ from netsuite_async import (
 )
 from netsuite_async.testing import FakeNetSuite
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.both_backends]
 
 TOKEN_PATH = "/services/rest/auth/oauth2/v1/token"
 FAST = {"backoff_base": 0.001, "backoff_max": 0.002}
 
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 class TokenEndpointFaults(httpx2.AsyncBaseTransport):
@@ -152,7 +148,9 @@ async def test_a_frozen_token_endpoint_ends_at_the_policy_deadline(fake: FakeNet
             await ns.records.get("customer", 1)
     elapsed = time.monotonic() - started
     assert faults.hanging.is_set()
-    assert 0.5 <= elapsed < 5.0
+    # Timing is the claim (it ends at the 0.5 s deadline, not never): the upper bound only has to tell "at the
+    # deadline" from "hangs", so it is generous for a loaded machine.
+    assert 0.5 <= elapsed < 15.0
     assert faults.api_requests == 0
 
 
@@ -220,7 +218,8 @@ async def test_token_attempts_use_the_client_s_read_timeout_not_a_fixed_30_secon
         tg.cancel_scope.cancel()
     assert info.value.attempts == 2
     assert accepted == 2
-    assert 0.6 <= elapsed < 5.0
+    # Timing is the claim: two 0.3 s read timeouts, not two fixed 30 s ones (60 s); generous for a loaded machine.
+    assert 0.6 <= elapsed < 20.0
 
 
 async def test_authorization_code_exchange_and_refresh_ride_out_token_endpoint_failures(fake: FakeNetSuite) -> None:

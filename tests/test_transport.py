@@ -36,17 +36,13 @@ from netsuite_async import (
     WriteOutcomeUnknownError,
 )
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.both_backends]
 
 BASE = "https://ns.test"
 SECRET = "s3cr3t-token-value-never-logged"
 
 Handler = Callable[[httpx2.Request], httpx2.Response | Awaitable[httpx2.Response]]
 
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 class CountingToken:
@@ -299,7 +295,7 @@ async def test_retry_after_is_honoured_but_capped() -> None:
         elapsed = anyio.current_time() - started
     assert len(seen) == 2
     assert [e.delay for e in events] == [0.05]
-    assert 0.05 <= elapsed < 2.0
+    assert 0.05 <= elapsed < 30.0  # slept the capped 0.05 s, not the 3600 s asked for (generous: loaded machines)
 
 
 async def test_retry_after_on_a_retryable_5xx_is_honoured_too() -> None:
@@ -318,7 +314,7 @@ async def test_total_deadline_bounds_a_call_that_keeps_failing() -> None:
         with pytest.raises(ServerError) as info:
             await ns.request("GET", "/record/v1/customer/1")
         elapsed = anyio.current_time() - started
-    assert elapsed < 1.5
+    assert elapsed < 10.0  # timing is the claim: stopped near the 0.3 s deadline (generous: loaded machines)
     assert 2 <= len(seen) < 10_000
     assert info.value.attempts == len(seen)
 

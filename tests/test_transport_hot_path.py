@@ -16,12 +16,8 @@ import pytest
 from netsuite_async import NetSuiteClient, TokenAuth
 from netsuite_async.auth.base import AuthContext, AuthRequest
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.both_backends]
 
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 class WatchedTBA(TokenAuth):

@@ -241,6 +241,7 @@ def _variant_ids(task_ids: str, location: bool, collections: bool) -> Dialect:
     )
 
 
+@pytest.mark.slow  # 1,000-item batches under faults, every variant: CI, not `nox -s quick`
 @pytest.mark.parametrize("collections", COLLECTIONS, ids=["collections", "single-requests"])
 @pytest.mark.parametrize("location", LOCATION, ids=["location", "no-location"])
 @pytest.mark.parametrize("task_ids", TASK_IDS)
@@ -268,6 +269,7 @@ async def test_a_thousand_creates_under_faults_and_transient_task_failures_are_a
         assert sum(1 for r in result if r.ref is None) == sum(1 for r in rows if "externalId" not in r)
 
 
+@pytest.mark.slow  # 1,000-item batches under faults, every variant: CI, not `nox -s quick`
 @pytest.mark.parametrize("collections", COLLECTIONS, ids=["collections", "single-requests"])
 @pytest.mark.parametrize("location", LOCATION, ids=["location", "no-location"])
 @pytest.mark.parametrize("task_ids", TASK_IDS)
@@ -300,6 +302,7 @@ async def test_a_cancelled_batch_resumed_with_its_checkpoint_applies_everything_
     assert emu.jobs.idempotent_replays > 0
 
 
+@pytest.mark.slow  # 1,000-item batches under faults, every variant: CI, not `nox -s quick`
 @pytest.mark.parametrize("task_ids", TASK_IDS)
 @pytest.mark.parametrize("collections", COLLECTIONS, ids=["collections", "single-requests"])
 async def test_rerunning_with_the_checkpoint_resolves_every_unknown_outcome_without_new_writes(

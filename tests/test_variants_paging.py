@@ -341,6 +341,7 @@ def _wire_client(handler: Any) -> NetSuiteClient:
                           retry=FAST_RETRY)
 
 
+@pytest.mark.slow  # pages up to a 100,000-row cap: CI, not `nox -s quick`
 async def test_a_list_not_in_id_order_raises_at_the_cap_instead_of_ending_short() -> None:
     def handler(request: httpx2.Request) -> httpx2.Response:
         offset = int(request.url.params["offset"])
@@ -356,6 +357,7 @@ async def test_a_list_not_in_id_order_raises_at_the_cap_instead_of_ending_short(
     assert len(got) == 100_000
 
 
+@pytest.mark.slow  # pages up to a 100,000-row cap: CI, not `nox -s quick`
 async def test_a_refused_continuation_filter_raises_a_typed_error() -> None:
     def handler(request: httpx2.Request) -> httpx2.Response:
         offset = int(request.url.params["offset"])

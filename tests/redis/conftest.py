@@ -69,10 +69,7 @@ def redis_url() -> Iterator[str]:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    # redis-py's asyncio client runs on asyncio only.
-    return "asyncio"
+# redis-py's asyncio client runs on asyncio only: the default backend (tests/conftest.py), no both_backends.
 
 
 @pytest.fixture

@@ -163,7 +163,7 @@ async def test_sigkilled_holder_gives_its_slots_back_within_the_lease_ttl(
     await gov.aclose()
     # The leases were last renewed before the kill, so they lapse at most one ttl after it; the waiters re-check
     # right when the oldest lease would lapse. The slack is for a loaded CI machine's scheduling only.
-    assert reclaimed_after <= lease_ttl + 0.4
+    assert reclaimed_after <= lease_ttl + 1.5
 
 
 async def test_a_429_in_one_process_lowers_the_limit_in_all(
@@ -357,4 +357,4 @@ async def test_a_frozen_waiter_misses_its_reserved_slot_without_breaking_the_lim
     await first.aclose()
     await second.aclose()
     # Within the default ticket TTL (1 s) of its last heartbeat; slack for a loaded machine.
-    assert handed_on_after < 1.0 + 0.5
+    assert handed_on_after < 1.0 + 1.5

@@ -199,7 +199,7 @@ async def test_an_abandoned_lease_is_reclaimed_within_its_ttl(
     start = anyio.current_time()
     async with gov.slot():
         waited = anyio.current_time() - start
-    assert 0.3 < waited < 0.5 + 0.3
+    assert 0.3 < waited < 0.5 + 1.5  # the 0.5 s lease TTL (never before it); slack for a loaded machine
 
 
 async def _queue_dead_ticket(client: aioredis.Redis, pool_key: str, ticket: str, ttl_ms: int) -> None:
@@ -244,7 +244,7 @@ async def test_a_waiter_that_stops_heartbeating_is_dropped_and_live_waiters_keep
         release.set()
         with anyio.fail_after(2.0):
             await served.wait()
-    assert dropped_after < 0.5 + 0.4  # the ticket TTL, plus scheduling slack for a loaded machine
+    assert dropped_after < 0.5 + 1.5  # the ticket TTL, plus scheduling slack for a loaded machine
     assert not await redis_client.exists(f"{{{pool_key}}}:grant:dead:1")  # never handed a slot
 
 
@@ -281,7 +281,7 @@ async def test_a_slot_reserved_for_a_waiter_that_never_claims_it_goes_to_the_nex
             await got.wait()
         served_after = anyio.current_time() - queued_at
     # The reservation lapses when the dead ticket would have (1 s after it was queued); lease_ttl is 60 s.
-    assert served_after < 1.0 + 0.4
+    assert served_after < 1.0 + 1.5  # the dead ticket's 1 s, not the 60 s lease; slack for a loaded machine
     shared = await live.shared_stats()
     assert (shared.in_flight, shared.waiting, shared.acquired) == (0, 0, 2)  # the lapsed grant is not counted
 

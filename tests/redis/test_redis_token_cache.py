@@ -93,10 +93,10 @@ async def test_a_dead_holders_lock_lapses_after_its_ttl(
 ) -> None:
     await redis_client.set(f"{pool_key}:lock:k", "someone-who-died", px=300)
     start = anyio.current_time()
-    with anyio.fail_after(2):
+    with anyio.fail_after(4):
         async with make_cache(lock_poll=5.0).lock("k"):
             waited = anyio.current_time() - start
-    assert 0.2 < waited < 0.6
+    assert 0.2 < waited < 0.3 + 1.5  # the 0.3 s TTL, not the 5 s poll; slack for a loaded machine
 
 
 async def test_a_cancelled_lock_waiter_leaves_the_lock_free(
