@@ -53,12 +53,14 @@ from netsuite_async.batch_checkpoint import BatchCheckpoint, StoredError, key_fo
 from netsuite_async.errors import (
     APIError,
     AuthenticationError,
+    BatchOutcomeUnknownError,
     JobTasksMismatchError,
     NetSuiteError,
     NotFoundError,
     PermissionDeniedError,
     error_for_status,
 )
+from netsuite_async.errors import _rebuild_unknown as _rebuild_unknown  # pickles made before the move
 from netsuite_async.identifiers import (
     EXTERNAL_ID_PREFIX,
     ids_param,
@@ -100,47 +102,6 @@ _ROUNDS = 4
 #: How many times one run sends an item again after its task failed with a 5xx (nothing saved).
 TRANSIENT_RESENDS = 5
 _ITEM_IN_PATH = re.compile(r"^items\[(\d+)\]")
-
-
-class BatchOutcomeUnknownError(NetSuiteError):
-    """The item's write was sent but its outcome could not be learned (network, timeouts, NetSuite errors).
-
-    It may or may not have been applied. With a checkpoint (``checkpoint`` names it), run the batch again with
-    the same input and checkpoint: the same idempotency keys are sent, NetSuite answers them with the earlier
-    jobs, and their task results resolve the item without applying it twice. A run without a checkpoint had
-    keys that lived in memory only: running it again sends new keys and may apply the item a second time, so
-    the message says to look the record up first and to use a checkpoint next time.
-
-    Examples:
-        >>> err = BatchOutcomeUnknownError("job 7 could not be read", checkpoint="run.ckpt")
-        >>> "run.ckpt" in str(err)
-        True
-        >>> "checkpoint=" in str(BatchOutcomeUnknownError("job 7 could not be read"))
-        True
-    """
-
-    def __init__(self, reason: str, *, checkpoint: str | os.PathLike[str] | None = None) -> None:
-        self.reason = reason
-        self.checkpoint = None if checkpoint is None else str(checkpoint)
-        if self.checkpoint is not None:
-            advice = (
-                f"run the batch again with the same input and checkpoint {self.checkpoint!r} to resolve it: the "
-                "same idempotency keys lead NetSuite back to the earlier jobs, nothing is applied twice"
-            )
-        else:
-            advice = (
-                "this run had no checkpoint, so running the batch again sends new idempotency keys and may apply "
-                "the item a second time: look the record up first (e.g. by externalId), and pass "
-                "checkpoint=PATH (CLI: --checkpoint) to make a batch resumable"
-            )
-        super().__init__(f"outcome unknown: {reason}; {advice}")
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_unknown, (type(self), self.reason, self.checkpoint))
-
-
-def _rebuild_unknown(cls: type[BatchOutcomeUnknownError], reason: str, checkpoint: str | None) -> Any:
-    return cls(reason, checkpoint=checkpoint)
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ from urllib.parse import urlsplit
 import anyio
 
 from netsuite_async._jsonbody import encode_json_body
-from netsuite_async.errors import APIError, JobTasksMismatchError, NetSuiteError
+from netsuite_async.errors import APIError, JobTasksMismatchError, JobTimeoutError, NetSuiteError
 from netsuite_async.models import RecordRef
 from netsuite_async.telemetry import traced
 from netsuite_async.transport import RequestSpec
@@ -82,24 +82,6 @@ FINISHED_PROGRESS = frozenset({"succeeded", "failed"})
 _JOB_IN_LOCATION = re.compile(r"/async/v1/job/([A-Za-z0-9_.~-]+)/?$")
 _TASK_IN_HREF = re.compile(r"/task/([A-Za-z0-9_.~-]+)/?$")
 _RECORD_IN_LOCATION = re.compile(r"/record/v1/([A-Za-z][A-Za-z0-9_]*)/([^/?#]+)/?$")
-
-
-class JobTimeoutError(NetSuiteError, TimeoutError):
-    """A job did not complete within the time given to `Job.wait`.
-
-    The job keeps running in NetSuite; ``job_id`` lets you look at it later (``ns.jobs.get(job_id)``), and
-    submitting the same request again with the same idempotency key returns the same job.
-
-    Examples:
-        >>> err = JobTimeoutError("42", 30.0)
-        >>> err.job_id, isinstance(err, TimeoutError)
-        ('42', True)
-    """
-
-    def __init__(self, job_id: str, timeout: float) -> None:
-        self.job_id = job_id
-        self.timeout = timeout
-        super().__init__(f"asynchronous job {job_id} did not complete within {timeout:g} s; it may still run")
 
 
 def new_idempotency_key() -> str:

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from netsuite_async.errors import APIError, NetSuiteError
+from netsuite_async.errors import APIError, NetSuiteError, ProductionWriteError
 from netsuite_async.identifiers import validate_record_type
 
 if TYPE_CHECKING:
@@ -74,15 +74,6 @@ _REST = "/services/rest"
 # The same day, written so that each format accepts exactly one spelling (31 cannot be a month).
 _DATE_SPELLINGS = {"M/D/YYYY": "12/31/1999", "D/M/YYYY": "31/12/1999", "YYYY-MM-DD": "1999-12-31"}
 _DONE_WORDS = frozenset({"succeeded", "failed", "complete", "completed"})
-
-
-class ProductionWriteError(NetSuiteError, ValueError):
-    """``probe(writes=True)`` on a production account id without ``allow_production_writes=True``.
-
-    Examples:
-        >>> issubclass(ProductionWriteError, ValueError)
-        True
-    """
 
 
 def is_production(account_id: str) -> bool:

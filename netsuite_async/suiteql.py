@@ -32,7 +32,7 @@ import anyio
 import anyio.abc
 from pydantic import BaseModel, ConfigDict, Field
 
-from netsuite_async.errors import NetSuiteError, SuiteQLOrderError
+from netsuite_async.errors import NetSuiteError, SuiteQLCapError, SuiteQLOrderError
 from netsuite_async.models import Link
 from netsuite_async.suiteql_params import bind, tokenize
 from netsuite_async.telemetry import traced, traced_iter
@@ -62,18 +62,6 @@ SUITEQL_PATH = "/query/v1/suiteql"
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
 Row = dict[str, Any]
-
-
-class SuiteQLCapError(NetSuiteError):
-    """A query would pass NetSuite's 100,000-row cap and cannot be continued by keyset.
-
-    Raised before any row is yielded, so a result is never truncated silently. The message says why the query
-    cannot be keyset-paged (no ``ORDER BY <key>``, key not selected, ...).
-
-    Examples:
-        >>> str(SuiteQLCapError("add ORDER BY id"))
-        'add ORDER BY id'
-    """
 
 
 class SuiteQLPage(BaseModel):
