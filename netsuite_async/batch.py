@@ -44,7 +44,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, Protocol, overload
 
 import anyio
 
@@ -74,7 +74,9 @@ from netsuite_async.models import RecordRef
 from netsuite_async.telemetry import traced
 
 if TYPE_CHECKING:
-    from netsuite_async.client import NetSuiteClient
+    from netsuite_async.governor import Governor
+    from netsuite_async.records import Records
+    from netsuite_async.transport import Transport
 
 __all__ = [
     "MAX_CHUNK_SIZE",
@@ -296,8 +298,10 @@ class Batch:
         ```
     """
 
-    def __init__(self, client: NetSuiteClient) -> None:
-        self._client = client
+    def __init__(self, transport: Transport, jobs: Jobs, records: Records) -> None:
+        self._transport = transport
+        self._jobs = jobs
+        self._records = records
         self._collections: bool | None = None
 
     @property
@@ -472,8 +476,9 @@ class _Engine:
         job_timeout: float,
     ) -> None:
         self.batch = batch
-        self.client = batch._client
-        self.jobs: Jobs = self.client.jobs
+        self.jobs: Jobs = batch._jobs
+        self.records: Records = batch._records
+        self.governor: Governor = batch._transport.governor
         self.op = op
         self.record_type = record_type
         self.items = items
@@ -493,7 +498,7 @@ class _Engine:
         self.resent: dict[int, int] = dict(checkpoint.resends) if checkpoint is not None else {}
         # Without a checkpoint the run id lives in memory only: keys still hold across retries within the run.
         self.run_id = checkpoint.run_id if checkpoint is not None else str(uuid.uuid4())
-        ceiling = max(1, self.client.governor.stats().ceiling)
+        ceiling = max(1, self.governor.stats().ceiling)
         # Twice the account's limit keeps every slot busy while each unit waits between its requests, and
         # bounds how many tasks exist however large the batch is.
         self.width = 2 * ceiling
@@ -585,10 +590,10 @@ class _Engine:
         single-request path), the batch read for several."""
         if len(keys) == 1:
             try:
-                return [await self.client.records.get(self.record_type, keys[0], fields=["externalId"])]
+                return [await self.records.get(self.record_type, keys[0], fields=["externalId"])]
             except NotFoundError:
                 return [None]
-        return list(await self.client.records.get_many(self.record_type, keys, fields=["externalId"]))
+        return list(await self.records.get_many(self.record_type, keys, fields=["externalId"]))
 
     def _finish_error(self, item: _Item, error: NetSuiteError, batch_records: list[Any], *, definite: bool) -> None:
         self._set(BatchItemResult(item.index, False, None, error))
@@ -928,8 +933,16 @@ def read_jsonl(path: str | os.PathLike[str]) -> list[tuple[int, Any]]:
     return out
 
 
+
+class _HasBatch(Protocol):
+    """What `run_batch_file` needs of a client: its ``batch`` namespace."""
+
+    @property
+    def batch(self) -> Batch: ...
+
+
 async def run_batch_file(
-    client: NetSuiteClient,
+    client: _HasBatch,
     op: Operation,
     record_type: str,
     input_path: str | os.PathLike[str],

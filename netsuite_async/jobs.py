@@ -54,7 +54,7 @@ from netsuite_async.transport import RequestSpec
 
 if TYPE_CHECKING:
     from netsuite_async._http import Response
-    from netsuite_async.client import NetSuiteClient
+    from netsuite_async.transport import Transport
 
 __all__ = [
     "COLLECTION_CONTENT_TYPE",
@@ -245,7 +245,7 @@ class Job:
 
     def __init__(
         self,
-        client: NetSuiteClient,
+        transport: Transport,
         job_id: str,
         *,
         idempotency_key: str | None = None,
@@ -253,7 +253,7 @@ class Job:
         poll_interval: float = 0.25,
         max_poll_interval: float = 5.0,
     ) -> None:
-        self._client = client
+        self._transport = transport
         self.id = job_id
         self.idempotency_key = idempotency_key
         self.reused = reused
@@ -269,7 +269,7 @@ class Job:
         return f"/async/v1/job/{self.id}"
 
     async def _get(self, path: str, params: Mapping[str, str | int] | None = None) -> Response:
-        return await self._client.transport.send(RequestSpec(method="GET", path=path, params=params))
+        return await self._transport.send(RequestSpec(method="GET", path=path, params=params))
 
     async def status(self) -> JobStatus:
         """Read the job's state once.
@@ -509,15 +509,15 @@ class Jobs:
         ```
     """
 
-    def __init__(self, client: NetSuiteClient) -> None:
-        self._client = client
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
         #: First wait between status polls of a job (seconds); it grows 1.6x per poll up to max_poll_interval.
         self.poll_interval = 0.25
         #: Longest wait between two status polls (seconds).
         self.max_poll_interval = 5.0
 
     def _job(self, job_id: str, key: str | None = None, *, reused: bool = False) -> Job:
-        return Job(self._client, job_id, idempotency_key=key, reused=reused, poll_interval=self.poll_interval,
+        return Job(self._transport, job_id, idempotency_key=key, reused=reused, poll_interval=self.poll_interval,
                    max_poll_interval=self.max_poll_interval)
 
     def get(self, job_id: str | int) -> Job:
@@ -578,7 +578,7 @@ class Jobs:
             idempotent=True,  # the key makes every attempt safe to repeat
         )
         try:
-            response = await self._client.transport.send(spec)
+            response = await self._transport.send(spec)
         except APIError as err:
             location = _error_location(err)
             if err.error_code == "IDEMPOTENCY_ERROR" and location:

@@ -58,7 +58,8 @@ from netsuite_async.transport import RequestSpec
 
 if TYPE_CHECKING:
     from netsuite_async._http import Response
-    from netsuite_async.client import NetSuiteClient
+    from netsuite_async.jobs import Jobs
+    from netsuite_async.transport import Transport
 
 __all__ = [
     "DATE_FORMATS",
@@ -528,8 +529,20 @@ class Records:
     #: Pages NetSuite lists of one collection (1,000): with a page size under 100 this binds before the cap.
     max_pages: int = _MAX_PAGES
 
-    def __init__(self, client: NetSuiteClient) -> None:
-        self.client = client
+    def __init__(
+        self,
+        transport: Transport,
+        jobs: Jobs,
+        *,
+        property_name_validation: PropertyNameValidation | str | None = None,
+        date_format: str | None = None,
+    ) -> None:
+        self._transport = transport
+        self._jobs = jobs
+        #: ``X-NetSuite-PropertyNameValidation`` sent when a call passes none (the client's setting).
+        self.property_name_validation = property_name_validation
+        #: The account's date format for ``q`` dates (the client's ``date_format``).
+        self.date_format = date_format
         # None until the first get_many() learns whether the account has the 2026.1 batch read.
         self._batch_read: bool | None = None
         # True once the account refused the batch read sent synchronously and served it as an async job.
@@ -540,13 +553,13 @@ class Records:
     def _headers(self, property_name_validation: PropertyNameValidation | str | None) -> dict[str, str]:
         value = property_name_validation
         if value is None:
-            value = getattr(self.client, "property_name_validation", None)
+            value = self.property_name_validation
         if value is None:
             return {}
         return {"X-NetSuite-PropertyNameValidation": PropertyNameValidation(value).value}
 
     async def _send(self, spec: RequestSpec) -> Response:
-        return await self.client.transport.send(spec)
+        return await self._transport.send(spec)
 
     @staticmethod
     def _target(record_id: RecordId | None, external_id: str | None) -> RecordId:
@@ -770,7 +783,7 @@ class Records:
     async def _batch_read_job(self, record_type: str, params: list[tuple[str, str]]) -> Any:
         # A read is safe to repeat: a job whose task failed with a 5xx (nothing done) is simply submitted again.
         for attempt in range(_BATCH_READ_JOB_TRIES):
-            job = await self.client.jobs.submit("GET", record_path(record_type), params=dict(params))
+            job = await self._jobs.submit("GET", record_path(record_type), params=dict(params))
             try:
                 return (await job.wait()).body
             except ServerError:
@@ -1057,7 +1070,7 @@ class Records:
             raise TypeError(f"page_size must be an int, not {type(page_size).__name__}")
         if not 1 <= page_size <= _MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be between 1 and {_MAX_PAGE_SIZE}, not {page_size}")
-        return RecordList(self, record_type, _q_text(q, getattr(self.client, "date_format", None)), page_size)
+        return RecordList(self, record_type, _q_text(q, self.date_format), page_size)
 
     async def _list_page(self, record_type: str, q: str | None, limit: int, offset: int) -> RecordListPage:
         params: list[tuple[str, str | int]] = [("limit", limit), ("offset", offset)]

@@ -38,7 +38,7 @@ from netsuite_async.suiteql_params import bind, tokenize
 from netsuite_async.telemetry import traced, traced_iter
 
 if TYPE_CHECKING:
-    from netsuite_async.client import NetSuiteClient
+    from netsuite_async.transport import Transport
 
 __all__ = [
     "MAX_PAGE_SIZE",
@@ -322,8 +322,8 @@ class SuiteQL:
     #: Rows one query may page through (NetSuite: 100,000). Lower it to match an emulator configured so.
     row_cap: int = ROW_CAP
 
-    def __init__(self, client: NetSuiteClient) -> None:
-        self._client = client
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
 
     # -- one page -------------------------------------------------------------------------------------------
 
@@ -358,7 +358,7 @@ class SuiteQL:
             # SuiteQL only reads: a failed page may be sent again without changing anything.
             idempotent=True,
         )
-        response = await self._client.transport.send(spec)
+        response = await self._transport.send(spec)
         page = SuiteQLPage.model_validate(response.json())
         if not keep_links:
             page.items = [_strip_links(item) for item in page.items]
@@ -516,7 +516,7 @@ class SuiteQL:
 
     def _default_window(self) -> int:
         try:
-            ceiling = self._client.governor.stats().ceiling
+            ceiling = self._transport.governor.stats().ceiling
         except Exception:  # a governor that cannot report (e.g. its backend is down) gets a modest window
             ceiling = 4
         return max(2, min(MAX_WINDOW, 2 * ceiling))
