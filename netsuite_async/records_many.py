@@ -77,7 +77,6 @@ class _ManyReads:
         ) -> dict[str, Any]: ...
 
     @traced("records.get_many", type_arg=0)
-
     async def get_many(
         self,
         record_type: str,
