@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from pydantic import BaseModel
 
+from netsuite_async._limits import MAX_PAGE_SIZE, MAX_PAGES, ROW_CAP
 from netsuite_async.errors import (
     NetSuiteError,
 )
@@ -77,11 +78,11 @@ __all__ = [
 
 M = TypeVar("M", bound=BaseModel)
 
-_MAX_PAGE_SIZE = 1000
+_MAX_PAGE_SIZE = MAX_PAGE_SIZE
 # NetSuite caps a record collection at 100,000 results, and lists at most 1,000 pages of it; a page beyond either
 # is never requested: the list continues with an id filter instead.
-_MAX_RESULTS = 100_000
-_MAX_PAGES = 1000
+_MAX_RESULTS = ROW_CAP
+_MAX_PAGES = MAX_PAGES
 _LOCATION_RE = re.compile(r"/record/v1/([A-Za-z][A-Za-z0-9_]*)/([^/?#]+)")
 
 
