@@ -41,8 +41,8 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from netsuite_async.batch_checkpoint import BatchCheckpoint
-from netsuite_async.batch_engine import MAX_CHUNK_SIZE, OPERATIONS, Operation, _Engine, _prepare
 from netsuite_async.batch_engine import _ROUNDS as _ROUNDS  # the retry budget (retry.py) counts on it
+from netsuite_async.batch_engine import MAX_CHUNK_SIZE, OPERATIONS, Operation, _Engine, _prepare
 from netsuite_async.batch_engine import TRANSIENT_RESENDS as TRANSIENT_RESENDS
 from netsuite_async.batch_files import read_jsonl, run_batch_file
 from netsuite_async.batch_files import write_failures as write_failures
