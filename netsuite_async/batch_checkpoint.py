@@ -45,29 +45,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from netsuite_async.errors import CheckpointError, CheckpointMismatchError
+
 __all__ = ["BatchCheckpoint", "CheckpointError", "CheckpointMismatchError", "StoredError", "input_digest"]
 
 _VERSION = 1
-
-
-class CheckpointError(ValueError):
-    """The checkpoint file cannot be used (corrupt, or not a checkpoint).
-
-    Examples:
-        >>> issubclass(CheckpointError, ValueError)
-        True
-    """
-
-
-class CheckpointMismatchError(CheckpointError):
-    """The checkpoint belongs to a different batch (other operation, record type or input).
-
-    Resuming it would send other data under the old idempotency keys, so it is refused before any request.
-
-    Examples:
-        >>> issubclass(CheckpointMismatchError, CheckpointError)
-        True
-    """
 
 
 @dataclass(frozen=True)

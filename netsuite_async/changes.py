@@ -35,7 +35,7 @@ from netsuite_async.identifiers import validate_field_name, validate_record_type
 from netsuite_async.suiteql import ROW_CAP
 
 if TYPE_CHECKING:
-    from netsuite_async.client import NetSuiteClient
+    from netsuite_async.suiteql import SuiteQL
 
 __all__ = [
     "ChangeMark",
@@ -187,8 +187,20 @@ def _normalise_since(value: str | _dt.datetime | _dt.date) -> str:
     return _normalise_since(parsed)
 
 
+
+@runtime_checkable
+class _HasSuiteQL(Protocol):
+    """A client: anything with a ``suiteql`` namespace (`NetSuiteClient`, an agent's view)."""
+
+    @property
+    def suiteql(self) -> SuiteQL: ...
+
+
 class Changes:
     """An async iterator of new and updated rows of one record type (see `changes`).
+
+    ``client`` is a `NetSuiteClient` (or an agent's view of one), or the `SuiteQL` service itself
+    (``ns.suiteql``): the feed only runs SuiteQL queries.
 
     Examples:
         >>> async def catch_up(ns: "NetSuiteClient") -> int:
@@ -198,7 +210,7 @@ class Changes:
 
     def __init__(
         self,
-        client: NetSuiteClient,
+        client: SuiteQL | _HasSuiteQL,
         record_type: str,
         *,
         since: str | _dt.datetime | _dt.date | None = None,
@@ -242,7 +254,8 @@ class Changes:
         self._columns = cols
         self._where = where
         self._params = list(params) if params is not None else []
-        self._client = client
+        # What the feed reads through: a client's ``suiteql`` namespace, or a SuiteQL service given directly.
+        self._suiteql: SuiteQL = client.suiteql if isinstance(client, _HasSuiteQL) else client
         self._interval = float(poll_interval)
         self._checkpoint = checkpoint
         self._key = name or self._table
@@ -294,7 +307,7 @@ class Changes:
         while True:
             delivered = 0
             returned = 0
-            stream = self._client.suiteql.stream(
+            stream = self._suiteql.stream(
                 query, params=[mark.since, *self._params], max_rows=batch, page_size=min(1000, batch)
             )
             async with stream as rows:
@@ -336,7 +349,7 @@ class Changes:
             await anyio.sleep(self._interval)
 
 
-def changes(client: NetSuiteClient, record_type: str, **kwargs: Any) -> Changes:
+def changes(client: SuiteQL | _HasSuiteQL, record_type: str, **kwargs: Any) -> Changes:
     """New and updated rows of ``record_type``, polled through SuiteQL; see `Changes` for arguments.
 
     Keyword arguments: ``since`` (datetime/date/ISO string; required unless the checkpoint has a position),

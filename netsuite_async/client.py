@@ -336,42 +336,43 @@ class NetSuiteClient:
         """Record service: get, create, update, upsert, delete, transform, list. See `Records`."""
         from netsuite_async.records import Records
 
-        return Records(self)
+        return Records(self.transport, self.jobs, property_name_validation=self.property_name_validation,
+                       date_format=self.date_format)
 
     @cached_property
     def suiteql(self) -> SuiteQL:
         """SuiteQL queries: page, stream (parallel, past the 100,000-row cap), all, count."""
         from netsuite_async.suiteql import SuiteQL
 
-        return SuiteQL(self)
+        return SuiteQL(self.transport)
 
     @cached_property
     def batch(self) -> Batch:
         """Bulk writes with one result per input, exactly once."""
         from netsuite_async.batch import Batch
 
-        return Batch(self)
+        return Batch(self.transport, self.jobs, self.records)
 
     @cached_property
     def jobs(self) -> Jobs:
         """Asynchronous requests (``Prefer: respond-async``) and their jobs."""
         from netsuite_async.jobs import Jobs
 
-        return Jobs(self)
+        return Jobs(self.transport)
 
     @cached_property
     def restlets(self) -> Restlets:
         """RESTlet calls on the RESTlets host."""
         from netsuite_async.restlets import Restlets
 
-        return Restlets(self)
+        return Restlets(self.transport)
 
     @cached_property
     def metadata(self) -> Metadata:
         """The metadata catalog: record types, JSON Schema, OpenAPI."""
         from netsuite_async.metadata import Metadata
 
-        return Metadata(self)
+        return Metadata(self.transport, account=self.account, rest_base_url=self.rest_base_url)
 
     def changes(self, record_type: str, **kwargs: Any) -> AsyncIterator[dict[str, Any]]:
         """New and updated records of a type, polled through SuiteQL (NetSuite has no webhooks).

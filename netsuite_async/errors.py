@@ -16,11 +16,22 @@
     │   ├── RequestTimeoutError       connect/read/write/pool timeout, or the call's deadline passed
     │   └── TLSConfigurationError     certificate or TLS setup problem (not retried: it fails the same way again)
     ├── WriteOutcomeUnknownError      a non-idempotent write may or may not have been applied
-    ├── SuiteQLOrderError             a SuiteQL result spans pages but its order is not unique (every row once?)
-    ├── RecordListCapError            a record list reached NetSuite's cap or page limit and cannot continue
-    ├── GovernorUnavailableError      the shared governor's backend (Redis) is unreachable
+    ├── BatchOutcomeUnknownError      a batch item's write was sent, its outcome could not be learned
+    ├── JobTimeoutError               an asynchronous job did not complete in the time given (also TimeoutError)
     ├── JobTasksMismatchError         a job's task listing cannot be matched to the items it was sent
-    └── DateFormatRequiredError       a q filter holds a date and no account date format is set (also ValueError)
+    ├── CheckpointError               a batch checkpoint file cannot be used (also ValueError)
+    │   └── CheckpointMismatchError   the checkpoint belongs to a different batch
+    ├── SuiteQLOrderError             a SuiteQL result spans pages but its order is not unique (every row once?)
+    ├── SuiteQLCapError               a SuiteQL query would pass the 100,000-row cap and cannot be keyset-paged
+    ├── RecordListCapError            a record list reached NetSuite's cap or page limit and cannot continue
+    ├── DateFormatRequiredError       a q filter holds a date and no account date format is set (also ValueError)
+    ├── AccessDeniedError             an agent's access policy does not allow the call; nothing was sent
+    ├── ProductionWriteError          probe writes on a production account without consent (also ValueError)
+    ├── GovernorUnavailableError      the shared governor's backend (Redis) is unreachable
+    └── TokenCacheUnavailableError    the shared token cache's Redis is unreachable
+
+Every class is defined in this module; the modules that raise them re-export their own (e.g.
+``netsuite_async.suiteql.SuiteQLCapError``), so either import works.
 
 Every error keeps the attempts that led to it (``err.attempts``, ``err.history``) and never holds a secret: URLs
 are kept with query *values* redacted (names kept), ``APIError.response`` is a detached copy whose request has its
@@ -31,6 +42,7 @@ are kept with query *values* redacted (names kept), ``APIError.response`` is a d
 from __future__ import annotations
 
 import json as _json
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,21 +52,28 @@ __all__ = [
     "AccessDeniedError",
     "AuthenticationError",
     "BadRequestError",
+    "BatchOutcomeUnknownError",
+    "CheckpointError",
+    "CheckpointMismatchError",
     "ConcurrencyLimitError",
     "ConflictError",
     "DateFormatRequiredError",
     "ErrorDetail",
     "GovernorUnavailableError",
     "JobTasksMismatchError",
+    "JobTimeoutError",
     "NetSuiteError",
     "NotFoundError",
     "PermissionDeniedError",
+    "ProductionWriteError",
     "ReauthorizationRequired",
     "RecordListCapError",
     "RequestTimeoutError",
     "ServerError",
+    "SuiteQLCapError",
     "SuiteQLOrderError",
     "TLSConfigurationError",
+    "TokenCacheUnavailableError",
     "TransportError",
     "WriteOutcomeUnknownError",
     "error_for_status",
@@ -683,3 +702,112 @@ class DateFormatRequiredError(NetSuiteError, ValueError):
             "Preferences > General > Date Format (company default: Setup > Company > General Preferences); "
             "`netsuite-async probe` measures it. From the CLI: --date-format or NETSUITE_DATE_FORMAT"
         )
+
+
+class SuiteQLCapError(NetSuiteError):
+    """A query would pass NetSuite's 100,000-row cap and cannot be continued by keyset.
+
+    Raised before any row is yielded, so a result is never truncated silently. The message says why the query
+    cannot be keyset-paged (no ``ORDER BY <key>``, key not selected, ...).
+
+    Examples:
+        >>> str(SuiteQLCapError("add ORDER BY id"))
+        'add ORDER BY id'
+    """
+
+
+class JobTimeoutError(NetSuiteError, TimeoutError):
+    """A job did not complete within the time given to `Job.wait`.
+
+    The job keeps running in NetSuite; ``job_id`` lets you look at it later (``ns.jobs.get(job_id)``), and
+    submitting the same request again with the same idempotency key returns the same job.
+
+    Examples:
+        >>> err = JobTimeoutError("42", 30.0)
+        >>> err.job_id, isinstance(err, TimeoutError)
+        ('42', True)
+    """
+
+    def __init__(self, job_id: str, timeout: float) -> None:
+        self.job_id = job_id
+        self.timeout = timeout
+        super().__init__(f"asynchronous job {job_id} did not complete within {timeout:g} s; it may still run")
+
+
+class BatchOutcomeUnknownError(NetSuiteError):
+    """The item's write was sent but its outcome could not be learned (network, timeouts, NetSuite errors).
+
+    It may or may not have been applied. With a checkpoint (``checkpoint`` names it), run the batch again with
+    the same input and checkpoint: the same idempotency keys are sent, NetSuite answers them with the earlier
+    jobs, and their task results resolve the item without applying it twice. A run without a checkpoint had
+    keys that lived in memory only: running it again sends new keys and may apply the item a second time, so
+    the message says to look the record up first and to use a checkpoint next time.
+
+    Examples:
+        >>> err = BatchOutcomeUnknownError("job 7 could not be read", checkpoint="run.ckpt")
+        >>> "run.ckpt" in str(err)
+        True
+        >>> "checkpoint=" in str(BatchOutcomeUnknownError("job 7 could not be read"))
+        True
+    """
+
+    def __init__(self, reason: str, *, checkpoint: str | os.PathLike[str] | None = None) -> None:
+        self.reason = reason
+        self.checkpoint = None if checkpoint is None else str(checkpoint)
+        if self.checkpoint is not None:
+            advice = (
+                f"run the batch again with the same input and checkpoint {self.checkpoint!r} to resolve it: the "
+                "same idempotency keys lead NetSuite back to the earlier jobs, nothing is applied twice"
+            )
+        else:
+            advice = (
+                "this run had no checkpoint, so running the batch again sends new idempotency keys and may apply "
+                "the item a second time: look the record up first (e.g. by externalId), and pass "
+                "checkpoint=PATH (CLI: --checkpoint) to make a batch resumable"
+            )
+        super().__init__(f"outcome unknown: {reason}; {advice}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_unknown, (type(self), self.reason, self.checkpoint))
+
+
+def _rebuild_unknown(cls: type[BatchOutcomeUnknownError], reason: str, checkpoint: str | None) -> Any:
+    return cls(reason, checkpoint=checkpoint)
+
+
+class ProductionWriteError(NetSuiteError, ValueError):
+    """``probe(writes=True)`` on a production account id without ``allow_production_writes=True``.
+
+    Examples:
+        >>> issubclass(ProductionWriteError, ValueError)
+        True
+    """
+
+
+class CheckpointError(NetSuiteError, ValueError):
+    """The checkpoint file cannot be used (corrupt, or not a checkpoint); also a `ValueError`.
+
+    Examples:
+        >>> issubclass(CheckpointError, ValueError)
+        True
+    """
+
+
+class CheckpointMismatchError(CheckpointError):
+    """The checkpoint belongs to a different batch (other operation, record type or input).
+
+    Resuming it would send other data under the old idempotency keys, so it is refused before any request.
+
+    Examples:
+        >>> issubclass(CheckpointMismatchError, CheckpointError)
+        True
+    """
+
+
+class TokenCacheUnavailableError(NetSuiteError):
+    """The shared token cache's Redis cannot be reached.
+
+    Examples:
+        >>> issubclass(TokenCacheUnavailableError, NetSuiteError)
+        True
+    """

@@ -19,13 +19,10 @@ import time
 from collections.abc import AsyncIterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Literal, Protocol
+from typing import IO, Any, Literal, Protocol
 
 import anyio.to_thread
 from pydantic import BaseModel
-
-if TYPE_CHECKING:
-    from netsuite_async.client import NetSuiteClient  # noqa: F401 - docstring examples
 
 __all__ = ["ExportFormat", "ExportProgress", "ExportResult", "ProgressCallback", "export_rows"]
 

@@ -40,21 +40,29 @@ import random
 import re
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import anyio
 
 from netsuite_async._jsonbody import encode_json_body
-from netsuite_async.errors import APIError, JobTasksMismatchError, NetSuiteError
-from netsuite_async.models import RecordRef
+from netsuite_async.errors import APIError, JobTasksMismatchError, JobTimeoutError, NetSuiteError
+from netsuite_async.jobs_results import FINISHED_PROGRESS as FINISHED_PROGRESS
+from netsuite_async.jobs_results import (
+    JobResult,
+    JobStatus,
+    TaskOutcome,
+    _job_id_from_location,
+    _job_result,
+)
+from netsuite_async.jobs_results import Progress as Progress
+from netsuite_async.jobs_results import record_ref_from_location as record_ref_from_location
 from netsuite_async.telemetry import traced
 from netsuite_async.transport import RequestSpec
 
 if TYPE_CHECKING:
     from netsuite_async._http import Response
-    from netsuite_async.client import NetSuiteClient
+    from netsuite_async.transport import Transport
 
 __all__ = [
     "COLLECTION_CONTENT_TYPE",
@@ -74,32 +82,7 @@ IDEMPOTENCY_HEADER = "X-NetSuite-Idempotency-Key"
 #: Content type of a 2026.1 homogeneous batch ("collection") request body ``{"items": [...]}``.
 COLLECTION_CONTENT_TYPE = "application/vnd.oracle.resource+json; type=collection"
 
-Progress = Literal["pending", "succeeded", "failed"]
-
-#: Progress words of a finished job or task; any other word (pending, processing, …) means "not finished".
-FINISHED_PROGRESS = frozenset({"succeeded", "failed"})
-
-_JOB_IN_LOCATION = re.compile(r"/async/v1/job/([A-Za-z0-9_.~-]+)/?$")
 _TASK_IN_HREF = re.compile(r"/task/([A-Za-z0-9_.~-]+)/?$")
-_RECORD_IN_LOCATION = re.compile(r"/record/v1/([A-Za-z][A-Za-z0-9_]*)/([^/?#]+)/?$")
-
-
-class JobTimeoutError(NetSuiteError, TimeoutError):
-    """A job did not complete within the time given to `Job.wait`.
-
-    The job keeps running in NetSuite; ``job_id`` lets you look at it later (``ns.jobs.get(job_id)``), and
-    submitting the same request again with the same idempotency key returns the same job.
-
-    Examples:
-        >>> err = JobTimeoutError("42", 30.0)
-        >>> err.job_id, isinstance(err, TimeoutError)
-        ('42', True)
-    """
-
-    def __init__(self, job_id: str, timeout: float) -> None:
-        self.job_id = job_id
-        self.timeout = timeout
-        super().__init__(f"asynchronous job {job_id} did not complete within {timeout:g} s; it may still run")
 
 
 def new_idempotency_key() -> str:
@@ -131,123 +114,6 @@ def validate_idempotency_key(value: object) -> str:
         raise ValueError(f"invalid idempotency key {value[:40]!r}: expected a UUID") from None
 
 
-@dataclass(frozen=True)
-class JobStatus:
-    """A job's state as NetSuite reports it.
-
-    Examples:
-        >>> JobStatus(id="7", completed=False, progress="pending").completed
-        False
-    """
-
-    id: str
-    completed: bool
-    progress: str
-    """``pending``/``processing``, ``succeeded`` or ``failed`` (kept as text: a later release may add values)."""
-    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
-
-    @property
-    def finished(self) -> bool:
-        """True when the job (or task) has ended: ``completed`` and progress ``succeeded`` or ``failed``.
-
-        An unknown progress word means "not finished" (NetSuite has been seen answering ``pending`` and
-        ``processing`` for running jobs); an answer without any progress word follows ``completed``.
-
-        Examples:
-            >>> JobStatus("7", completed=True, progress="succeeded").finished
-            True
-            >>> JobStatus("7", completed=True, progress="processing").finished
-            False
-            >>> JobStatus("7", completed=False, progress="processing").finished
-            False
-        """
-        word = self.progress.strip().lower()
-        if not word:
-            return self.completed
-        return word in FINISHED_PROGRESS and (self.completed or "completed" not in self.raw)
-
-
-@dataclass(frozen=True)
-class JobResult:
-    """The answer of a finished task: what the synchronous request would have answered.
-
-    ``ref`` is the record named by the ``Location`` header (creates, upserts, transforms), ``body`` the parsed
-    JSON body when there is one (reads), ``status_code`` the task result's HTTP status.
-
-    Examples:
-        >>> JobResult(status_code=204, ref=None, body=None).status_code
-        204
-    """
-
-    status_code: int
-    ref: RecordRef | None
-    body: Any
-    location: str | None = None
-    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
-
-
-@dataclass(frozen=True)
-class TaskOutcome:
-    """One task of a job: its id and either its result or the typed error NetSuite gave it.
-
-    Examples:
-        >>> TaskOutcome(task_id="1", result=JobResult(204, None, None)).ok
-        True
-    """
-
-    task_id: str
-    result: JobResult | None = None
-    error: NetSuiteError | None = None
-
-    @property
-    def ok(self) -> bool:
-        """True when the task succeeded."""
-        return self.error is None
-
-
-def _job_id_from_location(location: str) -> str:
-    match = _JOB_IN_LOCATION.search(urlsplit(location).path)
-    if not match:
-        raise NetSuiteError(f"cannot read an asynchronous job id from Location {location!r}")
-    return match.group(1)
-
-
-def record_ref_from_location(location: str | None) -> RecordRef | None:
-    """The record a ``Location`` header points at (``…/record/v1/customer/647`` → customer 647), else None.
-
-    Examples:
-        >>> ref = record_ref_from_location("https://x/services/rest/record/v1/customer/647")
-        >>> (ref.type, ref.id)
-        ('customer', '647')
-    """
-    if not location:
-        return None
-    match = _RECORD_IN_LOCATION.search(urlsplit(location).path)
-    if not match:
-        return None
-    return RecordRef(type=match.group(1), id=match.group(2), url=location)
-
-
-def _parse_body(response: Response) -> Any:
-    if not response.content:
-        return None
-    try:
-        return response.json()
-    except ValueError:
-        return response.text
-
-
-def _job_result(response: Response) -> JobResult:
-    location = response.headers.get("location")
-    return JobResult(
-        status_code=response.status_code,
-        ref=record_ref_from_location(location),
-        body=_parse_body(response),
-        location=location,
-        headers=dict(response.headers),
-    )
-
-
 class Job:
     """A submitted asynchronous request. Poll it with `status`, or `wait` for its result.
 
@@ -263,7 +129,7 @@ class Job:
 
     def __init__(
         self,
-        client: NetSuiteClient,
+        transport: Transport,
         job_id: str,
         *,
         idempotency_key: str | None = None,
@@ -271,7 +137,7 @@ class Job:
         poll_interval: float = 0.25,
         max_poll_interval: float = 5.0,
     ) -> None:
-        self._client = client
+        self._transport = transport
         self.id = job_id
         self.idempotency_key = idempotency_key
         self.reused = reused
@@ -287,7 +153,7 @@ class Job:
         return f"/async/v1/job/{self.id}"
 
     async def _get(self, path: str, params: Mapping[str, str | int] | None = None) -> Response:
-        return await self._client.transport.send(RequestSpec(method="GET", path=path, params=params))
+        return await self._transport.send(RequestSpec(method="GET", path=path, params=params))
 
     async def status(self) -> JobStatus:
         """Read the job's state once.
@@ -527,15 +393,15 @@ class Jobs:
         ```
     """
 
-    def __init__(self, client: NetSuiteClient) -> None:
-        self._client = client
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
         #: First wait between status polls of a job (seconds); it grows 1.6x per poll up to max_poll_interval.
         self.poll_interval = 0.25
         #: Longest wait between two status polls (seconds).
         self.max_poll_interval = 5.0
 
     def _job(self, job_id: str, key: str | None = None, *, reused: bool = False) -> Job:
-        return Job(self._client, job_id, idempotency_key=key, reused=reused, poll_interval=self.poll_interval,
+        return Job(self._transport, job_id, idempotency_key=key, reused=reused, poll_interval=self.poll_interval,
                    max_poll_interval=self.max_poll_interval)
 
     def get(self, job_id: str | int) -> Job:
@@ -596,7 +462,7 @@ class Jobs:
             idempotent=True,  # the key makes every attempt safe to repeat
         )
         try:
-            response = await self._client.transport.send(spec)
+            response = await self._transport.send(spec)
         except APIError as err:
             location = _error_location(err)
             if err.error_code == "IDEMPOTENCY_ERROR" and location:

@@ -32,7 +32,7 @@ from netsuite_async.telemetry import traced
 from netsuite_async.transport import RequestSpec
 
 if TYPE_CHECKING:
-    from netsuite_async.client import NetSuiteClient
+    from netsuite_async.transport import Transport
 
 __all__ = ["DEFAULT_METADATA_TIMEOUT", "Metadata"]
 
@@ -55,8 +55,11 @@ class Metadata:
         ```
     """
 
-    def __init__(self, client: NetSuiteClient) -> None:
-        self.client = client
+    def __init__(self, transport: Transport, *, account: object = None, rest_base_url: str = "") -> None:
+        self._transport = transport
+        # What the disk cache's file names are derived from: one cache per account and REST endpoint.
+        self._account = account
+        self._rest_base_url = rest_base_url
         self._cache_dir: Path | None = None
         self._ttl = 0.0
         # One fetch per document at a time: a second caller waits for the first one's (possibly minute-long)
@@ -185,7 +188,7 @@ class Metadata:
     async def _request(
         self, path: str, params: list[tuple[str, str]] | None, accept: str, read_timeout: float | None
     ) -> Any:
-        response = await self.client.transport.send(
+        response = await self._transport.send(
             RequestSpec(
                 method="GET",
                 path=path,
@@ -199,7 +202,7 @@ class Metadata:
     def _cache_file(self, key: str) -> Path | None:
         if self._cache_dir is None:
             return None
-        identity = f"{self.client.account}|{getattr(self.client, 'rest_base_url', '')}|{key}"
+        identity = f"{self._account}|{self._rest_base_url}|{key}"
         digest = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:32]
         return self._cache_dir / f"metadata-{digest}.json"
 

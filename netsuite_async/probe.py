@@ -38,17 +38,18 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
 
-from netsuite_async.errors import APIError, NetSuiteError
+from netsuite_async.errors import APIError, NetSuiteError, ProductionWriteError
 from netsuite_async.identifiers import validate_record_type
 
 if TYPE_CHECKING:
-    from netsuite_async._http import Response
-    from netsuite_async.client import NetSuiteClient
+    from netsuite_async._http import AsyncClient, Response
+    from netsuite_async.account import Account
     from netsuite_async.testing._dialect import Dialect
+    from netsuite_async.transport import Params
 
 __all__ = [
     "DEFAULT_LIST_TYPES",
@@ -76,13 +77,27 @@ _DATE_SPELLINGS = {"M/D/YYYY": "12/31/1999", "D/M/YYYY": "31/12/1999", "YYYY-MM-
 _DONE_WORDS = frozenset({"succeeded", "failed", "complete", "completed"})
 
 
-class ProductionWriteError(NetSuiteError, ValueError):
-    """``probe(writes=True)`` on a production account id without ``allow_production_writes=True``.
 
-    Examples:
-        >>> issubclass(ProductionWriteError, ValueError)
-        True
-    """
+class ProbeClient(Protocol):
+    """What `probe` needs of a client (a `NetSuiteClient` has it): ``account``, ``http`` and ``request``."""
+
+    account: Account
+    http: AsyncClient
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        content: bytes | str | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        idempotent: bool | None = None,
+    ) -> Response:
+        """Send a raw request (`NetSuiteClient.request`)."""
+        ...
 
 
 def is_production(account_id: str) -> bool:
@@ -330,7 +345,7 @@ def load_date_format(path: str | Path) -> str | None:
 
 
 class _Prober:
-    def __init__(self, client: NetSuiteClient, result: ProbeResult, cap: int) -> None:
+    def __init__(self, client: ProbeClient, result: ProbeResult, cap: int) -> None:
         self.client = client
         self.result = result
         self.cap = cap
@@ -679,7 +694,7 @@ class _Writer:
 
 
 async def probe(
-    client: NetSuiteClient,
+    client: ProbeClient,
     *,
     table: str | None = None,
     record_type: str | None = None,
@@ -777,7 +792,7 @@ async def probe(
 class _RequestCounter:
     """Counts the HTTP requests sent through the client's connection pool while active (retries included)."""
 
-    def __init__(self, client: NetSuiteClient) -> None:
+    def __init__(self, client: ProbeClient) -> None:
         self.client = client
         self.count = 0
 

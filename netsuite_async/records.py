@@ -17,34 +17,23 @@ Examples:
 
 from __future__ import annotations
 
-import datetime as _dt
 import enum
 import hashlib
 import json as _json
 import re
-from collections.abc import AsyncIterator, Generator, Iterable, Mapping, Sequence
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-import anyio
 from pydantic import BaseModel
 
+from netsuite_async._limits import MAX_PAGE_SIZE, MAX_PAGES, ROW_CAP
 from netsuite_async.errors import (
-    APIError,
-    BadRequestError,
-    DateFormatRequiredError,
-    ErrorDetail,
     NetSuiteError,
-    NotFoundError,
-    RecordListCapError,
-    ServerError,
 )
 from netsuite_async.identifiers import (
     EXTERNAL_ID_PREFIX,
     RecordId,
     external_id_segment,
-    ids_param,
-    is_external_id,
     record_path,
     validate_field_name,
     validate_field_names,
@@ -52,13 +41,29 @@ from netsuite_async.identifiers import (
     validate_record_type,
 )
 from netsuite_async.models import RecordListPage, RecordRef
-from netsuite_async.suiteql_params import number_text
+from netsuite_async.records_list import RecordList, _self_href
+from netsuite_async.records_many import _ManyReads, _run_pool
+from netsuite_async.records_q import (
+    DATE_FORMATS,
+    Q,
+    _q_text,
+    check_date_format,
+    format_q_date,
+    where,
+)
+from netsuite_async.records_q import (
+    OPERATORS as OPERATORS,
+)
+from netsuite_async.records_q import (
+    QValue as QValue,
+)
 from netsuite_async.telemetry import traced, traced_iter
 from netsuite_async.transport import RequestSpec
 
 if TYPE_CHECKING:
     from netsuite_async._http import Response
-    from netsuite_async.client import NetSuiteClient
+    from netsuite_async.jobs import Jobs
+    from netsuite_async.transport import Transport
 
 __all__ = [
     "DATE_FORMATS",
@@ -73,20 +78,11 @@ __all__ = [
 
 M = TypeVar("M", bound=BaseModel)
 
-_MAX_PAGE_SIZE = 1000
+_MAX_PAGE_SIZE = MAX_PAGE_SIZE
 # NetSuite caps a record collection at 100,000 results, and lists at most 1,000 pages of it; a page beyond either
 # is never requested: the list continues with an id filter instead.
-_MAX_RESULTS = 100_000
-_MAX_PAGES = 1000
-# Ids per 2026.1 batch read. The documented batch write limit is 100 records; the read limit is not
-# documented, so stay at the stricter number.
-_BATCH_READ_SIZE = 100
-_UNSUPPORTED = object()
-# How many asynchronous jobs one batch read may take when their tasks fail with a 5xx.
-_BATCH_READ_JOB_TRIES = 4
-# Concurrent get() calls in the fallback path. The governor decides how many reach NetSuite; this only bounds
-# the number of waiting tasks.
-_FALLBACK_WORKERS = 32
+_MAX_RESULTS = ROW_CAP
+_MAX_PAGES = MAX_PAGES
 _LOCATION_RE = re.compile(r"/record/v1/([A-Za-z][A-Za-z0-9_]*)/([^/?#]+)")
 
 
@@ -105,365 +101,6 @@ class PropertyNameValidation(str, enum.Enum):
     ERROR = "Error"
     WARNING = "Warning"
     IGNORE = "Ignore"
-
-
-# ----------------------------------------------------------------------------------------------------------
-# The q filter builder
-# ----------------------------------------------------------------------------------------------------------
-
-_OPERATORS_NO_VALUE = frozenset({"EMPTY", "EMPTY_NOT"})
-_OPERATORS_TWO_VALUES = frozenset({"BETWEEN", "BETWEEN_NOT", "WITHIN", "WITHIN_NOT"})
-_OPERATORS_MANY_VALUES = frozenset({"ANY_OF", "ANY_OF_NOT"})
-_OPERATORS_ONE_VALUE = frozenset(
-    {
-        f"{base}{suffix}"
-        for base in (
-            "IS",
-            "EQUAL",
-            "GREATER",
-            "GREATER_OR_EQUAL",
-            "LESS",
-            "LESS_OR_EQUAL",
-            "CONTAIN",
-            "START_WITH",
-            "END_WITH",
-            "AFTER",
-            "BEFORE",
-            "ON",
-            "ON_OR_AFTER",
-            "ON_OR_BEFORE",
-        )
-        for suffix in ("", "_NOT")
-    }
-)
-OPERATORS = _OPERATORS_NO_VALUE | _OPERATORS_ONE_VALUE | _OPERATORS_TWO_VALUES | _OPERATORS_MANY_VALUES
-
-QValue = str | int | float | Decimal | bool | _dt.date
-
-#: The account date formats a ``q`` date can be rendered in (NetSuite's date format preference).
-DATE_FORMATS: tuple[str, ...] = ("M/D/YYYY", "D/M/YYYY", "YYYY-MM-DD")
-
-
-def check_date_format(date_format: object) -> str | None:
-    """Validate an account date format setting (``None``: not configured).
-
-    Examples:
-        >>> check_date_format("d/m/yyyy")
-        'D/M/YYYY'
-        >>> check_date_format(None) is None
-        True
-    """
-    if date_format is None:
-        return None
-    if not isinstance(date_format, str):
-        raise TypeError(f"date_format must be a str or None, not {type(date_format).__name__}")
-    canonical = date_format.strip().upper()
-    if canonical not in DATE_FORMATS:
-        raise ValueError(
-            f"unknown date_format {date_format!r}: use one of {', '.join(DATE_FORMATS)} (the account's date format "
-            "preference, Home > Set Preferences > General > Date Format)"
-        )
-    return canonical
-
-
-def format_q_date(day: _dt.date, date_format: str | None) -> str:
-    """A date as NetSuite reads it in a ``q`` filter of an account with this date format.
-
-    Raises `DateFormatRequiredError` when ``date_format`` is None: NetSuite reads
-    ``q`` dates only in the account's format, so the client does not guess.
-
-    Examples:
-        >>> import datetime
-        >>> format_q_date(datetime.date(2024, 12, 31), "M/D/YYYY")
-        '12/31/2024'
-        >>> format_q_date(datetime.date(2024, 12, 31), "D/M/YYYY")
-        '31/12/2024'
-        >>> format_q_date(datetime.date(2024, 1, 5), "YYYY-MM-DD")
-        '2024-01-05'
-    """
-    if isinstance(day, _dt.datetime) or not isinstance(day, _dt.date):
-        raise TypeError(f"expected a datetime.date, not {type(day).__name__}")
-    fmt = check_date_format(date_format)
-    if fmt is None:
-        raise DateFormatRequiredError()
-    if fmt == "M/D/YYYY":
-        return f"{day.month}/{day.day}/{day.year:04d}"
-    if fmt == "D/M/YYYY":
-        return f"{day.day}/{day.month}/{day.year:04d}"
-    return day.isoformat()
-
-
-def _render_value(value: object) -> str | _dt.date:
-    # bool before int: True is an int.
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    # Numbers by value (int/float/Decimal subclasses, numpy scalars), never by their repr or __format__.
-    try:
-        number = number_text(value)
-    except ValueError:
-        raise ValueError("q value is not a finite number") from None
-    if number is not None:
-        return number
-    if isinstance(value, _dt.datetime):
-        raise TypeError(
-            "q dates are compared by day in the account's date format; pass a datetime.date, or a string "
-            "already formatted the way your NetSuite user preferences expect"
-        )
-    if isinstance(value, _dt.date):
-        # Kept as a date: it is written in the account's date format when the filter is sent (Q.render).
-        return value
-    if isinstance(value, str):
-        if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
-            raise ValueError(f"q value {value!r} contains control characters")
-        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-        return f'"{escaped}"'
-    raise TypeError(f"unsupported q value type {type(value).__name__}: {value!r}")
-
-
-_Part = str | _dt.date
-
-
-def _join(parts: Sequence[_Part], sep: str) -> tuple[_Part, ...]:
-    out: list[_Part] = []
-    for i, part in enumerate(parts):
-        if i:
-            out.append(sep)
-        out.append(part)
-    return tuple(out)
-
-
-class Q:
-    """A safely rendered ``q`` filter for `Records.list`.
-
-    ``Q("field")`` starts a condition; an operator method completes it; ``&`` / ``|`` combine conditions and
-    add the parentheses needed for precedence. Field names are validated and values quoted and escaped, so
-    user input can be used as a value without changing the filter's meaning. ``str(q)`` is the text sent.
-
-    Strings are sent in double quotes with ``\\`` and ``"`` backslash-escaped (NetSuite does not document an
-    escape; the built-in emulator implements this one), numbers bare, booleans ``true``/``false`` and
-    `datetime.date` in the account's date format (``NetSuiteClient(date_format=...)``, e.g. ``"12/31/2024"``
-    for M/D/YYYY). A filter with a date has no text until that format is known: ``q.render(date_format)`` gives
-    it, and ``str(q)`` raises `DateFormatRequiredError` rather than guess.
-
-    Examples:
-
-        >>> str(Q("email").start_with("ap@") & (Q("balance").greater(100) | Q("isInactive").is_(True)))
-        'email START_WITH "ap@" AND (balance GREATER 100 OR isInactive IS true)'
-        >>> str(Q("companyName").is_('Acme "Best" Inc'))
-        'companyName IS "Acme \\\\"Best\\\\" Inc"'
-        >>> import datetime
-        >>> Q("dateCreated").on_or_after(datetime.date(2024, 12, 31)).render("D/M/YYYY")
-        'dateCreated ON_OR_AFTER "31/12/2024"'
-    """
-
-    __slots__ = ("_field", "_kind", "_parts")
-
-    def __init__(self, field: str) -> None:
-        self._field = validate_field_name(field)
-        self._parts: tuple[_Part, ...] | None = None
-        self._kind: Literal["field", "cond", "and", "or"] = "field"
-
-    @classmethod
-    def _make(cls, parts: tuple[_Part, ...], kind: Literal["cond", "and", "or"]) -> Q:
-        q = cls.__new__(cls)
-        q._field = ""
-        q._parts = parts
-        q._kind = kind
-        return q
-
-    @property
-    def has_dates(self) -> bool:
-        """True when the filter holds a `datetime.date` (its text then needs the account's date format).
-
-        Examples:
-            >>> import datetime
-            >>> Q("dateCreated").after(datetime.date(2024, 1, 1)).has_dates, Q("id").equal(1).has_dates
-            (True, False)
-        """
-        return any(isinstance(p, _dt.date) for p in self._parts or ())
-
-    def render(self, date_format: str | None = None) -> str:
-        """The filter's text, with dates written in ``date_format`` (one of `DATE_FORMATS`).
-
-        Raises `DateFormatRequiredError` when the filter holds a date and
-        ``date_format`` is None.
-
-        Examples:
-            >>> import datetime
-            >>> Q("dateCreated").before(datetime.date(2024, 2, 1)).render("M/D/YYYY")
-            'dateCreated BEFORE "2/1/2024"'
-        """
-        if self._kind == "field" or self._parts is None:
-            raise TypeError(f"Q({self._field!r}) has no operator yet")
-        return "".join(
-            f'"{format_q_date(p, date_format)}"' if isinstance(p, _dt.date) else p for p in self._parts
-        )
-
-    def op(self, operator: str, *values: QValue) -> Q:
-        """Complete the condition with any operator NetSuite knows (``"GREATER_OR_EQUAL_NOT"`` …).
-
-        Examples:
-
-            >>> str(Q("id").op("ANY_OF", 1, 2, 3))
-            'id ANY_OF [1, 2, 3]'
-        """
-        if self._kind != "field":
-            raise TypeError("an operator applies to Q('field'), not to a finished condition")
-        name = operator.upper() if isinstance(operator, str) else operator
-        if name not in OPERATORS:
-            raise ValueError(f"unknown q operator {operator!r}; expected one of {sorted(OPERATORS)}")
-        rendered = [_render_value(v) for v in values]
-        head = f"{self._field} {name}"
-        parts: tuple[_Part, ...]
-        if name in _OPERATORS_NO_VALUE:
-            if rendered:
-                raise ValueError(f"{name} takes no value")
-            parts = (head,)
-        elif name in _OPERATORS_TWO_VALUES:
-            if len(rendered) != 2:
-                raise ValueError(f"{name} takes exactly two values")
-            parts = (f"{head} [", rendered[0], ", ", rendered[1], "]")
-        elif name in _OPERATORS_MANY_VALUES:
-            if not rendered:
-                raise ValueError(f"{name} needs at least one value")
-            parts = (f"{head} [", *_join(rendered, ", "), "]")
-        else:
-            if len(rendered) != 1:
-                raise ValueError(f"{name} takes exactly one value")
-            parts = (f"{head} ", rendered[0])
-        return Q._make(parts, "cond")
-
-    # One method per operator family; the _NOT forms via op() or `not_=True`.
-    def is_(self, value: QValue, *, not_: bool = False) -> Q:
-        """``field IS value`` (booleans, strings). Example: ``Q("isInactive").is_(False)``."""
-        return self.op("IS_NOT" if not_ else "IS", value)
-
-    def equal(self, value: QValue, *, not_: bool = False) -> Q:
-        """``field EQUAL value`` (numbers). Example: ``Q("balance").equal(0)``."""
-        return self.op("EQUAL_NOT" if not_ else "EQUAL", value)
-
-    def greater(self, value: QValue) -> Q:
-        """``field GREATER value``. Example: ``Q("balance").greater(100)``."""
-        return self.op("GREATER", value)
-
-    def greater_or_equal(self, value: QValue) -> Q:
-        """``field GREATER_OR_EQUAL value``. Example: ``Q("id").greater_or_equal(10)``."""
-        return self.op("GREATER_OR_EQUAL", value)
-
-    def less(self, value: QValue) -> Q:
-        """``field LESS value``. Example: ``Q("balance").less(0)``."""
-        return self.op("LESS", value)
-
-    def less_or_equal(self, value: QValue) -> Q:
-        """``field LESS_OR_EQUAL value``. Example: ``Q("id").less_or_equal(99)``."""
-        return self.op("LESS_OR_EQUAL", value)
-
-    def between(self, low: QValue, high: QValue, *, not_: bool = False) -> Q:
-        """``field BETWEEN [low, high]``. Example: ``Q("id").between(1, 42)``."""
-        return self.op("BETWEEN_NOT" if not_ else "BETWEEN", low, high)
-
-    def any_of(self, *values: QValue, not_: bool = False) -> Q:
-        """``field ANY_OF [v1, v2, …]``. Example: ``Q("id").any_of(1, 2, 3)``."""
-        return self.op("ANY_OF_NOT" if not_ else "ANY_OF", *values)
-
-    def contain(self, value: str, *, not_: bool = False) -> Q:
-        """``field CONTAIN "value"``. Example: ``Q("companyName").contain("acme")``."""
-        return self.op("CONTAIN_NOT" if not_ else "CONTAIN", value)
-
-    def start_with(self, value: str, *, not_: bool = False) -> Q:
-        """``field START_WITH "value"``. Example: ``Q("email").start_with("ap@")``."""
-        return self.op("START_WITH_NOT" if not_ else "START_WITH", value)
-
-    def end_with(self, value: str, *, not_: bool = False) -> Q:
-        """``field END_WITH "value"``. Example: ``Q("email").end_with("@acme.example")``."""
-        return self.op("END_WITH_NOT" if not_ else "END_WITH", value)
-
-    def empty(self, *, not_: bool = False) -> Q:
-        """``field EMPTY``. Example: ``Q("email").empty(not_=True)``."""
-        return self.op("EMPTY_NOT" if not_ else "EMPTY")
-
-    def after(self, value: QValue) -> Q:
-        """``field AFTER date``. Example: ``Q("dateCreated").after(datetime.date(2024, 1, 1))``."""
-        return self.op("AFTER", value)
-
-    def before(self, value: QValue) -> Q:
-        """``field BEFORE date``. Example: ``Q("dateCreated").before(datetime.date(2024, 1, 1))``."""
-        return self.op("BEFORE", value)
-
-    def on(self, value: QValue) -> Q:
-        """``field ON date``. Example: ``Q("dateCreated").on(datetime.date(2024, 1, 1))``."""
-        return self.op("ON", value)
-
-    def on_or_after(self, value: QValue) -> Q:
-        """``field ON_OR_AFTER date``. Example: ``Q("lastModifiedDate").on_or_after(day)``."""
-        return self.op("ON_OR_AFTER", value)
-
-    def on_or_before(self, value: QValue) -> Q:
-        """``field ON_OR_BEFORE date``. Example: ``Q("lastModifiedDate").on_or_before(day)``."""
-        return self.op("ON_OR_BEFORE", value)
-
-    def _combine(self, other: object, joiner: Literal["and", "or"]) -> Q:
-        if not isinstance(other, Q):
-            raise TypeError(f"only Q conditions combine with &/|, not {type(other).__name__}")
-        parts: list[_Part] = []
-        for i, side in enumerate((self, other)):
-            if side._kind == "field" or side._parts is None:
-                raise TypeError(f"Q({side._field!r}) has no operator yet; e.g. Q({side._field!r}).is_(...)")
-            if i:
-                parts.append(f" {joiner.upper()} ")
-            # Only a mixed join needs parentheses: AND binds tighter than OR in NetSuite's filter, and
-            # parenthesising every OR group keeps the meaning obvious to a reader of the URL.
-            if side._kind not in ("cond", joiner):
-                parts.extend(("(", *side._parts, ")"))
-            else:
-                parts.extend(side._parts)
-        return Q._make(tuple(parts), joiner)
-
-    def __and__(self, other: Q) -> Q:
-        return self._combine(other, "and")
-
-    def __or__(self, other: Q) -> Q:
-        return self._combine(other, "or")
-
-    def __str__(self) -> str:
-        return self.render(None)
-
-    def __repr__(self) -> str:
-        if self._kind == "field" or self._parts is None:
-            return f"Q({self._field!r})"
-        text = "".join(f"<date {p.isoformat()}>" if isinstance(p, _dt.date) else p for p in self._parts)
-        return f"Q<{text}>"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Q):
-            return NotImplemented
-        return (self._kind, self._field, self._parts) == (other._kind, other._field, other._parts)
-
-    def __hash__(self) -> int:
-        return hash((self._kind, self._field, self._parts))
-
-
-def where(field: str, operator: str, *values: QValue) -> Q:
-    """Build one ``q`` condition: ``where("email", "START_WITH", "ap@")``; combine with ``&`` and ``|``.
-
-    Examples:
-
-        >>> str(where("id", "BETWEEN", 1, 42) & where("email", "EMPTY_NOT"))
-        'id BETWEEN [1, 42] AND email EMPTY_NOT'
-    """
-    return Q(field).op(operator, *values)
-
-
-def _q_text(q: Q | str | None, date_format: str | None = None) -> str | None:
-    if q is None:
-        return None
-    if isinstance(q, Q):
-        return q.render(date_format)
-    if isinstance(q, str):
-        if not q.strip():
-            raise ValueError("q must not be empty; pass None for no filter")
-        return q
-    raise TypeError(f"q must be a Q, a str or None, not {type(q).__name__}")
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -508,7 +145,7 @@ def _ref_from_response(response: Response, fallback_type: str, operation: str) -
 # ----------------------------------------------------------------------------------------------------------
 
 
-class Records:
+class Records(_ManyReads):
     """``client.records``: read, write, list and transform records.
 
     Every identifier is validated before a request is sent: an internal id is a positive integer (``7`` or
@@ -528,8 +165,20 @@ class Records:
     #: Pages NetSuite lists of one collection (1,000): with a page size under 100 this binds before the cap.
     max_pages: int = _MAX_PAGES
 
-    def __init__(self, client: NetSuiteClient) -> None:
-        self.client = client
+    def __init__(
+        self,
+        transport: Transport,
+        jobs: Jobs,
+        *,
+        property_name_validation: PropertyNameValidation | str | None = None,
+        date_format: str | None = None,
+    ) -> None:
+        self._transport = transport
+        self._jobs = jobs
+        #: ``X-NetSuite-PropertyNameValidation`` sent when a call passes none (the client's setting).
+        self.property_name_validation = property_name_validation
+        #: The account's date format for ``q`` dates (the client's ``date_format``).
+        self.date_format = date_format
         # None until the first get_many() learns whether the account has the 2026.1 batch read.
         self._batch_read: bool | None = None
         # True once the account refused the batch read sent synchronously and served it as an async job.
@@ -540,13 +189,13 @@ class Records:
     def _headers(self, property_name_validation: PropertyNameValidation | str | None) -> dict[str, str]:
         value = property_name_validation
         if value is None:
-            value = getattr(self.client, "property_name_validation", None)
+            value = self.property_name_validation
         if value is None:
             return {}
         return {"X-NetSuite-PropertyNameValidation": PropertyNameValidation(value).value}
 
     async def _send(self, spec: RequestSpec) -> Response:
-        return await self.client.transport.send(spec)
+        return await self._transport.send(spec)
 
     @staticmethod
     def _target(record_id: RecordId | None, external_id: str | None) -> RecordId:
@@ -621,177 +270,6 @@ class Records:
         if model is not None:
             return model.model_validate(data)
         return dict(data)
-
-    @traced("records.get_many", type_arg=0)
-    async def get_many(
-        self,
-        record_type: str,
-        ids: Iterable[RecordId],
-        *,
-        fields: Sequence[str] | None = None,
-        missing: Literal["none", "raise"] = "none",
-    ) -> list[dict[str, Any] | None]:
-        """Read many records; the result has one entry per input id, in input order.
-
-        On accounts with the 2026.1 batch read (``GET /{type}?ids=…&expandRecords=true``) ids go 100 per
-        request; an account that refuses the batch read sent synchronously gets it as an asynchronous job
-        (``Prefer: respond-async``, the way public implementations send it); otherwise (learned once per client)
-        each record is read with its own ``get``, concurrently, with the governor deciding how many run at once.
-        A record that does not exist gives ``None`` in its slot, or with ``missing="raise"`` a
-        `NotFoundError` for the first one.
-
-        Examples:
-            ```python
-            a, b, gone = await ns.records.get_many("customer", [1, "eid:CUST-2", 999999], fields=["email"])
-            assert gone is None
-            ```
-        """
-        validate_record_type(record_type)
-        if missing not in ("none", "raise"):
-            raise ValueError(f"missing must be 'none' or 'raise', not {missing!r}")
-        if isinstance(ids, str | bytes):
-            raise TypeError(f"ids must be a list of ids, not a single string: {ids!r}")
-        wanted = list(ids)
-        keys = [_id_key(i) for i in wanted]  # validates every id before anything is sent
-        field_list = validate_field_names(fields) if fields is not None else None
-        if not wanted:
-            return []
-        results: list[dict[str, Any] | None] = [None] * len(wanted)
-        found = [False] * len(wanted)
-
-        chunks = [
-            list(range(i, min(i + _BATCH_READ_SIZE, len(wanted)))) for i in range(0, len(wanted), _BATCH_READ_SIZE)
-        ]
-        if self._batch_read is not False:
-            first = chunks[0]
-            supported = await self._batch_chunk(record_type, wanted, keys, first, field_list, results, found)
-            if supported:
-                self._batch_read = True
-                await _run_pool(
-                    [
-                        _bind_batch(self, record_type, wanted, keys, chunk, field_list, results, found)
-                        for chunk in chunks[1:]
-                    ]
-                )
-            else:
-                self._batch_read = False
-        if self._batch_read is False:
-            await _run_pool(
-                [_bind_get(self, record_type, wanted[i], i, field_list, results, found) for i in range(len(wanted))]
-            )
-        if missing == "raise":
-            for index, ok in enumerate(found):
-                if not ok:
-                    path = record_path(record_type, wanted[index])
-                    raise NotFoundError(
-                        "GET",
-                        path,
-                        404,
-                        details=[ErrorDetail(f"Record {wanted[index]!r} of type {record_type!r} was not found.")],
-                    )
-        return results
-
-    async def _batch_chunk(
-        self,
-        record_type: str,
-        wanted: list[RecordId],
-        keys: list[str],
-        chunk: list[int],
-        fields: list[str] | None,
-        results: list[dict[str, Any] | None],
-        found: list[bool],
-    ) -> bool:
-        """Read one chunk with the batch read; False when the account turns out not to support it."""
-        params: list[tuple[str, str]] = [
-            ("ids", ids_param(wanted[i] for i in chunk)),
-            ("expandRecords", "true"),
-        ]
-        if fields is not None:
-            wanted_fields = list(fields)
-            # The answer is matched to external ids through externalId, so it must be in the answer.
-            if "externalId" not in wanted_fields and any(keys[i].startswith("eid:") for i in chunk):
-                wanted_fields.append("externalId")
-            params.append(("fields", ",".join(wanted_fields)))
-        data = await self._batch_read_answer(record_type, params)
-        if data is _UNSUPPORTED:
-            return False
-        items = data.get("items") if isinstance(data, Mapping) else None
-        if not isinstance(items, list):
-            if self._batch_read is None:
-                return False
-            raise NetSuiteError(f"batch read of {record_type!r} answered without an items list")
-        # An account without the feature may ignore expandRecords and list references only.
-        if self._batch_read is None and items and all(set(item) <= {"links", "id"} for item in items):
-            return False
-        by_key: dict[str, dict[str, Any]] = {}
-        for item in items:
-            if not isinstance(item, Mapping):
-                continue
-            record = dict(item)
-            if record.get("id") is not None:
-                by_key[f"id:{record['id']}"] = record
-            if record.get("externalId") is not None:
-                by_key[f"eid:{record['externalId']}"] = record
-        for i in chunk:
-            hit = by_key.get(keys[i])
-            if hit is not None:
-                results[i] = hit
-                found[i] = True
-        return True
-
-    async def _batch_read_answer(self, record_type: str, params: list[tuple[str, str]]) -> Any:
-        """The batch read's answer document, or ``_UNSUPPORTED`` when the account has no batch read at all."""
-        if self._batch_read_async:
-            return await self._batch_read_job(record_type, params)
-        try:
-            response = await self._send(
-                RequestSpec(method="GET", path=record_path(record_type), params=params, headers=self._headers(None))
-            )
-        except BadRequestError as err:
-            if not _rejects_batch_read(err):
-                raise
-            if self._batch_read_async:
-                # A concurrent call learned meanwhile that this account reads batches asynchronously only.
-                return await self._batch_read_job(record_type, params)
-            if self._batch_read is True:
-                raise
-            if self._batch_read is False:
-                return _UNSUPPORTED  # a concurrent call learned meanwhile that there is no batch read
-            # Some accounts serve the batch read only asynchronously (NetSuite does not document a synchronous
-            # one): try that before reading record by record.
-            try:
-                data = await self._batch_read_job(record_type, params)
-            except APIError:
-                return _UNSUPPORTED
-            self._batch_read_async = True
-            return data
-        return response.json()
-
-    async def _batch_read_job(self, record_type: str, params: list[tuple[str, str]]) -> Any:
-        # A read is safe to repeat: a job whose task failed with a 5xx (nothing done) is simply submitted again.
-        for attempt in range(_BATCH_READ_JOB_TRIES):
-            job = await self.client.jobs.submit("GET", record_path(record_type), params=dict(params))
-            try:
-                return (await job.wait()).body
-            except ServerError:
-                if attempt == _BATCH_READ_JOB_TRIES - 1:
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    async def _get_one(
-        self,
-        record_type: str,
-        record_id: RecordId,
-        index: int,
-        fields: list[str] | None,
-        results: list[dict[str, Any] | None],
-        found: list[bool],
-    ) -> None:
-        try:
-            results[index] = await self.get(record_type, record_id, fields=fields)
-            found[index] = True
-        except NotFoundError:
-            results[index] = None
 
     # -- sub-resources ---------------------------------------------------------------------------------------
 
@@ -1057,7 +535,7 @@ class Records:
             raise TypeError(f"page_size must be an int, not {type(page_size).__name__}")
         if not 1 <= page_size <= _MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be between 1 and {_MAX_PAGE_SIZE}, not {page_size}")
-        return RecordList(self, record_type, _q_text(q, getattr(self.client, "date_format", None)), page_size)
+        return RecordList(self, record_type, _q_text(q, self.date_format), page_size)
 
     async def _list_page(self, record_type: str, q: str | None, limit: int, offset: int) -> RecordListPage:
         params: list[tuple[str, str | int]] = [("limit", limit), ("offset", offset)]
@@ -1078,138 +556,9 @@ class Records:
         return RecordListPage.model_validate({**data, "items": items, "record_type": record_type})
 
 
-class RecordList:
-    """The result of `Records.list`: ``await`` it for the first page, ``async for`` it for every item.
-
-    Examples:
-        ```python
-        page = await ns.records.list("customer")           # RecordListPage
-        async for ref in ns.records.list("customer"):      # RecordRef, every page
-            ...
-        async for page in ns.records.list("customer").pages():
-            ...
-        ```
-    """
-
-    def __init__(self, records: Records, record_type: str, q: str | None, page_size: int) -> None:
-        self._records = records
-        self.record_type = record_type
-        self.q = q
-        self.page_size = page_size
-
-    def __await__(self) -> Generator[Any, None, RecordListPage]:
-        return self._records._list_page(self.record_type, self.q, self.page_size, 0).__await__()
-
-    async def pages(self) -> AsyncIterator[RecordListPage]:
-        """Every page in order, each fetched when the previous one has been handed over.
-
-        Past NetSuite's cap or page limit the pages come from the keyset continuation (``id GREATER <last id>``),
-        so their ``offset`` starts again at 0 and their ``totalResults`` counts what is left.
-
-        Examples:
-            ```python
-            async for page in ns.records.list("customer").pages():
-                print(page.offset, len(page.items))
-            ```
-        """
-        records = self._records
-        size = self.page_size
-        # Records reachable by offset in one listing: the cap, and at most max_pages pages.
-        reach = max(size, min(records.row_cap, records.max_pages * size) // size * size)
-        after: int | None = None
-        last_id: int | None = None
-        in_order = True
-        first_request = True
-        while True:
-            q = self.q if after is None else _after_id(self.q, after)
-            offset = 0
-            got = 0
-            ended = False
-            while offset < reach:
-                try:
-                    page = await records._list_page(self.record_type, q, size, offset)
-                except BadRequestError as err:
-                    if offset > 0 and _names_param(err, "offset", "limit"):
-                        break  # refused at NetSuite's cap or page limit, sooner than expected: continue by id
-                    if after is not None and _names_param(err, "q"):
-                        raise RecordListCapError(
-                            f"listing {self.record_type!r} reached NetSuite's cap after id {after} and NetSuite "
-                            f"refused the continuation filter {q!r}: {err}. Narrow q into ranges below "
-                            f"{records.row_cap:,} records, or read the ids with SuiteQL"
-                        ) from err
-                    raise
-                for item in page.items:
-                    rid = _int_id(item.id)
-                    if rid is None or (last_id is not None and rid <= last_id):
-                        in_order = False
-                    last_id = rid if rid is not None else last_id
-                got += len(page.items)
-                if page.items or first_request:
-                    yield page
-                first_request = False
-                if len(page.items) < size:
-                    total = page.total_results
-                    # A short page is the end unless NetSuite still says or counts more, or it is an empty page
-                    # after a page that said more: then the cap cut the listing.
-                    more = page.has_more or (total is not None and offset + len(page.items) < total)
-                    if not (more or (offset > 0 and not page.items)):
-                        ended = True
-                        break
-                    if offset + size >= reach or not page.items:
-                        break
-                elif not page.has_more:
-                    # A full last page: below the cap hasMore is reliable; at the cap it may say false while
-                    # more records exist, so the id filter tells.
-                    ended = offset + size < reach
-                    break
-                offset += size
-            if ended or got == 0 or last_id is None:
-                return
-            if not in_order:
-                raise RecordListCapError(
-                    f"listing {self.record_type!r} reached NetSuite's limit of {records.row_cap:,} records or "
-                    f"{records.max_pages:,} pages, and its ids were not in increasing order, so it cannot be "
-                    "continued with 'id GREATER <last id>'. Narrow q into ranges below the limit, or read the ids "
-                    "with client.suiteql.stream(), ordered by id"
-                )
-            after = last_id
-
-    async def _items(self) -> AsyncIterator[RecordRef]:
-        async for page in self.pages():
-            for item in page.items:
-                yield item
-
-    def __aiter__(self) -> AsyncIterator[RecordRef]:
-        return self._items()
-
-    def __repr__(self) -> str:
-        return f"RecordList({self.record_type!r}, q={self.q!r}, page_size={self.page_size})"
-
-
 # ----------------------------------------------------------------------------------------------------------
 # module helpers
 # ----------------------------------------------------------------------------------------------------------
-
-
-def _after_id(q: str | None, after: int) -> str:
-    """The listing's filter continued past the record ``after`` (keyset on the internal id)."""
-    return f"id GREATER {after}" if q is None else f"({q}) AND id GREATER {after}"
-
-
-def _int_id(value: object) -> int | None:
-    text = str(value)
-    return int(text) if text.isdigit() else None
-
-
-def _names_param(err: BadRequestError, *names: str) -> bool:
-    return any(d.error_query_param in names for d in err.details)
-
-
-def _self_href(item: Mapping[str, Any]) -> str | None:
-    for link in item.get("links") or []:
-        if isinstance(link, Mapping) and link.get("rel") == "self" and isinstance(link.get("href"), str):
-            return str(link["href"])
-    return None
 
 
 def _line_number(line: Mapping[str, Any]) -> str | None:
@@ -1224,15 +573,6 @@ def _strip_eid(value: object) -> str:
     if not isinstance(value, str):
         raise TypeError(f"external id must be a str, not {type(value).__name__}")
     return value[len(EXTERNAL_ID_PREFIX) :] if value.startswith(EXTERNAL_ID_PREFIX) else value
-
-
-def _id_key(record_id: RecordId) -> str:
-    if is_external_id(record_id):
-        assert isinstance(record_id, str)
-        bare = record_id[len(EXTERNAL_ID_PREFIX) :]
-        external_id_segment(bare)  # validation only
-        return f"eid:{bare}"
-    return f"id:{validate_internal_id(record_id)}"
 
 
 def _read_params(
@@ -1255,72 +595,3 @@ def _write_context(record_type: str, body: Mapping[str, Any]) -> dict[str, str]:
         context["external_id"] = str(external)
     return context
 
-
-def _rejects_batch_read(err: BadRequestError) -> bool:
-    params = {d.error_query_param for d in err.details if d.error_query_param}
-    if params & {"ids", "expandRecords"}:
-        return True
-    # Without a named parameter, only an unknown-parameter style code says "feature missing".
-    return not params and err.error_code in {
-        "INVALID_PARAMETER",
-        "INVALID_QUERY_PARAMETER",
-        "UNSUPPORTED_FEATURE",
-    }
-
-
-def _bind_batch(
-    records: Records,
-    record_type: str,
-    wanted: list[RecordId],
-    keys: list[str],
-    chunk: list[int],
-    fields: list[str] | None,
-    results: list[dict[str, Any] | None],
-    found: list[bool],
-) -> Any:
-    async def run() -> None:
-        await records._batch_chunk(record_type, wanted, keys, chunk, fields, results, found)
-
-    return run
-
-
-def _bind_get(
-    records: Records,
-    record_type: str,
-    record_id: RecordId,
-    index: int,
-    fields: list[str] | None,
-    results: list[dict[str, Any] | None],
-    found: list[bool],
-) -> Any:
-    async def run() -> None:
-        await records._get_one(record_type, record_id, index, fields, results, found)
-
-    return run
-
-
-async def _run_pool(jobs: list[Any]) -> None:
-    """Run zero-argument coroutine functions with a bounded number of workers; re-raise the first failure.
-
-    The first error cancels the rest and is raised as itself, not wrapped in an ExceptionGroup, so callers can
-    ``except NotFoundError`` as they would around a single call.
-    """
-    if not jobs:
-        return
-    queue = iter(jobs)
-    failure: list[BaseException] = []
-
-    async def worker(scope: anyio.CancelScope) -> None:
-        for job in queue:
-            try:
-                await job()
-            except Exception as exc:
-                failure.append(exc)
-                scope.cancel()
-                return
-
-    async with anyio.create_task_group() as tg:
-        for _ in range(min(_FALLBACK_WORKERS, len(jobs))):
-            tg.start_soon(worker, tg.cancel_scope)
-    if failure:
-        raise failure[0]

@@ -22,7 +22,7 @@ from netsuite_async.telemetry import traced
 from netsuite_async.transport import RequestSpec
 
 if TYPE_CHECKING:
-    from netsuite_async.client import NetSuiteClient
+    from netsuite_async.transport import Transport
 
 __all__ = ["RESTLET_LIMIT_ERROR_CODES", "RESTLET_PATH", "Restlets"]
 
@@ -63,8 +63,8 @@ class Restlets:
         ```
     """
 
-    def __init__(self, client: NetSuiteClient) -> None:
-        self.client = client
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
 
     @traced("restlets.call")
     async def call(
@@ -142,7 +142,7 @@ class Restlets:
             )
         sent_headers["Content-Type"] = content_type
 
-        response = await self.client.transport.send(
+        response = await self._transport.send(
             RequestSpec(
                 method=verb,
                 path=RESTLET_PATH,

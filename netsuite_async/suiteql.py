@@ -32,13 +32,15 @@ import anyio
 import anyio.abc
 from pydantic import BaseModel, ConfigDict, Field
 
-from netsuite_async.errors import NetSuiteError, SuiteQLOrderError
+from netsuite_async._limits import MAX_PAGE_SIZE, ROW_CAP
+from netsuite_async.errors import NetSuiteError, SuiteQLCapError, SuiteQLOrderError
 from netsuite_async.models import Link
-from netsuite_async.suiteql_params import bind, tokenize
+from netsuite_async.suiteql_order import OrderKey, _order_by, _term_column, _top_level, order_key
+from netsuite_async.suiteql_params import bind
 from netsuite_async.telemetry import traced, traced_iter
 
 if TYPE_CHECKING:
-    from netsuite_async.client import NetSuiteClient
+    from netsuite_async.transport import Transport
 
 __all__ = [
     "MAX_PAGE_SIZE",
@@ -50,10 +52,6 @@ __all__ = [
     "order_key",
 ]
 
-#: NetSuite's largest page.
-MAX_PAGE_SIZE = 1000
-#: NetSuite's maximum number of rows one query can page through.
-ROW_CAP = 100_000
 #: Most pages held in memory by one stream, whatever the concurrency.
 MAX_WINDOW = 64
 
@@ -62,18 +60,6 @@ SUITEQL_PATH = "/query/v1/suiteql"
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
 Row = dict[str, Any]
-
-
-class SuiteQLCapError(NetSuiteError):
-    """A query would pass NetSuite's 100,000-row cap and cannot be continued by keyset.
-
-    Raised before any row is yielded, so a result is never truncated silently. The message says why the query
-    cannot be keyset-paged (no ``ORDER BY <key>``, key not selected, ...).
-
-    Examples:
-        >>> str(SuiteQLCapError("add ORDER BY id"))
-        'add ORDER BY id'
-    """
 
 
 class SuiteQLPage(BaseModel):
@@ -94,110 +80,6 @@ class SuiteQLPage(BaseModel):
     offset: int = 0
     count: int = 0
     links: list[Link] = Field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class OrderKey:
-    """The first sort key of a query's top-level ORDER BY.
-
-    ``expression`` is the text as written (``c.id``), ``column`` the output column it names (``id``),
-    ``descending`` its direction, ``inner`` the query without the ORDER BY clause.
-    """
-
-    expression: str
-    column: str
-    descending: bool
-    inner: str
-
-
-_ORDER_BY = re.compile(r"\border\s+by\b", re.IGNORECASE)
-_KEY_EXPR = re.compile(
-    r"^\s*(?P<expr>(?:[A-Za-z_][\w$#]*\.)?(?P<col>[A-Za-z_][\w$#]*))\s*(?P<dir>asc|desc)?"
-    r"(?:\s+nulls\s+(?:first|last))?\s*$",
-    re.IGNORECASE,
-)
-_TAIL = re.compile(r"\b(fetch|offset|limit)\b", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class _OrderBy:
-    """A query's top-level ORDER BY: where it starts, its terms (masked text) and whether a limit follows it."""
-
-    start: int
-    terms: tuple[str, ...]
-    limited: bool
-    text: str
-
-
-def _order_by(query: str) -> _OrderBy | None:
-    flat = _top_level(query)
-    matches = list(_ORDER_BY.finditer(flat))
-    if not matches:
-        return None
-    clause = flat[matches[-1].end() :]
-    tail = _TAIL.search(clause)
-    terms = clause[: tail.start()] if tail else clause
-    return _OrderBy(
-        start=matches[-1].start(),
-        terms=tuple(t.replace("\0", "?") for t in terms.split(",")),
-        limited=tail is not None,
-        text=query[matches[-1].end() :].strip(),
-    )
-
-
-def _top_level(query: str) -> str:
-    # Code text at parenthesis depth 0, with literals and comments masked, so "ORDER BY" in a subquery or a
-    # string is never mistaken for the query's own.
-    masked: list[str] = []
-    depth = 0
-    for tok in tokenize(query):
-        if tok.kind != "code":
-            masked.append(" " * len(tok.text) if tok.kind == "comment" else "\0" * len(tok.text))
-            continue
-        for ch in tok.text:
-            if ch == "(":
-                depth += 1
-            masked.append(ch if depth == 0 else "\0")
-            if ch == ")":
-                depth -= 1
-    return "".join(masked)
-
-
-def _term_column(term: str) -> tuple[str, str, bool] | None:
-    """``(expression, column, descending)`` of an ORDER BY term naming a column, else None."""
-    m = _KEY_EXPR.match(term)
-    if m is None:
-        return None
-    return m.group("expr"), m.group("col").lower(), (m.group("dir") or "").lower() == "desc"
-
-
-def order_key(query: str, key: str = "id") -> OrderKey:
-    """Find the query's top-level ``ORDER BY`` and check that it orders by ``key`` first.
-
-    Raises `SuiteQLCapError` saying what is missing when the query cannot be keyset-paged on ``key``.
-
-    Examples:
-        >>> order_key("SELECT id, email FROM customer ORDER BY id").inner
-        'SELECT id, email FROM customer'
-    """
-    found = _order_by(query)
-    if found is None:
-        raise SuiteQLCapError(
-            f"the query has more rows than NetSuite's {ROW_CAP:,}-row cap and no ORDER BY: add "
-            f"'ORDER BY {key}' (a unique key) so it can be continued by keyset"
-        )
-    if found.limited:
-        raise SuiteQLCapError(
-            "the query limits its own rows (FETCH/OFFSET after ORDER BY) and passes the cap: "
-            "remove the limit or page it yourself"
-        )
-    first = _term_column(found.terms[0])
-    if first is None or first[1] != key.lower():
-        raise SuiteQLCapError(
-            f"the query passes NetSuite's {ROW_CAP:,}-row cap and is not ordered by {key!r} first "
-            f"(it says ORDER BY {found.text}): order by a unique key first, or pass key=<that column>"
-        )
-    return OrderKey(expression=first[0], column=first[1], descending=first[2], inner=query[: found.start].rstrip())
 
 
 @dataclass(frozen=True)
@@ -334,8 +216,8 @@ class SuiteQL:
     #: Rows one query may page through (NetSuite: 100,000). Lower it to match an emulator configured so.
     row_cap: int = ROW_CAP
 
-    def __init__(self, client: NetSuiteClient) -> None:
-        self._client = client
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
 
     # -- one page -------------------------------------------------------------------------------------------
 
@@ -370,7 +252,7 @@ class SuiteQL:
             # SuiteQL only reads: a failed page may be sent again without changing anything.
             idempotent=True,
         )
-        response = await self._client.transport.send(spec)
+        response = await self._transport.send(spec)
         page = SuiteQLPage.model_validate(response.json())
         if not keep_links:
             page.items = [_strip_links(item) for item in page.items]
@@ -528,7 +410,7 @@ class SuiteQL:
 
     def _default_window(self) -> int:
         try:
-            ceiling = self._client.governor.stats().ceiling
+            ceiling = self._transport.governor.stats().ceiling
         except Exception:  # a governor that cannot report (e.g. its backend is down) gets a modest window
             ceiling = 4
         return max(2, min(MAX_WINDOW, 2 * ceiling))

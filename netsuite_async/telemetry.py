@@ -311,15 +311,14 @@ class _OperationScope:
 
 
 # -- decorators used by the API modules ---------------------------------------------------------------------------
-def _client_of(resource: Any) -> Any:
-    # Resources keep their client as ``client`` or ``_client``; a dict lookup is cheaper than a failing getattr.
-    attrs = resource.__dict__
-    return attrs.get("client") or attrs.get("_client")
+def _transport_of(resource: Any) -> Any:
+    # Resources keep the transport they send through as ``_transport``; a dict lookup is cheaper than getattr.
+    return resource.__dict__.get("_transport")
 
 
 def _telemetry_of(resource: Any) -> Telemetry | None:
-    client = _client_of(resource)
-    return None if client is None else client.__dict__.get("telemetry")
+    transport = _transport_of(resource)
+    return None if transport is None else getattr(transport, "telemetry", None)
 
 
 def _record_type(index: int | None, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str | None:
@@ -388,12 +387,12 @@ def traced_iter(name: str, type_arg: int | None = None) -> Callable[[Callable[P,
 
 
 def _agent_of(resource: Any) -> str | None:
-    agent = getattr(_client_of(resource), "agent", None)
+    agent = getattr(_transport_of(resource), "agent", None)
     return agent if isinstance(agent, str) else None
 
 
 def _governor_of(resource: Any) -> Any:
-    return getattr(_client_of(resource), "governor", None)
+    return getattr(_transport_of(resource), "governor", None)
 
 
 class _TracedIterable:

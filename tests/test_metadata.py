@@ -77,6 +77,6 @@ async def test_expired_cache_entries_are_fetched_again(fake: FakeNetSuite, ns: N
 def test_cache_ttl_must_be_positive(tmp_path: Path) -> None:
     from netsuite_async.metadata import Metadata
 
-    metadata = Metadata(client=None)  # type: ignore[arg-type]
+    metadata = Metadata(transport=None)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="ttl"):
         metadata.enable_cache(tmp_path, ttl=0)

@@ -29,7 +29,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from netsuite_async.auth.cache import CachedToken
-from netsuite_async.errors import NetSuiteError
+from netsuite_async.errors import TokenCacheUnavailableError
 from netsuite_async.governor._redis_lease import _require_asyncio, redact_redis_url
 
 __all__ = ["RedisTokenCache", "TokenCacheUnavailableError"]
@@ -46,15 +46,6 @@ redis.call('RPUSH', KEYS[2], '1')
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
 return 1
 """
-
-
-class TokenCacheUnavailableError(NetSuiteError):
-    """The shared token cache's Redis cannot be reached.
-
-    Examples:
-        >>> issubclass(TokenCacheUnavailableError, NetSuiteError)
-        True
-    """
 
 
 class RedisTokenCache:
