@@ -126,6 +126,18 @@ def test_batch_create_from_jsonl_gives_one_result_per_line(emu_config: Path, tmp
     assert summary == {"total": 7, "succeeded": 7, "failed": 0}
 
 
+def test_a_checkpoint_from_another_input_is_a_usage_error_exit_2(emu_config: Path, tmp_path: Path) -> None:
+    source = tmp_path / "customers.jsonl"
+    checkpoint = tmp_path / "customers.ckpt"
+    source.write_text("".join(json.dumps({"companyName": f"Ckpt {i}"}) + "\n" for i in range(3)), encoding="utf-8")
+    first = cli(emu_config, "batch", "create", "customer", "--from", str(source), "--checkpoint", str(checkpoint))
+    assert first.exit_code == 0, first.output
+    source.write_text("".join(json.dumps({"companyName": f"Other {i}"}) + "\n" for i in range(3)), encoding="utf-8")
+    second = cli(emu_config, "batch", "create", "customer", "--from", str(source), "--checkpoint", str(checkpoint))
+    assert second.exit_code == 2
+    assert "Checkpoint" in second.output
+
+
 def test_restlet_call_passes_unicode_params_and_body(emu_config: Path) -> None:
     out = ok_json(
         cli(emu_config, "restlet", "customscript_echo", "1", "-X", "POST", "-p", "q=a&b é", "--data", '{"hi": "wörld"}')

@@ -108,6 +108,10 @@ def run_async(state: CliState, func: Callable[[], Awaitable[T]]) -> T:
     except ConfigError as exc:
         fail(state, str(exc), EXIT_USAGE)
     except NetSuiteError as exc:
+        if isinstance(exc, (ValueError, TypeError)):
+            # Library errors that are also ValueErrors (a mismatched checkpoint, a date filter without the
+            # account's date format) refuse the input before anything is sent: a usage error, like any ValueError.
+            fail(state, f"{type(exc).__name__}: {exc}", EXIT_USAGE)
         if state.json_mode:
             _json_error(exc)
         fail(state, f"{type(exc).__name__}: {exc}", EXIT_API_ERROR)
