@@ -265,9 +265,12 @@ async def test_a_sigkilled_worker_with_leases_and_queued_tickets_stalls_nobody_a
                 if 1 <= held <= limit // 3 and queued >= 1:
                     killed_at = await _redis_now(redis_client)
                     os.kill(victim.proc.pid, signal.SIGSTOP)  # frozen now: no more renewals or heartbeats
-                    break
+                    # It may have finished a request between the sample and the stop: check again, frozen.
+                    leases, queue = await _members(redis_client, pool_key)
+                    if sum(m.startswith(mine) for m in leases) >= 1 and sum(m.startswith(mine) for m in queue) >= 1:
+                        break
+                    os.kill(victim.proc.pid, signal.SIGCONT)
                 await anyio.sleep(0.01)
-        leases, queue = await _members(redis_client, pool_key)
         os.kill(victim.proc.pid, signal.SIGKILL)
         held_at_kill = sum(m.startswith(mine) for m in leases)
         queued_at_kill = sum(m.startswith(mine) for m in queue)
