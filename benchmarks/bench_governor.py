@@ -31,7 +31,7 @@ import time
 from typing import Any
 
 import httpx2
-from bench_transport import PATH, Run, row
+from bench_transport import PATH, Run, row, sequential
 from harness import EmulatorProcess, emulator_process, quick, write_result
 from peers import ensure_netsuite012, run_netsuite012
 
@@ -119,19 +119,6 @@ def peer(python: Any, emu: EmulatorProcess, *, told: int, n: int, name: str) -> 
     run = Run(f"jacobsvante netsuite {out.get('version', '0.12')}, {name}", n)
     run.ok, run.failed, run.answered_429 = out["ok"], out["failed"], out["answered_429"]
     run.attempts, run.seconds, run.cpu_seconds = n, out["seconds"], out["cpu_seconds"]
-    return run
-
-
-async def sequential(emu: EmulatorProcess, *, n: int) -> Run:
-    run = Run("sequential loop (netsuite-async, one at a time)", n)
-    async with library(emu, 1) as ns:
-        await ns.request("GET", PATH)
-        t0 = time.perf_counter()
-        for _ in range(n):
-            await ns.request("GET", PATH)
-            run.ok += 1
-        run.seconds = time.perf_counter() - t0
-        run.attempts = n
     return run
 
 
@@ -296,7 +283,8 @@ async def main() -> None:
                 rows.append(with_target(peer(python, emu, told=4 * c, n=peer_n, name=f"C={c}, told {4 * c}"),
                                         ideal, "comparison (no retries)", None, group="too_high"))
             if c == 15:
-                seq = await sequential(emu, n=20 if small else 40)
+                seq = await sequential(emu, n=20 if small else 40, client=library(emu, 1),
+                                       name="sequential loop (netsuite-async, one at a time)")
                 rows.append(with_target(seq, ideal, "comparison: ~1/L", None, group="too_high"))
 
     c = 15

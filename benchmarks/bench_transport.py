@@ -115,10 +115,14 @@ async def bare_gather(emu: EmulatorProcess, *, n: int) -> Run:
     return run
 
 
-async def sequential(emu: EmulatorProcess, *, n: int) -> Run:
-    """One request after another through the library: the throughput a plain loop gets (~1/L)."""
-    run = Run("sequential loop", n)
-    async with client_for(emu, 1) as ns:
+async def sequential(
+    emu: EmulatorProcess, *, n: int, name: str = "sequential loop", client: NetSuiteClient | None = None
+) -> Run:
+    """One request after another through the library: the throughput a plain loop gets (~1/L).
+
+    ``client`` (closed here) defaults to a bearer-token client with concurrency 1."""
+    run = Run(name, n)
+    async with client if client is not None else client_for(emu, 1) as ns:
         await ns.request("GET", PATH)
         t0 = time.perf_counter()
         for _ in range(n):
