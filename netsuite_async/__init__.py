@@ -6,9 +6,9 @@ Examples:
     >>> client = NetSuiteClient("1234567_SB1", auth=BearerToken("…"), concurrency=ServiceTier.PREMIUM)
 """
 
-from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from netsuite_async import auth as _auth_package
 from netsuite_async._version import __version__
 from netsuite_async.account import Account
 from netsuite_async.agent import AgentClient
@@ -78,26 +78,20 @@ if TYPE_CHECKING:
     from netsuite_async.auth.authorization_code import AuthorizationCode, AuthorizationRequest
     from netsuite_async.auth.client_credentials import ClientCredentials
 
+
 # Imported on first use: the OAuth 2.0 providers need joserfc and cryptography, which a service using TBA or a
-# bearer token never loads (`import netsuite_async` stays free of them; a test checks it).
-_LAZY = {
-    "AuthorizationCode": "netsuite_async.auth.authorization_code",
-    "AuthorizationRequest": "netsuite_async.auth.authorization_code",
-    "ClientCredentials": "netsuite_async.auth.client_credentials",
-}
-
-
+# bearer token never loads (`import netsuite_async` stays free of them; a test checks it). The auth package keeps
+# the one table of those names and imports them itself.
 def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
+    if name not in _auth_package._LAZY:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(module), name)
+    value = getattr(_auth_package, name)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_auth_package._LAZY))
 
 
 __all__ = [
