@@ -33,51 +33,35 @@
 Every class is defined in this module; the modules that raise them re-export their own (e.g.
 ``netsuite_async.suiteql.SuiteQLCapError``), so either import works.
 
-Every error keeps the attempts that led to it (``err.attempts``, ``err.history``) and never holds a secret: URLs
-are kept with query *values* redacted (names kept), ``APIError.response`` is a detached copy whose request has its
-``Authorization`` (and cookie) headers redacted and no body, and the transport cuts the HTTP library's exceptions
-(whose requests carry the signed headers) out of ``__cause__``/``__context__`` (see `scrub_error`).
+Every error keeps the attempts that led to it (``err.attempts``, ``err.history``) and never holds a secret: URL
+query *values* are redacted, ``APIError.response`` is a detached copy without credentials, and `scrub_error`
+cuts the HTTP library's exceptions out of ``__cause__``/``__context__`` (docs/internals.md).
 """
 
 from __future__ import annotations
 
-import json as _json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+# Mapping, body parsing, scrubbing and unpickling are private modules that import this one only inside their
+# functions (issue 16). Old pickles name the rebuild functions here, so they stay importable from this module.
+from netsuite_async._error_parsing import _text_snippet, error_for_status
+from netsuite_async._error_pickle import _rebuild_api_error as _rebuild_api_error
+from netsuite_async._error_pickle import _rebuild_mismatch as _rebuild_mismatch
+from netsuite_async._error_pickle import _rebuild_transport_error as _rebuild_transport_error
+from netsuite_async._error_pickle import _rebuild_unknown as _rebuild_unknown
+from netsuite_async._error_pickle import _rebuild_write_outcome_unknown as _rebuild_write_outcome_unknown
+from netsuite_async._error_scrub import _detached, scrub_error
+
 __all__ = [
-    "APIError",
-    "AccessDeniedError",
-    "AuthenticationError",
-    "BadRequestError",
-    "BatchOutcomeUnknownError",
-    "CheckpointError",
-    "CheckpointMismatchError",
-    "ConcurrencyLimitError",
-    "ConflictError",
-    "DateFormatRequiredError",
-    "ErrorDetail",
-    "GovernorUnavailableError",
-    "JobTasksMismatchError",
-    "JobTimeoutError",
-    "NetSuiteError",
-    "NotFoundError",
-    "PermissionDeniedError",
-    "ProductionWriteError",
-    "ReauthorizationRequired",
-    "RecordListCapError",
-    "RequestTimeoutError",
-    "ServerError",
-    "SuiteQLCapError",
-    "SuiteQLOrderError",
-    "TLSConfigurationError",
-    "TokenCacheUnavailableError",
-    "TransportError",
-    "WriteOutcomeUnknownError",
-    "error_for_status",
-    "scrub_error",
+    "APIError", "AccessDeniedError", "AuthenticationError", "BadRequestError", "BatchOutcomeUnknownError",
+    "CheckpointError", "CheckpointMismatchError", "ConcurrencyLimitError", "ConflictError", "DateFormatRequiredError",
+    "ErrorDetail", "GovernorUnavailableError", "JobTasksMismatchError", "JobTimeoutError", "NetSuiteError",
+    "NotFoundError", "PermissionDeniedError", "ProductionWriteError", "ReauthorizationRequired", "RecordListCapError",
+    "RequestTimeoutError", "ServerError", "SuiteQLCapError", "SuiteQLOrderError", "TLSConfigurationError",
+    "TokenCacheUnavailableError", "TransportError", "WriteOutcomeUnknownError", "error_for_status", "scrub_error",
 ]
 
 
@@ -114,43 +98,6 @@ class ErrorDetail:
     error_path: str | None = None
     error_query_param: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
-
-
-def _parse_details(body: Any) -> tuple[str | None, list[ErrorDetail]]:
-    if not isinstance(body, Mapping):
-        return None, []
-    title = body.get("title") if isinstance(body.get("title"), str) else None
-    raw = body.get("o:errorDetails")
-    details: list[ErrorDetail] = []
-    if isinstance(raw, Sequence) and not isinstance(raw, (str, bytes)):
-        for item in raw:
-            if not isinstance(item, Mapping):
-                continue
-            known = {"detail", "o:errorCode", "o:errorPath", "o:errorQueryParam"}
-            details.append(
-                ErrorDetail(
-                    detail=str(item.get("detail", "")),
-                    error_code=_opt_str(item.get("o:errorCode")),
-                    error_path=_opt_str(item.get("o:errorPath")),
-                    error_query_param=_opt_str(item.get("o:errorQueryParam")),
-                    extra={k: v for k, v in item.items() if k not in known},
-                )
-            )
-    # Some endpoints (token endpoint, RESTlet platform errors) answer {"error": ..., "error_description": ...}
-    # or {"error": {"code": ..., "message": ...}}: keep them readable too.
-    if not details and "error" in body:
-        err = body["error"]
-        if isinstance(err, Mapping):
-            details.append(ErrorDetail(detail=str(err.get("message", "")), error_code=_opt_str(err.get("code"))))
-        else:
-            details.append(
-                ErrorDetail(detail=str(body.get("error_description", "")), error_code=_opt_str(err))
-            )
-    return title, details
-
-
-def _opt_str(value: Any) -> str | None:
-    return None if value is None else str(value)
 
 
 class APIError(NetSuiteError):
@@ -257,27 +204,6 @@ class APIError(NetSuiteError):
         )
 
 
-def _rebuild_api_error(
-    cls: type[APIError], method: str, url: str, status: int, details: list[ErrorDetail], title: str | None,
-    text: str, attempts: int, hints: list[str],
-) -> APIError:
-    return cls(method, url, status, details=details, title=title, response_text=text, attempts=attempts,
-               hints=hints)
-
-
-def _text_snippet(text: str) -> str:
-    stripped = " ".join(text.split())
-    if not stripped:
-        return ""
-    if "<html" in stripped.lower() or "<!doctype" in stripped.lower():
-        # A proxy or load balancer page: show its title, not the markup.
-        low = stripped.lower()
-        start, end = low.find("<title>"), low.find("</title>")
-        title = stripped[start + 7 : end].strip() if start != -1 and end > start else "HTML error page"
-        return f"non-JSON answer (HTML page: {title!r}), probably from a proxy in front of NetSuite"
-    return stripped[:300]
-
-
 class BadRequestError(APIError):
     """HTTP 400: invalid content, parameter or query (``INVALID_CONTENT``, ``INVALID_PARAMETER``, ``USER_ERROR``).
 
@@ -352,63 +278,6 @@ class ServerError(APIError):
     """
 
 
-_BY_STATUS: dict[int, type[APIError]] = {
-    400: BadRequestError,
-    401: AuthenticationError,
-    403: PermissionDeniedError,
-    404: NotFoundError,
-    409: ConflictError,
-    429: ConcurrencyLimitError,
-}
-
-
-def error_for_status(
-    method: str,
-    url: str,
-    status_code: int,
-    body: bytes,
-    *,
-    attempts: int = 1,
-    response: Any = None,
-    limit_error_codes: Sequence[str] = (),
-    hints: Sequence[str] = (),
-) -> APIError:
-    """Build the typed error for an error answer, tolerating JSON, HTML and empty bodies.
-
-    Examples:
-        >>> body = b'{"title": "x", "o:errorDetails": [{"detail": "No such record.", "o:errorCode": "NONEXISTENT_ID"}]}'
-        >>> type(error_for_status("GET", "https://x/r", 404, body)).__name__
-        'NotFoundError'
-    """
-    text = body.decode("utf-8", errors="replace") if body else ""
-    parsed: Any = None
-    if text.strip().startswith(("{", "[")):
-        try:
-            parsed = _json.loads(text)
-        except ValueError:
-            parsed = None
-    title, details = _parse_details(parsed)
-    codes = {d.error_code for d in details}
-    cls: type[APIError]
-    if status_code == 429 or codes & set(limit_error_codes) or "CONCURRENCY_LIMIT_EXCEEDED" in codes:
-        cls = ConcurrencyLimitError
-    elif status_code >= 500:
-        cls = ServerError
-    else:
-        cls = _BY_STATUS.get(status_code, APIError)
-    return cls(
-        method,
-        url,
-        status_code,
-        details=details,
-        title=title,
-        response_text=text[:2000],
-        attempts=attempts,
-        response=response,
-        hints=hints,
-    )
-
-
 class TransportError(NetSuiteError):
     """The request failed on the network (connection refused or dropped, TLS, protocol error).
 
@@ -432,27 +301,18 @@ class TransportError(NetSuiteError):
         return f"{self.message} [{self.method} {self.url}]{suffix}"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # The default pickling calls __init__(*args), which does not match this signature (multiprocessing ETL
-        # workers send errors back to the parent).
-        return (
+        return (  # the default pickling calls __init__(*args): see _error_pickle
             _rebuild_transport_error,
             (type(self), self.method, self.url, self.message, self.reached_server, self.attempts),
         )
-
-
-def _rebuild_transport_error(
-    cls: type[TransportError], method: str, url: str, message: str, reached_server: bool, attempts: int
-) -> TransportError:
-    return cls(method, url, message, reached_server=reached_server, attempts=attempts)
 
 
 class TLSConfigurationError(TransportError):
     """The TLS handshake failed in a way that will not change on retry: a configuration problem.
 
     A certificate that does not verify (self-signed, unknown CA, expired, wrong host name; often a proxy that
-    intercepts TLS), plain HTTP on an HTTPS port, or no TLS version or cipher in common. Raised at once, not
-    retried. Fix the trust store (``SSL_CERT_FILE``, the ``truststore`` package, or an ``httpx2.AsyncClient``
-    with ``verify=`` your CA bundle) or the URL.
+    intercepts TLS), plain HTTP on an HTTPS port, or no TLS version or cipher in common. Fix the trust store
+    (``SSL_CERT_FILE``, the ``truststore`` package, or an ``httpx2.AsyncClient(verify=...)``) or the URL.
 
     Examples:
         >>> err = TLSConfigurationError("GET", "https://x/r", "certificate verify failed", reached_server=False)
@@ -473,10 +333,9 @@ class RequestTimeoutError(TransportError):
 class WriteOutcomeUnknownError(NetSuiteError):
     """A write that is not safe to repeat failed after it may have reached NetSuite.
 
-    NetSuite ignores idempotency keys on synchronous requests, so a POST create or transform that timed out, lost
-    its connection or got a 5xx may have been applied. It is *not* retried; check before writing again (look the
-    record up by external id, or by ``body_sha256`` in your own log). ``context`` holds what the caller passed to
-    help (record type, body hash) and ``__cause__`` the underlying failure.
+    A POST create or transform that timed out, lost its connection or got a 5xx may have been applied; the message
+    says why it was not retried. ``context`` holds what the caller passed to help check (record type,
+    ``body_sha256``), ``__cause__`` the failure. See docs/records.md.
 
     Examples:
         >>> err = WriteOutcomeUnknownError("POST", "https://x/services/rest/record/v1/customer", "read timeout",
@@ -513,12 +372,6 @@ class WriteOutcomeUnknownError(NetSuiteError):
         )
 
 
-def _rebuild_write_outcome_unknown(
-    cls: type[WriteOutcomeUnknownError], method: str, url: str, reason: str, context: dict[str, str], attempts: int
-) -> WriteOutcomeUnknownError:
-    return cls(method, url, reason, context=context, attempts=attempts)
-
-
 class GovernorUnavailableError(NetSuiteError):
     """The shared governor's backend (e.g. Redis) cannot be reached, so no slot can be granted safely.
 
@@ -531,11 +384,10 @@ class GovernorUnavailableError(NetSuiteError):
 class SuiteQLOrderError(NetSuiteError):
     """A SuiteQL result spans several pages, and its order does not tell every row apart.
 
-    NetSuite pages a query by offset; Oracle warns that without a unique sort order the rows of one page can
-    come back on another, so offset paging would drop and repeat rows. ``client.suiteql.stream`` therefore pages
-    only a query ordered by a unique key it selects (``key``, default ``id``; a query without ORDER BY that
-    selects the key is read in key order) and raises this error, before yielding any row, otherwise. The message
-    says what to add (e.g. ``ORDER BY email, id``).
+    Without a unique sort order the rows of one offset page can come back on another (dropped and repeated
+    rows), so ``client.suiteql.stream`` pages only a query ordered by a unique key it selects (``key``, default
+    ``id``) and raises this before any row otherwise, saying what to add (``ORDER BY email, id``). See
+    docs/suiteql.md.
 
     Examples:
         >>> err = SuiteQLOrderError("add ', id' to the ORDER BY")
@@ -547,69 +399,14 @@ class SuiteQLOrderError(NetSuiteError):
 class RecordListCapError(NetSuiteError):
     """A record list reached NetSuite's 100,000-record cap or its 1,000-page limit and cannot be continued.
 
-    ``client.records.list`` continues past the cap by filtering on ``id GREATER <last id>``; this error says why
-    that was not possible (the listing was not in id order, or NetSuite refused the combined filter). It is
-    raised before the iteration ends, so a truncated list is never returned as complete. Narrow the filter
-    (``q``) into ranges below the cap, or read the ids with SuiteQL (``SELECT id FROM <type> ORDER BY id``).
+    ``client.records.list`` continues past the cap by ``id GREATER <last id>``; this says why it could not (see
+    docs/records.md), before the iteration ends, so a truncated list never looks complete. Narrow ``q`` into
+    ranges below the cap, or read the ids with SuiteQL (``SELECT id FROM <type> ORDER BY id``).
 
     Examples:
         >>> issubclass(RecordListCapError, NetSuiteError)
         True
     """
-
-
-def _detached(response: Any) -> Any:
-    """What an error keeps of an HTTP response: its values, credentials redacted (``_http.detach_response``)."""
-    if response is None:
-        return None
-    from netsuite_async._http import Response, detach_response
-
-    if isinstance(response, Response):
-        return detach_response(response)
-    return response
-
-
-def scrub_error(err: BaseException) -> BaseException:
-    """Cut everything but the library's own errors out of ``err``'s chains, in place; returns ``err``.
-
-    The HTTP library's exceptions hold the request that failed, signed headers included; the transport's own
-    retry bookkeeping holds them too. An error leaving the library keeps its message (which already says what
-    the network failure was), its typed ``__cause__`` chain (e.g. a ``WriteOutcomeUnknownError`` caused by a
-    ``ServerError``) and ``history``, each scrubbed the same way. Any other ``__cause__``/``__context__`` is
-    dropped. Tracebacks are kept: their frames are the caller's own program.
-
-    Examples:
-        >>> try:
-        ...     try:
-        ...         raise KeyError("Authorization: Bearer secret")
-        ...     except KeyError:
-        ...         raise TransportError("GET", "https://x/r", "dropped", reached_server=True)
-        ... except TransportError as caught:
-        ...     err = scrub_error(caught)
-        >>> err.__context__ is None and err.__cause__ is None
-        True
-    """
-    seen: set[int] = set()
-    stack: list[BaseException] = [err]
-    while stack and len(seen) < 1000:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        for attr in ("__cause__", "__context__"):
-            linked = getattr(current, attr)
-            if linked is None:
-                continue
-            if isinstance(linked, NetSuiteError):
-                stack.append(linked)
-            else:
-                setattr(current, attr, None)
-                if attr == "__context__":
-                    current.__suppress_context__ = True
-        if isinstance(current, NetSuiteError):
-            current.history = [h for h in current.history if isinstance(h, NetSuiteError)]
-            stack.extend(current.history)
-    return err
 
 
 class AccessDeniedError(NetSuiteError):
@@ -645,11 +442,9 @@ class AccessDeniedError(NetSuiteError):
 class JobTasksMismatchError(NetSuiteError):
     """A job's tasks cannot be matched to the items of its request with certainty.
 
-    NetSuite lists a job's tasks in item order; the client matches task ``k`` of the listing to item ``k`` and
-    never guesses from the task ids. When the listing holds another number of tasks than the request had items
-    (or the same task twice), which item a task answers for is unknown, so no task result is handed out as an
-    item's outcome. The items' writes may have been applied: look them up (for instance by external id) before
-    sending them again.
+    Task ``k`` of the listing answers for item ``k`` (task ids are never guessed from); another number of tasks
+    than items, or a task listed twice, leaves that unknown, so no task result is handed out as an item's
+    outcome (see docs/batch.md). The writes may have been applied: look them up before sending them again.
 
     Examples:
         >>> err = JobTasksMismatchError("42", expected=3, listed=2)
@@ -668,14 +463,6 @@ class JobTasksMismatchError(NetSuiteError):
         return (_rebuild_mismatch, (type(self), self.job_id, self.expected, self.listed, str(self)))
 
 
-def _rebuild_mismatch(
-    cls: type[JobTasksMismatchError], job_id: str, expected: int, listed: int, message: str
-) -> JobTasksMismatchError:
-    err = cls(job_id, expected=expected, listed=listed)
-    err.args = (message,)
-    return err
-
-
 class DateFormatRequiredError(NetSuiteError, ValueError):
     """A record filter (``q``) holds a date, and the client does not know the account's date format.
 
@@ -683,9 +470,8 @@ class DateFormatRequiredError(NetSuiteError, ValueError):
     D/M/YYYY, YYYY-MM-DD, …) and refuses other spellings, so the client never guesses. Raised before any request
     is sent; it is also a `ValueError`.
 
-    Set ``NetSuiteClient(date_format=...)`` to the preference shown in NetSuite at *Home › Set Preferences ›
-    General › Date Format* (logged in as the integration's user; the company default is at *Setup › Company ›
-    General Preferences*), or run ``netsuite-async probe`` to measure it.
+    The message says where NetSuite shows the preference to pass as ``NetSuiteClient(date_format=...)``;
+    ``netsuite-async probe`` measures it (see docs/records.md).
 
     Examples:
         >>> issubclass(DateFormatRequiredError, ValueError)
@@ -737,11 +523,9 @@ class JobTimeoutError(NetSuiteError, TimeoutError):
 class BatchOutcomeUnknownError(NetSuiteError):
     """The item's write was sent but its outcome could not be learned (network, timeouts, NetSuite errors).
 
-    It may or may not have been applied. With a checkpoint (``checkpoint`` names it), run the batch again with
-    the same input and checkpoint: the same idempotency keys are sent, NetSuite answers them with the earlier
-    jobs, and their task results resolve the item without applying it twice. A run without a checkpoint had
-    keys that lived in memory only: running it again sends new keys and may apply the item a second time, so
-    the message says to look the record up first and to use a checkpoint next time.
+    It may or may not have been applied; the message says what to do. With a checkpoint (``checkpoint`` names
+    it), running the batch again with the same input resends the same idempotency keys and resolves the item
+    without applying it twice; without one, new keys are sent (see docs/batch.md).
 
     Examples:
         >>> err = BatchOutcomeUnknownError("job 7 could not be read", checkpoint="run.ckpt")
@@ -769,10 +553,6 @@ class BatchOutcomeUnknownError(NetSuiteError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild_unknown, (type(self), self.reason, self.checkpoint))
-
-
-def _rebuild_unknown(cls: type[BatchOutcomeUnknownError], reason: str, checkpoint: str | None) -> Any:
-    return cls(reason, checkpoint=checkpoint)
 
 
 class ProductionWriteError(NetSuiteError, ValueError):

@@ -1,0 +1,64 @@
+"""How the library's errors are rebuilt when unpickled (split out of ``errors.py``, issue 16).
+
+The default pickling of an exception calls ``cls(*err.args)``, which does not match the keyword-only
+signatures of the errors in ``errors.py`` (multiprocessing ETL workers send errors back to their parent). Each
+such class's ``__reduce__`` names one of these functions, which call the class again with the values it keeps
+(never a response or a credential: a rebuilt `APIError` has ``response=None``).
+
+The classes are passed in, so this module needs ``errors.py`` for type checking only (``errors.py`` imports it
+at its top). ``errors.py`` re-exports every function here under its old name, so a pickle made before the split
+(which names ``netsuite_async.errors._rebuild_...``) still loads.
+
+Examples:
+    >>> from netsuite_async.errors import BatchOutcomeUnknownError
+    >>> _rebuild_unknown(BatchOutcomeUnknownError, "job 7 could not be read", None).reason
+    'job 7 could not be read'
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from netsuite_async.errors import (
+        APIError,
+        BatchOutcomeUnknownError,
+        ErrorDetail,
+        JobTasksMismatchError,
+        TransportError,
+        WriteOutcomeUnknownError,
+    )
+
+__all__: list[str] = []
+
+
+def _rebuild_api_error(
+    cls: type[APIError], method: str, url: str, status: int, details: list[ErrorDetail], title: str | None,
+    text: str, attempts: int, hints: list[str],
+) -> APIError:
+    return cls(method, url, status, details=details, title=title, response_text=text, attempts=attempts,
+               hints=hints)
+
+
+def _rebuild_transport_error(
+    cls: type[TransportError], method: str, url: str, message: str, reached_server: bool, attempts: int
+) -> TransportError:
+    return cls(method, url, message, reached_server=reached_server, attempts=attempts)
+
+
+def _rebuild_write_outcome_unknown(
+    cls: type[WriteOutcomeUnknownError], method: str, url: str, reason: str, context: dict[str, str], attempts: int
+) -> WriteOutcomeUnknownError:
+    return cls(method, url, reason, context=context, attempts=attempts)
+
+
+def _rebuild_mismatch(
+    cls: type[JobTasksMismatchError], job_id: str, expected: int, listed: int, message: str
+) -> JobTasksMismatchError:
+    err = cls(job_id, expected=expected, listed=listed)
+    err.args = (message,)
+    return err
+
+
+def _rebuild_unknown(cls: type[BatchOutcomeUnknownError], reason: str, checkpoint: str | None) -> Any:
+    return cls(reason, checkpoint=checkpoint)
