@@ -20,7 +20,8 @@ import anyio
 
 from netsuite_async._jsonbody import encode_json_body
 from netsuite_async.batch_checkpoint import BatchCheckpoint, StoredError, key_for
-from netsuite_async.batch_results import BatchItemResult, BatchProgress, BatchResult, ProgressCallback
+from netsuite_async.batch_progress import _Tally
+from netsuite_async.batch_results import BatchItemResult, BatchResult, ProgressCallback
 from netsuite_async.errors import (
     APIError,
     AuthenticationError,
@@ -169,12 +170,11 @@ class _Engine:
         self.items = items
         self.chunk_size = chunk_size
         self.cp = checkpoint
-        self.on_progress = on_progress
         self.use_collections = use_collections
         self.job_timeout = job_timeout
-        self.results: list[BatchItemResult | None] = [None] * len(items)
-        self.done = 0
-        self.ok_count = 0
+        self.tally = _Tally(len(items), on_progress)
+        self.results = self.tally.results  # the same list: None until an item's outcome is final
+        self._set = self.tally.set
         self.used_collections: bool | None = None
         self.abort: NetSuiteError | None = None
         self.probe_lock = anyio.Lock()
@@ -211,15 +211,6 @@ class _Engine:
             self._set(BatchItemResult(index, False, None, err, resumed=True))
         if cp.single_mode and self.use_collections is None:
             self.use_collections = False
-
-    def _set(self, result: BatchItemResult) -> None:
-        previous = self.results[result.index]
-        if previous is None:
-            self.done += 1
-            self.ok_count += int(result.ok)
-        else:
-            self.ok_count += int(result.ok) - int(previous.ok)
-        self.results[result.index] = result
 
     def _ref_for(self, item: _Item, result: JobResult) -> RecordRef | None:
         if result.ref is not None:
@@ -286,18 +277,18 @@ class _Engine:
         if stored is not None:
             batch_records.append((item.index, None, stored))
 
-    async def _progress(self) -> None:
-        if self.on_progress is None:
-            return
-        progress = BatchProgress(self.done, len(self.items), self.ok_count, self.done - self.ok_count)
-        outcome = self.on_progress(progress)
-        if outcome is not None:
-            await outcome
+    async def _read(self, index: int, outcome: TaskOutcome) -> None:
+        """A task's answer for item ``index`` is in hand (not final yet): progress moves by one item. A
+        transient failure is not an answer: the item is sent again."""
+        if outcome.error is None or not _transient(outcome.error):
+            self.tally.read(index)
+            await self.tally.report()
 
     # -- scheduling --------------------------------------------------------------------------------------
 
     async def execute(self) -> BatchResult:
         self._restore()
+        await self.tally.report()  # a resumed run starts from what its checkpoint holds
         n = len(self.items)
         chunks = math.ceil(n / self.chunk_size) if n else 0
         fallback = self.cp.fallback_chunks if self.cp is not None else set()
@@ -321,6 +312,7 @@ class _Engine:
                     tg.start_soon(self._chunk_unit, c, list(indices), pending)
                 else:
                     await self._spawn_singles(pending)
+        await self.tally.report()
         final = [r if r is not None else BatchItemResult(i, False, None, self._unknown("not run"))
                  for i, r in enumerate(self.results)]
         return BatchResult(final, used_collections=self.used_collections)
@@ -351,14 +343,14 @@ class _Engine:
         if resend:
             # The chunk's task was the first try: TRANSIENT_RESENDS more, each under a key of its own.
             await self._spawn_singles(resend, attempt=1, tries=TRANSIENT_RESENDS)
-        await self._progress()
+        await self.tally.report()
 
     async def _single_unit(self, index: int, attempt: int, tries: int) -> None:
         try:
             await self._run_single(self.items[index], attempt, tries)
         finally:
             self.sem.release()
-        await self._progress()
+        await self.tally.report()
 
     # -- a chunk as one collection request ---------------------------------------------------------------
 
@@ -449,7 +441,8 @@ class _Engine:
             try:
                 outcomes = await job.wait_tasks(self.job_timeout, concurrency=self.fetchers,
                                                 positions=[indices.index(i) for i in pending],
-                                                expected=len(indices))
+                                                expected=len(indices),
+                                                on_outcome=lambda p, o: self._read(indices[p], o))
             except JobTasksMismatchError as err:
                 # Reading again gives the same listing: which task answers for which item stays unknown.
                 self._fail_all(pending, err)
@@ -560,7 +553,8 @@ class _Engine:
             if job is not None:
                 try:
                     # A single request's job is its one task, whatever id NetSuite gave it.
-                    outcome = (await job.wait_tasks(self.job_timeout, positions=[0], expected=1)).get(0)
+                    outcome = (await job.wait_tasks(self.job_timeout, positions=[0], expected=1,
+                                                    on_outcome=lambda _, o: self._read(item.index, o))).get(0)
                 except JobTasksMismatchError as err:
                     self._finish_error(item, self._unknown(str(err)), records, definite=False)
                     return None

@@ -42,10 +42,18 @@ class BatchItemResult:
 
 @dataclass(frozen=True)
 class BatchProgress:
-    """Passed to ``on_progress`` after each chunk or item finishes.
+    """Passed to ``on_progress`` whenever ``done`` or ``read`` grows (as items finish and as results are read).
+
+    ``done`` counts items whose outcome is final (``succeeded + failed``; with collection requests a chunk's
+    items become final together, once the chunk's task listing has been checked against its results). ``read``
+    counts ``done`` plus the items whose task result has been read while their chunk is still being checked: it
+    moves item by item. Both only grow, ``done <= read <= total``, and at the end both equal ``total``.
+    ``read`` defaults to ``done`` (what a progress made without it means).
 
     Examples:
-        >>> BatchProgress(done=150, total=1000, succeeded=149, failed=1).done
+        >>> BatchProgress(done=100, total=1000, succeeded=99, failed=1, read=137).read
+        137
+        >>> BatchProgress(done=150, total=1000, succeeded=149, failed=1).read
         150
     """
 
@@ -53,6 +61,14 @@ class BatchProgress:
     total: int
     succeeded: int
     failed: int
+    read: int = -1
+    """Items whose answer has been read (final or still being checked); ``done`` when not given."""
+
+    def __post_init__(self) -> None:
+        if self.read == -1:
+            object.__setattr__(self, "read", self.done)
+        elif self.read < self.done:
+            raise ValueError(f"read ({self.read}) cannot be less than done ({self.done})")
 
 
 ProgressCallback = Callable[[BatchProgress], "Awaitable[None] | None"]

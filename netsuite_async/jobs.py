@@ -39,7 +39,7 @@ from __future__ import annotations
 import random
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -310,6 +310,7 @@ class Job:
         concurrency: int = 1,
         positions: Sequence[int] | None = None,
         expected: int | None = None,
+        on_outcome: Callable[[int, TaskOutcome], Awaitable[None]] | None = None,
     ) -> dict[int, TaskOutcome]:
         """Wait for the job, then collect task outcomes by item position.
 
@@ -321,7 +322,8 @@ class Job:
         accounts and across the account on others. ``expected`` (the number of items sent) makes a listing of
         another length, or one naming a task twice, raise `JobTasksMismatchError` instead of matching
         results to the wrong items. ``positions`` limits which results are read; ``concurrency`` how many are
-        read at once.
+        read at once. ``on_outcome(position, outcome)`` is awaited as each result is read (for progress), before
+        the caller has checked the whole listing: it costs no request.
 
         Examples:
             ```python
@@ -344,7 +346,9 @@ class Job:
         outcomes: dict[int, TaskOutcome] = {}
 
         async def fetch(position: int) -> None:
-            outcomes[position] = await self.task_outcome(by_position[position])
+            outcome = outcomes[position] = await self.task_outcome(by_position[position])
+            if on_outcome is not None:
+                await on_outcome(position, outcome)
 
         if concurrency == 1 or len(wanted) <= 1:
             for position in wanted:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -121,14 +122,18 @@ async def test_an_empty_batch_sends_nothing() -> None:
     assert emu.counters.requests == 0
 
 
-async def test_progress_is_reported_after_each_chunk_and_ends_at_the_total() -> None:
+async def test_progress_reports_each_result_read_and_each_chunk_done_and_ends_at_the_total() -> None:
     emu = make_emulator()
     seen: list[BatchProgress] = []
     async with client_for(emu) as ns:
         await ns.batch.create("customer", customers(230), chunk_size=50, on_progress=seen.append)
-    assert len(seen) == 5
-    assert [p.done for p in seen] == sorted(p.done for p in seen)
+    # One report per result read (read moves by one) and one per chunk made final (done moves by the chunk).
+    assert len(seen) == 230 + 5
+    assert [p.read for p in seen] == sorted(p.read for p in seen)
+    dones = sorted({p.done for p in seen})
+    assert sorted(b - a for a, b in itertools.pairwise(dones)) == [30, 50, 50, 50, 50]  # whole chunks
     assert seen[-1] == BatchProgress(done=230, total=230, succeeded=230, failed=0)
+    assert seen[-1].read == 230
 
 
 async def test_concurrency_stays_within_the_accounts_limit() -> None:

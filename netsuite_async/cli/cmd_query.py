@@ -51,7 +51,7 @@ def _format_for(path: Path, fmt: str | None) -> str:
 
 
 def make_progress(*, transient: bool = False) -> Progress:
-    """A rich progress bar with count, rate and ETA, on stderr."""
+    """A rich progress bar with count, detail (what a batch's count means), rate and ETA, on stderr."""
     import os
 
     from rich.console import Console
@@ -63,6 +63,7 @@ def make_progress(*, transient: bool = False) -> Progress:
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
+        TextColumn("{task.fields[detail]}"),
         TextColumn("{task.fields[rate]}"),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
@@ -74,6 +75,10 @@ def make_progress(*, transient: bool = False) -> Progress:
 class ProgressReporter:
     """Adapts rich progress to the library's progress callbacks (rows done, total when known).
 
+    A batch's `BatchProgress` moves the bar by ``read`` (results read, item by item) and shows ``done`` (final
+    outcomes, which a collection chunk reaches all at once) and ``failed`` beside it:
+    ``1234/2000 read · 1,200 done · 3 failed``.
+
     Examples:
         >>> with make_progress() as p:  # doctest: +SKIP
         ...     report = ProgressReporter(p, "rows")
@@ -83,24 +88,36 @@ class ProgressReporter:
     def __init__(self, progress: Any, description: str, total: int | None = None) -> None:
         self.progress = progress
         self.started = time.monotonic()
-        self.task = progress.add_task(description, total=total, rate="")
+        self.task = progress.add_task(description, total=total, rate="", detail="")
 
     def __call__(self, *args: Any, **kwargs: Any) -> None:
         done, total = _progress_numbers(args, kwargs)
         elapsed = max(time.monotonic() - self.started, 1e-9)
         rate = f"{done / elapsed:,.0f}/s" if done else ""
         update: dict[str, Any] = {"completed": done, "rate": rate}
+        if args and hasattr(args[0], "read"):
+            update["detail"] = _batch_detail(args[0])
         if total is not None:
             update["total"] = total
         self.progress.update(self.task, **update)
 
 
+def _batch_detail(progress: Any) -> str:
+    """What the bar of a batch counts, and the final outcomes beside it: ``read · 1,200 done · 3 failed``."""
+    text = f"read · {int(progress.done):,} done"
+    failed = int(getattr(progress, "failed", 0) or 0)
+    return f"{text} · {failed:,} failed" if failed else text
+
+
 def _progress_numbers(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[int, int | None]:
-    """Accept the shapes progress callbacks come in: (done, total), done=, or an object with rows/total."""
+    """Accept the shapes progress callbacks come in: (done, total), done=, or an object with rows/total (a
+    batch's progress counts by ``read``, which moves item by item; see `ProgressReporter`)."""
     total: int | None = kwargs.get("total")
     if args and not isinstance(args[0], (int, float)):
         obj = args[0]
         done = getattr(obj, "rows", None)
+        if done is None:
+            done = getattr(obj, "read", None)
         if done is None:
             done = getattr(obj, "done", getattr(obj, "completed", 0))
         total = getattr(obj, "total", total)
