@@ -41,7 +41,6 @@ import re
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import anyio
 
@@ -53,8 +52,10 @@ from netsuite_async.jobs_results import (
     JobResult,
     JobStatus,
     TaskOutcome,
+    _error_location,
     _job_id_from_location,
     _job_result,
+    _task_id,
 )
 from netsuite_async.jobs_results import Progress as Progress
 from netsuite_async.jobs_results import record_ref_from_location as record_ref_from_location
@@ -82,9 +83,6 @@ __all__ = [
 IDEMPOTENCY_HEADER = "X-NetSuite-Idempotency-Key"
 #: Content type of a 2026.1 homogeneous batch ("collection") request body ``{"items": [...]}``.
 COLLECTION_CONTENT_TYPE = "application/vnd.oracle.resource+json; type=collection"
-
-_TASK_IN_HREF = re.compile(r"/task/([A-Za-z0-9_.~-]+)/?$")
-
 
 def new_idempotency_key() -> str:
     """A fresh idempotency key (a random UUID), to be reused on every retry of one logical request.
@@ -406,21 +404,6 @@ class Job:
         return outcomes
 
 
-def _task_id(item: Any) -> str | None:
-    if not isinstance(item, Mapping):
-        return None
-    links = item.get("links")
-    if isinstance(links, Sequence):
-        for link in links:
-            if isinstance(link, Mapping) and link.get("rel") == "self" and isinstance(link.get("href"), str):
-                match = _TASK_IN_HREF.search(urlsplit(link["href"]).path)
-                if match:
-                    return match.group(1)
-    if item.get("id") is not None:
-        return str(item["id"])
-    return None
-
-
 class Jobs:
     """``ns.jobs``: submit requests asynchronously, with an idempotency key reused on every retry.
 
@@ -520,15 +503,6 @@ class Jobs:
                 "Location; NetSuite should answer 202 Accepted"
             )
         return self._job(_job_id_from_location(location), key)
-
-
-def _error_location(err: APIError) -> str | None:
-    response = err.response
-    headers = getattr(response, "headers", None)
-    if headers is None:
-        return None
-    value = headers.get("location")
-    return value if isinstance(value, str) else None
 
 
 def _validate_method(method: object) -> str:

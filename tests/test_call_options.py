@@ -114,7 +114,8 @@ async def test_headers_reach_the_emulator_on_every_request_of_the_call_and_no_ot
 
         seen.clear()
         ref = await ns.records.create("customer", {"companyName": "Tagged"}, headers=TAG)
-        assert seen.tagged() == [("POST", "/services/rest/record/v1/customer")] and not seen.untagged()
+        assert seen.tagged() == [("POST", "/services/rest/record/v1/customer")]
+        assert not seen.untagged()
         assert ref.id
 
         seen.clear()
@@ -122,21 +123,26 @@ async def test_headers_reach_the_emulator_on_every_request_of_the_call_and_no_ot
                                                    headers=TAG)]
         assert len(rows) == 451
         pages = seen.tagged()
-        assert len(pages) >= 6 and all(p == ("POST", "/services/rest/query/v1/suiteql") for p in pages)
+        assert len(pages) >= 6
+        assert all(p == ("POST", "/services/rest/query/v1/suiteql") for p in pages)
         assert not seen.untagged()
 
         seen.clear()
         listed = [r async for r in ns.records.list("customer", page_size=200, headers=TAG)]
-        assert len(listed) == 451 and len(seen.tagged()) == 3 and not seen.untagged()
+        assert len(listed) == 451
+        assert len(seen.tagged()) == 3
+        assert not seen.untagged()
 
         seen.clear()
         out = await ns.restlets.call("customscript_echo", 1, params={"n": 1}, headers=TAG)
         assert out is not None
-        assert seen.tagged() == [("GET", "/app/site/hosting/restlet.nl")] and not seen.untagged()
+        assert seen.tagged() == [("GET", "/app/site/hosting/restlet.nl")]
+        assert not seen.untagged()
 
         seen.clear()
         catalog = await ns.metadata.catalog(headers=TAG)
-        assert catalog and seen.tagged() == [("GET", "/services/rest/record/v1/metadata-catalog")]
+        assert catalog
+        assert seen.tagged() == [("GET", "/services/rest/record/v1/metadata-catalog")]
 
 
 async def test_a_batch_s_submissions_polls_and_task_reads_all_carry_the_call_s_headers() -> None:
@@ -145,7 +151,8 @@ async def test_a_batch_s_submissions_polls_and_task_reads_all_carry_the_call_s_h
         seen = Seen(fake)
         result = await ns.batch.create("customer", [{"companyName": f"B{i}"} for i in range(5)], chunk_size=2,
                                        headers=TAG)
-        assert result.ok and len(result) == 5
+        assert result.ok
+        assert len(result) == 5
         tagged = seen.tagged()
         assert not seen.untagged()
         assert any(m == "POST" for m, _ in tagged)  # submissions
@@ -157,7 +164,8 @@ async def test_a_batch_s_submissions_polls_and_task_reads_all_carry_the_call_s_h
 
         seen.clear()
         await ns.batch.create("customer", [{"companyName": "Plain"}])
-        assert seen.requests and not seen.tagged()
+        assert seen.requests
+        assert not seen.tagged()
 
 
 async def test_a_job_s_methods_take_their_own_options_and_a_submitted_job_does_not_inherit_them() -> None:
@@ -168,11 +176,13 @@ async def test_a_job_s_methods_take_their_own_options_and_a_submitted_job_does_n
         assert seen.tagged() == [("POST", "/services/rest/record/v1/customer")]
         seen.clear()
         await job.wait_completed(deadline=10)
-        assert seen.requests and not seen.tagged()  # the submission's headers stayed with the submission
+        assert seen.requests
+        assert not seen.tagged()
         seen.clear()
         result = await job.wait(deadline=10, headers=TAG)
         assert result.ref is not None
-        assert len(seen.tagged()) >= 3 and not seen.untagged()  # status, task listing, task result
+        assert len(seen.tagged()) >= 3
+        assert not seen.untagged()
 
 
 async def test_get_many_reads_carry_the_headers_and_teach_the_client() -> None:
@@ -182,7 +192,8 @@ async def test_get_many_reads_carry_the_headers_and_teach_the_client() -> None:
         assert ns.records._batch_read is None
         got = await ns.records.get_many("customer", [1, 2, 3], headers=TAG)
         assert [g["id"] if g else None for g in got] == ["1", "2", "3"]
-        assert seen.tagged() and not seen.untagged()
+        assert seen.tagged()
+        assert not seen.untagged()
         assert ns.records._batch_read is not None  # learned through the call's copy, kept by the client
 
 
@@ -289,7 +300,7 @@ async def test_the_old_total_timeout_of_a_wait_still_bounds_it() -> None:
         ns.jobs.poll_interval = 0.001
         fake.emulator.jobs.pending_polls = 10**6  # the job never finishes
         job = await ns.jobs.submit("POST", "/record/v1/customer", json={"companyName": "Slow"})
-        with pytest.warns(DeprecationWarning), pytest.raises(JobTimeoutError):
+        with pytest.warns(DeprecationWarning, match="deadline="), pytest.raises(JobTimeoutError):
             await job.wait(timeout=0.05)
         with pytest.raises(JobTimeoutError):
             await job.wait(deadline=0.05)
