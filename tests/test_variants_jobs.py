@@ -420,7 +420,7 @@ def served_emulator(tmp_path: Path) -> Iterator[Path]:
     finally:
         child.terminate()
         try:
-            child.wait(deadline=10)
+            child.wait(timeout=10)
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
