@@ -124,6 +124,10 @@ class _ObservedTransport:
         call.status = response.status_code
         return response
 
+    def derive(self, **overrides: Any) -> _ObservedTransport:
+        """A derived transport (per-call options, ``with_options``) that still reports to the audited call."""
+        return _ObservedTransport(self._inner.derive(**overrides))
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 

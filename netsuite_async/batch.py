@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 from netsuite_async.batch_checkpoint import BatchCheckpoint
 from netsuite_async.batch_engine import _ROUNDS as _ROUNDS  # the retry budget (retry.py) counts on it
@@ -59,9 +59,11 @@ if TYPE_CHECKING:
     from netsuite_async.transport import Transport
 
 __all__ = [
+    "DEFAULT_JOB_DEADLINE",
     "MAX_CHUNK_SIZE",
     "Batch",
     "BatchItemResult",
+    "BatchOptions",
     "BatchOutcomeUnknownError",
     "BatchProgress",
     "BatchResult",
@@ -70,9 +72,57 @@ __all__ = [
     "run_batch_file",
 ]
 
+#: Seconds a batch waits for one job to finish unless ``job_deadline=`` says otherwise.
+DEFAULT_JOB_DEADLINE = 600.0
+
+
+class BatchOptions(TypedDict, total=False):
+    """The keyword options of every batch call (`Batch.create`, ``update``, ``upsert``, ``delete``, ``run``).
+
+    - ``chunk_size``: items per request, 1 to 100 (default 100).
+    - ``on_progress``: called with a `BatchProgress` as items finish.
+    - ``checkpoint``: a file path (created, or resumed if it exists) or an open `BatchCheckpoint`.
+    - ``use_collections``: None probes the account; False forces single requests; True skips the probe's memory
+      (a refusal still falls back).
+    - ``job_deadline``: seconds to wait for one job to finish (default 600), per job and per polling round:
+      a total for that job, not for the batch (a batch has no overall deadline: it ends when every item has an
+      outcome).
+    - ``timeout``: the per-attempt read timeout (seconds) of every request the batch sends: submissions, job
+      polls and task results.
+    - ``headers``: merged over the client's default headers for every request the batch sends.
+    - ``job_timeout``: the old name of ``job_deadline`` (deprecated; same meaning).
+
+    Examples:
+        >>> options: BatchOptions = {"chunk_size": 50, "job_deadline": 300.0}
+        >>> sorted(options)
+        ['chunk_size', 'job_deadline']
+    """
+
+    chunk_size: int
+    on_progress: ProgressCallback | None
+    checkpoint: str | os.PathLike[str] | BatchCheckpoint | None
+    use_collections: bool | None
+    job_deadline: float
+    timeout: float | None
+    headers: Mapping[str, str] | None
+    job_timeout: float | None
+
+
+class _Learned:
+    """Whether the account accepts collection requests; shared by a `Batch` and the copies per-call options make
+    of it (``_call_options.py``), so a call made with ``timeout=``/``headers=`` teaches the client too."""
+
+    __slots__ = ("collections",)
+
+    def __init__(self) -> None:
+        self.collections: bool | None = None
+
 
 class Batch:
     """``ns.batch``: create, update, upsert or delete many records of one type, exactly once.
+
+    Every call takes the keyword options of `BatchOptions` (``chunk_size``, ``on_progress``, ``checkpoint``,
+    ``use_collections``, ``job_deadline``, and the per-call ``timeout`` and ``headers``).
 
     Examples:
         ```python
@@ -85,7 +135,16 @@ class Batch:
         self._transport = transport
         self._jobs = jobs
         self._records = records
-        self._collections: bool | None = None
+        self._learned = _Learned()
+
+    @property
+    def _collections(self) -> bool | None:
+        # Read and written by the engine (batch_engine.py); kept in the shared _Learned.
+        return self._learned.collections
+
+    @_collections.setter
+    def _collections(self, value: bool | None) -> None:
+        self._learned.collections = value
 
     @property
     def collections_supported(self) -> bool | None:
@@ -100,21 +159,9 @@ class Batch:
 
     @traced("batch.create", type_arg=0)
     async def create(
-        self,
-        record_type: str,
-        items: Iterable[Mapping[str, Any]],
-        *,
-        chunk_size: int = MAX_CHUNK_SIZE,
-        on_progress: ProgressCallback | None = None,
-        checkpoint: str | os.PathLike[str] | BatchCheckpoint | None = None,
-        use_collections: bool | None = None,
-        job_timeout: float = 600.0,
+        self, record_type: str, items: Iterable[Mapping[str, Any]], **options: Unpack[BatchOptions]
     ) -> BatchResult:
         """Create one record per item (each a record body).
-
-        ``checkpoint``: a file path (created, or resumed if it exists) or an open `BatchCheckpoint`.
-        ``use_collections``: None probes the account; False forces single requests; True skips the probe's
-        memory (a refusal still falls back). ``job_timeout``: seconds to wait for one job.
 
         Examples:
             ```python
@@ -122,20 +169,11 @@ class Batch:
             result[1].ref.id
             ```
         """
-        return await self.run("create", record_type, items, chunk_size=chunk_size, on_progress=on_progress,
-                               checkpoint=checkpoint, use_collections=use_collections, job_timeout=job_timeout)
+        return await self._run("create", record_type, items, options)
 
     @traced("batch.update", type_arg=0)
     async def update(
-        self,
-        record_type: str,
-        items: Iterable[Mapping[str, Any]],
-        *,
-        chunk_size: int = MAX_CHUNK_SIZE,
-        on_progress: ProgressCallback | None = None,
-        checkpoint: str | os.PathLike[str] | BatchCheckpoint | None = None,
-        use_collections: bool | None = None,
-        job_timeout: float = 600.0,
+        self, record_type: str, items: Iterable[Mapping[str, Any]], **options: Unpack[BatchOptions]
     ) -> BatchResult:
         """Update records: each item carries ``id`` (internal id, wins) or ``externalId`` plus the fields.
 
@@ -144,20 +182,11 @@ class Batch:
             await ns.batch.update("customer", [{"id": 7, "comments": "vip"}])
             ```
         """
-        return await self.run("update", record_type, items, chunk_size=chunk_size, on_progress=on_progress,
-                               checkpoint=checkpoint, use_collections=use_collections, job_timeout=job_timeout)
+        return await self._run("update", record_type, items, options)
 
     @traced("batch.upsert", type_arg=0)
     async def upsert(
-        self,
-        record_type: str,
-        items: Iterable[Mapping[str, Any]],
-        *,
-        chunk_size: int = MAX_CHUNK_SIZE,
-        on_progress: ProgressCallback | None = None,
-        checkpoint: str | os.PathLike[str] | BatchCheckpoint | None = None,
-        use_collections: bool | None = None,
-        job_timeout: float = 600.0,
+        self, record_type: str, items: Iterable[Mapping[str, Any]], **options: Unpack[BatchOptions]
     ) -> BatchResult:
         """Create or update by external id: each item carries ``externalId`` plus the fields.
 
@@ -166,20 +195,11 @@ class Batch:
             await ns.batch.upsert("customer", [{"externalId": "C-1", "companyName": "ACME"}])
             ```
         """
-        return await self.run("upsert", record_type, items, chunk_size=chunk_size, on_progress=on_progress,
-                               checkpoint=checkpoint, use_collections=use_collections, job_timeout=job_timeout)
+        return await self._run("upsert", record_type, items, options)
 
     @traced("batch.delete", type_arg=0)
     async def delete(
-        self,
-        record_type: str,
-        items: Iterable[int | str | Mapping[str, Any]],
-        *,
-        chunk_size: int = MAX_CHUNK_SIZE,
-        on_progress: ProgressCallback | None = None,
-        checkpoint: str | os.PathLike[str] | BatchCheckpoint | None = None,
-        use_collections: bool | None = None,
-        job_timeout: float = 600.0,
+        self, record_type: str, items: Iterable[int | str | Mapping[str, Any]], **options: Unpack[BatchOptions]
     ) -> BatchResult:
         """Delete records: items are internal ids, ``"eid:X"`` strings, or mappings with ``id``/``externalId``.
 
@@ -188,29 +208,32 @@ class Batch:
             await ns.batch.delete("customer", [7, 8, "eid:C-1"])
             ```
         """
-        return await self.run("delete", record_type, items, chunk_size=chunk_size, on_progress=on_progress,
-                               checkpoint=checkpoint, use_collections=use_collections, job_timeout=job_timeout)
+        return await self._run("delete", record_type, items, options)
 
     @traced("batch.run", type_arg=1)
     async def run(
-        self,
-        op: Operation,
-        record_type: str,
-        items: Iterable[Any],
-        *,
-        chunk_size: int = MAX_CHUNK_SIZE,
-        on_progress: ProgressCallback | None = None,
-        checkpoint: str | os.PathLike[str] | BatchCheckpoint | None = None,
-        use_collections: bool | None = None,
-        job_timeout: float = 600.0,
+        self, op: Operation, record_type: str, items: Iterable[Any], **options: Unpack[BatchOptions]
     ) -> BatchResult:
-        """Run operation ``op`` over ``items``; what `create` and friends call.
+        """Run operation ``op`` over ``items``; what `create` and friends do.
 
         Examples:
             ```python
             result = await ns.batch.run("create", "customer", rows)
             ```
         """
+        return await self._run(op, record_type, items, options)
+
+    async def _run(self, op: Operation, record_type: str, items: Iterable[Any], options: BatchOptions) -> BatchResult:
+        # timeout= and headers= were applied by the decorator (this object is then the call's own copy);
+        # job_timeout= was renamed to job_deadline= there too.
+        unknown = sorted(set(options) - BatchOptions.__optional_keys__)
+        if unknown:
+            raise TypeError(f"unexpected batch option(s) {', '.join(unknown)}; see BatchOptions")
+        chunk_size = options.get("chunk_size", MAX_CHUNK_SIZE)
+        on_progress = options.get("on_progress")
+        checkpoint = options.get("checkpoint")
+        use_collections = options.get("use_collections")
+        job_deadline = options.get("job_deadline", DEFAULT_JOB_DEADLINE)
         if op not in OPERATIONS:
             raise ValueError(f"unknown batch operation {op!r}; use one of {', '.join(OPERATIONS)}")
         validate_record_type(record_type)
@@ -220,8 +243,8 @@ class Batch:
             raise TypeError("chunk_size must be an int")
         if not 1 <= chunk_size <= MAX_CHUNK_SIZE:
             raise ValueError(f"chunk_size must be between 1 and {MAX_CHUNK_SIZE}, got {chunk_size}")
-        if not job_timeout > 0:
-            raise ValueError("job_timeout must be positive")
+        if isinstance(job_deadline, bool) or not isinstance(job_deadline, int | float) or not job_deadline > 0:
+            raise ValueError(f"job_deadline must be a positive number of seconds, not {job_deadline!r}")
         materialised = list(items)
         prepared = [_prepare(op, record_type, i, item) for i, item in enumerate(materialised)]
         own_checkpoint = False
@@ -236,7 +259,7 @@ class Batch:
             raise ValueError(f"checkpoint {cp.path} was written for another batch")
         try:
             engine = _Engine(self, op, record_type, prepared, cp.chunk_size if cp else chunk_size, cp,
-                             on_progress, use_collections, job_timeout)
+                             on_progress, use_collections, job_deadline)
             return await engine.execute()
         finally:
             if own_checkpoint and cp is not None:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import anyio
 import anyio.to_thread
 
+from netsuite_async._call_options import check_headers, check_timeout
 from netsuite_async._files import write_json_atomic
 from netsuite_async.identifiers import validate_field_name, validate_record_type
 from netsuite_async.suiteql import ROW_CAP
@@ -223,6 +224,8 @@ class Changes:
         batch_size: int = 10_000,
         save_every: int = 500,
         once: bool = False,
+        timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         self._table = validate_record_type(record_type).lower()
         if since is None and checkpoint is None:
@@ -262,6 +265,13 @@ class Changes:
         self._batch = batch_size
         self._save_every = save_every
         self._once = once
+        # Per-call options, checked now and passed to every poll's SuiteQL stream (its pages and count query).
+        options: dict[str, Any] = {}
+        if timeout is not None:
+            options["timeout"] = check_timeout(timeout)
+        if headers is not None:
+            options["headers"] = check_headers(headers)
+        self._options = options
         self.mark: ChangeMark | None = None
         """The position after the last row taken (updated as you iterate)."""
         self._gen: AsyncGenerator[dict[str, Any], None] | None = None
@@ -308,7 +318,7 @@ class Changes:
             delivered = 0
             returned = 0
             stream = self._suiteql.stream(
-                query, params=[mark.since, *self._params], max_rows=batch, page_size=min(1000, batch)
+                query, params=[mark.since, *self._params], max_rows=batch, page_size=min(1000, batch), **self._options
             )
             async with stream as rows:
                 async for row in rows:
@@ -356,7 +366,8 @@ def changes(client: SuiteQL | _HasSuiteQL, record_type: str, **kwargs: Any) -> C
     ``poll_interval`` (seconds, default 30), ``checkpoint`` (`Checkpoint`), ``name`` (checkpoint key,
     default the record type), ``columns`` (default all), ``where`` (extra SuiteQL condition on alias ``t``,
     ``?`` placeholders bound from ``params``), ``batch_size`` (rows per poll, default 10,000), ``save_every``
-    (rows between checkpoint saves, default 500), ``once`` (stop when caught up instead of polling forever).
+    (rows between checkpoint saves, default 500), ``once`` (stop when caught up instead of polling forever),
+    ``timeout`` (per-attempt read timeout of every request the feed sends) and ``headers`` (added to them).
 
     Examples:
         >>> async def new_customers(ns: "NetSuiteClient") -> None:

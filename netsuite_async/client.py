@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
+from netsuite_async._call_options import check_headers, check_timeout
 from netsuite_async._http import AsyncBaseTransport, AsyncClient, Response, build_client, is_in_process
 from netsuite_async._logging import redact_httpx2_logs
 from netsuite_async.account import Account
@@ -282,7 +283,8 @@ class NetSuiteClient:
         The view shares the connection pool, the governor (so the account limit holds across the client and all
         its views), the auth provider, the hooks and the counters; closing it closes nothing. ``timeout`` is the
         per-attempt read timeout in seconds (the total per call is ``retry``'s ``deadline``); ``headers`` are
-        added to (and override) the client's default headers.
+        added to (and override) the client's default headers. Every resource method also takes ``timeout=`` and
+        ``headers=`` for one call (docs/observability.md, "Per-call options"); the values are checked the same way.
 
         Examples:
             >>> from netsuite_async import BearerToken
@@ -291,13 +293,11 @@ class NetSuiteClient:
             >>> slow.governor is ns.governor, slow.http is ns.http
             (True, True)
         """
-        if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
-                                    or not timeout > 0 or timeout == float("inf")):
-            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+        # The same checks as every resource method's per-call timeout= and headers= (_call_options.py).
+        seconds = check_timeout(timeout)
+        extra = check_headers(headers)
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise TypeError(f"retry must be a RetryPolicy, not {type(retry).__name__}")
-        if headers is not None and not isinstance(headers, Mapping):
-            raise TypeError(f"headers must be a mapping, not {type(headers).__name__}")
         if retry is not None and self.audit is not None:
             from netsuite_async.agent import audited_retry
 
@@ -305,11 +305,7 @@ class NetSuiteClient:
         view = object.__new__(type(self))
         view.__dict__.update({k: v for k, v in self.__dict__.items() if not _is_namespace(k)})
         base = self.transport
-        view.transport = base.derive(
-            retry=retry,
-            read_timeout=float(timeout) if timeout is not None else None,
-            headers=headers,
-        )
+        view.transport = base.derive(retry=retry, timeout=seconds, headers=extra)
         view._owns_http = False
         view._is_view = True
         if self.audit is not None:

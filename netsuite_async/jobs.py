@@ -29,7 +29,7 @@ failure: a repeated key is answered ``IDEMPOTENCY_ERROR`` (400 or 409) with the 
 Examples:
     ```python
     job = await ns.jobs.submit("POST", "/record/v1/customer", json={"companyName": "ACME"})
-    result = await job.wait(timeout=300)
+    result = await job.wait(deadline=300)
     result.ref.id          # the new customer's internal id, from the task result's Location
     ```
 """
@@ -41,10 +41,10 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import anyio
 
+from netsuite_async._call_options import deadline_first
 from netsuite_async._jsonbody import encode_json_body
 from netsuite_async.errors import APIError, JobTasksMismatchError, JobTimeoutError, NetSuiteError
 from netsuite_async.jobs_results import FINISHED_PROGRESS as FINISHED_PROGRESS
@@ -52,8 +52,10 @@ from netsuite_async.jobs_results import (
     JobResult,
     JobStatus,
     TaskOutcome,
+    _error_location,
     _job_id_from_location,
     _job_result,
+    _task_id,
 )
 from netsuite_async.jobs_results import Progress as Progress
 from netsuite_async.jobs_results import record_ref_from_location as record_ref_from_location
@@ -81,9 +83,6 @@ __all__ = [
 IDEMPOTENCY_HEADER = "X-NetSuite-Idempotency-Key"
 #: Content type of a 2026.1 homogeneous batch ("collection") request body ``{"items": [...]}``.
 COLLECTION_CONTENT_TYPE = "application/vnd.oracle.resource+json; type=collection"
-
-_TASK_IN_HREF = re.compile(r"/task/([A-Za-z0-9_.~-]+)/?$")
-
 
 def new_idempotency_key() -> str:
     """A fresh idempotency key (a random UUID), to be reused on every retry of one logical request.
@@ -123,8 +122,11 @@ class Job:
         ```python
         job = await ns.jobs.submit("PATCH", "/record/v1/customer/7", json={"comments": "vip"})
         status = await job.status()          # JobStatus(id=…, completed=…, progress=…)
-        result = await job.wait(timeout=60)  # JobResult(status_code=204, ref=…, body=None)
+        result = await job.wait(deadline=60)  # JobResult(status_code=204, ref=…, body=None)
         ```
+
+    Every method takes ``timeout=`` (per-attempt read timeout, seconds) and ``headers=`` for the requests of that
+    call (its polls and task reads); the wait methods' total is ``deadline=``.
     """
 
     def __init__(
@@ -155,7 +157,8 @@ class Job:
     async def _get(self, path: str, params: Mapping[str, str | int] | None = None) -> Response:
         return await self._transport.send(RequestSpec(method="GET", path=path, params=params))
 
-    async def status(self) -> JobStatus:
+    @traced("jobs.status")
+    async def status(self, *, timeout: float | None = None, headers: Mapping[str, str] | None = None) -> JobStatus:
         """Read the job's state once.
 
         Examples:
@@ -174,24 +177,33 @@ class Job:
             raw=data,
         )
 
-    # The timeout parameter is the documented API (job.wait(timeout=...)), and it bounds polling, which a caller
-    # cannot express with fail_after without losing the JobTimeoutError that names the job.
-    async def wait_completed(self, timeout: float | None = 600.0) -> JobStatus:
+    # deadline bounds the polling, which a caller cannot express with fail_after without losing the
+    # JobTimeoutError that names the job. Until one release ago it was called timeout (see deadline_first).
+    @traced("jobs.wait_completed")
+    @deadline_first
+    async def wait_completed(
+        self,
+        deadline: float | None = 600.0,
+        *,
+        timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> JobStatus:
         """Poll until the job has finished (exponential backoff with jitter, never a busy loop).
 
         Finished means `JobStatus.finished`: an unknown progress word keeps polling. Raises
-        `JobTimeoutError` when ``timeout`` seconds pass first (the job keeps running).
+        `JobTimeoutError` when ``deadline`` seconds pass first (the job keeps running); None waits as long as
+        it takes. ``timeout`` is each poll's per-attempt read timeout.
 
         Examples:
             ```python
-            status = await job.wait_completed(timeout=120)
+            status = await job.wait_completed(deadline=120)
             ```
         """
-        if timeout is not None and timeout <= 0:
-            raise ValueError("timeout must be positive or None")
+        if deadline is not None and (isinstance(deadline, bool) or not deadline > 0):
+            raise ValueError("deadline must be positive or None")
         interval = self._poll_interval
         try:
-            with anyio.fail_after(timeout):
+            with anyio.fail_after(deadline):
                 while True:
                     status = await self.status()
                     if status.finished:
@@ -200,9 +212,10 @@ class Job:
                     await anyio.sleep(interval * (0.5 + random.random() / 2))
                     interval = min(interval * 1.6, self._max_poll_interval)
         except TimeoutError:
-            raise JobTimeoutError(self.id, timeout or 0.0) from None
+            raise JobTimeoutError(self.id, deadline or 0.0) from None
 
-    async def task_ids(self) -> list[str]:
+    @traced("jobs.task_ids")
+    async def task_ids(self, *, timeout: float | None = None, headers: Mapping[str, str] | None = None) -> list[str]:
         """The ids of the job's tasks (one per request, one per item of a batch), in NetSuite's listing order.
 
         Each id is read from the task's ``self`` link (or its ``id``); nothing is assumed about how NetSuite
@@ -229,7 +242,10 @@ class Job:
             offset += len(items)
         return ids
 
-    async def task_result(self, task_id: str) -> JobResult:
+    @traced("jobs.task_result")
+    async def task_result(
+        self, task_id: str, *, timeout: float | None = None, headers: Mapping[str, str] | None = None
+    ) -> JobResult:
         """The result of one task; a task that failed raises its typed NetSuite error (e.g. BadRequestError).
 
         Examples:
@@ -241,7 +257,10 @@ class Job:
             raise ValueError(f"invalid task id {task_id!r}")
         return _job_result(await self._get(f"{self.path}/task/{task_id}/result"))
 
-    async def task_status(self, task_id: str) -> JobStatus:
+    @traced("jobs.task_status")
+    async def task_status(
+        self, task_id: str, *, timeout: float | None = None, headers: Mapping[str, str] | None = None
+    ) -> JobStatus:
         """Read one task's state (``completed``, ``progress``).
 
         Examples:
@@ -261,7 +280,10 @@ class Job:
             raw=data,
         )
 
-    async def task_outcome(self, task_id: str) -> TaskOutcome:
+    @traced("jobs.task_outcome")
+    async def task_outcome(
+        self, task_id: str, *, timeout: float | None = None, headers: Mapping[str, str] | None = None
+    ) -> TaskOutcome:
         """One task's result, or the error that *is* its result.
 
         A 4xx from the result endpoint is the task's own answer. A 5xx may be the task's own answer too
@@ -283,16 +305,27 @@ class Job:
                 return TaskOutcome(task_id, error=err)
             raise
 
-    async def wait(self, timeout: float | None = 600.0) -> JobResult:
+    @traced("jobs.wait")
+    @deadline_first
+    async def wait(
+        self,
+        deadline: float | None = 600.0,
+        *,
+        timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> JobResult:
         """Wait for a single-request job and return its result; a failed task raises its typed error.
+
+        ``deadline`` bounds the wait for the job to finish (`JobTimeoutError`); ``timeout`` is each request's
+        per-attempt read timeout.
 
         Examples:
             ```python
             job = await ns.jobs.submit("POST", "/record/v1/customer", json={"companyName": "ACME"})
-            ref = (await job.wait(timeout=300)).ref
+            ref = (await job.wait(deadline=300)).ref
             ```
         """
-        await self.wait_completed(timeout)
+        await self.wait_completed(deadline)
         tasks = await self.task_ids()
         if len(tasks) != 1:
             # A single request's job is its one task; anything else is not a single request's job.
@@ -303,14 +336,18 @@ class Job:
         assert outcome.result is not None
         return outcome.result
 
+    @traced("jobs.wait_tasks")
+    @deadline_first
     async def wait_tasks(
         self,
-        timeout: float | None = 600.0,
+        deadline: float | None = 600.0,
         *,
         concurrency: int = 1,
         positions: Sequence[int] | None = None,
         expected: int | None = None,
         on_outcome: Callable[[int, TaskOutcome], Awaitable[None]] | None = None,
+        timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> dict[int, TaskOutcome]:
         """Wait for the job, then collect task outcomes by item position.
 
@@ -323,7 +360,8 @@ class Job:
         another length, or one naming a task twice, raise `JobTasksMismatchError` instead of matching
         results to the wrong items. ``positions`` limits which results are read; ``concurrency`` how many are
         read at once. ``on_outcome(position, outcome)`` is awaited as each result is read (for progress), before
-        the caller has checked the whole listing: it costs no request.
+        the caller has checked the whole listing: it costs no request. ``deadline`` bounds the wait for the job to
+        finish (`JobTimeoutError`); ``timeout`` is each request's per-attempt read timeout.
 
         Examples:
             ```python
@@ -334,7 +372,7 @@ class Job:
         """
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
-        await self.wait_completed(timeout)
+        await self.wait_completed(deadline)
         listed = await self.task_ids()
         if expected is not None and len(listed) != expected:
             raise JobTasksMismatchError(self.id, expected=expected, listed=len(listed))
@@ -370,21 +408,6 @@ class Job:
         return outcomes
 
 
-def _task_id(item: Any) -> str | None:
-    if not isinstance(item, Mapping):
-        return None
-    links = item.get("links")
-    if isinstance(links, Sequence):
-        for link in links:
-            if isinstance(link, Mapping) and link.get("rel") == "self" and isinstance(link.get("href"), str):
-                match = _TASK_IN_HREF.search(urlsplit(link["href"]).path)
-                if match:
-                    return match.group(1)
-    if item.get("id") is not None:
-        return str(item["id"])
-    return None
-
-
 class Jobs:
     """``ns.jobs``: submit requests asynchronously, with an idempotency key reused on every retry.
 
@@ -405,7 +428,10 @@ class Jobs:
         self.max_poll_interval = 5.0
 
     def _job(self, job_id: str, key: str | None = None, *, reused: bool = False) -> Job:
-        return Job(self._transport, job_id, idempotency_key=key, reused=reused, poll_interval=self.poll_interval,
+        # A call made with per-call options runs on a copy that remembers the resource's own transport: the Job
+        # it hands back is bound to that one, so the options stay with the call (not the job's later polls).
+        transport = self.__dict__.get("_home_transport", self._transport)
+        return Job(transport, job_id, idempotency_key=key, reused=reused, poll_interval=self.poll_interval,
                    max_poll_interval=self.max_poll_interval)
 
     def get(self, job_id: str | int) -> Job:
@@ -432,12 +458,14 @@ class Jobs:
         idempotency_key: str | None = None,
         content_type: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
     ) -> Job:
         """Send ``method path`` with ``Prefer: respond-async`` and return its `Job`.
 
         ``idempotency_key`` (a UUID) defaults to a fresh one; it is sent on every attempt, so retries after a
         lost answer never create a second job. ``content_type`` overrides the JSON body's content type (batch
-        collections use `COLLECTION_CONTENT_TYPE`).
+        collections use `COLLECTION_CONTENT_TYPE`). ``headers`` and ``timeout`` (per attempt) apply to the
+        submission only: the returned `Job`'s methods take their own.
 
         Examples:
             ```python
@@ -479,15 +507,6 @@ class Jobs:
                 "Location; NetSuite should answer 202 Accepted"
             )
         return self._job(_job_id_from_location(location), key)
-
-
-def _error_location(err: APIError) -> str | None:
-    response = err.response
-    headers = getattr(response, "headers", None)
-    if headers is None:
-        return None
-    value = headers.get("location")
-    return value if isinstance(value, str) else None
 
 
 def _validate_method(method: object) -> str:

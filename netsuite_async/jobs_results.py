@@ -11,12 +11,12 @@ Examples:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
-from netsuite_async.errors import NetSuiteError
+from netsuite_async.errors import APIError, NetSuiteError
 from netsuite_async.models import RecordRef
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ FINISHED_PROGRESS = frozenset({"succeeded", "failed"})
 
 _JOB_IN_LOCATION = re.compile(r"/async/v1/job/([A-Za-z0-9_.~-]+)/?$")
 _RECORD_IN_LOCATION = re.compile(r"/record/v1/([A-Za-z][A-Za-z0-9_]*)/([^/?#]+)/?$")
+_TASK_IN_HREF = re.compile(r"/task/([A-Za-z0-9_.~-]+)/?$")
 
 
 @dataclass(frozen=True)
@@ -148,3 +149,27 @@ def _job_result(response: Response) -> JobResult:
         location=location,
         headers=dict(response.headers),
     )
+
+
+def _task_id(item: Any) -> str | None:
+    if not isinstance(item, Mapping):
+        return None
+    links = item.get("links")
+    if isinstance(links, Sequence):
+        for link in links:
+            if isinstance(link, Mapping) and link.get("rel") == "self" and isinstance(link.get("href"), str):
+                match = _TASK_IN_HREF.search(urlsplit(link["href"]).path)
+                if match:
+                    return match.group(1)
+    if item.get("id") is not None:
+        return str(item["id"])
+    return None
+
+
+def _error_location(err: APIError) -> str | None:
+    response = err.response
+    headers = getattr(response, "headers", None)
+    if headers is None:
+        return None
+    value = headers.get("location")
+    return value if isinstance(value, str) else None

@@ -18,7 +18,7 @@ import hashlib
 import json as _json
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +47,10 @@ _CACHE_FORMAT = 1
 
 class Metadata:
     """``client.metadata``: the record catalog, per-type JSON Schema and OpenAPI documents.
+
+    ``catalog``, ``json_schema`` and ``openapi`` take ``timeout=`` (per-attempt read timeout, seconds; default
+    `DEFAULT_METADATA_TIMEOUT`, or the ``with_options`` view's) and ``headers=``; ``read_timeout=`` is the old name
+    of ``timeout=`` (deprecated). A cached answer sends nothing.
 
     Examples:
         ```python
@@ -100,7 +104,14 @@ class Metadata:
         return self._cache_dir
 
     @traced("metadata.catalog")
-    async def catalog(self, *, read_timeout: float | None = None, refresh: bool = False) -> list[CatalogEntry]:
+    async def catalog(
+        self,
+        *,
+        refresh: bool = False,
+        timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        read_timeout: float | None = None,
+    ) -> list[CatalogEntry]:
         """Every record type the integration's role can see, as `CatalogEntry` (``name``, ``links``).
 
         Examples:
@@ -109,7 +120,7 @@ class Metadata:
             assert "customer" in types
             ```
         """
-        data = await self._fetch("catalog", _CATALOG_PATH, None, _JSON, read_timeout, refresh)
+        data = await self._fetch("catalog", _CATALOG_PATH, None, _JSON, timeout, refresh)
         items = data.get("items") if isinstance(data, dict) else None
         if not isinstance(items, list):
             raise NetSuiteError("the metadata catalog answered without an items list")
@@ -117,7 +128,13 @@ class Metadata:
 
     @traced("metadata.json_schema", type_arg=0)
     async def json_schema(
-        self, record_type: str, *, read_timeout: float | None = None, refresh: bool = False
+        self,
+        record_type: str,
+        *,
+        refresh: bool = False,
+        timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        read_timeout: float | None = None,
     ) -> dict[str, Any]:
         """The JSON Schema of one record type (``Accept: application/schema+json``).
 
@@ -128,12 +145,18 @@ class Metadata:
             ```
         """
         name = validate_record_type(record_type)
-        data = await self._fetch(f"schema:{name}", f"{_CATALOG_PATH}/{name}", None, _SCHEMA_JSON, read_timeout, refresh)
+        data = await self._fetch(f"schema:{name}", f"{_CATALOG_PATH}/{name}", None, _SCHEMA_JSON, timeout, refresh)
         return _require_object(data, f"JSON Schema of {name!r}")
 
     @traced("metadata.openapi")
     async def openapi(
-        self, types: Sequence[str] | None = None, *, read_timeout: float | None = None, refresh: bool = False
+        self,
+        types: Sequence[str] | None = None,
+        *,
+        refresh: bool = False,
+        timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        read_timeout: float | None = None,
     ) -> dict[str, Any]:
         """An OpenAPI 3 document for ``types`` (``?select=a,b``), or for every record type when None.
 
@@ -156,7 +179,7 @@ class Metadata:
                 raise ValueError("types must not be empty; pass None for every record type")
             params = [("select", ",".join(names))]
             key = "openapi:" + ",".join(sorted(names))
-        data = await self._fetch(key, _CATALOG_PATH, params, _SWAGGER_JSON, read_timeout, refresh)
+        data = await self._fetch(key, _CATALOG_PATH, params, _SWAGGER_JSON, timeout, refresh)
         return _require_object(data, "OpenAPI document")
 
     # -- plumbing ------------------------------------------------------------------------------------------
@@ -167,35 +190,31 @@ class Metadata:
         path: str,
         params: list[tuple[str, str]] | None,
         accept: str,
-        read_timeout: float | None,
+        timeout: float | None,
         refresh: bool,
     ) -> Any:
-        if read_timeout is not None and (isinstance(read_timeout, bool) or read_timeout <= 0):
-            raise ValueError(f"timeout must be a positive number of seconds, not {read_timeout!r}")
         cache_file = self._cache_file(key)
         if cache_file is None:
-            return await self._request(path, params, accept, read_timeout)
+            return await self._request(path, params, accept, timeout)
         lock = self._locks.setdefault(key, anyio.Lock())
         async with lock:
             if not refresh:
                 cached = await anyio.to_thread.run_sync(_read_cache, cache_file, self._ttl)
                 if cached is not None:
                     return cached
-            data = await self._request(path, params, accept, read_timeout)
+            data = await self._request(path, params, accept, timeout)
             await anyio.to_thread.run_sync(_write_cache, cache_file, data)
             return data
 
     async def _request(
-        self, path: str, params: list[tuple[str, str]] | None, accept: str, read_timeout: float | None
+        self, path: str, params: list[tuple[str, str]] | None, accept: str, timeout: float | None
     ) -> Any:
-        response = await self._transport.send(
-            RequestSpec(
-                method="GET",
-                path=path,
-                params=params,
-                headers={"Accept": accept},
-                timeout=read_timeout if read_timeout is not None else DEFAULT_METADATA_TIMEOUT,
-            )
+        transport = self._transport
+        if timeout is None and transport.attempt_timeout is None:
+            # Neither the call nor a with_options view chose one: metadata's own default, not the pool's.
+            timeout = DEFAULT_METADATA_TIMEOUT
+        response = await transport.send(
+            RequestSpec(method="GET", path=path, params=params, headers={"Accept": accept}, timeout=timeout)
         )
         return response.json()
 

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import anyio
 
 # The checks live in private modules (issue 16): _probe_checks (read-only), _probe_writes, _probe_parse (readers).
+from netsuite_async._call_options import renamed
 from netsuite_async._probe_checks import _PAGE, _Prober
 from netsuite_async._probe_writes import _Writer
 from netsuite_async.errors import NetSuiteError, ProductionWriteError
@@ -349,7 +350,8 @@ async def probe(
     write_body: Mapping[str, Any] | None = None,
     cap: int = NETSUITE_CAP,
     poll_interval: float = 1.0,
-    job_timeout: float = 300.0,
+    job_deadline: float = 300.0,
+    job_timeout: float | None = None,
 ) -> ProbeResult:
     """Measure how this account answers where NetSuite's documentation is silent.
 
@@ -364,7 +366,8 @@ async def probe(
         write_type, write_body: the record created by the write checks (``companyName`` and a unique
             ``externalId`` are always set for a customer; add the fields your account requires).
         cap: NetSuite's 100,000-row cap; change it only against an emulator with a scaled cap.
-        poll_interval, job_timeout: first delay between job status polls (growing to 10 s), and the most to wait.
+        poll_interval, job_deadline: first delay between job status polls (growing to 10 s), and the most to wait.
+        job_timeout: the old name of ``job_deadline`` (deprecated).
 
     Raises:
         ProductionWriteError: ``writes`` on a production account without ``allow_production_writes``, before any
@@ -386,6 +389,7 @@ async def probe(
         raise ValueError(f"cap must be an int >= {2 * _PAGE}, not {cap!r}")
     if write_body is not None and not isinstance(write_body, Mapping):
         raise TypeError("write_body must be a mapping of record fields")
+    job_deadline = renamed("job_timeout", job_timeout, "job_deadline", job_deadline, 300.0)
     account = client.account.account_id
     if writes and is_production(account) and not allow_production_writes:
         raise ProductionWriteError(
@@ -412,13 +416,13 @@ async def probe(
                 body = dict(write_body or {})
                 if write_type == "customer":
                     body.setdefault("companyName", "netsuite-async probe (safe to delete)")
-                writer = _Writer(prober, write_type, body, poll_interval, job_timeout)
+                writer = _Writer(prober, write_type, body, poll_interval, job_deadline)
                 try:
                     await writer.run()
                 finally:
                     # Clean up even when cancelled or failing, but bounded: a dead network must not hang here.
                     with anyio.CancelScope(shield=True) as scope:
-                        scope.deadline = anyio.current_time() + job_timeout + 120
+                        scope.deadline = anyio.current_time() + job_deadline + 120
                         try:
                             await writer.clean_up()
                         except NetSuiteError as exc:

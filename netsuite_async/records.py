@@ -42,7 +42,7 @@ from netsuite_async.identifiers import (
 )
 from netsuite_async.models import RecordListPage, RecordRef
 from netsuite_async.records_list import RecordList, _self_href
-from netsuite_async.records_many import _ManyReads, _run_pool
+from netsuite_async.records_many import _Learned, _ManyReads, _run_pool
 from netsuite_async.records_q import (
     DATE_FORMATS,
     Q,
@@ -152,6 +152,9 @@ class Records(_ManyReads):
     ``"7"``), an external id is written ``"eid:VALUE"`` (or passed as ``external_id=``) and percent-encoded,
     and record types, field and sublist names are identifiers. Anything else raises `ValueError`.
 
+    Every method also takes ``timeout=`` (the per-attempt read timeout in seconds) and ``headers=`` (merged over
+    the client's default headers) for every request that call sends (docs/observability.md, "Per-call options").
+
     Examples:
         ```python
         ref = await ns.records.create("customer", {"companyName": "Acme"})
@@ -179,10 +182,8 @@ class Records(_ManyReads):
         self.property_name_validation = property_name_validation
         #: The account's date format for ``q`` dates (the client's ``date_format``).
         self.date_format = date_format
-        # None until the first get_many() learns whether the account has the 2026.1 batch read.
-        self._batch_read: bool | None = None
-        # True once the account refused the batch read sent synchronously and served it as an async job.
-        self._batch_read_async = False
+        # What get_many() learns about the account (shared with the copies per-call options make).
+        self._learned = _Learned()
 
     # -- plumbing --------------------------------------------------------------------------------------------
 
@@ -221,6 +222,8 @@ class Records(_ManyReads):
         simple_enum_format: bool = ...,
         model: None = ...,
         property_name_validation: PropertyNameValidation | str | None = ...,
+        timeout: float | None = ...,
+        headers: Mapping[str, str] | None = ...,
     ) -> dict[str, Any]: ...
 
     @overload
@@ -235,6 +238,8 @@ class Records(_ManyReads):
         simple_enum_format: bool = ...,
         model: type[M],
         property_name_validation: PropertyNameValidation | str | None = ...,
+        timeout: float | None = ...,
+        headers: Mapping[str, str] | None = ...,
     ) -> M: ...
 
     @traced("records.get", type_arg=0)
@@ -249,6 +254,8 @@ class Records(_ManyReads):
         simple_enum_format: bool = False,
         model: type[BaseModel] | None = None,
         property_name_validation: PropertyNameValidation | str | None = None,
+        timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Read one record (``GET /record/v1/{type}/{id}``) as a dict, or as ``model`` when given.
 
@@ -281,6 +288,8 @@ class Records(_ManyReads):
         name: str,
         *,
         expand: bool = True,
+        timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> list[dict[str, Any]]:
         """Read the lines of a sublist (``GET /record/v1/salesOrder/1/item``), in order.
 
@@ -323,6 +332,8 @@ class Records(_ManyReads):
         line: int | str | None = None,
         *,
         simple_enum_format: bool = False,
+        timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
         """Read a sub-resource or one sublist line: ``/salesOrder/1/item/2``, ``/employee/107/subsidiary``.
 
@@ -348,6 +359,8 @@ class Records(_ManyReads):
         body: Mapping[str, Any],
         *,
         property_name_validation: PropertyNameValidation | str | None = None,
+        timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> RecordRef:
         """Create a record (``POST /record/v1/{type}``); returns its `RecordRef` from ``Location``.
 
@@ -388,6 +401,8 @@ class Records(_ManyReads):
         replace: Sequence[str] | None = None,
         replace_selected_fields: bool = False,
         property_name_validation: PropertyNameValidation | str | None = None,
+        timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         """Update fields of a record (``PATCH``); omitted fields stay as they are, ``None`` clears a field.
 
@@ -425,6 +440,8 @@ class Records(_ManyReads):
         body: Mapping[str, Any],
         *,
         property_name_validation: PropertyNameValidation | str | None = None,
+        timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> RecordRef:
         """Create or update the record with this external id (``PUT /record/v1/{type}/eid:{external id}``).
 
@@ -450,7 +467,13 @@ class Records(_ManyReads):
 
     @traced("records.delete", type_arg=0)
     async def delete(
-        self, record_type: str, record_id: RecordId | None = None, *, external_id: str | None = None
+        self,
+        record_type: str,
+        record_id: RecordId | None = None,
+        *,
+        external_id: str | None = None,
+        timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         """Delete a record (``DELETE /record/v1/{type}/{id}``).
 
@@ -472,6 +495,8 @@ class Records(_ManyReads):
         body: Mapping[str, Any] | None = None,
         *,
         property_name_validation: PropertyNameValidation | str | None = None,
+        timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> RecordRef:
         """Transform a record into another type (``POST /{type}/{id}/!transform/{target}``).
 
@@ -510,6 +535,8 @@ class Records(_ManyReads):
         *,
         q: Q | str | None = None,
         page_size: int = _MAX_PAGE_SIZE,
+        timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> RecordList:
         """List a record type's ids: ``async for`` gives every `RecordRef`, ``await`` the first page.
 

@@ -60,13 +60,42 @@ _BATCH_READ_JOB_TRIES = 4
 _FALLBACK_WORKERS = 32
 
 
+class _Learned:
+    """What ``get_many`` learned about the account, shared by a `Records` and the copies that per-call options
+    make of it (``_call_options.py``), so a call made with ``timeout=``/``headers=`` teaches the client too."""
+
+    __slots__ = ("batch_read", "batch_read_async")
+
+    def __init__(self) -> None:
+        # None until the first get_many() learns whether the account has the 2026.1 batch read.
+        self.batch_read: bool | None = None
+        # True once the account refused the batch read sent synchronously and served it as an async job.
+        self.batch_read_async = False
+
+
 class _ManyReads:
     """The ``get_many`` part of `Records` (see the module docstring)."""
 
+    _learned: _Learned
+
+    @property
+    def _batch_read(self) -> bool | None:
+        return self._learned.batch_read
+
+    @_batch_read.setter
+    def _batch_read(self, value: bool | None) -> None:
+        self._learned.batch_read = value
+
+    @property
+    def _batch_read_async(self) -> bool:
+        return self._learned.batch_read_async
+
+    @_batch_read_async.setter
+    def _batch_read_async(self, value: bool) -> None:
+        self._learned.batch_read_async = value
+
     if TYPE_CHECKING:  # defined by Records
         _jobs: Jobs
-        _batch_read: bool | None
-        _batch_read_async: bool
 
         def _headers(self, property_name_validation: PropertyNameValidation | str | None) -> dict[str, str]: ...
 
@@ -84,6 +113,8 @@ class _ManyReads:
         *,
         fields: Sequence[str] | None = None,
         missing: Literal["none", "raise"] = "none",
+        timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> list[dict[str, Any] | None]:
         """Read many records; the result has one entry per input id, in input order.
 

@@ -78,6 +78,7 @@ class Restlets:
         text: str | None = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
+        timeout: float | None = None,
         read_timeout: float | None = None,
     ) -> Any:
         """Call a RESTlet and return its answer: parsed JSON for a JSON content type, else the text.
@@ -91,6 +92,8 @@ class Restlets:
         A POST is not repeated once it may have reached NetSuite (a RESTlet may do anything): such a failure
         raises `WriteOutcomeUnknownError`. Pass ``idempotent=True`` when your
         script is safe to run twice; PUT, GET and DELETE count as idempotent unless ``idempotent=False``.
+
+        ``timeout`` is the per-attempt read timeout in seconds (``read_timeout`` is its old name, deprecated).
 
         Examples:
             ```python
@@ -151,7 +154,7 @@ class Restlets:
                 headers=sent_headers,
                 host="restlets",
                 idempotent=idempotent,
-                timeout=read_timeout,
+                timeout=timeout,
                 limit_error_codes=RESTLET_LIMIT_ERROR_CODES,
                 write_context={"restlet": f"script={query[0][1]}&deploy={query[1][1]}", "method": verb},
             )

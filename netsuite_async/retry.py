@@ -17,12 +17,12 @@ their product (defaults; docs/concurrency.md, "Retry budget", links here):
 layer                      where                       count                     bounded also by
 transport attempts         RetryPolicy.max_attempts    8 HTTP attempts per call  RetryPolicy.deadline (600 s)
 batch rounds               batch.py (_ROUNDS)          4 calls per submission    a short pause between rounds
-job status polling         Job.wait / wait_tasks       polls until job_timeout   job_timeout (600 s) per round
+job status polling         Job.wait / wait_tasks       polls until job_deadline  job_deadline (600 s) per round
 transient task resends     batch.TRANSIENT_RESENDS     5 new submissions/item    (a 5xx task saved nothing)
 
 one failing submission (collection chunk or single item):   4 rounds x 8 attempts = 32 HTTP attempts
 one item whose task keeps failing with a 5xx, at worst:     (1 + 5) submissions x 32 = 192 submission attempts
-reading a job's outcome: up to 4 rounds of polling, each poll up to 8 attempts, each round up to job_timeout
+reading a job's outcome: up to 4 rounds of polling, each poll up to 8 attempts, each round up to job_deadline
 ```
 
 Every one of those attempts holds one governor slot and no more, and an asynchronous submission carries its
@@ -170,7 +170,7 @@ class RetryBudget:
 
     The numbers are the library's defaults (``RetryPolicy().max_attempts``, the batch engine's rounds and
     ``batch.TRANSIENT_RESENDS``; a test keeps them equal); pass your own ``RetryPolicy.max_attempts`` to see what
-    a configured client allows. Job polling is bounded by time (``job_timeout``), not by a count, so it is stated
+    a configured client allows. Job polling is bounded by time (``job_deadline``), not by a count, so it is stated
     as rounds of polling rather than attempts.
 
     Examples:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from functools import partial
@@ -208,6 +208,9 @@ def _int_or_none(value: Any) -> int | None:
 class SuiteQL:
     """The ``client.suiteql`` namespace: ``page``, ``stream``, ``all`` and ``count``.
 
+    Each takes ``timeout=`` (per-attempt read timeout, seconds) and ``headers=`` for every request of that call:
+    a stream's pages, the parallel ones included, and its count query (docs/observability.md, "Per-call options").
+
     Examples:
         >>> async def active(ns: "NetSuiteClient") -> int:
         ...     return await ns.suiteql.count("SELECT id FROM customer WHERE isinactive = ?", params=[False])
@@ -230,6 +233,8 @@ class SuiteQL:
         offset: int = 0,
         params: Sequence[object] | None = None,
         keep_links: bool = False,
+        timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> SuiteQLPage:
         """Fetch one page (``limit`` ≤ 1000 rows from ``offset``, a multiple of ``limit``).
 
@@ -261,7 +266,14 @@ class SuiteQL:
     # -- counting and collecting ----------------------------------------------------------------------------
 
     @traced("suiteql.count")
-    async def count(self, query: str, *, params: Sequence[object] | None = None) -> int:
+    async def count(
+        self,
+        query: str,
+        *,
+        params: Sequence[object] | None = None,
+        timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> int:
         """Number of rows the query returns.
 
         One request reads NetSuite's ``totalResults``. Whether NetSuite reports the true count or caps it at
@@ -289,6 +301,8 @@ class SuiteQL:
         model: None = ...,
         max_rows: int | None = ...,
         key: str = ...,
+        timeout: float | None = ...,
+        headers: Mapping[str, str] | None = ...,
     ) -> list[Row]: ...
 
     @overload
@@ -301,6 +315,8 @@ class SuiteQL:
         model: type[M],
         max_rows: int | None = ...,
         key: str = ...,
+        timeout: float | None = ...,
+        headers: Mapping[str, str] | None = ...,
     ) -> list[M]: ...
 
     @traced("suiteql.all")
@@ -313,6 +329,8 @@ class SuiteQL:
         model: type[M] | None = None,
         max_rows: int | None = None,
         key: str = "id",
+        timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> list[Row] | list[M]:
         """Every row of the query as a list (see `stream`).
 
@@ -343,6 +361,8 @@ class SuiteQL:
         max_rows: int | None = ...,
         key: str = ...,
         window: int | None = ...,
+        timeout: float | None = ...,
+        headers: Mapping[str, str] | None = ...,
     ) -> RowStream[Row]: ...
 
     @overload
@@ -356,6 +376,8 @@ class SuiteQL:
         max_rows: int | None = ...,
         key: str = ...,
         window: int | None = ...,
+        timeout: float | None = ...,
+        headers: Mapping[str, str] | None = ...,
     ) -> RowStream[M]: ...
 
     @traced_iter("suiteql.stream")
@@ -369,6 +391,8 @@ class SuiteQL:
         max_rows: int | None = None,
         key: str = "id",
         window: int | None = None,
+        timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> RowStream[Row] | RowStream[M]:
         """Every row of the query, in the query's order, each once.
 

@@ -35,6 +35,7 @@ import inspect
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
+from netsuite_async._call_options import CALL_OPTIONS, apply_call_options
 from netsuite_async._telemetry_context import (
     Hook,
     Hooks,
@@ -344,6 +345,7 @@ def traced(name: str, type_arg: int | None = None) -> Callable[[Callable[P, Awai
     def decorate(func: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
         @functools.wraps(func)
         async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+            if kwargs and not CALL_OPTIONS.isdisjoint(kwargs): args = apply_call_options(func, args, kwargs)  # noqa: E701
             telemetry = _telemetry_of(args[0])
             if telemetry is None or telemetry.off or _current.get() is not None:
                 return await func(*args, **kwargs)
@@ -374,6 +376,7 @@ def traced_iter(name: str, type_arg: int | None = None) -> Callable[[Callable[P,
     def decorate(func: Callable[P, T]) -> Callable[P, T]:
         @functools.wraps(func)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+            if kwargs and not CALL_OPTIONS.isdisjoint(kwargs): args = apply_call_options(func, args, kwargs)  # noqa: E701
             result = func(*args, **kwargs)
             telemetry = _telemetry_of(args[0])
             if telemetry is None or telemetry.off or _current.get() is not None:

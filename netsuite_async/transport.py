@@ -27,6 +27,7 @@ from urllib.parse import quote, urlencode
 
 import anyio
 
+from netsuite_async._call_options import renamed
 from netsuite_async._http import AsyncClient, Request, Response, httpx2
 from netsuite_async._requests import Params, ParamValue, RequestSpec, _normalise_params, _safe_url
 from netsuite_async._responses import (
@@ -118,33 +119,54 @@ class Transport(_TokenEndpoint):
         self._startup: Callable[[], Awaitable[None]] | None = None
         self._startup_lock = anyio.Lock()
         self._root: Transport = self
-        #: Per-attempt read timeout overriding the pool's (a ``with_options(timeout=...)`` view's).
+        #: Per-attempt read timeout overriding the pool's (a ``with_options(timeout=...)`` view's, or one call's).
         self._attempt_timeout: float | None = None
+        # True once a view or a call added headers: the operation's own headers then replace them by name,
+        # whatever their case (see build_request).
+        self._custom_headers = False
 
     def derive(
         self,
         *,
         retry: RetryPolicy | None = None,
-        read_timeout: float | None = None,
+        timeout: float | None = None,
         headers: Mapping[str, str] | None = None,
+        read_timeout: float | None = None,
     ) -> Transport:
         """A transport sharing this one's pool, governor, auth, telemetry and counters, with overrides.
 
+        ``timeout`` is the per-attempt read timeout (seconds); ``headers`` are merged over this transport's
+        default headers (names compare case-insensitively). ``read_timeout`` is the old name of ``timeout``
+        (deprecated). Used by ``NetSuiteClient.with_options`` and by per-call options (``_call_options.py``).
+
         Examples:
             >>> def slow_view(transport: Transport) -> Transport:
-            ...     return transport.derive(read_timeout=600.0)
+            ...     return transport.derive(timeout=600.0, headers={"X-Team": "finance"})
         """
+        if read_timeout is not None:
+            timeout = renamed("read_timeout", read_timeout, "timeout", timeout)
         view = object.__new__(Transport)
         view.__dict__.update(self.__dict__)
         # One-time startup (concurrency="auto") belongs to the root transport: a view runs the root's.
         view._root = self._root
         if retry is not None:
             view.retry = retry
-        if read_timeout is not None:
-            view._attempt_timeout = read_timeout
+        if timeout is not None:
+            view._attempt_timeout = timeout
         if headers:
-            view._headers = {**self._headers, **headers}
+            view._headers = _merge_headers(self._headers, headers)
+            view._custom_headers = True
         return view
+
+    @property
+    def attempt_timeout(self) -> float | None:
+        """The per-attempt read timeout a view or a call set (None: the pool's).
+
+        Examples:
+            >>> def overridden(transport: Transport) -> bool:
+            ...     return transport.attempt_timeout is not None
+        """
+        return self._attempt_timeout
 
     def on_first_request(self, startup: Callable[[], Awaitable[None]]) -> None:
         """Run ``startup`` once, before the first request (used by ``concurrency="auto"``)."""
@@ -159,7 +181,10 @@ class Transport(_TokenEndpoint):
         """The httpx2 request for a spec (query encoded once; the signature is added per attempt)."""
         headers = dict(self._headers)
         if spec.headers:
-            headers.update(spec.headers)
+            if self._custom_headers:
+                headers = _merge_headers(headers, spec.headers)
+            else:
+                headers.update(spec.headers)
         url = self.url_for(spec)
         pairs = _normalise_params(spec.params)
         if pairs:
@@ -388,6 +413,14 @@ class _Call:
         if self._safe_url is None:
             self._safe_url = _safe_url(self.request)
         return self._safe_url
+
+
+def _merge_headers(base: Mapping[str, str], extra: Mapping[str, str]) -> dict[str, str]:
+    """``base`` with ``extra`` over it, a name in ``extra`` replacing the same name in ``base`` in any case."""
+    names = {name.lower() for name in extra}
+    merged = {name: value for name, value in base.items() if name.lower() not in names}
+    merged.update(extra)
+    return merged
 
 
 def _operation_name(spec: RequestSpec) -> str:

@@ -203,7 +203,7 @@ async def test_a_write_whose_outcome_cannot_be_learned_is_reported_unknown_not_l
     emu.faults.script(match="GET /async/v1/job/", kind="error_before", times=None)
     async with client_for(emu) as ns:
         ns.jobs.max_poll_interval = 0.001
-        result = await ns.batch.create("customer", customers(3), use_collections=False, job_timeout=5)
+        result = await ns.batch.create("customer", customers(3), use_collections=False, job_deadline=5)
     assert len(result) == 3
     assert all(isinstance(r.error, BatchOutcomeUnknownError) for r in result)
     assert emu.jobs.job_count == 3  # one job per item, however often the rounds were repeated
@@ -229,7 +229,7 @@ async def test_batches_and_jobs_run_on_asyncio_and_trio(anyio_backend: str) -> N
         bulk = await ns.batch.create("customer", customers(150), chunk_size=40)
         single = await ns.batch.create("customer", customers(20, "S"), use_collections=False)
         job = await ns.jobs.submit("POST", "/record/v1/customer", json={"companyName": anyio_backend})
-        ref = (await job.wait(timeout=10)).ref
+        ref = (await job.wait(deadline=10)).ref
     assert bulk.ok
     assert single.ok
     assert ref is not None

@@ -160,5 +160,5 @@ async def test_per_call_timeouts_must_be_positive_before_anything_is_sent(bad: f
         with pytest.raises(ValueError, match="positive"):
             await ns.request("GET", "/record/v1/customer/1", timeout=bad)
         with pytest.raises(ValueError, match="positive"):
-            await ns.restlets.call("customscript_echo", 1, read_timeout=bad)
+            await ns.restlets.call("customscript_echo", 1, timeout=bad)
         assert fake.counters.requests == 0

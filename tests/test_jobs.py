@@ -21,7 +21,7 @@ async def test_submit_answers_a_job_and_wait_gives_the_created_record_from_the_t
     emu = make_emulator()
     async with client_for(emu) as ns:
         job = await ns.jobs.submit("POST", "/record/v1/customer", json={"companyName": "ACME"})
-        result = await job.wait(timeout=10)
+        result = await job.wait(deadline=10)
         assert result.status_code == 204
         assert result.ref is not None
         assert result.ref.type == "customer"
@@ -48,7 +48,7 @@ async def test_wait_polls_until_completed_with_growing_pauses_not_a_busy_loop() 
     emu.jobs.pending_polls = 4
     async with client_for(emu) as ns:
         job = await ns.jobs.submit("POST", "/record/v1/customer", json={"companyName": "Polled"})
-        result = await job.wait(timeout=10)
+        result = await job.wait(deadline=10)
     assert result.ref is not None
     polls = [e for e in emu.request_log if e.route == "async.job"]
     assert len(polls) == 5  # four "pending" answers, then the one that runs it
@@ -59,9 +59,9 @@ async def test_same_idempotency_key_returns_the_earlier_job_and_applies_nothing_
     key = str(uuid.uuid4())
     async with client_for(emu) as ns:
         first = await ns.jobs.submit("POST", "/record/v1/customer", json={"companyName": "Once"}, idempotency_key=key)
-        await first.wait(timeout=10)
+        await first.wait(deadline=10)
         again = await ns.jobs.submit("POST", "/record/v1/customer", json={"companyName": "Once"}, idempotency_key=key)
-        result = await again.wait(timeout=10)
+        result = await again.wait(deadline=10)
     assert again.id == first.id
     assert again.reused
     assert not first.reused
@@ -76,7 +76,7 @@ async def test_submit_lost_after_the_job_was_created_is_retried_with_the_same_ke
     emu.faults.script(match="POST /record/v1/customer", kind="error_after", times=2)
     async with client_for(emu) as ns:
         job = await ns.jobs.submit("POST", "/record/v1/customer", json={"companyName": "Retried"})
-        result = await job.wait(timeout=10)
+        result = await job.wait(deadline=10)
     assert job.reused
     assert result.ref is not None
     assert store_count(emu) == 1
@@ -88,9 +88,9 @@ async def test_a_failed_task_raises_the_typed_netsuite_error() -> None:
     emu = make_emulator()
     async with client_for(emu) as ns:
         job = await ns.jobs.submit("PATCH", "/record/v1/customer/987654", json={"comments": "nobody"})
-        status = await job.wait_completed(timeout=10)
+        status = await job.wait_completed(deadline=10)
         with pytest.raises(NotFoundError):
-            await job.wait(timeout=10)
+            await job.wait(deadline=10)
     assert status.progress == "failed"
 
 
@@ -100,7 +100,7 @@ async def test_wait_gives_up_after_its_timeout_and_names_the_job() -> None:
     async with client_for(emu) as ns:
         job = await ns.jobs.submit("POST", "/record/v1/customer", json={"companyName": "Never"})
         with pytest.raises(JobTimeoutError) as info:
-            await job.wait(timeout=0.05)
+            await job.wait(deadline=0.05)
     assert info.value.job_id == job.id
     assert store_count(emu) == 0
 
@@ -110,7 +110,7 @@ async def test_get_reads_an_existing_job_by_id() -> None:
     async with client_for(emu) as ns:
         job = await ns.jobs.submit("DELETE", "/record/v1/customer/1")  # no such record: the task fails
         again = ns.jobs.get(job.id)
-        status = await again.wait_completed(timeout=10)
+        status = await again.wait_completed(deadline=10)
     assert status.id == job.id
     assert status.completed
     assert status.progress == "failed"
@@ -222,7 +222,7 @@ async def test_a_connection_dropped_after_the_job_was_created_is_retried_safely(
     emu.faults.script(match="GET /async/v1/job/", kind="html", times=3)  # a proxy's 502 page while polling
     async with client_for(emu) as ns:
         job = await ns.jobs.submit("POST", "/record/v1/customer", json={"companyName": "Dropped"})
-        result = await job.wait(timeout=10)
+        result = await job.wait(deadline=10)
     assert job.reused
     assert result.ref is not None
     assert store_count(emu) == 1

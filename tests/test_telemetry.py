@@ -283,13 +283,18 @@ async def test_views_share_the_governor_so_the_account_limit_holds() -> None:
 
 def test_with_options_refuses_bad_values() -> None:
     ns = NetSuiteClient("1234567", TokenAuth("a", "b", "c", "d"))
-    for bad in (0, -1, float("nan"), float("inf"), True):
+    for bad in (0, -1, float("nan"), float("inf")):
         with pytest.raises(ValueError, match="timeout"):
             ns.with_options(timeout=bad)
+    for wrong in (True, "10"):
+        with pytest.raises(TypeError, match="timeout"):
+            ns.with_options(timeout=wrong)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="RetryPolicy"):
         ns.with_options(retry=3)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="mapping"):
         ns.with_options(headers=[("a", "b")])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="Authorization"):
+        ns.with_options(headers={"authorization": "Bearer stolen"})
 
 
 def test_the_trace_example_prints_one_parent_with_its_pages_under_it() -> None:

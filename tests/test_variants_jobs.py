@@ -125,7 +125,7 @@ async def test_emulator_create_result_with_or_without_location(location: bool) -
         (tid,) = await job.task_ids()
         raw = await ns.request("GET", f"/async/v1/job/{job.id}/task/{tid}/result")
         upsert = await ns.jobs.submit("PUT", "/record/v1/customer/eid:LOC-2", json={"companyName": "Up"})
-        upserted = await upsert.wait(timeout=10)
+        upserted = await upsert.wait(deadline=10)
     assert raw.status_code == 204
     assert raw.content == b""
     assert ("location" in raw.headers) is location
@@ -140,7 +140,7 @@ async def test_emulator_unfinished_work_says_the_dialects_progress_word(word: st
     async with client_for(emu) as ns:
         job = await ns.jobs.submit("POST", "/record/v1/customer", json={"companyName": "Slow"})
         first = await job.status()
-        result = await job.wait(timeout=10)
+        result = await job.wait(deadline=10)
         last = await job.status()
     assert (first.completed, first.progress, first.finished) == (False, word, False)
     assert (last.completed, last.progress, last.finished) == (True, "succeeded", True)
@@ -158,7 +158,7 @@ async def test_emulator_and_client_handle_a_repeated_key_answered_with_400_or_40
             await ns.request("POST", "/record/v1/customer", json={"companyName": "K"},
                              headers={"Prefer": "respond-async", "X-NetSuite-Idempotency-Key": key})
         again = await ns.jobs.submit("POST", "/record/v1/customer", json={"companyName": "K"}, idempotency_key=key)
-        ref = (await again.wait(timeout=10)).ref
+        ref = (await again.wait(deadline=10)).ref
     assert caught.value.status_code == status
     assert caught.value.error_code == "IDEMPOTENCY_ERROR"
     assert caught.value.response is not None
@@ -177,7 +177,7 @@ async def test_emulator_refuses_a_synchronous_batch_read_and_serves_it_asynchron
         with pytest.raises(BadRequestError) as caught:
             await ns.request("GET", "/record/v1/customer", params={"ids": ids, "expandRecords": "true"})
         job = await ns.jobs.submit("GET", "/record/v1/customer", params={"ids": ids, "expandRecords": "true"})
-        body = (await job.wait(timeout=10)).body
+        body = (await job.wait(deadline=10)).body
     assert caught.value.details[0].error_query_param == "ids"
     assert [item["companyName"] for item in body["items"]] == [f"R {i}" for i in range(5)]
 
@@ -188,10 +188,10 @@ async def test_emulator_per_task_failure_saves_nothing_and_fails_the_job() -> No
     async with client_for(emu) as ns:
         job = await ns.jobs.submit("POST", "/record/v1/customer", json={"companyName": "Fails"})
         with pytest.raises(ServerError) as caught:
-            await job.wait(timeout=10)
+            await job.wait(deadline=10)
         status = await job.status()
         again = await ns.jobs.submit("POST", "/record/v1/customer", json={"companyName": "Fails"})
-        ref = (await again.wait(timeout=10)).ref
+        ref = (await again.wait(deadline=10)).ref
     assert caught.value.error_code == "UNEXPECTED_ERROR"
     assert status.progress == "failed"
     assert emu.jobs.task_failures_injected == 1
@@ -211,7 +211,7 @@ async def test_a_single_request_job_is_its_one_task_whatever_its_id(task_ids: st
     async with client_for(emu) as ns:
         await ns.jobs.submit("POST", "/record/v1/customer", json={"companyName": "warm-up"})  # ids move on
         job = await ns.jobs.submit("POST", "/record/v1/customer", json={"companyName": "Single"})
-        result = await job.wait(timeout=10)
+        result = await job.wait(deadline=10)
         with pytest.raises(JobTasksMismatchError):
             await job.wait_tasks(10, expected=2)
     if location:
@@ -315,7 +315,7 @@ async def test_rerunning_with_the_checkpoint_resolves_every_unknown_outcome_with
     blind = emu.faults.script(match="GET /async/v1/job/", kind="error_before", times=None)
     async with client_for(emu) as ns:
         ns.jobs.max_poll_interval = 0.001
-        first = await ns.batch.create("customer", rows, checkpoint=checkpoint, job_timeout=1)
+        first = await ns.batch.create("customer", rows, checkpoint=checkpoint, job_deadline=1)
         assert all(isinstance(r.error, BatchOutcomeUnknownError) for r in first)
         assert str(checkpoint) in str(first[0].error)
         emu.faults.scripted.remove(blind)
@@ -332,7 +332,7 @@ async def test_without_a_checkpoint_the_unknown_outcome_points_at_one() -> None:
     emu.faults.script(match="GET /async/v1/job/", kind="error_before", times=None)
     async with client_for(emu) as ns:
         ns.jobs.max_poll_interval = 0.001
-        result = await ns.batch.create("customer", rows_for(2, "N"), use_collections=False, job_timeout=2)
+        result = await ns.batch.create("customer", rows_for(2, "N"), use_collections=False, job_deadline=2)
     error = result[0].error
     assert isinstance(error, BatchOutcomeUnknownError)
     assert error.checkpoint is None
