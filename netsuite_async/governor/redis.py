@@ -12,16 +12,20 @@ in-process governor cannot see the others; `RedisGovernor` can. Each slot is a *
   dropped. A slot handed to a ticket is only reserved until the waiter claims it, and goes to the next live
   waiter if it does not claim it by the time its ticket would have lapsed. A waiter is woken by a push to its
   own list (``BLPOP``), not by polling; its heartbeat doubles as the check in case a wake-up was lost;
-* adaptive for everyone: a 429 seen by any process cuts the shared limit (one cut per congestion episode,
-  additive growth only while the pool is used, slower probing above the level that last failed), with the
-  parameters and checks of the one `AimdSettings` object `AdaptiveGovernor` uses too. Two rules still differ
-  from the in-process `LimitController`: the shared limit starts at the ceiling (no slow start) and a cut is
-  multiplicative (``backoff_ratio``) rather than to the in-flight estimate; porting those changes the numbers
-  the Redis tests pin, so it is its own behaviour change, not part of this module's layout.
+* adaptive for everyone, by the same algorithm as `AdaptiveGovernor`: the limit is `LimitController`'s (slow
+  start from NetSuite's floor, one cut to the in-flight estimate on a 429, same-burst 429s one slot each, rare
+  probing above a level that failed), its state kept in Redis. A script gives a slot back and measures, in the
+  same atomic step, what the controller needs (was the pool busy; how many attempts were running at NetSuite,
+  every process's, when a 429 came back); this process runs the controller and writes the new state back as a
+  compare-and-set on the state's version, re-applying its observation to the winner's state on a conflict. So
+  the fleet makes the decisions one local governor would, and a 429 seen by one process sets the limit for all;
+* with ghost slots as in `AdaptiveGovernor`: an attempt abandoned in flight keeps its lease for about the recent
+  median latency (NetSuite may still be running it), a refused one for half of it. They live in Redis like any
+  lease, so they lapse even if their process dies.
 
 redis-py's asyncio client runs on asyncio only, so this governor does too (the rest of the library also runs
 on trio). Key names hold no secrets: they are ``{<key>}:leases``, ``{<key>}:queue``, ``{<key>}:tickets``,
-``{<key>}:state`` and ``{<key>}:grant:<ticket>``.
+``{<key>}:state``, ``{<key>}:started``, ``{<key>}:ghosts``, ``{<key>}:cooling`` and ``{<key>}:grant:<ticket>``.
 """
 
 from __future__ import annotations
@@ -30,7 +34,8 @@ import itertools
 import logging
 import math
 import secrets
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from types import TracebackType
 from typing import Any
@@ -41,8 +46,10 @@ from redis.exceptions import RedisError
 
 from netsuite_async.errors import GovernorUnavailableError
 from netsuite_async.governor import _redis_lua as lua
+from netsuite_async.governor._aimd import LimitController
 from netsuite_async.governor._redis_lease import (
-    _OUTCOME_WORDS,
+    _Adaptation,
+    _check_number,
     _describe_client,
     _Lease,
     _Report,
@@ -80,8 +87,14 @@ class RedisGovernor:
         fallback: an `AdaptiveGovernor` to use (with a logged warning) while
             Redis is unreachable; without one, such calls raise `GovernorUnavailableError`.
         fallback_retry: seconds to stay on the fallback before trying Redis again.
-        adaptive, backoff_ratio, probe_slowdown, probe_memory: the AIMD settings, checked by `AimdSettings`
-            as for ``AdaptiveGovernor``.
+        adaptive, initial, probe_slowdown, probe_memory: the adaptive limit's settings, as for
+            ``AdaptiveGovernor`` (same defaults, checked by the same `AimdSettings`). The shared limit starts at
+            ``initial`` (NetSuite's floor, 5, or the ceiling when lower) the first time the key is used.
+        max_ghost: the longest an abandoned or refused attempt's slot is kept, in seconds (0: never kept).
+        clock: a monotonic clock in seconds for this process's latencies (tests pass a fake one); the probe
+            memory and the leases follow Redis's clock.
+        backoff_ratio: accepted for compatibility with earlier versions; a cut now goes to the in-flight
+            estimate, as in ``AdaptiveGovernor``.
 
     Timings at the defaults (``lease_ttl=2``, ``ticket_ttl=1``), after a worker is SIGKILLed: its queued
     tickets are dropped within 1 s, a slot already reserved for one of them is handed on within 1.25 s, and
@@ -114,9 +127,12 @@ class RedisGovernor:
         fallback: AdaptiveGovernor | None = None,
         fallback_retry: float = 5.0,
         adaptive: bool = True,
-        backoff_ratio: float = 0.7,
-        probe_slowdown: float = 20.0,
+        initial: int | None = None,
+        probe_slowdown: float = 8.0,
         probe_memory: float = 60.0,
+        max_ghost: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        backoff_ratio: float = 0.7,
     ) -> None:
         if isinstance(limit, ServiceTier):
             limit = limit.limit
@@ -126,10 +142,8 @@ class RedisGovernor:
             raise ValueError("key must be a non-empty string naming the shared pool, e.g. the account id")
         if any(c in key for c in "{}\r\n"):
             raise ValueError("key must not contain braces or line breaks (it becomes a Redis hash tag)")
-        if not isinstance(lease_ttl, (int, float)) or isinstance(lease_ttl, bool) or not lease_ttl >= 0.1:
-            raise ValueError(f"lease_ttl must be a number of seconds >= 0.1, got {lease_ttl!r}")
-        if not isinstance(ticket_ttl, (int, float)) or isinstance(ticket_ttl, bool) or not ticket_ttl >= 0.1:
-            raise ValueError(f"ticket_ttl must be a number of seconds >= 0.1, got {ticket_ttl!r}")
+        lease_ttl = _check_number("lease_ttl", lease_ttl, 0.1)
+        ticket_ttl = _check_number("ticket_ttl", ticket_ttl, 0.1)
         if poll_interval is None:
             poll_interval = ticket_ttl / 4
         if (
@@ -143,11 +157,16 @@ class RedisGovernor:
             )
         if not isinstance(op_timeout, (int, float)) or not op_timeout > 0:
             raise ValueError(f"op_timeout must be > 0 seconds, got {op_timeout!r}")
+        max_ghost = _check_number("max_ghost", max_ghost, 0.0)
         if fallback is not None and not hasattr(fallback, "slot"):
             raise TypeError("fallback must be a Governor such as AdaptiveGovernor(...)")
         aimd = AimdSettings(
-            adaptive=adaptive, probe_slowdown=probe_slowdown, probe_memory=probe_memory, backoff_ratio=backoff_ratio
+            adaptive=adaptive, initial=initial, probe_slowdown=probe_slowdown, probe_memory=probe_memory,
+            backoff_ratio=backoff_ratio,
         )
+        self._adapt = _Adaptation(aimd, max_ghost, clock)
+        # The controller's own checks too (probe_memory > 0), and the limit a new key starts from.
+        self._start = self._adapt.start_limit(limit)
         if isinstance(redis, str):
             if not redis.startswith(("redis://", "rediss://", "unix://")):
                 raise ValueError(
@@ -180,10 +199,11 @@ class RedisGovernor:
         self._fallback = fallback
         self._fallback_retry = fallback_retry
         self._fallback_until = -math.inf
-        self._aimd = aimd
-        self._memory_ms = round(aimd.probe_memory * 1000)
+        self._ghost_until: list[float] = []  # this process's ghost and cooling slots (time.monotonic), for stats
+        self._declare_lock = anyio.Lock()
         tag = f"{{{key}}}"
-        self._keys = [f"{tag}:leases", f"{tag}:queue", f"{tag}:tickets", f"{tag}:state"]
+        self._keys = [f"{tag}:{name}" for name in ("leases", "queue", "tickets", "state", "started", "ghosts",
+                                                    "cooling")]
         self._grant_prefix = f"{tag}:grant:"
         self._ticket_prefix = secrets.token_hex(6)
         self._ticket_seq = itertools.count(1)
@@ -191,12 +211,13 @@ class RedisGovernor:
         self._release_script = self._redis.register_script(lua.RELEASE)
         self._renew_script = self._redis.register_script(lua.RENEW)
         self._peek_script = self._redis.register_script(lua.PEEK)
+        self._state_script = self._redis.register_script(lua.SET_STATE)
         self._closed = False
         # A process can never hold more than the ceiling, so more of its callers than that queueing in Redis
         # would only cost a blocked connection each; the rest wait here, in order.
         self._gate = anyio.CapacityLimiter(limit)
         # What this process saw last, for the synchronous stats().
-        self._shared_limit = limit
+        self._shared_limit = self._start
         self._shared_cuts = 0
         self._in_flight = 0
         self._waiting = 0
@@ -232,8 +253,9 @@ class RedisGovernor:
         return self._slot()
 
     def stats(self) -> GovernorStats:
-        """This process's view: the shared limit, ceiling and cuts as of the last Redis round trip; in flight,
-        waiting, acquired and 429s seen count this process only (see `shared_stats` for the whole pool).
+        """This process's view: the shared limit, ceiling and cuts as of the last Redis round trip; in flight
+        (its ghost and cooling slots included, as in ``AdaptiveGovernor``), waiting, acquired and 429s seen count
+        this process only (see `shared_stats` for the whole pool).
 
         Examples:
             >>> RedisGovernor("redis://localhost:6379/0", key="acct", limit=5).stats().limit
@@ -241,15 +263,27 @@ class RedisGovernor:
         """
         if self._fallback is not None and self._on_fallback():
             return self._fallback.stats()
+        now = time.monotonic()
+        self._ghost_until = ghosts = [t for t in self._ghost_until if t > now]
         return GovernorStats(
             limit=self._shared_limit,
             ceiling=self._ceiling,
-            in_flight=self._in_flight,
+            in_flight=self._in_flight + len(ghosts),
             waiting=self._waiting,
             acquired=self._acquired,
             limited=self._limited,
             cuts=self._shared_cuts,
+            ghosts=len(ghosts),
         )
+
+    def median_latency(self) -> float | None:
+        """The median duration of this process's recent answered attempts, in seconds (None before the first).
+
+        Examples:
+            >>> RedisGovernor("redis://localhost:6379/0", key="acct", limit=5).median_latency() is None
+            True
+        """
+        return self._adapt.median()
 
     async def shared_stats(self) -> GovernorStats:
         """The whole pool, read from Redis: in flight and waiting across every process, slots granted,
@@ -261,6 +295,7 @@ class RedisGovernor:
             ...     print(f"{s.in_flight}/{s.limit} in flight, {s.waiting} waiting")
         """
         _require_asyncio()
+        await self._declare()
         report = await self._eval(self._peek_script, [])
         return GovernorStats(
             limit=report.limit,
@@ -270,11 +305,13 @@ class RedisGovernor:
             acquired=report.acquired,
             limited=report.limited,
             cuts=report.cuts,
+            ghosts=report.ghosts,
         )
 
     def set_ceiling(self, ceiling: int) -> None:
-        """Change the shared maximum for every process (sent with this process's next Redis call); the shared
-        limit moves to it, as with ``AdaptiveGovernor.set_ceiling``.
+        """Change the shared maximum for every process (written before this process's next Redis call): the
+        shared limit keeps its level, capped by the new ceiling, and slow start carries on toward it unless a
+        429 already ended it, as with ``AdaptiveGovernor.set_ceiling`` (the same `LimitController.set_ceiling`).
 
         Examples:
             >>> gov = RedisGovernor("redis://localhost:6379/0", key="acct", limit=5)
@@ -283,10 +320,9 @@ class RedisGovernor:
         """
         if not isinstance(ceiling, int) or isinstance(ceiling, bool) or ceiling < 1:
             raise ValueError(f"ceiling must be an int >= 1, got {ceiling!r}")
-        self._ceiling = ceiling
-        self._shared_limit = ceiling
+        self._set_local_ceiling(ceiling)
+        self._shared_limit = min(self._shared_limit, ceiling)
         self._ceiling_mode = "2"
-        self._gate.total_tokens = ceiling
         if self._fallback is not None:
             self._fallback.set_ceiling(ceiling)
 
@@ -361,8 +397,8 @@ class RedisGovernor:
             return
 
         self._in_flight += 1
+        body_error: BaseException | None = None
         try:
-            body_error: BaseException | None = None
             async with anyio.create_task_group() as tg:
                 tg.start_soon(self._keep_alive, lease)
                 try:
@@ -377,14 +413,65 @@ class RedisGovernor:
                 raise body_error
         finally:
             self._in_flight -= 1
-            await self._give_back(lease, _OUTCOME_WORDS[lease.outcome or Outcome.FAILURE])
-            if lease.outcome is Outcome.LIMITED:
-                self._limited += 1
+            # Shielded: a cancelled caller must still return its slot and report its 429; bounded: an
+            # unreachable Redis must not hang the caller (the lease then lapses by itself within lease_ttl).
+            with anyio.move_on_after(2 * self._op_timeout, shield=True) as scope:
+                await self._finish(lease, abandoned=body_error is not None)
+            if scope.cancelled_caught:
+                logger.warning("giving a slot back timed out; it lapses within %.1f s", self._lease_ttl)
 
     def _on_fallback(self) -> bool:
         return self._fallback is not None and anyio.current_time() < self._fallback_until
 
+    async def _finish(self, lease: _Lease, *, abandoned: bool) -> None:
+        """Give ``lease`` back, keeping it as a ghost or cooling slot as `AdaptiveGovernor` would, and apply its
+        outcome to the shared limit."""
+        outcome = lease.outcome
+        if outcome is Outcome.LIMITED:
+            self._limited += 1
+        word, hold_ms, window_ms = self._adapt.release_args(lease, abandoned=abandoned)
+        try:
+            report = await self._eval(self._release_script, [lease.ticket, word, hold_ms, window_ms])
+            if report.granted and hold_ms:
+                self._ghost_until.append(time.monotonic() + hold_ms / 1000)
+            if not self._adapt.settings.adaptive:
+                return
+            if outcome is Outcome.SUCCESS and report.busy:
+                await self._decide(report, lambda ctl, now: ctl.on_success(now, busy=True))
+            elif outcome is Outcome.LIMITED:
+                generation, estimate = lease.generation, report.estimate
+                await self._decide(
+                    report, lambda ctl, now: ctl.on_limited(now, generation=generation, estimate=estimate)
+                )
+        except GovernorUnavailableError as exc:
+            logger.warning("could not give a slot back or update the shared limit (%s); a slot lapses "
+                           "within %.1f s", exc, self._lease_ttl)
+
+    async def _decide(
+        self, report: _Report, observe: Callable[[LimitController, float], object], *, force: bool = False
+    ) -> None:
+        await self._adapt.decide(report, observe, lambda args: self._eval(self._state_script, args), force=force)
+
+    async def _declare(self) -> None:
+        """Write this process's ceiling into the shared state on first contact (the latest declaration wins;
+        an unchanged one leaves the state alone) and after `set_ceiling`, by ``LimitController.set_ceiling``."""
+        if self._ceiling_mode == "0":
+            return
+        async with self._declare_lock:
+            mode, ceiling = self._ceiling_mode, self._ceiling
+            if mode == "0":
+                return
+
+            def declare(ctl: LimitController, now: float) -> None:
+                if mode == "2" or ctl.ceiling != ceiling:
+                    ctl.set_ceiling(ceiling)
+
+            await self._decide(await self._eval(self._peek_script, []), declare, force=True)
+            if self._ceiling_mode == mode:
+                self._ceiling_mode = "0"
+
     async def _acquire(self) -> _Lease:
+        await self._declare()
         ticket = f"{self._ticket_prefix}:{next(self._ticket_seq)}"
         self._waiting += 1
         try:
@@ -404,12 +491,17 @@ class RedisGovernor:
                 generation = report.generation if popped is None else min(popped, report.generation)
         except BaseException:
             # Cancelled or failed while queued: withdraw the ticket, and give back a slot granted meanwhile.
-            await self._give_back(_Lease(ticket, 0), "abandon")
+            with anyio.move_on_after(self._op_timeout, shield=True):
+                try:
+                    await self._eval(self._release_script, [ticket, "abandon", 0, -1])
+                except GovernorUnavailableError as exc:
+                    logger.warning("could not withdraw a ticket (%s); it lapses within %.1f s", exc,
+                                   self._ticket_ttl)
             raise
         finally:
             self._waiting -= 1
         self._acquired += 1
-        return _Lease(ticket, generation)
+        return _Lease(ticket, generation, self._adapt.now())
 
     async def _wait_for_grant(self, ticket: str, seconds: float) -> int | None:
         try:
@@ -442,50 +534,27 @@ class RedisGovernor:
                 )
                 return
 
-    async def _give_back(self, lease: _Lease, outcome: str) -> None:
-        # Shielded: a cancelled caller must still return its slot; bounded: an unreachable Redis must not hang
-        # the caller (the lease then lapses by itself within lease_ttl).
-        with anyio.move_on_after(self._op_timeout, shield=True):
-            try:
-                await self._eval(self._release_script, [lease.ticket, outcome, lease.generation])
-                return
-            except GovernorUnavailableError as exc:
-                logger.warning(
-                    "could not give a slot back (%s); it lapses within %.1f s", exc, self._lease_ttl
-                )
-                return
-        logger.warning("giving a slot back timed out; it lapses within %.1f s", self._lease_ttl)
-
     # -- Redis -----------------------------------------------------------------------------------------------
-    def _common_args(self) -> list[str | int | float]:
-        return [
-            self._grant_prefix,
-            self._ceiling,
-            self._lease_ms,
-            self._ceiling_mode,
-            self._aimd.backoff_ratio,
-            self._aimd.probe_slowdown,
-            self._memory_ms,
-            "1" if self._aimd.adaptive else "0",
-            self._ticket_ms,
-        ]
-
     async def _eval(self, script: Any, extra: list[str | int | float]) -> _Report:
-        mode_sent = self._ceiling_mode
+        # The ceiling and starting limit are what the scripts use while no state is stored yet.
+        args = [self._grant_prefix, self._ceiling, self._start, self._lease_ms, self._ticket_ms, *extra]
         try:
             with anyio.fail_after(self._op_timeout):
-                raw = await script(keys=self._keys, args=[*self._common_args(), *extra])
+                raw = await script(keys=self._keys, args=args)
         except (RedisError, OSError, TimeoutError) as exc:
             raise self._unavailable(exc) from exc
-        if self._ceiling_mode == mode_sent:
-            self._ceiling_mode = "0"
         report = _Report.parse(raw)
         self._shared_limit = report.limit
-        if report.ceiling != self._ceiling:
-            self._ceiling = report.ceiling
-            self._gate.total_tokens = report.ceiling
+        if report.ceiling != self._ceiling and self._ceiling_mode == "0":
+            # Another process declared a new ceiling: follow it (a pending declaration of ours wins instead).
+            self._set_local_ceiling(report.ceiling)
         self._shared_cuts = report.cuts
         return report
+
+    def _set_local_ceiling(self, ceiling: int) -> None:
+        self._ceiling = ceiling
+        self._start = self._adapt.start_limit(ceiling)
+        self._gate.total_tokens = ceiling
 
     def _unavailable(self, exc: BaseException) -> GovernorUnavailableError:
         reason = type(exc).__name__ if isinstance(exc, TimeoutError) else f"{type(exc).__name__}: {exc}"
@@ -493,4 +562,3 @@ class RedisGovernor:
             f"the shared governor's Redis at {self._where} is unreachable ({reason}); no slot can be granted "
             "safely. Pass fallback=AdaptiveGovernor(...) to RedisGovernor to run on a local limit meanwhile"
         )
-
