@@ -28,8 +28,9 @@ class Held:
             await held._granted.wait()
         return held
 
-    async def end(self, outcome: Outcome) -> None:
-        """Record ``outcome`` and leave the slot; returns once the governor has taken it back."""
+    async def end(self, outcome: Outcome | None) -> None:
+        """Record ``outcome`` and leave the slot; returns once the governor has taken it back. None: the attempt
+        is abandoned (the slot is left by an exception with nothing recorded, as a cancelled request's is)."""
         self._outcome = outcome
         self._go.set()
         with anyio.fail_after(10):
@@ -40,10 +41,17 @@ class Held:
             async with self.gov.slot() as permit:
                 self._granted.set()
                 await self._go.wait()
-                if self._outcome is not None:
-                    permit.record(self._outcome)
+                if self._outcome is None:
+                    raise _Abandoned
+                permit.record(self._outcome)
+        except _Abandoned:
+            pass
         finally:
             self._done.set()
+
+
+class _Abandoned(Exception):
+    """Leaves a slot the way a cancelled or timed-out attempt does."""
 
 
 async def take(gov: Governor, tg: TaskGroup, n: int) -> list[Held]:
