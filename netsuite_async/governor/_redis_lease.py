@@ -22,8 +22,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import redis.asyncio as aioredis
+
+from netsuite_async.errors import GovernorUnavailableError
 from netsuite_async.governor._aimd import ControllerState, LimitController
-from netsuite_async.governor.base import AimdSettings, Outcome
+from netsuite_async.governor.base import AimdSettings, Outcome, ServiceTier
 
 __all__ = ["redact_redis_url"]
 
@@ -130,6 +133,53 @@ def _check_number(name: str, value: object, low: float) -> float:
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= low:
         raise ValueError(f"{name} must be a number of seconds >= {low:g}, got {value!r}")
     return float(value)
+
+
+def _check_options(
+    limit: object, key: object, lease_ttl: object, ticket_ttl: object, poll_interval: object,
+    op_timeout: object, max_ghost: object,
+) -> tuple[int, float, float, float, float]:
+    """`RedisGovernor`'s checks of its plain arguments: (limit, lease_ttl, ticket_ttl, poll_interval, max_ghost)."""
+    if isinstance(limit, ServiceTier):
+        limit = limit.limit
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+        raise ValueError(f"limit must be an int >= 1 or a ServiceTier, got {limit!r}")
+    if not isinstance(key, str) or not key.strip():
+        raise ValueError("key must be a non-empty string naming the shared pool, e.g. the account id")
+    if any(c in key for c in "{}\r\n"):
+        raise ValueError("key must not contain braces or line breaks (it becomes a Redis hash tag)")
+    lease = _check_number("lease_ttl", lease_ttl, 0.1)
+    ticket = _check_number("ticket_ttl", ticket_ttl, 0.1)
+    poll = ticket / 4 if poll_interval is None else poll_interval
+    if not isinstance(poll, (int, float)) or isinstance(poll, bool) or not 0.01 <= poll <= ticket / 2:
+        raise ValueError(
+            f"poll_interval must be between 0.01 s and ticket_ttl / 2 = {ticket / 2:g} s (a waiter "
+            f"heartbeats its ticket once per poll_interval), got {poll!r}"
+        )
+    if not isinstance(op_timeout, (int, float)) or not op_timeout > 0:
+        raise ValueError(f"op_timeout must be > 0 seconds, got {op_timeout!r}")
+    return limit, lease, ticket, float(poll), _check_number("max_ghost", max_ghost, 0.0)
+
+
+def _unavailable_error(where: str, exc: BaseException) -> GovernorUnavailableError:
+    reason = type(exc).__name__ if isinstance(exc, TimeoutError) else f"{type(exc).__name__}: {exc}"
+    return GovernorUnavailableError(
+        f"the shared governor's Redis at {where} is unreachable ({reason}); no slot can be granted "
+        "safely. Pass fallback=AdaptiveGovernor(...) to RedisGovernor to run on a local limit meanwhile"
+    )
+
+
+def _connect(redis: object, op_timeout: float) -> tuple[aioredis.Redis, str, bool]:
+    """(client, where for messages, whether the governor owns the client) for a URL or a client."""
+    if isinstance(redis, str):
+        if not redis.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("redis must be a redis://, rediss:// or unix:// URL, or a redis.asyncio client")
+        # No socket timeout: BLPOP legitimately blocks; every call is bounded by anyio.fail_after instead.
+        client = aioredis.Redis.from_url(redis, socket_connect_timeout=op_timeout, health_check_interval=30)
+        return client, redact_redis_url(redis), True
+    if hasattr(redis, "register_script") and hasattr(redis, "blpop"):
+        return redis, _describe_client(redis), False  # type: ignore[return-value]
+    raise TypeError(f"redis must be a URL or a redis.asyncio.Redis client, got {type(redis).__name__}")
 
 
 class _Lease:

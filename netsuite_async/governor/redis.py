@@ -12,16 +12,12 @@ in-process governor cannot see the others; `RedisGovernor` can. Each slot is a *
   dropped. A slot handed to a ticket is only reserved until the waiter claims it, and goes to the next live
   waiter if it does not claim it by the time its ticket would have lapsed. A waiter is woken by a push to its
   own list (``BLPOP``), not by polling; its heartbeat doubles as the check in case a wake-up was lost;
-* adaptive for everyone, by the same algorithm as `AdaptiveGovernor`: the limit is `LimitController`'s (slow
-  start from NetSuite's floor, one cut to the in-flight estimate on a 429, same-burst 429s one slot each, rare
-  probing above a level that failed), its state kept in Redis. A script gives a slot back and measures, in the
-  same atomic step, what the controller needs (was the pool busy; how many attempts were running at NetSuite,
-  every process's, when a 429 came back); this process runs the controller and writes the new state back as a
-  compare-and-set on the state's version, re-applying its observation to the winner's state on a conflict. So
-  the fleet makes the decisions one local governor would, and a 429 seen by one process sets the limit for all;
-* with ghost slots as in `AdaptiveGovernor`: an attempt abandoned in flight keeps its lease for about the recent
-  median latency (NetSuite may still be running it), a refused one for half of it. They live in Redis like any
-  lease, so they lapse even if their process dies.
+* adaptive for everyone, by `AdaptiveGovernor`'s algorithm: the limit is `LimitController`'s, its state kept in
+  Redis. A script gives a slot back and measures, in the same atomic step, what the controller needs (was the
+  pool busy; how many attempts, every process's, were running at NetSuite when a 429 came back); this process
+  runs the controller and writes the new state back by compare-and-set on its version, re-applying its
+  observation to the winner's state after a lost race. So a fleet decides as one local governor would;
+* with ghost and cooling slots as in `AdaptiveGovernor`, kept as leases, so they lapse even if their process dies.
 
 redis-py's asyncio client runs on asyncio only, so this governor does too (the rest of the library also runs
 on trio). Key names hold no secrets: they are ``{<key>}:leases``, ``{<key>}:queue``, ``{<key>}:tickets``,
@@ -49,11 +45,12 @@ from netsuite_async.governor import _redis_lua as lua
 from netsuite_async.governor._aimd import LimitController
 from netsuite_async.governor._redis_lease import (
     _Adaptation,
-    _check_number,
-    _describe_client,
+    _check_options,
+    _connect,
     _Lease,
     _Report,
     _require_asyncio,
+    _unavailable_error,
     redact_redis_url,
 )
 from netsuite_async.governor.base import AimdSettings, GovernorStats, Outcome, Permit, ServiceTier
@@ -134,30 +131,9 @@ class RedisGovernor:
         clock: Callable[[], float] = time.monotonic,
         backoff_ratio: float = 0.7,
     ) -> None:
-        if isinstance(limit, ServiceTier):
-            limit = limit.limit
-        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
-            raise ValueError(f"limit must be an int >= 1 or a ServiceTier, got {limit!r}")
-        if not isinstance(key, str) or not key.strip():
-            raise ValueError("key must be a non-empty string naming the shared pool, e.g. the account id")
-        if any(c in key for c in "{}\r\n"):
-            raise ValueError("key must not contain braces or line breaks (it becomes a Redis hash tag)")
-        lease_ttl = _check_number("lease_ttl", lease_ttl, 0.1)
-        ticket_ttl = _check_number("ticket_ttl", ticket_ttl, 0.1)
-        if poll_interval is None:
-            poll_interval = ticket_ttl / 4
-        if (
-            not isinstance(poll_interval, (int, float))
-            or isinstance(poll_interval, bool)
-            or not 0.01 <= poll_interval <= ticket_ttl / 2
-        ):
-            raise ValueError(
-                f"poll_interval must be between 0.01 s and ticket_ttl / 2 = {ticket_ttl / 2:g} s (a waiter "
-                f"heartbeats its ticket once per poll_interval), got {poll_interval!r}"
-            )
-        if not isinstance(op_timeout, (int, float)) or not op_timeout > 0:
-            raise ValueError(f"op_timeout must be > 0 seconds, got {op_timeout!r}")
-        max_ghost = _check_number("max_ghost", max_ghost, 0.0)
+        limit, lease_ttl, ticket_ttl, poll_interval, max_ghost = _check_options(
+            limit, key, lease_ttl, ticket_ttl, poll_interval, op_timeout, max_ghost
+        )
         if fallback is not None and not hasattr(fallback, "slot"):
             raise TypeError("fallback must be a Governor such as AdaptiveGovernor(...)")
         aimd = AimdSettings(
@@ -167,25 +143,7 @@ class RedisGovernor:
         self._adapt = _Adaptation(aimd, max_ghost, clock)
         # The controller's own checks too (probe_memory > 0), and the limit a new key starts from.
         self._start = self._adapt.start_limit(limit)
-        if isinstance(redis, str):
-            if not redis.startswith(("redis://", "rediss://", "unix://")):
-                raise ValueError(
-                    "redis must be a redis://, rediss:// or unix:// URL, or a redis.asyncio client"
-                )
-            self._where = redact_redis_url(redis)
-            # No socket timeout: BLPOP legitimately blocks; every call is bounded by anyio.fail_after instead.
-            self._redis: aioredis.Redis = aioredis.Redis.from_url(
-                redis, socket_connect_timeout=op_timeout, health_check_interval=30
-            )
-            self._owns_client = True
-        elif hasattr(redis, "register_script") and hasattr(redis, "blpop"):
-            self._redis = redis
-            self._where = _describe_client(redis)
-            self._owns_client = False
-        else:
-            raise TypeError(
-                f"redis must be a URL or a redis.asyncio.Redis client, got {type(redis).__name__}"
-            )
+        self._redis, self._where, self._owns_client = _connect(redis, op_timeout)
 
         self._key = key
         self._ceiling = limit
@@ -265,16 +223,9 @@ class RedisGovernor:
             return self._fallback.stats()
         now = time.monotonic()
         self._ghost_until = ghosts = [t for t in self._ghost_until if t > now]
-        return GovernorStats(
-            limit=self._shared_limit,
-            ceiling=self._ceiling,
-            in_flight=self._in_flight + len(ghosts),
-            waiting=self._waiting,
-            acquired=self._acquired,
-            limited=self._limited,
-            cuts=self._shared_cuts,
-            ghosts=len(ghosts),
-        )
+        return GovernorStats(limit=self._shared_limit, ceiling=self._ceiling, in_flight=self._in_flight + len(ghosts),
+                             waiting=self._waiting, acquired=self._acquired, limited=self._limited,
+                             cuts=self._shared_cuts, ghosts=len(ghosts))
 
     def median_latency(self) -> float | None:
         """The median duration of this process's recent answered attempts, in seconds (None before the first).
@@ -297,16 +248,9 @@ class RedisGovernor:
         _require_asyncio()
         await self._declare()
         report = await self._eval(self._peek_script, [])
-        return GovernorStats(
-            limit=report.limit,
-            ceiling=report.ceiling,
-            in_flight=report.in_flight,
-            waiting=report.queued,
-            acquired=report.acquired,
-            limited=report.limited,
-            cuts=report.cuts,
-            ghosts=report.ghosts,
-        )
+        return GovernorStats(limit=report.limit, ceiling=report.ceiling, in_flight=report.in_flight,
+                             waiting=report.queued, acquired=report.acquired, limited=report.limited,
+                             cuts=report.cuts, ghosts=report.ghosts)
 
     def set_ceiling(self, ceiling: int) -> None:
         """Change the shared maximum for every process (written before this process's next Redis call): the
@@ -508,7 +452,7 @@ class RedisGovernor:
             with anyio.fail_after(seconds + self._op_timeout):
                 popped = await self._redis.blpop([self._grant_prefix + ticket], timeout=seconds)
         except (RedisError, OSError, TimeoutError) as exc:
-            raise self._unavailable(exc) from exc
+            raise _unavailable_error(self._where, exc) from exc
         if popped is None:
             return None
         value = popped[1]
@@ -542,7 +486,7 @@ class RedisGovernor:
             with anyio.fail_after(self._op_timeout):
                 raw = await script(keys=self._keys, args=args)
         except (RedisError, OSError, TimeoutError) as exc:
-            raise self._unavailable(exc) from exc
+            raise _unavailable_error(self._where, exc) from exc
         report = _Report.parse(raw)
         self._shared_limit = report.limit
         if report.ceiling != self._ceiling and self._ceiling_mode == "0":
@@ -555,10 +499,3 @@ class RedisGovernor:
         self._ceiling = ceiling
         self._start = self._adapt.start_limit(ceiling)
         self._gate.total_tokens = ceiling
-
-    def _unavailable(self, exc: BaseException) -> GovernorUnavailableError:
-        reason = type(exc).__name__ if isinstance(exc, TimeoutError) else f"{type(exc).__name__}: {exc}"
-        return GovernorUnavailableError(
-            f"the shared governor's Redis at {self._where} is unreachable ({reason}); no slot can be granted "
-            "safely. Pass fallback=AdaptiveGovernor(...) to RedisGovernor to run on a local limit meanwhile"
-        )
