@@ -141,7 +141,7 @@ class LimitController:
             raise ValueError(f"ceiling must be an int >= 1, got {ceiling!r}")
         if probe_memory <= 0:
             raise ValueError("probe_memory must be positive")
-        # The shared checks (governor/base.py); the ratio is the Redis governor's and not used here.
+        # The shared checks (governor/base.py); backoff_ratio is kept for compatibility and unused.
         AimdSettings(adaptive=adaptive, initial=initial, probe_slowdown=probe_slowdown,
                      max_probe_slowdown=max_probe_slowdown, probe_memory=probe_memory)
         self._ceiling = ceiling
