@@ -4,6 +4,8 @@ Against an emulator in its own process (concurrency limit C, latency L) and a pr
 
 - ``shared``: 4 worker processes, each a NetSuiteClient with ``RedisGovernor(limit=C)`` on one key. Aggregate
   throughput against the ideal C/L, and how many requests were answered 429 (target: none).
+- ``shared_told_4x``: the same, every process told 4C: the shared limit must find C (slow start from 5, one cut
+  to the fleet's in-flight estimate), as one local governor told too much does. How many 429s that costs.
 - ``local_naive`` (comparison): the same 4 processes each with a local governor of C: together they ask 4C of
   an account that allows C, so the emulator answers 429 and the adaptive governors must back off.
 - ``local_split`` (comparison): each process with C/4, the static split people do by hand.
@@ -12,15 +14,20 @@ Against an emulator in its own process (concurrency limit C, latency L) and a pr
 - ``hand-off``: the time per slot when nearly every slot is handed to a queued waiter (limit 2, 8 callers in
   2 governors, nothing done inside the slot): release, wake-up (BLPOP) and the waiter's claim.
 
-Run: ``python benchmarks/bench_redis.py`` (``NETSUITE_BENCH_QUICK=1`` for a smoke run). Needs ``redis-server``
-on PATH. Writes ``benchmarks/results/redis.json``.
+Run: ``python benchmarks/bench_redis.py [--runs N] [--quick]`` (``--help``; ``NETSUITE_BENCH_QUICK=1`` is
+``--quick``). Needs ``redis-server`` on PATH. With ``--runs N`` every scenario runs N times, interleaved, and
+the report gives each number's median (the box may be shared) next to every run's. Writes
+``benchmarks/results/redis.json``.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -93,7 +100,7 @@ async def worker(args: dict[str, Any]) -> None:
     """One worker process: waits for the go signal, runs its share, prints one JSON line."""
     control = aioredis.Redis.from_url(args["redis"])
     governor: Governor
-    if args["mode"] == "shared":
+    if args["mode"].startswith("shared"):
         governor = RedisGovernor(args["redis"], key=args["key"], limit=args["limit"])
     else:
         governor = AdaptiveGovernor(args["limit"])
@@ -129,9 +136,12 @@ async def worker(args: dict[str, Any]) -> None:
     )
 
 
+MODES = ("shared", "shared_told_4x", "local_naive", "local_split")
+
+
 def run_fleet(mode: str, *, redis_url: str, emu: Any, limit: int, tasks: int, requests: int) -> dict[str, Any]:
     key = f"bench-{uuid.uuid4().hex[:8]}"
-    per_process_limit = max(1, limit // PROCESSES) if mode == "local_split" else limit
+    per_process_limit = {"local_split": max(1, limit // PROCESSES), "shared_told_4x": 4 * limit}.get(mode, limit)
     args = {
         "mode": mode,
         "redis": redis_url,
@@ -179,6 +189,7 @@ def run_fleet(mode: str, *, redis_url: str, emu: Any, limit: int, tasks: int, re
         "ok": ok,
         "failed": sum(r["failed"] for r in reports),
         "answered_429": sum(r["limited"] for r in reports),
+        "cuts": max(r["cuts"] for r in reports) if mode.startswith("shared") else sum(r["cuts"] for r in reports),
         "seconds": round(seconds, 3),
         "throughput_rps": round(ok / seconds, 1),
     }
@@ -237,25 +248,56 @@ async def overhead(redis_url: str, n: int) -> dict[str, Any]:
     }
 
 
-def main() -> None:
+def _median_rows(runs: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Per mode, the median of every number over the runs."""
+    out = []
+    for mode in MODES:
+        rows = [row for run in runs for row in run if row["mode"] == mode]
+        if not rows:
+            continue
+        merged: dict[str, Any] = {"mode": mode, "runs": len(rows)}
+        for k, v in rows[0].items():
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                merged[k] = statistics.median(r[k] for r in rows)
+        out.append(merged)
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=1, help="run every scenario N times; report medians")
+    parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
+    options = parser.parse_args(argv)
+    if options.quick:
+        os.environ["NETSUITE_BENCH_QUICK"] = "1"
     small = quick()
     limit, latency_ms = 8, 50.0
     tasks, requests = (4, 8) if small else (6, 30)
     redis_server = RedisServer()
+    runs: list[list[dict[str, Any]]] = []
+    overheads: list[dict[str, Any]] = []
     try:
-        over = anyio.run(overhead, redis_server.url, 300 if small else 3000)
-        rows: list[dict[str, Any]] = []
         with emulator_process(concurrency=limit, latency_ms=latency_ms) as emu:
             ideal = limit / (latency_ms / 1000)
-            for mode in ("shared", "local_naive", "local_split"):
-                row = run_fleet(mode, redis_url=redis_server.url, emu=emu, limit=limit, tasks=tasks, requests=requests)
-                row["ideal_rps"] = round(ideal, 1)
-                row["fraction_of_ideal"] = round(row["throughput_rps"] / ideal, 3)
-                rows.append(row)
-                print(json.dumps(row))
+            for run in range(options.runs):
+                overheads.append(anyio.run(overhead, redis_server.url, 300 if small else 3000))
+                rows: list[dict[str, Any]] = []
+                for mode in MODES:
+                    row = run_fleet(mode, redis_url=redis_server.url, emu=emu, limit=limit, tasks=tasks,
+                                    requests=requests)
+                    row["ideal_rps"] = round(ideal, 1)
+                    row["fraction_of_ideal"] = round(row["throughput_rps"] / ideal, 3)
+                    row["run"] = run + 1
+                    rows.append(row)
+                    print(json.dumps(row), flush=True)
+                runs.append(rows)
     finally:
         redis_server.stop()
-    print(json.dumps(over))
+    medians = _median_rows(runs)
+    over = {k: statistics.median(o[k] for o in overheads) for k in overheads[0]}
+    for row in medians:
+        print("median", json.dumps(row))
+    print("median", json.dumps(over))
     path = write_result(
         "redis",
         {
@@ -265,9 +307,12 @@ def main() -> None:
             "tasks_per_process": tasks,
             "requests_per_task": requests,
             "quick": small,
+            "runs": options.runs,
         },
-        rows,
+        medians,
         lease_overhead=over,
+        every_run=[row for run in runs for row in run],
+        every_lease_overhead=overheads,
     )
     print(f"wrote {path}")
 

@@ -29,9 +29,11 @@ The algorithm, and why:
 * Never above the ceiling, never below 1.
 
 A governor supplies the rest: the in-flight estimate (its live attempts and abandoned ghosts when a 429
-arrives), ghost and cooling slots, FIFO queueing. A distributed governor can keep one controller per process and
-publish its ``value`` with the ``generation`` as a compare-and-set, or port these few rules to its store's
-script; either way the estimate must count the leases held across processes, not one process's attempts.
+arrives), ghost and cooling slots, FIFO queueing. These rules are written here once: `AdaptiveGovernor` keeps
+one controller for its process; ``RedisGovernor`` keeps the controller's `ControllerState` in Redis and applies
+each observation by loading it (`restore`), calling the same `on_success` / `on_limited` / `set_ceiling`, and
+writing the new `state` back as a compare-and-set, with the in-flight estimate counted over the leases of
+every process (see ``docs/scaling-out.md``).
 
 Examples:
     >>> lim = LimitController(20)
@@ -50,13 +52,45 @@ Examples:
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 from netsuite_async.governor.base import AimdSettings
 
-__all__ = ["NETSUITE_FLOOR", "LimitController"]
+__all__ = ["NETSUITE_FLOOR", "ControllerState", "LimitController"]
 
 #: The smallest concurrency limit NetSuite gives any account (Standard/shared tier, development accounts).
 NETSUITE_FLOOR = 5
+
+
+class ControllerState(NamedTuple):
+    """Everything a `LimitController` remembers between observations (its parameters aside): what a governor
+    that keeps the limit outside the process (the Redis governor) stores, and loads back with `restore`.
+
+    Examples:
+        >>> lim = LimitController(20)
+        >>> lim.state().value, lim.state().slow_start
+        (5.0, True)
+        >>> other = LimitController(20)
+        >>> other.restore(lim.state()); other.state() == lim.state()
+        True
+    """
+
+    ceiling: int
+    """The configured maximum."""
+    value: float
+    """The limit as a real number."""
+    slow_start: bool
+    """Still in slow start."""
+    generation: int
+    """Cuts so far, as the grant generation."""
+    cuts: int
+    """Times the limit was cut."""
+    failed_level: int | None
+    """The level that last failed (remembered), or None."""
+    failed_at: float
+    """When it failed (the caller's clock)."""
+    slowdown: float
+    """The current slowdown of growth near the failed level."""
 
 
 class LimitController:
@@ -107,7 +141,7 @@ class LimitController:
             raise ValueError(f"ceiling must be an int >= 1, got {ceiling!r}")
         if probe_memory <= 0:
             raise ValueError("probe_memory must be positive")
-        # The shared checks (governor/base.py); the ratio is the Redis governor's and not used here.
+        # The shared checks (governor/base.py); backoff_ratio is kept for compatibility and unused.
         AimdSettings(adaptive=adaptive, initial=initial, probe_slowdown=probe_slowdown,
                      max_probe_slowdown=max_probe_slowdown, probe_memory=probe_memory)
         self._ceiling = ceiling
@@ -260,6 +294,35 @@ class LimitController:
         self.value = min(self.value, float(ceiling))
         self.slow_start = self.cuts == 0 and self.value < ceiling
         self._forget()
+
+    def state(self) -> ControllerState:
+        """What this controller remembers now, as a `ControllerState` (equal states decide alike).
+
+        Examples:
+            >>> LimitController(3).state().value
+            3.0
+        """
+        return ControllerState(self._ceiling, self.value, self.slow_start, self.generation, self.cuts,
+                               self._bad_level, self._bad_at, self._slowdown)
+
+    def restore(self, state: ControllerState) -> None:
+        """Continue from ``state`` (taken from a controller with the same parameters, maybe in another process).
+
+        Examples:
+            >>> lim = LimitController(20)
+            >>> lim.restore(LimitController(20, initial=12).state()); lim.limit
+            12
+        """
+        if not isinstance(state.ceiling, int) or isinstance(state.ceiling, bool) or state.ceiling < 1:
+            raise ValueError(f"ceiling must be an int >= 1, got {state.ceiling!r}")
+        self._ceiling = state.ceiling
+        self.value = float(state.value)
+        self.slow_start = bool(state.slow_start)
+        self.generation = int(state.generation)
+        self.cuts = int(state.cuts)
+        self._bad_level = state.failed_level
+        self._bad_at = float(state.failed_at)
+        self._slowdown = float(state.slowdown)
 
     def _forget(self) -> None:
         self._bad_level = None

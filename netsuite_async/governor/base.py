@@ -126,20 +126,20 @@ class AimdSettings:
     """The adaptive limit's parameters and their checks, in one place for every governor.
 
     `AdaptiveGovernor` and ``RedisGovernor`` take these as keyword arguments and build one of these from them,
-    so both validate the same way; the in-process `LimitController` (``governor/_aimd.py``) and the Redis
-    scripts (``governor/_redis_lua.py``) read their parameters from it.
+    so both validate the same way, and both build their `LimitController` (``governor/_aimd.py``) from it: the
+    local governor keeps one per process, the Redis governor runs one on the state it keeps in Redis.
 
     Attributes:
         adaptive: False keeps the limit at the ceiling whatever happens.
-        initial: where slow start begins (None: NetSuite's floor, 5, or the ceiling when lower). The Redis
-            governor's shared limit starts at the ceiling and ignores it.
+        initial: where slow start begins (None: NetSuite's floor, 5, or the ceiling when lower); for the Redis
+            governor, where a new key's shared limit begins.
         probe_slowdown: how much slower the limit grows past the level that last failed (>= 1).
         max_probe_slowdown: the cap on that slowdown as repeated probes at one level fail (None:
             ``16 * probe_slowdown``).
-        probe_memory: seconds after the last 429 at which the failed level is forgotten (>= 0; the in-process
-            controller needs it > 0).
-        backoff_ratio: the Redis governor's multiplicative cut (between 0 and 1); the in-process governor cuts
-            to the in-flight estimate instead and only checks it.
+        probe_memory: seconds after the last 429 at which the failed level is forgotten (>= 0 here;
+            `LimitController`, which both governors run, needs it > 0).
+        backoff_ratio: accepted for compatibility (between 0 and 1) and unused: both governors cut to the
+            in-flight estimate instead of by a fixed ratio.
 
     Examples:
         >>> AimdSettings(probe_slowdown=20.0).max_slowdown

@@ -12,16 +12,16 @@ in-process governor cannot see the others; `RedisGovernor` can. Each slot is a *
   dropped. A slot handed to a ticket is only reserved until the waiter claims it, and goes to the next live
   waiter if it does not claim it by the time its ticket would have lapsed. A waiter is woken by a push to its
   own list (``BLPOP``), not by polling; its heartbeat doubles as the check in case a wake-up was lost;
-* adaptive for everyone: a 429 seen by any process cuts the shared limit (one cut per congestion episode,
-  additive growth only while the pool is used, slower probing above the level that last failed), with the
-  parameters and checks of the one `AimdSettings` object `AdaptiveGovernor` uses too. Two rules still differ
-  from the in-process `LimitController`: the shared limit starts at the ceiling (no slow start) and a cut is
-  multiplicative (``backoff_ratio``) rather than to the in-flight estimate; porting those changes the numbers
-  the Redis tests pin, so it is its own behaviour change, not part of this module's layout.
+* adaptive for everyone, by `AdaptiveGovernor`'s algorithm: the limit is `LimitController`'s, its state kept in
+  Redis. A script gives a slot back and measures, in the same atomic step, what the controller needs (was the
+  pool busy; how many attempts, every process's, were running at NetSuite when a 429 came back); this process
+  runs the controller and writes the new state back by compare-and-set on its version, re-applying its
+  observation to the winner's state after a lost race. So a fleet decides as one local governor would;
+* with ghost and cooling slots as in `AdaptiveGovernor`, kept as leases, so they lapse even if their process dies.
 
 redis-py's asyncio client runs on asyncio only, so this governor does too (the rest of the library also runs
 on trio). Key names hold no secrets: they are ``{<key>}:leases``, ``{<key>}:queue``, ``{<key>}:tickets``,
-``{<key>}:state`` and ``{<key>}:grant:<ticket>``.
+``{<key>}:state``, ``{<key>}:started``, ``{<key>}:ghosts``, ``{<key>}:cooling`` and ``{<key>}:grant:<ticket>``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ import itertools
 import logging
 import math
 import secrets
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from types import TracebackType
 from typing import Any
@@ -41,12 +42,15 @@ from redis.exceptions import RedisError
 
 from netsuite_async.errors import GovernorUnavailableError
 from netsuite_async.governor import _redis_lua as lua
+from netsuite_async.governor._aimd import LimitController
 from netsuite_async.governor._redis_lease import (
-    _OUTCOME_WORDS,
-    _describe_client,
+    _Adaptation,
+    _check_options,
+    _connect,
     _Lease,
     _Report,
     _require_asyncio,
+    _unavailable_error,
     redact_redis_url,
 )
 from netsuite_async.governor.base import AimdSettings, GovernorStats, Outcome, Permit, ServiceTier
@@ -80,8 +84,14 @@ class RedisGovernor:
         fallback: an `AdaptiveGovernor` to use (with a logged warning) while
             Redis is unreachable; without one, such calls raise `GovernorUnavailableError`.
         fallback_retry: seconds to stay on the fallback before trying Redis again.
-        adaptive, backoff_ratio, probe_slowdown, probe_memory: the AIMD settings, checked by `AimdSettings`
-            as for ``AdaptiveGovernor``.
+        adaptive, initial, probe_slowdown, probe_memory: the adaptive limit's settings, as for
+            ``AdaptiveGovernor`` (same defaults, checked by the same `AimdSettings`). The shared limit starts at
+            ``initial`` (NetSuite's floor, 5, or the ceiling when lower) the first time the key is used.
+        max_ghost: the longest an abandoned or refused attempt's slot is kept, in seconds (0: never kept).
+        clock: a monotonic clock in seconds for this process's latencies (tests pass a fake one); the probe
+            memory and the leases follow Redis's clock.
+        backoff_ratio: accepted for compatibility with earlier versions; a cut now goes to the in-flight
+            estimate, as in ``AdaptiveGovernor``.
 
     Timings at the defaults (``lease_ttl=2``, ``ticket_ttl=1``), after a worker is SIGKILLed: its queued
     tickets are dropped within 1 s, a slot already reserved for one of them is handed on within 1.25 s, and
@@ -114,59 +124,26 @@ class RedisGovernor:
         fallback: AdaptiveGovernor | None = None,
         fallback_retry: float = 5.0,
         adaptive: bool = True,
-        backoff_ratio: float = 0.7,
-        probe_slowdown: float = 20.0,
+        initial: int | None = None,
+        probe_slowdown: float = 8.0,
         probe_memory: float = 60.0,
+        max_ghost: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        backoff_ratio: float = 0.7,
     ) -> None:
-        if isinstance(limit, ServiceTier):
-            limit = limit.limit
-        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
-            raise ValueError(f"limit must be an int >= 1 or a ServiceTier, got {limit!r}")
-        if not isinstance(key, str) or not key.strip():
-            raise ValueError("key must be a non-empty string naming the shared pool, e.g. the account id")
-        if any(c in key for c in "{}\r\n"):
-            raise ValueError("key must not contain braces or line breaks (it becomes a Redis hash tag)")
-        if not isinstance(lease_ttl, (int, float)) or isinstance(lease_ttl, bool) or not lease_ttl >= 0.1:
-            raise ValueError(f"lease_ttl must be a number of seconds >= 0.1, got {lease_ttl!r}")
-        if not isinstance(ticket_ttl, (int, float)) or isinstance(ticket_ttl, bool) or not ticket_ttl >= 0.1:
-            raise ValueError(f"ticket_ttl must be a number of seconds >= 0.1, got {ticket_ttl!r}")
-        if poll_interval is None:
-            poll_interval = ticket_ttl / 4
-        if (
-            not isinstance(poll_interval, (int, float))
-            or isinstance(poll_interval, bool)
-            or not 0.01 <= poll_interval <= ticket_ttl / 2
-        ):
-            raise ValueError(
-                f"poll_interval must be between 0.01 s and ticket_ttl / 2 = {ticket_ttl / 2:g} s (a waiter "
-                f"heartbeats its ticket once per poll_interval), got {poll_interval!r}"
-            )
-        if not isinstance(op_timeout, (int, float)) or not op_timeout > 0:
-            raise ValueError(f"op_timeout must be > 0 seconds, got {op_timeout!r}")
+        limit, lease_ttl, ticket_ttl, poll_interval, max_ghost = _check_options(
+            limit, key, lease_ttl, ticket_ttl, poll_interval, op_timeout, max_ghost
+        )
         if fallback is not None and not hasattr(fallback, "slot"):
             raise TypeError("fallback must be a Governor such as AdaptiveGovernor(...)")
         aimd = AimdSettings(
-            adaptive=adaptive, probe_slowdown=probe_slowdown, probe_memory=probe_memory, backoff_ratio=backoff_ratio
+            adaptive=adaptive, initial=initial, probe_slowdown=probe_slowdown, probe_memory=probe_memory,
+            backoff_ratio=backoff_ratio,
         )
-        if isinstance(redis, str):
-            if not redis.startswith(("redis://", "rediss://", "unix://")):
-                raise ValueError(
-                    "redis must be a redis://, rediss:// or unix:// URL, or a redis.asyncio client"
-                )
-            self._where = redact_redis_url(redis)
-            # No socket timeout: BLPOP legitimately blocks; every call is bounded by anyio.fail_after instead.
-            self._redis: aioredis.Redis = aioredis.Redis.from_url(
-                redis, socket_connect_timeout=op_timeout, health_check_interval=30
-            )
-            self._owns_client = True
-        elif hasattr(redis, "register_script") and hasattr(redis, "blpop"):
-            self._redis = redis
-            self._where = _describe_client(redis)
-            self._owns_client = False
-        else:
-            raise TypeError(
-                f"redis must be a URL or a redis.asyncio.Redis client, got {type(redis).__name__}"
-            )
+        self._adapt = _Adaptation(aimd, max_ghost, clock)
+        # The controller's own checks too (probe_memory > 0), and the limit a new key starts from.
+        self._start = self._adapt.start_limit(limit)
+        self._redis, self._where, self._owns_client = _connect(redis, op_timeout)
 
         self._key = key
         self._ceiling = limit
@@ -180,10 +157,11 @@ class RedisGovernor:
         self._fallback = fallback
         self._fallback_retry = fallback_retry
         self._fallback_until = -math.inf
-        self._aimd = aimd
-        self._memory_ms = round(aimd.probe_memory * 1000)
+        self._ghost_until: list[float] = []  # this process's ghost and cooling slots (time.monotonic), for stats
+        self._declare_lock = anyio.Lock()
         tag = f"{{{key}}}"
-        self._keys = [f"{tag}:leases", f"{tag}:queue", f"{tag}:tickets", f"{tag}:state"]
+        self._keys = [f"{tag}:{name}" for name in ("leases", "queue", "tickets", "state", "started", "ghosts",
+                                                    "cooling")]
         self._grant_prefix = f"{tag}:grant:"
         self._ticket_prefix = secrets.token_hex(6)
         self._ticket_seq = itertools.count(1)
@@ -191,12 +169,13 @@ class RedisGovernor:
         self._release_script = self._redis.register_script(lua.RELEASE)
         self._renew_script = self._redis.register_script(lua.RENEW)
         self._peek_script = self._redis.register_script(lua.PEEK)
+        self._state_script = self._redis.register_script(lua.SET_STATE)
         self._closed = False
         # A process can never hold more than the ceiling, so more of its callers than that queueing in Redis
         # would only cost a blocked connection each; the rest wait here, in order.
         self._gate = anyio.CapacityLimiter(limit)
         # What this process saw last, for the synchronous stats().
-        self._shared_limit = limit
+        self._shared_limit = self._start
         self._shared_cuts = 0
         self._in_flight = 0
         self._waiting = 0
@@ -232,8 +211,9 @@ class RedisGovernor:
         return self._slot()
 
     def stats(self) -> GovernorStats:
-        """This process's view: the shared limit, ceiling and cuts as of the last Redis round trip; in flight,
-        waiting, acquired and 429s seen count this process only (see `shared_stats` for the whole pool).
+        """This process's view: the shared limit, ceiling and cuts as of the last Redis round trip; in flight
+        (its ghost and cooling slots included, as in ``AdaptiveGovernor``), waiting, acquired and 429s seen count
+        this process only (see `shared_stats` for the whole pool).
 
         Examples:
             >>> RedisGovernor("redis://localhost:6379/0", key="acct", limit=5).stats().limit
@@ -241,15 +221,20 @@ class RedisGovernor:
         """
         if self._fallback is not None and self._on_fallback():
             return self._fallback.stats()
-        return GovernorStats(
-            limit=self._shared_limit,
-            ceiling=self._ceiling,
-            in_flight=self._in_flight,
-            waiting=self._waiting,
-            acquired=self._acquired,
-            limited=self._limited,
-            cuts=self._shared_cuts,
-        )
+        now = time.monotonic()
+        self._ghost_until = ghosts = [t for t in self._ghost_until if t > now]
+        return GovernorStats(limit=self._shared_limit, ceiling=self._ceiling, in_flight=self._in_flight + len(ghosts),
+                             waiting=self._waiting, acquired=self._acquired, limited=self._limited,
+                             cuts=self._shared_cuts, ghosts=len(ghosts))
+
+    def median_latency(self) -> float | None:
+        """The median duration of this process's recent answered attempts, in seconds (None before the first).
+
+        Examples:
+            >>> RedisGovernor("redis://localhost:6379/0", key="acct", limit=5).median_latency() is None
+            True
+        """
+        return self._adapt.median()
 
     async def shared_stats(self) -> GovernorStats:
         """The whole pool, read from Redis: in flight and waiting across every process, slots granted,
@@ -261,20 +246,16 @@ class RedisGovernor:
             ...     print(f"{s.in_flight}/{s.limit} in flight, {s.waiting} waiting")
         """
         _require_asyncio()
+        await self._declare()
         report = await self._eval(self._peek_script, [])
-        return GovernorStats(
-            limit=report.limit,
-            ceiling=report.ceiling,
-            in_flight=report.in_flight,
-            waiting=report.queued,
-            acquired=report.acquired,
-            limited=report.limited,
-            cuts=report.cuts,
-        )
+        return GovernorStats(limit=report.limit, ceiling=report.ceiling, in_flight=report.in_flight,
+                             waiting=report.queued, acquired=report.acquired, limited=report.limited,
+                             cuts=report.cuts, ghosts=report.ghosts)
 
     def set_ceiling(self, ceiling: int) -> None:
-        """Change the shared maximum for every process (sent with this process's next Redis call); the shared
-        limit moves to it, as with ``AdaptiveGovernor.set_ceiling``.
+        """Change the shared maximum for every process (written before this process's next Redis call): the
+        shared limit keeps its level, capped by the new ceiling, and slow start carries on toward it unless a
+        429 already ended it, as with ``AdaptiveGovernor.set_ceiling`` (the same `LimitController.set_ceiling`).
 
         Examples:
             >>> gov = RedisGovernor("redis://localhost:6379/0", key="acct", limit=5)
@@ -283,10 +264,9 @@ class RedisGovernor:
         """
         if not isinstance(ceiling, int) or isinstance(ceiling, bool) or ceiling < 1:
             raise ValueError(f"ceiling must be an int >= 1, got {ceiling!r}")
-        self._ceiling = ceiling
-        self._shared_limit = ceiling
+        self._set_local_ceiling(ceiling)
+        self._shared_limit = min(self._shared_limit, ceiling)
         self._ceiling_mode = "2"
-        self._gate.total_tokens = ceiling
         if self._fallback is not None:
             self._fallback.set_ceiling(ceiling)
 
@@ -361,8 +341,8 @@ class RedisGovernor:
             return
 
         self._in_flight += 1
+        body_error: BaseException | None = None
         try:
-            body_error: BaseException | None = None
             async with anyio.create_task_group() as tg:
                 tg.start_soon(self._keep_alive, lease)
                 try:
@@ -377,14 +357,65 @@ class RedisGovernor:
                 raise body_error
         finally:
             self._in_flight -= 1
-            await self._give_back(lease, _OUTCOME_WORDS[lease.outcome or Outcome.FAILURE])
-            if lease.outcome is Outcome.LIMITED:
-                self._limited += 1
+            # Shielded: a cancelled caller must still return its slot and report its 429; bounded: an
+            # unreachable Redis must not hang the caller (the lease then lapses by itself within lease_ttl).
+            with anyio.move_on_after(2 * self._op_timeout, shield=True) as scope:
+                await self._finish(lease, abandoned=body_error is not None)
+            if scope.cancelled_caught:
+                logger.warning("giving a slot back timed out; it lapses within %.1f s", self._lease_ttl)
 
     def _on_fallback(self) -> bool:
         return self._fallback is not None and anyio.current_time() < self._fallback_until
 
+    async def _finish(self, lease: _Lease, *, abandoned: bool) -> None:
+        """Give ``lease`` back, keeping it as a ghost or cooling slot as `AdaptiveGovernor` would, and apply its
+        outcome to the shared limit."""
+        outcome = lease.outcome
+        if outcome is Outcome.LIMITED:
+            self._limited += 1
+        word, hold_ms, window_ms = self._adapt.release_args(lease, abandoned=abandoned)
+        try:
+            report = await self._eval(self._release_script, [lease.ticket, word, hold_ms, window_ms])
+            if report.granted and hold_ms:
+                self._ghost_until.append(time.monotonic() + hold_ms / 1000)
+            if not self._adapt.settings.adaptive:
+                return
+            if outcome is Outcome.SUCCESS and report.busy:
+                await self._decide(report, lambda ctl, now: ctl.on_success(now, busy=True))
+            elif outcome is Outcome.LIMITED:
+                generation, estimate = lease.generation, report.estimate
+                await self._decide(
+                    report, lambda ctl, now: ctl.on_limited(now, generation=generation, estimate=estimate)
+                )
+        except GovernorUnavailableError as exc:
+            logger.warning("could not give a slot back or update the shared limit (%s); a slot lapses "
+                           "within %.1f s", exc, self._lease_ttl)
+
+    async def _decide(
+        self, report: _Report, observe: Callable[[LimitController, float], object], *, force: bool = False
+    ) -> None:
+        await self._adapt.decide(report, observe, lambda args: self._eval(self._state_script, args), force=force)
+
+    async def _declare(self) -> None:
+        """Write this process's ceiling into the shared state on first contact (the latest declaration wins;
+        an unchanged one leaves the state alone) and after `set_ceiling`, by ``LimitController.set_ceiling``."""
+        if self._ceiling_mode == "0":
+            return
+        async with self._declare_lock:
+            mode, ceiling = self._ceiling_mode, self._ceiling
+            if mode == "0":
+                return
+
+            def declare(ctl: LimitController, now: float) -> None:
+                if mode == "2" or ctl.ceiling != ceiling:
+                    ctl.set_ceiling(ceiling)
+
+            await self._decide(await self._eval(self._peek_script, []), declare, force=True)
+            if self._ceiling_mode == mode:
+                self._ceiling_mode = "0"
+
     async def _acquire(self) -> _Lease:
+        await self._declare()
         ticket = f"{self._ticket_prefix}:{next(self._ticket_seq)}"
         self._waiting += 1
         try:
@@ -404,19 +435,24 @@ class RedisGovernor:
                 generation = report.generation if popped is None else min(popped, report.generation)
         except BaseException:
             # Cancelled or failed while queued: withdraw the ticket, and give back a slot granted meanwhile.
-            await self._give_back(_Lease(ticket, 0), "abandon")
+            with anyio.move_on_after(self._op_timeout, shield=True):
+                try:
+                    await self._eval(self._release_script, [ticket, "abandon", 0, -1])
+                except GovernorUnavailableError as exc:
+                    logger.warning("could not withdraw a ticket (%s); it lapses within %.1f s", exc,
+                                   self._ticket_ttl)
             raise
         finally:
             self._waiting -= 1
         self._acquired += 1
-        return _Lease(ticket, generation)
+        return _Lease(ticket, generation, self._adapt.now())
 
     async def _wait_for_grant(self, ticket: str, seconds: float) -> int | None:
         try:
             with anyio.fail_after(seconds + self._op_timeout):
                 popped = await self._redis.blpop([self._grant_prefix + ticket], timeout=seconds)
         except (RedisError, OSError, TimeoutError) as exc:
-            raise self._unavailable(exc) from exc
+            raise _unavailable_error(self._where, exc) from exc
         if popped is None:
             return None
         value = popped[1]
@@ -442,55 +478,24 @@ class RedisGovernor:
                 )
                 return
 
-    async def _give_back(self, lease: _Lease, outcome: str) -> None:
-        # Shielded: a cancelled caller must still return its slot; bounded: an unreachable Redis must not hang
-        # the caller (the lease then lapses by itself within lease_ttl).
-        with anyio.move_on_after(self._op_timeout, shield=True):
-            try:
-                await self._eval(self._release_script, [lease.ticket, outcome, lease.generation])
-                return
-            except GovernorUnavailableError as exc:
-                logger.warning(
-                    "could not give a slot back (%s); it lapses within %.1f s", exc, self._lease_ttl
-                )
-                return
-        logger.warning("giving a slot back timed out; it lapses within %.1f s", self._lease_ttl)
-
     # -- Redis -----------------------------------------------------------------------------------------------
-    def _common_args(self) -> list[str | int | float]:
-        return [
-            self._grant_prefix,
-            self._ceiling,
-            self._lease_ms,
-            self._ceiling_mode,
-            self._aimd.backoff_ratio,
-            self._aimd.probe_slowdown,
-            self._memory_ms,
-            "1" if self._aimd.adaptive else "0",
-            self._ticket_ms,
-        ]
-
     async def _eval(self, script: Any, extra: list[str | int | float]) -> _Report:
-        mode_sent = self._ceiling_mode
+        # The ceiling and starting limit are what the scripts use while no state is stored yet.
+        args = [self._grant_prefix, self._ceiling, self._start, self._lease_ms, self._ticket_ms, *extra]
         try:
             with anyio.fail_after(self._op_timeout):
-                raw = await script(keys=self._keys, args=[*self._common_args(), *extra])
+                raw = await script(keys=self._keys, args=args)
         except (RedisError, OSError, TimeoutError) as exc:
-            raise self._unavailable(exc) from exc
-        if self._ceiling_mode == mode_sent:
-            self._ceiling_mode = "0"
+            raise _unavailable_error(self._where, exc) from exc
         report = _Report.parse(raw)
         self._shared_limit = report.limit
-        if report.ceiling != self._ceiling:
-            self._ceiling = report.ceiling
-            self._gate.total_tokens = report.ceiling
+        if report.ceiling != self._ceiling and self._ceiling_mode == "0":
+            # Another process declared a new ceiling: follow it (a pending declaration of ours wins instead).
+            self._set_local_ceiling(report.ceiling)
         self._shared_cuts = report.cuts
         return report
 
-    def _unavailable(self, exc: BaseException) -> GovernorUnavailableError:
-        reason = type(exc).__name__ if isinstance(exc, TimeoutError) else f"{type(exc).__name__}: {exc}"
-        return GovernorUnavailableError(
-            f"the shared governor's Redis at {self._where} is unreachable ({reason}); no slot can be granted "
-            "safely. Pass fallback=AdaptiveGovernor(...) to RedisGovernor to run on a local limit meanwhile"
-        )
-
+    def _set_local_ceiling(self, ceiling: int) -> None:
+        self._ceiling = ceiling
+        self._start = self._adapt.start_limit(ceiling)
+        self._gate.total_tokens = ceiling

@@ -16,6 +16,7 @@ from pathlib import Path
 import anyio
 import pytest
 import redis.asyncio as aioredis
+from _slots import take
 
 from netsuite_async.governor import Outcome
 from netsuite_async.governor.redis import RedisGovernor
@@ -170,18 +171,21 @@ async def test_a_429_in_one_process_lowers_the_limit_in_all(
     redis_url: str, pool_key: str, redis_client: aioredis.Redis, spawn: list[Worker], worker_env: dict[str, str]
 ) -> None:
     gov = RedisGovernor(redis_url, key=pool_key, limit=10)
-    async with gov.slot() as permit:
-        permit.record(Outcome.SUCCESS)
-    assert gov.stats().limit == 10
-    (other,) = await start(
-        spawn, worker_env, redis_client, pool_key, [["limited", redis_url, pool_key, "--limit", "10"]]
-    )
-    await other.expect("done")
+    async with anyio.create_task_group() as tg:
+        held = await take(gov, tg, 3)
+        assert gov.stats().limit == 5  # slow start begins at NetSuite's floor, min(5, 10)
+        (other,) = await start(
+            spawn, worker_env, redis_client, pool_key, [["limited", redis_url, pool_key, "--limit", "10"]]
+        )
+        await other.expect("done")
+        for h in held:
+            await h.end(Outcome.FAILURE)
     async with gov.slot() as permit:
         permit.record(Outcome.SUCCESS)
     stats = gov.stats()
     await gov.aclose()
-    assert (stats.limit, stats.cuts) == (7, 1)
+    # The other process's 429 came while this one held 3 slots: limit = max(1, min(estimate 3, level 5 - 1)) = 3.
+    assert (stats.limit, stats.cuts) == (3, 1)
 
 
 async def _members(client: aioredis.Redis, key: str) -> tuple[list[str], list[str]]:

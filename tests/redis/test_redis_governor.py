@@ -12,9 +12,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import anyio
 import pytest
 import redis.asyncio as aioredis
+from _slots import take
 
 from netsuite_async.errors import GovernorUnavailableError, NetSuiteError
-from netsuite_async.governor import AdaptiveGovernor, Governor, Outcome, ServiceTier
+from netsuite_async.governor import AdaptiveGovernor, Governor, GovernorStats, Outcome, ServiceTier
 from netsuite_async.governor.redis import RedisGovernor, redact_redis_url
 
 pytestmark = pytest.mark.anyio
@@ -149,27 +150,69 @@ async def test_cancelled_waiter_withdraws_its_ticket(make_gov: Callable[..., Red
     assert (await gov.shared_stats()).in_flight == 0
 
 
-async def test_cancellation_inside_the_slot_gives_the_slot_back(make_gov: Callable[..., RedisGovernor]) -> None:
-    gov = make_gov(limit=1)
+class FakeClock:
+    """A monotonic clock the test moves by hand (this process's latencies; Redis keeps its own time)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def _cancel_inside_the_slot(gov: RedisGovernor, clock: FakeClock, ran_for: float) -> None:
     entered = anyio.Event()
     async with anyio.create_task_group() as tg:
 
         async def hold_forever() -> None:
             async with gov.slot():
+                clock.now += ran_for  # how long the attempt had been running when it was abandoned
                 entered.set()
                 await anyio.sleep_forever()
 
         tg.start_soon(hold_forever)
         await entered.wait()
         tg.cancel_scope.cancel()
-    assert (await gov.shared_stats()).in_flight == 0
-    assert gov.stats().in_flight == 0
+
+
+async def test_an_attempt_cancelled_in_flight_keeps_its_slot_as_a_ghost_for_its_age(
+    make_gov: Callable[..., RedisGovernor],
+) -> None:
+    # As AdaptiveGovernor: NetSuite may still be running an abandoned attempt, so its slot stays counted; before
+    # any latency is known, for as long as the attempt had been running (capped by max_ghost).
+    clock = FakeClock()
+    gov = make_gov(limit=1, clock=clock)
+    await _cancel_inside_the_slot(gov, clock, ran_for=30.0)  # a 30 s ghost: far longer than this test
+    shared = await gov.shared_stats()
+    assert (shared.in_flight, shared.ghosts) == (1, 1)
+    assert (gov.stats().in_flight, gov.stats().ghosts) == (1, 1)
+    other = make_gov(limit=1)
+    with anyio.move_on_after(0.3) as scope:
+        async with other.slot():
+            pytest.fail("a ghost slot was granted again")
+    assert scope.cancelled_caught
+
+
+async def test_a_ghost_lapses_by_itself_and_max_ghost_zero_frees_the_slot_at_once(
+    make_gov: Callable[..., RedisGovernor],
+) -> None:
+    clock = FakeClock()
+    short = make_gov(limit=1, clock=clock, max_ghost=0.2)
+    await _cancel_inside_the_slot(short, clock, ran_for=30.0)  # held for max_ghost, not 30 s
+    await wait_until(lambda: _in_flight_is(short, 0))
+    assert (await short.shared_stats()).ghosts == 0
+    clock2 = FakeClock()
+    never = make_gov(limit=1, clock=clock2, max_ghost=0, key=f"{short.key}-2")
+    await _cancel_inside_the_slot(never, clock2, ran_for=30.0)
+    shared = await never.shared_stats()
+    assert (shared.in_flight, shared.ghosts) == (0, 0)
+    assert never.stats().in_flight == 0
 
 
 async def test_errors_in_the_slot_propagate_unwrapped_and_free_the_slot(
     make_gov: Callable[..., RedisGovernor],
 ) -> None:
-    gov = make_gov(limit=1)
+    gov = make_gov(limit=1, max_ghost=0)  # an error with no outcome is an abandoned attempt: no ghost here
     with pytest.raises(KeyError, match="boom"):
         async with gov.slot():
             raise KeyError("boom")
@@ -289,47 +332,67 @@ async def test_a_slot_reserved_for_a_waiter_that_never_claims_it_goes_to_the_nex
     assert (shared.in_flight, shared.waiting, shared.acquired) == (0, 0, 2)  # the lapsed grant is not counted
 
 
-async def test_a_429_in_one_governor_cuts_the_shared_limit_for_all(
+async def test_a_429_in_one_governor_cuts_the_shared_limit_for_all_to_the_fleets_in_flight_estimate(
     make_gov: Callable[..., RedisGovernor],
 ) -> None:
-    a = make_gov(limit=10)
-    b = make_gov(limit=10)
-    async with a.slot() as first, a.slot() as second:
-        first.record(Outcome.LIMITED)
-        # ``second`` was granted before the cut; its 429 belongs to the same episode: no second cut.
-        second.record(Outcome.LIMITED)
-    shared = await b.shared_stats()
-    assert (shared.limit, shared.cuts, shared.limited) == (7, 1, 2)
-    async with b.slot() as permit:
-        permit.record(Outcome.SUCCESS)
-    assert b.stats().limit == 7
+    # LimitController's rules (governor/_aimd.py), with the estimate counted over every governor's leases.
+    a = make_gov(limit=10, initial=10)  # start at the ceiling: no slow start in this test
+    b = make_gov(limit=10, initial=10)
+    async with anyio.create_task_group() as tg:
+        s1, s2, s3, s4 = await take(a, tg, 4)
+        t1, t2 = await take(b, tg, 2)  # 6 in flight, all granted in generation 0
+        await s1.end(Outcome.LIMITED)
+        # First 429 of the episode: the other 5 in flight (s2-s4 in a, t1-t2 in b) are what the account holds:
+        # limit = max(1, min(estimate 5, level 10 - 1)) = 5; one cut, generation 1.
+        assert _shared_view(await b.shared_stats()) == (5, 1, 1)
+        await s2.end(Outcome.LIMITED)
+        # Granted in generation 0, before the cut: the same burst. It held nothing, so one slot off:
+        # floor(5) - 1 = 4, and no second cut.
+        assert _shared_view(await b.shared_stats()) == (4, 1, 2)
+        for held in (s3, s4, t1, t2):
+            await held.end(Outcome.FAILURE)  # says nothing about the limit
+    assert b.stats().limit == 4
     assert a.stats().limited == 2
-    # A 429 on a slot granted after the cut is a new episode.
-    async with b.slot() as permit:
-        permit.record(Outcome.LIMITED)
-    shared = await a.shared_stats()
-    assert (shared.limit, shared.cuts) == (4, 2)
+    # A 429 on a slot granted after the cut is a new episode, and again every governor's leases count: two
+    # held in ``a`` -> limit = max(1, min(estimate 2, level 4 - 1)) = 2, cut number 2.
+    async with anyio.create_task_group() as tg:
+        u1, u2 = await take(a, tg, 2)
+        (v,) = await take(b, tg, 1)
+        await v.end(Outcome.LIMITED)
+        assert _shared_view(await a.shared_stats()) == (2, 2, 3)
+        await u1.end(Outcome.FAILURE)
+        await u2.end(Outcome.FAILURE)
+
+
+def _shared_view(stats: GovernorStats) -> tuple[int, int, int]:
+    return stats.limit, stats.cuts, stats.limited
 
 
 async def test_the_limit_grows_back_only_while_the_pool_is_busy_and_never_past_the_ceiling(
     make_gov: Callable[..., RedisGovernor],
 ) -> None:
-    gov = make_gov(limit=4, probe_memory=0.0)
-    async with gov.slot() as permit:
-        permit.record(Outcome.LIMITED)
+    gov = make_gov(limit=4)  # slow start begins at min(5, 4) = 4: already the ceiling
+    async with anyio.create_task_group() as tg:
+        held = await take(gov, tg, 3)
+        await held[0].end(Outcome.LIMITED)
+        # Two others in flight: limit = max(1, min(2, 4 - 1)) = 2; the level that failed is 3.
+        await held[1].end(Outcome.FAILURE)
+        await held[2].end(Outcome.FAILURE)
     assert (await gov.shared_stats()).limit == 2
-    # App-limited: one caller at a time never fills the pool, so nothing is learnt.
+    # App-limited: one caller at a time never fills the 2 slots, so nothing is learnt.
     for _ in range(10):
         async with gov.slot() as permit:
             permit.record(Outcome.SUCCESS)
     assert (await gov.shared_stats()).limit == 2
 
     async def busy() -> None:
-        for _ in range(15):
+        for _ in range(25):
             async with gov.slot() as permit:
                 await anyio.sleep(0.001)
                 permit.record(Outcome.SUCCESS)
 
+    # Busy (callers queue): growth near the failed level 3 is 8x slower, 1/(8v) per success: about 8 * 2 = 16
+    # successes from 2 to 3 and 8 * 3 = 24 from 3 to 4; 150 successes reach the ceiling, and stop there.
     async with anyio.create_task_group() as tg:
         for _ in range(6):
             tg.start_soon(busy)
@@ -338,17 +401,27 @@ async def test_the_limit_grows_back_only_while_the_pool_is_busy_and_never_past_t
     assert shared.ceiling == 4
 
 
-async def test_set_ceiling_reaches_every_governor(make_gov: Callable[..., RedisGovernor]) -> None:
+async def test_set_ceiling_reaches_every_governor_and_slow_start_carries_on_toward_it(
+    make_gov: Callable[..., RedisGovernor],
+) -> None:
     a = make_gov(limit=5)
     b = make_gov(limit=5)
     async with b.slot():
-        pass
+        pass  # the key starts at min(5, 5) = 5, the ceiling: no slow start
     a.set_ceiling(8)
     async with a.slot():
         pass
     shared = await b.shared_stats()
-    assert (shared.limit, shared.ceiling) == (8, 8)
+    # LimitController.set_ceiling: the limit keeps its level (5, capped by 8) and, with no cut so far, slow
+    # start resumes toward the new ceiling.
+    assert (shared.limit, shared.ceiling) == (5, 8)
     assert b.stats().ceiling == 8
+    async with anyio.create_task_group() as tg:
+        held = await take(b, tg, 5)
+        await held[0].end(Outcome.SUCCESS)  # 5 of 5 slots taken when it ended: busy, slow start adds one
+        assert (await a.shared_stats()).limit == 6
+        for h in held[1:]:
+            await h.end(Outcome.FAILURE)
 
 
 async def test_a_newly_started_governor_declares_its_ceiling(make_gov: Callable[..., RedisGovernor]) -> None:
