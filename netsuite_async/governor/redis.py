@@ -19,9 +19,8 @@ in-process governor cannot see the others; `RedisGovernor` can. Each slot is a *
   observation to the winner's state after a lost race. So a fleet decides as one local governor would;
 * with ghost and cooling slots as in `AdaptiveGovernor`, kept as leases, so they lapse even if their process dies.
 
-redis-py's asyncio client runs on asyncio only, so this governor does too (the rest of the library also runs
-on trio). Key names hold no secrets: they are ``{<key>}:leases``, ``{<key>}:queue``, ``{<key>}:tickets``,
-``{<key>}:state``, ``{<key>}:started``, ``{<key>}:ghosts``, ``{<key>}:cooling`` and ``{<key>}:grant:<ticket>``.
+redis-py's asyncio client runs on asyncio only, so this governor does too. Key names hold no secrets:
+``{<key>}:`` + ``leases``, ``queue``, ``tickets``, ``state``, ``started``, ``ghosts``, ``cooling``, ``grant:<ticket>``.
 """
 
 from __future__ import annotations
