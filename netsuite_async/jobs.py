@@ -37,7 +37,6 @@ Examples:
 from __future__ import annotations
 
 import random
-import re
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -46,6 +45,7 @@ import anyio
 
 from netsuite_async._call_options import deadline_first
 from netsuite_async._jsonbody import encode_json_body
+from netsuite_async._links import is_id
 from netsuite_async.errors import APIError, JobTasksMismatchError, JobTimeoutError, NetSuiteError
 from netsuite_async.jobs_results import FINISHED_PROGRESS as FINISHED_PROGRESS
 from netsuite_async.jobs_results import (
@@ -55,6 +55,7 @@ from netsuite_async.jobs_results import (
     _error_location,
     _job_id_from_location,
     _job_result,
+    _job_status,
     _task_id,
 )
 from netsuite_async.jobs_results import Progress as Progress
@@ -166,16 +167,7 @@ class Job:
             if (await job.status()).completed: ...
             ```
         """
-        response = await self._get(self.path)
-        data = response.json()
-        if not isinstance(data, Mapping):
-            raise NetSuiteError(f"unexpected answer for job {self.id}: not a JSON object")
-        return JobStatus(
-            id=str(data.get("id", self.id)),
-            completed=data.get("completed") is True,
-            progress=str(data.get("progress") or ""),
-            raw=data,
-        )
+        return _job_status((await self._get(self.path)).json(), self.id, f"job {self.id}")
 
     # deadline bounds the polling, which a caller cannot express with fail_after without losing the
     # JobTimeoutError that names the job. Until one release ago it was called timeout (see deadline_first).
@@ -233,10 +225,7 @@ class Job:
             params: dict[str, str | int] | None = {"offset": offset} if offset else None
             data = (await self._get(f"{self.path}/task", params)).json()
             items = data.get("items", []) if isinstance(data, Mapping) else []
-            for item in items:
-                tid = _task_id(item)
-                if tid is not None:
-                    ids.append(tid)
+            ids.extend(tid for tid in map(_task_id, items) if tid is not None)
             if not (isinstance(data, Mapping) and data.get("hasMore")) or not items:
                 return ids
             offset += len(items)
@@ -253,7 +242,7 @@ class Job:
             result = await job.task_result("1")
             ```
         """
-        if not re.fullmatch(r"[A-Za-z0-9_.~-]+", task_id):
+        if not is_id(task_id):
             raise ValueError(f"invalid task id {task_id!r}")
         return _job_result(await self._get(f"{self.path}/task/{task_id}/result"))
 
@@ -268,17 +257,10 @@ class Job:
             if (await job.task_status("1")).progress == "failed": ...
             ```
         """
-        if not re.fullmatch(r"[A-Za-z0-9_.~-]+", task_id):
+        if not is_id(task_id):
             raise ValueError(f"invalid task id {task_id!r}")
         data = (await self._get(f"{self.path}/task/{task_id}")).json()
-        if not isinstance(data, Mapping):
-            raise NetSuiteError(f"unexpected answer for task {task_id} of job {self.id}: not a JSON object")
-        return JobStatus(
-            id=str(data.get("id", task_id)),
-            completed=data.get("completed") is True,
-            progress=str(data.get("progress") or ""),
-            raw=data,
-        )
+        return _job_status(data, task_id, f"task {task_id} of job {self.id}")
 
     @traced("jobs.task_outcome")
     async def task_outcome(
@@ -443,7 +425,7 @@ class Jobs:
             ```
         """
         text = str(job_id)
-        if not re.fullmatch(r"[A-Za-z0-9_.~-]+", text):
+        if not is_id(text):
             raise ValueError(f"invalid job id {text!r}")
         return self._job(text)
 

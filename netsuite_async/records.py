@@ -20,13 +20,13 @@ from __future__ import annotations
 import enum
 import hashlib
 import json as _json
-import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from pydantic import BaseModel
 
 from netsuite_async._limits import MAX_PAGE_SIZE, MAX_PAGES, ROW_CAP
+from netsuite_async._links import last_segment, link_href, record_in_location
 from netsuite_async.errors import (
     NetSuiteError,
 )
@@ -41,7 +41,7 @@ from netsuite_async.identifiers import (
     validate_record_type,
 )
 from netsuite_async.models import RecordListPage, RecordRef
-from netsuite_async.records_list import RecordList, _self_href
+from netsuite_async.records_list import RecordList
 from netsuite_async.records_many import _Learned, _ManyReads, _run_pool
 from netsuite_async.records_q import (
     DATE_FORMATS,
@@ -83,7 +83,6 @@ _MAX_PAGE_SIZE = MAX_PAGE_SIZE
 # is never requested: the list continues with an id filter instead.
 _MAX_RESULTS = ROW_CAP
 _MAX_PAGES = MAX_PAGES
-_LOCATION_RE = re.compile(r"/record/v1/([A-Za-z][A-Za-z0-9_]*)/([^/?#]+)")
 
 
 class PropertyNameValidation(str, enum.Enum):
@@ -129,15 +128,14 @@ def _check_body(body: object, what: str = "body") -> Mapping[str, Any]:
     return body
 
 
-def _ref_from_response(response: Response, fallback_type: str, operation: str) -> RecordRef:
+def _ref_from_response(response: Response, operation: str) -> RecordRef:
     location = response.headers.get("location")
     if not location:
         raise NetSuiteError(f"{operation} succeeded (HTTP {response.status_code}) but NetSuite sent no Location")
-    matches = _LOCATION_RE.findall(location)
-    if not matches:
+    found = record_in_location(location)
+    if found is None:
         raise NetSuiteError(f"{operation}: cannot read a record id from Location {location!r}")
-    record_type, raw_id = matches[-1]
-    return RecordRef(type=record_type or fallback_type, id=raw_id, url=location)
+    return RecordRef(type=found[0], id=found[1], url=location)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -388,7 +386,7 @@ class Records(_ManyReads):
                 write_context=_write_context(record_type, payload),
             )
         )
-        return _ref_from_response(response, record_type, f"create {record_type}")
+        return _ref_from_response(response, f"create {record_type}")
 
     @traced("records.update", type_arg=0)
     async def update(
@@ -463,7 +461,7 @@ class Records(_ManyReads):
                 headers=self._headers(property_name_validation),
             )
         )
-        return _ref_from_response(response, record_type, f"upsert {record_type}")
+        return _ref_from_response(response, f"upsert {record_type}")
 
     @traced("records.delete", type_arg=0)
     async def delete(
@@ -526,7 +524,7 @@ class Records(_ManyReads):
                 write_context=context,
             )
         )
-        return _ref_from_response(response, target_type, f"transform {record_type} to {target_type}")
+        return _ref_from_response(response, f"transform {record_type} to {target_type}")
 
     @traced_iter("records.list", type_arg=0)
     def list(
@@ -576,7 +574,7 @@ class Records(_ManyReads):
             raise NetSuiteError(f"listing {record_type!r} answered {type(data).__name__}, not an object")
         # NetSuite lists {links, id} only; the type is known from the request and the URL from the self link.
         items = [
-            {"type": record_type, "url": _self_href(item), **item}
+            {"type": record_type, "url": link_href(item, "self"), **item}
             for item in data.get("items") or []
             if isinstance(item, Mapping)
         ]
@@ -589,11 +587,8 @@ class Records(_ManyReads):
 
 
 def _line_number(line: Mapping[str, Any]) -> str | None:
-    href = _self_href(line)
-    if href is None:
-        return None
-    last = href.rstrip("/").rsplit("/", 1)[-1]
-    return last if last.isdigit() and last.isascii() else None
+    last = last_segment(link_href(line, "self"))
+    return last if last is not None and last.isdigit() and last.isascii() else None
 
 
 def _strip_eid(value: object) -> str:
