@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from netsuite_async._call_options import check_headers, check_timeout
+from netsuite_async._checks import is_int
 from netsuite_async._http import AsyncBaseTransport, AsyncClient, Response, build_client, is_in_process
 from netsuite_async._logging import redact_httpx2_logs
 from netsuite_async.account import Account
@@ -475,7 +476,7 @@ def _ceiling(concurrency: Concurrency) -> int:
         return concurrency.limit
     if concurrency == "auto":
         return AUTO_FALLBACK_LIMIT
-    if isinstance(concurrency, bool) or not isinstance(concurrency, int):
+    if not is_int(concurrency):
         raise TypeError(f"concurrency must be an int, a ServiceTier or 'auto', not {concurrency!r}")
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, got {concurrency}")

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from pydantic import BaseModel
 
+from netsuite_async._checks import is_int
 from netsuite_async._limits import MAX_PAGE_SIZE, MAX_PAGES, ROW_CAP
 from netsuite_async._links import last_segment, link_href, record_in_location
 from netsuite_async.errors import (
@@ -556,7 +557,7 @@ class Records(_ManyReads):
             ```
         """
         validate_record_type(record_type)
-        if isinstance(page_size, bool) or not isinstance(page_size, int):
+        if not is_int(page_size):
             raise TypeError(f"page_size must be an int, not {type(page_size).__name__}")
         if not 1 <= page_size <= _MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be between 1 and {_MAX_PAGE_SIZE}, not {page_size}")

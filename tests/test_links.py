@@ -188,14 +188,19 @@ async def test_a_create_and_an_async_job_are_read_through_the_shared_readers(
 ) -> None:
     ns = netsuite_client
     ref = await ns.records.create("customer", {"companyName": "New"})
-    assert ref.type == "customer" and ref.id.isdigit() and ref.url is not None
+    assert ref.type == "customer"
+    assert ref.id.isdigit()
+    assert ref.url is not None
     assert record_in_location(ref.url) == ("customer", ref.id)
     upserted = await ns.records.upsert("customer", "CUST-9", {"companyName": "Upserted"})
-    assert upserted.type == "customer" and upserted.id.isdigit()
+    assert upserted.type == "customer"
+    assert upserted.id.isdigit()
     job = await ns.jobs.submit("POST", "/record/v1/customer", json={"companyName": "Later"})
     assert job_id_in_location(f"{HOST}{job.path}") == job.id
     tasks = await job.task_ids()
-    assert len(tasks) == 1 and is_id(tasks[0])
+    assert len(tasks) == 1
+    assert is_id(tasks[0])
     result = await job.wait(deadline=60)
-    assert result.ref is not None and result.ref.type == "customer"
+    assert result.ref is not None
+    assert result.ref.type == "customer"
     assert (await ns.records.get("customer", result.ref.id))["companyName"] == "Later"
