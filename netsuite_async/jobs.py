@@ -37,12 +37,14 @@ Examples:
 from __future__ import annotations
 
 import random
-import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from netsuite_async._async_requests import new_idempotency_key as new_idempotency_key
+from netsuite_async._async_requests import validate_idempotency_key as validate_idempotency_key
+from netsuite_async._async_requests import validate_method
 from netsuite_async._call_options import deadline_first
 from netsuite_async._jsonbody import encode_json_body
 from netsuite_async._links import is_id
@@ -84,34 +86,6 @@ __all__ = [
 IDEMPOTENCY_HEADER = "X-NetSuite-Idempotency-Key"
 #: Content type of a 2026.1 homogeneous batch ("collection") request body ``{"items": [...]}``.
 COLLECTION_CONTENT_TYPE = "application/vnd.oracle.resource+json; type=collection"
-
-def new_idempotency_key() -> str:
-    """A fresh idempotency key (a random UUID), to be reused on every retry of one logical request.
-
-    Examples:
-        >>> len(new_idempotency_key())
-        36
-    """
-    return str(uuid.uuid4())
-
-
-def validate_idempotency_key(value: object) -> str:
-    """Return the canonical text of an idempotency key, which must be a UUID; else ValueError/TypeError.
-
-    NetSuite documents the key as a UUID; anything else is refused before a request is sent.
-
-    Examples:
-        >>> validate_idempotency_key("CAC827EA-3543-4CDA-ADD2-BAE634326C27")
-        'cac827ea-3543-4cda-add2-bae634326c27'
-    """
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if not isinstance(value, str):
-        raise TypeError(f"idempotency key must be a UUID string, not {type(value).__name__}")
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        raise ValueError(f"invalid idempotency key {value[:40]!r}: expected a UUID") from None
 
 
 class Job:
@@ -454,7 +428,7 @@ class Jobs:
             job = await ns.jobs.submit("DELETE", "/record/v1/customer/7")
             ```
         """
-        verb = _validate_method(method)
+        verb = validate_method(method)
         if not isinstance(path, str) or not path.startswith("/") or "?" in path or "#" in path:
             raise ValueError(f"path must start with '/' and carry no query string (use params=): {path!r}")
         key = new_idempotency_key() if idempotency_key is None else validate_idempotency_key(idempotency_key)
@@ -490,11 +464,3 @@ class Jobs:
             )
         return self._job(_job_id_from_location(location), key)
 
-
-def _validate_method(method: object) -> str:
-    if not isinstance(method, str):
-        raise TypeError(f"method must be a str, not {type(method).__name__}")
-    verb = method.upper()
-    if verb not in {"GET", "POST", "PUT", "PATCH", "DELETE"}:
-        raise ValueError(f"unsupported method {method!r} for an asynchronous request")
-    return verb
