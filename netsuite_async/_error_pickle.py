@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from netsuite_async.errors import (
+        AccessDeniedError,
         APIError,
         BatchOutcomeUnknownError,
         ErrorDetail,
@@ -62,3 +63,37 @@ def _rebuild_mismatch(
 
 def _rebuild_unknown(cls: type[BatchOutcomeUnknownError], reason: str, checkpoint: str | None) -> Any:
     return cls(reason, checkpoint=checkpoint)
+
+
+# The __reduce__ of each class above: errors.py assigns them (``__reduce__ = _reduce_api_error``), so each class
+# says in one line how it pickles. Each names its rebuild function and the values that function takes.
+
+
+def _reduce_api_error(err: APIError) -> tuple[Any, ...]:
+    return (
+        _rebuild_api_error,
+        (type(err), err.method, err.url, err.status_code, err.details, err.title, err.response_text, err.attempts,
+         err.hints),
+    )
+
+
+def _reduce_transport_error(err: TransportError) -> tuple[Any, ...]:
+    # The default pickling calls __init__(*args), which does not match the keyword-only reached_server.
+    return _rebuild_transport_error, (type(err), err.method, err.url, err.message, err.reached_server, err.attempts)
+
+
+def _reduce_write_outcome_unknown(err: WriteOutcomeUnknownError) -> tuple[Any, ...]:
+    return (_rebuild_write_outcome_unknown,
+            (type(err), err.method, err.url, err.reason, err.context, err.attempts))
+
+
+def _reduce_access_denied(err: AccessDeniedError) -> tuple[Any, ...]:
+    return type(err), (err.agent, err.action, err.target, err.needed, err.reason)
+
+
+def _reduce_mismatch(err: JobTasksMismatchError) -> tuple[Any, ...]:
+    return _rebuild_mismatch, (type(err), err.job_id, err.expected, err.listed, str(err))
+
+
+def _reduce_unknown(err: BatchOutcomeUnknownError) -> tuple[Any, ...]:
+    return _rebuild_unknown, (type(err), err.reason, err.checkpoint)

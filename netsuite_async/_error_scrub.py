@@ -1,7 +1,8 @@
 """What an error may keep: detached responses and scrubbed chains (split out of ``errors.py``, issue 16).
 
 `scrub_error` cuts everything but the library's own errors out of an error's ``__cause__``/``__context__``
-chains and ``history``; `_detached` is what `APIError.response` stores. Both are re-exported by ``errors.py``
+chains and ``history``; `_detached` is what `APIError.response` stores (through the `_DetachedResponse`
+descriptor). Both are re-exported by ``errors.py``
 (``netsuite_async.errors.scrub_error`` is where callers import it from).
 
 ``errors.py`` imports this module at its top, so this module imports ``errors`` only inside `scrub_error`
@@ -28,6 +29,27 @@ def _detached(response: Any) -> Any:
     if isinstance(response, Response):
         return detach_response(response)
     return response
+
+
+class _DetachedResponse:
+    """The descriptor behind `APIError.response`: stores a detached copy, builds it on first read.
+
+    Setting stores `_detached` ``(value)`` (credentials redacted); reading builds the
+    ``httpx2.Response`` once from what was stored (when it has a ``build``) and keeps it.
+    """
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return self
+        kept = obj.__dict__.get("_response")
+        if kept is None or not hasattr(kept, "build"):
+            return kept
+        built = kept.build()
+        obj.__dict__["_response"] = built
+        return built
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__["_response"] = _detached(value)
 
 
 def scrub_error(err: BaseException) -> BaseException:

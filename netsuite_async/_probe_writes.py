@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from netsuite_async._probe_parse import _items, _job_path, _json, _link, _rest_path
+from netsuite_async._links import (
+    job_id_in_location,
+    job_path,
+    link_href,
+    record_in_location,
+    rest_path,
+    task_id_in_href,
+)
+from netsuite_async._probe_parse import _items, _json
 from netsuite_async.errors import APIError
 
 if TYPE_CHECKING:
@@ -55,7 +63,7 @@ class _Writer:
             self.p.note(f"writes: the asynchronous create was refused ({first.status_code} "
                         f"{first.error_code or ''}); pass --write-body with the fields your account requires")
             return
-        job = _job_path(first.headers.get("location"))
+        job = job_path(first.headers.get("location"))
         if job is None:
             self.p.note("writes: the asynchronous create answered without a job Location")
             return
@@ -65,12 +73,12 @@ class _Writer:
         if isinstance(again, APIError):
             if again.error_code == "IDEMPOTENCY_ERROR" or again.status_code in (400, 409):
                 r.idempotency_conflict_status = again.status_code
-                if _job_path(again.response.headers.get("location") if again.response is not None else None) != job:
+                if job_path(again.response.headers.get("location") if again.response is not None else None) != job:
                     self.p.note("writes: the repeated-key answer did not carry the earlier job's Location")
         else:
             self.p.note("writes: a repeated idempotency key was accepted as a new job (the record may have been "
                         "created twice; the probe deletes it)")
-            second = _job_path(again.headers.get("location"))
+            second = job_path(again.headers.get("location"))
             if second is not None:
                 await self.follow(second, create=True)
         await self.batch_read()
@@ -102,17 +110,18 @@ class _Writer:
             return
         listing = await self.p.send("GET", f"{job}/task")
         tasks = [] if isinstance(listing, APIError) else _items(_json(listing))
-        job_id = job.rsplit("/", 1)[-1]
+        job_id = job_id_in_location(job)
         for item in tasks:
-            href = _link(item, "self")
+            href = link_href(item, "self")
             if href is None:
                 continue
-            task_path = _rest_path(href)
-            task_id = task_path.rsplit("/", 1)[-1]
-            self.task_id_votes.append("per-job" if task_id == "1" and job_id != "1" else
-                                      "global" if task_id != "1" else "")
+            task_path = rest_path(href)
+            task_id = task_id_in_href(href)
+            if task_id is not None:
+                self.task_id_votes.append("per-job" if task_id == "1" and job_id != "1" else
+                                          "global" if task_id != "1" else "")
             task = await self.p.send("GET", task_path)
-            result_path = _rest_path(_link(_json(task), "related") or f"{task_path}/result") if not isinstance(
+            result_path = rest_path(link_href(_json(task), "related") or f"{task_path}/result") if not isinstance(
                 task, APIError) else f"{task_path}/result"
             result = await self.p.send("GET", result_path)
             if create:
@@ -131,7 +140,8 @@ class _Writer:
         location = result.headers.get("location")
         if r.create_result_location is None:
             r.create_result_location = bool(location)
-        record_id = location.rstrip("/").rsplit("/", 1)[-1] if location else None
+        found = record_in_location(location)
+        record_id = found[1] if found is not None else None
         if record_id and record_id.isdigit():
             self.created.add(record_id)
         else:
@@ -174,12 +184,12 @@ class _Writer:
                         headers={"Prefer": "respond-async", "X-NetSuite-Idempotency-Key": str(uuid.uuid4())},
                         idempotent=True,
                     )
-                    job = None if isinstance(single, APIError) else _job_path(single.headers.get("location"))
+                    job = None if isinstance(single, APIError) else job_path(single.headers.get("location"))
                     if job is not None:
                         await self.follow(job, create=False)
             else:
                 r.collections = True
-                job = _job_path(batch.headers.get("location"))
+                job = job_path(batch.headers.get("location"))
                 if job is not None:
                     await self.follow(job, create=False)
         if r.collections is not None and self._sync_read is not None:

@@ -40,6 +40,7 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
+from netsuite_async._checks import is_int, positive_number
 from netsuite_async.batch_checkpoint import BatchCheckpoint
 from netsuite_async.batch_engine import _ROUNDS as _ROUNDS  # the retry budget (retry.py) counts on it
 from netsuite_async.batch_engine import MAX_CHUNK_SIZE, OPERATIONS, Operation, _Engine, _prepare
@@ -239,12 +240,11 @@ class Batch:
         validate_record_type(record_type)
         if isinstance(items, (str, bytes, Mapping)):
             raise TypeError("items must be a sequence of items, not a single string or mapping")
-        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int):
+        if not is_int(chunk_size):
             raise TypeError("chunk_size must be an int")
         if not 1 <= chunk_size <= MAX_CHUNK_SIZE:
             raise ValueError(f"chunk_size must be between 1 and {MAX_CHUNK_SIZE}, got {chunk_size}")
-        if isinstance(job_deadline, bool) or not isinstance(job_deadline, int | float) or not job_deadline > 0:
-            raise ValueError(f"job_deadline must be a positive number of seconds, not {job_deadline!r}")
+        positive_number("job_deadline", job_deadline)
         materialised = list(items)
         prepared = [_prepare(op, record_type, i, item) for i, item in enumerate(materialised)]
         own_checkpoint = False

@@ -31,6 +31,7 @@ import anyio
 import anyio.to_thread
 
 from netsuite_async._call_options import check_headers, check_timeout
+from netsuite_async._checks import is_int, positive_int, positive_number
 from netsuite_async._files import write_json_atomic
 from netsuite_async.identifiers import validate_field_name, validate_record_type
 from netsuite_async.suiteql import ROW_CAP
@@ -231,14 +232,12 @@ class Changes:
         if since is None and checkpoint is None:
             raise ValueError("give since= (where the feed starts) or a checkpoint= holding a position")
         self._since = None if since is None else _normalise_since(since)
-        if isinstance(poll_interval, bool) or not isinstance(poll_interval, (int, float)) or not poll_interval > 0:
-            raise ValueError(f"poll_interval must be a positive number of seconds, not {poll_interval!r}")
+        positive_number("poll_interval", poll_interval)
         if checkpoint is not None and not isinstance(checkpoint, Checkpoint):
             raise TypeError("checkpoint must have async load(key) and save(key, mark) methods")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or not 1 <= batch_size <= ROW_CAP:
+        if not is_int(batch_size) or not 1 <= batch_size <= ROW_CAP:
             raise ValueError(f"batch_size must be an int from 1 to {ROW_CAP}, not {batch_size!r}")
-        if isinstance(save_every, bool) or not isinstance(save_every, int) or save_every < 1:
-            raise ValueError(f"save_every must be a positive int, not {save_every!r}")
+        positive_int("save_every", save_every)
         if columns is None:
             cols = "t.*"
         else:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, fields
 from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlsplit
 
+from netsuite_async._base_urls import url_root
 from netsuite_async._call_options import check_headers, check_timeout
+from netsuite_async._checks import is_int
 from netsuite_async._http import AsyncBaseTransport, AsyncClient, Response, build_client, is_in_process
 from netsuite_async._logging import redact_httpx2_logs
 from netsuite_async.account import Account
@@ -168,10 +168,10 @@ class NetSuiteClient:
         )
         insecure_ok = allow_insecure_http or in_process
         self.rest_base_url = (
-            _root(base_url, "base_url", insecure_ok) if base_url not in (None, "") else self.account.rest_base_url
+            url_root(base_url, "base_url", insecure_ok) if base_url not in (None, "") else self.account.rest_base_url
         )
         if restlet_base_url not in (None, ""):
-            self.restlet_base_url = _root(restlet_base_url, "restlet_base_url", insecure_ok)
+            self.restlet_base_url = url_root(restlet_base_url, "restlet_base_url", insecure_ok)
         else:
             self.restlet_base_url = self.rest_base_url if base_url else self.account.restlet_base_url
         self.app_base_url = self.rest_base_url if base_url else self.account.app_base_url
@@ -475,48 +475,8 @@ def _ceiling(concurrency: Concurrency) -> int:
         return concurrency.limit
     if concurrency == "auto":
         return AUTO_FALLBACK_LIMIT
-    if isinstance(concurrency, bool) or not isinstance(concurrency, int):
+    if not is_int(concurrency):
         raise TypeError(f"concurrency must be an int, a ServiceTier or 'auto', not {concurrency!r}")
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, got {concurrency}")
     return concurrency
-
-
-def _root(url: object, name: str, insecure_ok: bool) -> str:
-    """Validate a base URL override and return it without a trailing ``/`` or ``/services/rest``."""
-    if not isinstance(url, str):
-        raise TypeError(f"{name} must be a str, not {type(url).__name__}")
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError:
-        raise ValueError(f"{name} is not a valid URL") from None
-    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
-        # Never echo the URL: its userinfo may be a password. httpx2 would also turn it into a Basic
-        # Authorization header replacing the real credentials.
-        raise ValueError(f"{name} must not contain 'user:password@': pass credentials with auth=")
-    shown = f"{parts.scheme}://{parts.netloc}{parts.path}"
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{name} must look like https://host[:port], got {shown!r}")
-    if parts.query or parts.fragment:
-        raise ValueError(f"{name} must not carry a query string or fragment, got {shown!r}")
-    if parts.scheme == "http" and not insecure_ok and not _is_loopback(parts.hostname):
-        raise ValueError(
-            f"{name} {shown!r} is plain http to a non-loopback host: credentials would travel in clear text. Use "
-            "https://, or pass allow_insecure_http=True if a TLS-terminating proxy on a trusted network is meant"
-        )
-    root = f"{parts.scheme}://{parts.hostname if ':' not in parts.hostname else f'[{parts.hostname}]'}"
-    root += f":{port}" if port is not None else ""
-    root += parts.path.rstrip("/")
-    if root.endswith("/services/rest"):
-        root = root[: -len("/services/rest")]
-    return root
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

@@ -45,15 +45,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-# Mapping, body parsing, scrubbing and unpickling are private modules that import this one only inside their
-# functions (issue 16). Old pickles name the rebuild functions here, so they stay importable from this module.
-from netsuite_async._error_parsing import _text_snippet, error_for_status
+# Messages, mapping, body parsing, scrubbing and pickling are private modules that import this one only inside
+# their functions (issue 16). Old pickles name the rebuild functions here, so they stay importable from this module.
+from netsuite_async import _error_pickle as _pickle
+from netsuite_async import _error_text as _text
+from netsuite_async._error_parsing import error_for_status
 from netsuite_async._error_pickle import _rebuild_api_error as _rebuild_api_error
 from netsuite_async._error_pickle import _rebuild_mismatch as _rebuild_mismatch
 from netsuite_async._error_pickle import _rebuild_transport_error as _rebuild_transport_error
 from netsuite_async._error_pickle import _rebuild_unknown as _rebuild_unknown
 from netsuite_async._error_pickle import _rebuild_write_outcome_unknown as _rebuild_write_outcome_unknown
-from netsuite_async._error_scrub import _detached, scrub_error
+from netsuite_async._error_scrub import _DetachedResponse, scrub_error
 
 __all__ = [
     "APIError", "AccessDeniedError", "AuthenticationError", "BadRequestError", "BatchOutcomeUnknownError",
@@ -115,19 +117,9 @@ class APIError(NetSuiteError):
         "400 INVALID_PARAMETER: Bad q (query parameter 'q') [GET https://x/services/rest/record/v1/customer/1]"
     """
 
-    def __init__(
-        self,
-        method: str,
-        url: str,
-        status_code: int,
-        *,
-        details: Sequence[ErrorDetail] = (),
-        title: str | None = None,
-        response_text: str = "",
-        attempts: int = 1,
-        response: Any = None,
-        hints: Sequence[str] = (),
-    ) -> None:
+    def __init__(self, method: str, url: str, status_code: int, *, details: Sequence[ErrorDetail] = (),
+                 title: str | None = None, response_text: str = "", attempts: int = 1, response: Any = None,
+                 hints: Sequence[str] = ()) -> None:
         self.method = method
         self.url = url
         self.status_code = status_code
@@ -139,69 +131,27 @@ class APIError(NetSuiteError):
         self.hints = list(hints)
         super().__init__(self._message())
 
-    @property
-    def response(self) -> Any:
-        """The HTTP answer, as a detached ``httpx2.Response`` whose request holds no credential (or None).
+    response: Any = _DetachedResponse()
+    """The HTTP answer, as a detached ``httpx2.Response`` whose request holds no credential (or None).
 
-        Its ``request`` has the method, the URL with query values redacted and the headers with
-        ``Authorization``/``Cookie`` redacted; the body, status and headers of the answer are NetSuite's.
-        """
-        kept = self.__dict__.get("_response")
-        if kept is None or not hasattr(kept, "build"):
-            return kept
-        built = kept.build()
-        self.__dict__["_response"] = built
-        return built
-
-    @response.setter
-    def response(self, value: Any) -> None:
-        self.__dict__["_response"] = _detached(value)
+    Its ``request`` has the method, the URL with query values redacted and the headers with
+    ``Authorization``/``Cookie`` redacted; the body, status and headers of the answer are NetSuite's.
+    """
 
     @property
     def error_code(self) -> str | None:
         """NetSuite's first ``o:errorCode`` (``INVALID_LOGIN``, ``CONCURRENCY_LIMIT_EXCEEDED`` …)."""
-        for d in self.details:
-            if d.error_code:
-                return d.error_code
-        return None
+        return _text.first_code(self.details)
 
     @property
     def detail(self) -> str:
         """The first human-readable detail, or the title, or a snippet of a non-JSON body."""
-        for d in self.details:
-            if d.detail:
-                return d.detail
-        if self.title:
-            return self.title
-        return _text_snippet(self.response_text)
+        return _text.first_detail(self.details, self.title, self.response_text)
 
     def _message(self) -> str:
-        parts = [str(self.status_code)]
-        if self.error_code:
-            parts.append(f"{self.error_code}:")
-        msg = " ".join(parts)
-        detail = self.detail or "(empty response body)"
-        msg = f"{msg} {detail}"
-        for d in self.details:
-            if d.error_path:
-                msg += f" (field {d.error_path!r})"
-                break
-            if d.error_query_param:
-                msg += f" (query parameter {d.error_query_param!r})"
-                break
-        msg += f" [{self.method} {self.url}]"
-        if self.attempts > 1:
-            msg += f" after {self.attempts} attempts"
-        for hint in self.hints:
-            msg += f"\n  hint: {hint}"
-        return msg
+        return _text.api_error_message(self)
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (
-            _rebuild_api_error,
-            (type(self), self.method, self.url, self.status_code, self.details, self.title,
-             self.response_text, self.attempts, self.hints),
-        )
+    __reduce__ = _pickle._reduce_api_error
 
 
 class BadRequestError(APIError):
@@ -297,14 +247,9 @@ class TransportError(NetSuiteError):
         super().__init__(self._message())
 
     def _message(self) -> str:
-        suffix = f" after {self.attempts} attempts" if self.attempts > 1 else ""
-        return f"{self.message} [{self.method} {self.url}]{suffix}"
+        return _text.transport_message(self.message, self.method, self.url, self.attempts)
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (  # the default pickling calls __init__(*args): see _error_pickle
-            _rebuild_transport_error,
-            (type(self), self.method, self.url, self.message, self.reached_server, self.attempts),
-        )
+    __reduce__ = _pickle._reduce_transport_error  # the default pickling calls __init__(*args): see _error_pickle
 
 
 class TLSConfigurationError(TransportError):
@@ -344,32 +289,16 @@ class WriteOutcomeUnknownError(NetSuiteError):
         'customer'
     """
 
-    def __init__(
-        self,
-        method: str,
-        url: str,
-        reason: str,
-        *,
-        context: Mapping[str, str] | None = None,
-        attempts: int = 1,
-    ) -> None:
+    def __init__(self, method: str, url: str, reason: str, *, context: Mapping[str, str] | None = None,
+                 attempts: int = 1) -> None:
         self.method = method
         self.url = url
         self.reason = reason
         self.context = dict(context or {})
         self.attempts = attempts
-        ctx = ", ".join(f"{k}={v}" for k, v in self.context.items())
-        super().__init__(
-            f"{method} {url} may or may not have been applied ({reason}); it was not retried because NetSuite "
-            f"ignores idempotency keys on synchronous requests. Check before writing again"
-            + (f" ({ctx})" if ctx else "")
-        )
+        super().__init__(_text.write_outcome_message(method, url, reason, self.context))
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (
-            _rebuild_write_outcome_unknown,
-            (type(self), self.method, self.url, self.reason, self.context, self.attempts),
-        )
+    __reduce__ = _pickle._reduce_write_outcome_unknown
 
 
 class GovernorUnavailableError(NetSuiteError):
@@ -425,18 +354,14 @@ class AccessDeniedError(NetSuiteError):
     """
 
     def __init__(self, agent: str, action: str, target: str, needed: str, reason: str) -> None:
-        super().__init__(
-            f"agent {agent!r} may not {action} {target}: it needs {needed}, and {reason}"
-            if needed else f"agent {agent!r} may not {action} {target}: {reason}"
-        )
+        super().__init__(_text.access_denied_message(agent, action, target, needed, reason))
         self.agent = agent
         self.action = action
         self.target = target
         self.needed = needed
         self.reason = reason
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.agent, self.action, self.target, self.needed, self.reason))
+    __reduce__ = _pickle._reduce_access_denied
 
 
 class JobTasksMismatchError(NetSuiteError):
@@ -459,8 +384,7 @@ class JobTasksMismatchError(NetSuiteError):
         why = reason or f"it lists {listed} task(s) for {expected} item(s)"
         super().__init__(f"the tasks of asynchronous job {job_id} cannot be matched to its items: {why}")
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_mismatch, (type(self), self.job_id, self.expected, self.listed, str(self)))
+    __reduce__ = _pickle._reduce_mismatch
 
 
 class DateFormatRequiredError(NetSuiteError, ValueError):
@@ -481,13 +405,7 @@ class DateFormatRequiredError(NetSuiteError, ValueError):
     """
 
     def __init__(self, message: str | None = None) -> None:
-        super().__init__(
-            message
-            or "a q filter holds a date, but the account's date format is not configured: pass "
-            "NetSuiteClient(date_format='M/D/YYYY' | 'D/M/YYYY' | 'YYYY-MM-DD') as set in NetSuite at Home > Set "
-            "Preferences > General > Date Format (company default: Setup > Company > General Preferences); "
-            "`netsuite-async probe` measures it. From the CLI: --date-format or NETSUITE_DATE_FORMAT"
-        )
+        super().__init__(message or _text.DATE_FORMAT_REQUIRED)
 
 
 class SuiteQLCapError(NetSuiteError):
@@ -538,21 +456,9 @@ class BatchOutcomeUnknownError(NetSuiteError):
     def __init__(self, reason: str, *, checkpoint: str | os.PathLike[str] | None = None) -> None:
         self.reason = reason
         self.checkpoint = None if checkpoint is None else str(checkpoint)
-        if self.checkpoint is not None:
-            advice = (
-                f"run the batch again with the same input and checkpoint {self.checkpoint!r} to resolve it: the "
-                "same idempotency keys lead NetSuite back to the earlier jobs, nothing is applied twice"
-            )
-        else:
-            advice = (
-                "this run had no checkpoint, so running the batch again sends new idempotency keys and may apply "
-                "the item a second time: look the record up first (e.g. by externalId), and pass "
-                "checkpoint=PATH (CLI: --checkpoint) to make a batch resumable"
-            )
-        super().__init__(f"outcome unknown: {reason}; {advice}")
+        super().__init__(_text.batch_unknown_message(reason, self.checkpoint))
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_unknown, (type(self), self.reason, self.checkpoint))
+    __reduce__ = _pickle._reduce_unknown
 
 
 class ProductionWriteError(NetSuiteError, ValueError):

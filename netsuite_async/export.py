@@ -24,6 +24,8 @@ from typing import IO, Any, Literal, Protocol
 import anyio.to_thread
 from pydantic import BaseModel
 
+from netsuite_async._checks import positive_int
+
 __all__ = ["ExportFormat", "ExportProgress", "ExportResult", "ProgressCallback", "export_rows"]
 
 ExportFormat = Literal["jsonl", "csv", "parquet"]
@@ -233,8 +235,7 @@ async def export_rows(
     """
     target = Path(path)
     fmt = _format_for(target, format)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, not {batch_size!r}")
+    positive_int("batch_size", batch_size)
     if columns is not None and (isinstance(columns, str) or not all(isinstance(c, str) for c in columns)):
         raise TypeError("columns must be a list of column names")
     part = target.with_name(target.name + ".part")

@@ -24,6 +24,8 @@ import re
 from collections.abc import Iterable
 from urllib.parse import quote
 
+from netsuite_async._checks import is_int
+
 __all__ = [
     "EXTERNAL_ID_PREFIX",
     "RecordId",
@@ -297,7 +299,7 @@ def validate_deploy_id(value: object) -> str:
 
 
 def _validate_script_reference(value: object, what: str) -> str:
-    if isinstance(value, int) and not isinstance(value, bool):
+    if is_int(value):
         return validate_internal_id(value)
     text = _require_str(value, f"{what} id")
     if _DIGITS.fullmatch(text):

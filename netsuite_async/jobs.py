@@ -37,15 +37,17 @@ Examples:
 from __future__ import annotations
 
 import random
-import re
-import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from netsuite_async._async_requests import new_idempotency_key as new_idempotency_key
+from netsuite_async._async_requests import validate_idempotency_key as validate_idempotency_key
+from netsuite_async._async_requests import validate_method
 from netsuite_async._call_options import deadline_first
 from netsuite_async._jsonbody import encode_json_body
+from netsuite_async._links import is_id
 from netsuite_async.errors import APIError, JobTasksMismatchError, JobTimeoutError, NetSuiteError
 from netsuite_async.jobs_results import FINISHED_PROGRESS as FINISHED_PROGRESS
 from netsuite_async.jobs_results import (
@@ -55,6 +57,7 @@ from netsuite_async.jobs_results import (
     _error_location,
     _job_id_from_location,
     _job_result,
+    _job_status,
     _task_id,
 )
 from netsuite_async.jobs_results import Progress as Progress
@@ -83,34 +86,6 @@ __all__ = [
 IDEMPOTENCY_HEADER = "X-NetSuite-Idempotency-Key"
 #: Content type of a 2026.1 homogeneous batch ("collection") request body ``{"items": [...]}``.
 COLLECTION_CONTENT_TYPE = "application/vnd.oracle.resource+json; type=collection"
-
-def new_idempotency_key() -> str:
-    """A fresh idempotency key (a random UUID), to be reused on every retry of one logical request.
-
-    Examples:
-        >>> len(new_idempotency_key())
-        36
-    """
-    return str(uuid.uuid4())
-
-
-def validate_idempotency_key(value: object) -> str:
-    """Return the canonical text of an idempotency key, which must be a UUID; else ValueError/TypeError.
-
-    NetSuite documents the key as a UUID; anything else is refused before a request is sent.
-
-    Examples:
-        >>> validate_idempotency_key("CAC827EA-3543-4CDA-ADD2-BAE634326C27")
-        'cac827ea-3543-4cda-add2-bae634326c27'
-    """
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if not isinstance(value, str):
-        raise TypeError(f"idempotency key must be a UUID string, not {type(value).__name__}")
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        raise ValueError(f"invalid idempotency key {value[:40]!r}: expected a UUID") from None
 
 
 class Job:
@@ -166,16 +141,7 @@ class Job:
             if (await job.status()).completed: ...
             ```
         """
-        response = await self._get(self.path)
-        data = response.json()
-        if not isinstance(data, Mapping):
-            raise NetSuiteError(f"unexpected answer for job {self.id}: not a JSON object")
-        return JobStatus(
-            id=str(data.get("id", self.id)),
-            completed=data.get("completed") is True,
-            progress=str(data.get("progress") or ""),
-            raw=data,
-        )
+        return _job_status((await self._get(self.path)).json(), self.id, f"job {self.id}")
 
     # deadline bounds the polling, which a caller cannot express with fail_after without losing the
     # JobTimeoutError that names the job. Until one release ago it was called timeout (see deadline_first).
@@ -233,10 +199,7 @@ class Job:
             params: dict[str, str | int] | None = {"offset": offset} if offset else None
             data = (await self._get(f"{self.path}/task", params)).json()
             items = data.get("items", []) if isinstance(data, Mapping) else []
-            for item in items:
-                tid = _task_id(item)
-                if tid is not None:
-                    ids.append(tid)
+            ids.extend(tid for tid in map(_task_id, items) if tid is not None)
             if not (isinstance(data, Mapping) and data.get("hasMore")) or not items:
                 return ids
             offset += len(items)
@@ -253,7 +216,7 @@ class Job:
             result = await job.task_result("1")
             ```
         """
-        if not re.fullmatch(r"[A-Za-z0-9_.~-]+", task_id):
+        if not is_id(task_id):
             raise ValueError(f"invalid task id {task_id!r}")
         return _job_result(await self._get(f"{self.path}/task/{task_id}/result"))
 
@@ -268,17 +231,10 @@ class Job:
             if (await job.task_status("1")).progress == "failed": ...
             ```
         """
-        if not re.fullmatch(r"[A-Za-z0-9_.~-]+", task_id):
+        if not is_id(task_id):
             raise ValueError(f"invalid task id {task_id!r}")
         data = (await self._get(f"{self.path}/task/{task_id}")).json()
-        if not isinstance(data, Mapping):
-            raise NetSuiteError(f"unexpected answer for task {task_id} of job {self.id}: not a JSON object")
-        return JobStatus(
-            id=str(data.get("id", task_id)),
-            completed=data.get("completed") is True,
-            progress=str(data.get("progress") or ""),
-            raw=data,
-        )
+        return _job_status(data, task_id, f"task {task_id} of job {self.id}")
 
     @traced("jobs.task_outcome")
     async def task_outcome(
@@ -443,7 +399,7 @@ class Jobs:
             ```
         """
         text = str(job_id)
-        if not re.fullmatch(r"[A-Za-z0-9_.~-]+", text):
+        if not is_id(text):
             raise ValueError(f"invalid job id {text!r}")
         return self._job(text)
 
@@ -472,7 +428,7 @@ class Jobs:
             job = await ns.jobs.submit("DELETE", "/record/v1/customer/7")
             ```
         """
-        verb = _validate_method(method)
+        verb = validate_method(method)
         if not isinstance(path, str) or not path.startswith("/") or "?" in path or "#" in path:
             raise ValueError(f"path must start with '/' and carry no query string (use params=): {path!r}")
         key = new_idempotency_key() if idempotency_key is None else validate_idempotency_key(idempotency_key)
@@ -508,11 +464,3 @@ class Jobs:
             )
         return self._job(_job_id_from_location(location), key)
 
-
-def _validate_method(method: object) -> str:
-    if not isinstance(method, str):
-        raise TypeError(f"method must be a str, not {type(method).__name__}")
-    verb = method.upper()
-    if verb not in {"GET", "POST", "PUT", "PATCH", "DELETE"}:
-        raise ValueError(f"unsupported method {method!r} for an asynchronous request")
-    return verb

@@ -10,12 +10,11 @@ Examples:
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlsplit
 
+from netsuite_async._links import job_id_in_location, link_href, record_in_location, task_id_in_href
 from netsuite_async.errors import APIError, NetSuiteError
 from netsuite_async.models import RecordRef
 
@@ -28,10 +27,6 @@ Progress = Literal["pending", "succeeded", "failed"]
 
 #: Progress words of a finished job or task; any other word (pending, processing, …) means "not finished".
 FINISHED_PROGRESS = frozenset({"succeeded", "failed"})
-
-_JOB_IN_LOCATION = re.compile(r"/async/v1/job/([A-Za-z0-9_.~-]+)/?$")
-_RECORD_IN_LOCATION = re.compile(r"/record/v1/([A-Za-z][A-Za-z0-9_]*)/([^/?#]+)/?$")
-_TASK_IN_HREF = re.compile(r"/task/([A-Za-z0-9_.~-]+)/?$")
 
 
 @dataclass(frozen=True)
@@ -109,10 +104,10 @@ class TaskOutcome:
 
 
 def _job_id_from_location(location: str) -> str:
-    match = _JOB_IN_LOCATION.search(urlsplit(location).path)
-    if not match:
+    job_id = job_id_in_location(location)
+    if job_id is None:
         raise NetSuiteError(f"cannot read an asynchronous job id from Location {location!r}")
-    return match.group(1)
+    return job_id
 
 
 def record_ref_from_location(location: str | None) -> RecordRef | None:
@@ -123,12 +118,20 @@ def record_ref_from_location(location: str | None) -> RecordRef | None:
         >>> (ref.type, ref.id)
         ('customer', '647')
     """
-    if not location:
-        return None
-    match = _RECORD_IN_LOCATION.search(urlsplit(location).path)
-    if not match:
-        return None
-    return RecordRef(type=match.group(1), id=match.group(2), url=location)
+    found = record_in_location(location)
+    return None if found is None else RecordRef(type=found[0], id=found[1], url=location)
+
+
+def _job_status(data: Any, default_id: str, what: str) -> JobStatus:
+    """The `JobStatus` of a job's or task's answer; ``what`` ("job 7") names it when the answer is no object."""
+    if not isinstance(data, Mapping):
+        raise NetSuiteError(f"unexpected answer for {what}: not a JSON object")
+    return JobStatus(
+        id=str(data.get("id", default_id)),
+        completed=data.get("completed") is True,
+        progress=str(data.get("progress") or ""),
+        raw=data,
+    )
 
 
 def _parse_body(response: Response) -> Any:
@@ -154,13 +157,9 @@ def _job_result(response: Response) -> JobResult:
 def _task_id(item: Any) -> str | None:
     if not isinstance(item, Mapping):
         return None
-    links = item.get("links")
-    if isinstance(links, Sequence):
-        for link in links:
-            if isinstance(link, Mapping) and link.get("rel") == "self" and isinstance(link.get("href"), str):
-                match = _TASK_IN_HREF.search(urlsplit(link["href"]).path)
-                if match:
-                    return match.group(1)
+    task_id = task_id_in_href(link_href(item, "self"))
+    if task_id is not None:
+        return task_id
     if item.get("id") is not None:
         return str(item["id"])
     return None

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from netsuite_async._checks import positive_number
 from netsuite_async._files import write_json_atomic
 from netsuite_async.errors import NetSuiteError
 from netsuite_async.identifiers import validate_record_type
@@ -81,8 +82,7 @@ class Metadata:
             ns.metadata.enable_cache("~/.cache/netsuite-async/metadata", ttl=6 * 3600)
             ```
         """
-        if isinstance(ttl, bool) or not isinstance(ttl, int | float) or ttl <= 0:
-            raise ValueError(f"ttl must be a positive number of seconds, not {ttl!r}")
+        positive_number("ttl", ttl)
         path = Path(directory).expanduser()
         path.mkdir(parents=True, exist_ok=True)
         self._cache_dir = path

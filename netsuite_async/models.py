@@ -3,9 +3,9 @@ release that adds fields never breaks parsing."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from pydantic import BaseModel, ConfigDict, Field
+
+from netsuite_async._links import record_in_location, url_path
 
 __all__ = ["CatalogEntry", "Link", "NetSuiteModel", "RecordListPage", "RecordRef"]
 
@@ -50,14 +50,18 @@ class RecordRef(NetSuiteModel):
 
     @classmethod
     def from_location(cls, record_type: str, location: str) -> RecordRef:
-        """Parse the ``Location`` header NetSuite sends after a write (``…/record/v1/{type}/{id}``)."""
-        path = urlsplit(location).path.rstrip("/")
-        parts = path.split("/")
+        """Parse the ``Location`` header NetSuite sends after a write (``…/record/v1/{type}/{id}``).
+
+        A URL outside ``/record/v1`` keeps the reading this method always had: its last path segment is the
+        id and the segment before it the type (``record_type`` when there is none). No id raises `ValueError`.
+        """
+        found = record_in_location(location)
+        if found is not None:
+            return cls(type=found[0], id=found[1], url=location)
+        parts = (url_path(location) or "").rstrip("/").split("/")
         if len(parts) < 2 or not parts[-1]:
             raise ValueError(f"cannot read a record id from Location {location!r}")
-        rid = parts[-1]
-        found_type = parts[-2] if len(parts) >= 2 and parts[-2] else record_type
-        return cls(type=found_type or record_type, id=rid, url=location)
+        return cls(type=parts[-2] or record_type, id=parts[-1], url=location)
 
 
 class RecordListPage(NetSuiteModel):

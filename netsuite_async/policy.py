@@ -41,6 +41,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from netsuite_async._checks import is_int
 from netsuite_async.suiteql_tables import UnclassifiableQueryError, query_tables
 
 __all__ = ["LEVELS", "AccessPolicy", "AgentGrants", "Decision", "Level"]
@@ -372,7 +373,7 @@ def _names(value: Any, where: str, key: str, pattern: re.Pattern[str], *, allow_
 
 
 def _restlet(value: Any, where: str) -> str:
-    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    text = str(value) if is_int(value) else value
     if not isinstance(text, str):
         raise ValueError(f"{where}: RESTlet {value!r} must be a script id or 'script:deploy'")
     parts = text.split(":")

@@ -43,6 +43,7 @@ import anyio
 
 # The checks live in private modules (issue 16): _probe_checks (read-only), _probe_writes, _probe_parse (readers).
 from netsuite_async._call_options import renamed
+from netsuite_async._checks import is_int
 from netsuite_async._probe_checks import _PAGE, _Prober
 from netsuite_async._probe_writes import _Writer
 from netsuite_async.errors import NetSuiteError, ProductionWriteError
@@ -385,7 +386,7 @@ async def probe(
     if record_type is not None:
         validate_record_type(record_type)
     validate_record_type(write_type)
-    if isinstance(cap, bool) or not isinstance(cap, int) or cap < 2 * _PAGE:
+    if not is_int(cap) or cap < 2 * _PAGE:
         raise ValueError(f"cap must be an int >= {2 * _PAGE}, not {cap!r}")
     if write_body is not None and not isinstance(write_body, Mapping):
         raise TypeError("write_body must be a mapping of record fields")

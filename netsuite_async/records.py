@@ -18,30 +18,28 @@ Examples:
 from __future__ import annotations
 
 import enum
-import hashlib
-import json as _json
-import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from pydantic import BaseModel
 
+from netsuite_async._checks import is_int
 from netsuite_async._limits import MAX_PAGE_SIZE, MAX_PAGES, ROW_CAP
+from netsuite_async._links import last_segment, link_href
 from netsuite_async.errors import (
     NetSuiteError,
 )
 from netsuite_async.identifiers import (
     EXTERNAL_ID_PREFIX,
     RecordId,
-    external_id_segment,
     record_path,
     validate_field_name,
     validate_field_names,
     validate_internal_id,
     validate_record_type,
 )
-from netsuite_async.models import RecordListPage, RecordRef
-from netsuite_async.records_list import RecordList, _self_href
+from netsuite_async.models import RecordListPage
+from netsuite_async.records_list import RecordList
 from netsuite_async.records_many import _Learned, _ManyReads, _run_pool
 from netsuite_async.records_q import (
     DATE_FORMATS,
@@ -57,6 +55,8 @@ from netsuite_async.records_q import (
 from netsuite_async.records_q import (
     QValue as QValue,
 )
+from netsuite_async.records_writes import _strip_eid, _Writes
+from netsuite_async.records_writes import body_sha256 as body_sha256
 from netsuite_async.telemetry import traced, traced_iter
 from netsuite_async.transport import RequestSpec
 
@@ -83,7 +83,6 @@ _MAX_PAGE_SIZE = MAX_PAGE_SIZE
 # is never requested: the list continues with an id filter instead.
 _MAX_RESULTS = ROW_CAP
 _MAX_PAGES = MAX_PAGES
-_LOCATION_RE = re.compile(r"/record/v1/([A-Za-z][A-Za-z0-9_]*)/([^/?#]+)")
 
 
 class PropertyNameValidation(str, enum.Enum):
@@ -104,48 +103,11 @@ class PropertyNameValidation(str, enum.Enum):
 
 
 # ----------------------------------------------------------------------------------------------------------
-# Helpers
-# ----------------------------------------------------------------------------------------------------------
-
-
-def body_sha256(body: Mapping[str, Any] | None) -> str:
-    """SHA-256 of a request body in canonical JSON (sorted keys, no spaces, UTF-8), as put on write errors.
-
-    Log this next to your writes to tell, after a `WriteOutcomeUnknownError`,
-    whether a record came from a given request.
-
-    Examples:
-
-        >>> body_sha256({"b": 1, "a": "x"}) == body_sha256({"a": "x", "b": 1})
-        True
-    """
-    canonical = _json.dumps(body or {}, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def _check_body(body: object, what: str = "body") -> Mapping[str, Any]:
-    if not isinstance(body, Mapping):
-        raise TypeError(f"{what} must be a mapping (the record's fields), not {type(body).__name__}")
-    return body
-
-
-def _ref_from_response(response: Response, fallback_type: str, operation: str) -> RecordRef:
-    location = response.headers.get("location")
-    if not location:
-        raise NetSuiteError(f"{operation} succeeded (HTTP {response.status_code}) but NetSuite sent no Location")
-    matches = _LOCATION_RE.findall(location)
-    if not matches:
-        raise NetSuiteError(f"{operation}: cannot read a record id from Location {location!r}")
-    record_type, raw_id = matches[-1]
-    return RecordRef(type=record_type or fallback_type, id=raw_id, url=location)
-
-
-# ----------------------------------------------------------------------------------------------------------
 # Records
 # ----------------------------------------------------------------------------------------------------------
 
 
-class Records(_ManyReads):
+class Records(_ManyReads, _Writes):
     """``client.records``: read, write, list and transform records.
 
     Every identifier is validated before a request is sent: an internal id is a positive integer (``7`` or
@@ -350,184 +312,6 @@ class Records(_ManyReads):
         response = await self._send(RequestSpec(method="GET", path=path, params=params, headers=self._headers(None)))
         return dict(response.json())
 
-    # -- writes ----------------------------------------------------------------------------------------------
-
-    @traced("records.create", type_arg=0)
-    async def create(
-        self,
-        record_type: str,
-        body: Mapping[str, Any],
-        *,
-        property_name_validation: PropertyNameValidation | str | None = None,
-        timeout: float | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> RecordRef:
-        """Create a record (``POST /record/v1/{type}``); returns its `RecordRef` from ``Location``.
-
-        A create is never retried once it may have reached NetSuite (NetSuite ignores idempotency keys on
-        synchronous requests): such a failure raises
-        `WriteOutcomeUnknownError` whose ``context`` holds ``record_type``,
-        ``body_sha256`` (see `body_sha256`) and the body's ``externalId`` when it has one. Give records
-        an ``externalId`` and use `upsert` when you need safe retries.
-
-        Examples:
-            ```python
-            ref = await ns.records.create("customer", {"companyName": "Acme", "externalId": "CUST-1"})
-            print(ref.id)
-            ```
-        """
-        path = record_path(record_type)
-        payload = _check_body(body)
-        response = await self._send(
-            RequestSpec(
-                method="POST",
-                path=path,
-                json=dict(payload),
-                headers=self._headers(property_name_validation),
-                idempotent=False,
-                write_context=_write_context(record_type, payload),
-            )
-        )
-        return _ref_from_response(response, record_type, f"create {record_type}")
-
-    @traced("records.update", type_arg=0)
-    async def update(
-        self,
-        record_type: str,
-        record_id: RecordId | None,
-        body: Mapping[str, Any],
-        *,
-        external_id: str | None = None,
-        replace: Sequence[str] | None = None,
-        replace_selected_fields: bool = False,
-        property_name_validation: PropertyNameValidation | str | None = None,
-        timeout: float | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        """Update fields of a record (``PATCH``); omitted fields stay as they are, ``None`` clears a field.
-
-        ``replace`` names sublists whose lines are replaced instead of merged;
-        ``replace_selected_fields=True`` makes ``replace`` apply to the listed body fields too.
-
-        Examples:
-            ```python
-            await ns.records.update("customer", 107, {"email": "ap@acme.example"})
-            await ns.records.update("salesOrder", 7, {"item": {"items": [...]}}, replace=["item"])
-            ```
-        """
-        path = record_path(record_type, self._target(record_id, external_id))
-        payload = _check_body(body)
-        params: list[tuple[str, str]] = []
-        if replace is not None:
-            params.append(("replace", ",".join(validate_field_names(replace, what="replace name"))))
-        if replace_selected_fields:
-            params.append(("replaceSelectedFields", "true"))
-        await self._send(
-            RequestSpec(
-                method="PATCH",
-                path=path,
-                params=params or None,
-                json=dict(payload),
-                headers=self._headers(property_name_validation),
-            )
-        )
-
-    @traced("records.upsert", type_arg=0)
-    async def upsert(
-        self,
-        record_type: str,
-        external_id: str,
-        body: Mapping[str, Any],
-        *,
-        property_name_validation: PropertyNameValidation | str | None = None,
-        timeout: float | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> RecordRef:
-        """Create or update the record with this external id (``PUT /record/v1/{type}/eid:{external id}``).
-
-        ``external_id`` is the bare value (``"CUST-1"``); a leading ``"eid:"`` is taken as the prefix and
-        removed. A PUT can be repeated safely, so the transport retries it like any idempotent request.
-
-        Examples:
-            ```python
-            ref = await ns.records.upsert("customer", "CUST-1", {"companyName": "Acme"})
-            ```
-        """
-        path = record_path(record_type) + "/" + external_id_segment(_strip_eid(external_id))
-        payload = _check_body(body)
-        response = await self._send(
-            RequestSpec(
-                method="PUT",
-                path=path,
-                json=dict(payload),
-                headers=self._headers(property_name_validation),
-            )
-        )
-        return _ref_from_response(response, record_type, f"upsert {record_type}")
-
-    @traced("records.delete", type_arg=0)
-    async def delete(
-        self,
-        record_type: str,
-        record_id: RecordId | None = None,
-        *,
-        external_id: str | None = None,
-        timeout: float | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        """Delete a record (``DELETE /record/v1/{type}/{id}``).
-
-        Examples:
-            ```python
-            await ns.records.delete("customer", 107)
-            await ns.records.delete("customer", external_id="CUST-1")
-            ```
-        """
-        path = record_path(record_type, self._target(record_id, external_id))
-        await self._send(RequestSpec(method="DELETE", path=path, headers=self._headers(None)))
-
-    @traced("records.transform", type_arg=0)
-    async def transform(
-        self,
-        record_type: str,
-        record_id: RecordId,
-        target_type: str,
-        body: Mapping[str, Any] | None = None,
-        *,
-        property_name_validation: PropertyNameValidation | str | None = None,
-        timeout: float | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> RecordRef:
-        """Transform a record into another type (``POST /{type}/{id}/!transform/{target}``).
-
-        For example a sales order into an invoice or an item fulfillment.
-
-        Like `create`, never retried once it may have reached NetSuite
-        (`WriteOutcomeUnknownError` carries ``record_type``, ``source`` and
-        ``body_sha256``).
-
-        Examples:
-            ```python
-            invoice = await ns.records.transform("salesOrder", 7, "invoice")
-            ```
-        """
-        validate_record_type(target_type)
-        path = f"{record_path(record_type, record_id)}/!transform/{target_type}"
-        payload = dict(_check_body(body)) if body is not None else {}
-        context = _write_context(target_type, payload)
-        context["source"] = f"{record_type}/{record_id}"
-        response = await self._send(
-            RequestSpec(
-                method="POST",
-                path=path,
-                json=payload,
-                headers=self._headers(property_name_validation),
-                idempotent=False,
-                write_context=context,
-            )
-        )
-        return _ref_from_response(response, target_type, f"transform {record_type} to {target_type}")
-
     @traced_iter("records.list", type_arg=0)
     def list(
         self,
@@ -558,7 +342,7 @@ class Records(_ManyReads):
             ```
         """
         validate_record_type(record_type)
-        if isinstance(page_size, bool) or not isinstance(page_size, int):
+        if not is_int(page_size):
             raise TypeError(f"page_size must be an int, not {type(page_size).__name__}")
         if not 1 <= page_size <= _MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be between 1 and {_MAX_PAGE_SIZE}, not {page_size}")
@@ -576,7 +360,7 @@ class Records(_ManyReads):
             raise NetSuiteError(f"listing {record_type!r} answered {type(data).__name__}, not an object")
         # NetSuite lists {links, id} only; the type is known from the request and the URL from the self link.
         items = [
-            {"type": record_type, "url": _self_href(item), **item}
+            {"type": record_type, "url": link_href(item, "self"), **item}
             for item in data.get("items") or []
             if isinstance(item, Mapping)
         ]
@@ -589,17 +373,8 @@ class Records(_ManyReads):
 
 
 def _line_number(line: Mapping[str, Any]) -> str | None:
-    href = _self_href(line)
-    if href is None:
-        return None
-    last = href.rstrip("/").rsplit("/", 1)[-1]
-    return last if last.isdigit() and last.isascii() else None
-
-
-def _strip_eid(value: object) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"external id must be a str, not {type(value).__name__}")
-    return value[len(EXTERNAL_ID_PREFIX) :] if value.startswith(EXTERNAL_ID_PREFIX) else value
+    last = last_segment(link_href(line, "self"))
+    return last if last is not None and last.isdigit() and last.isascii() else None
 
 
 def _read_params(
@@ -613,12 +388,3 @@ def _read_params(
     if simple_enum_format:
         params.append(("simpleEnumFormat", "true"))
     return params or None
-
-
-def _write_context(record_type: str, body: Mapping[str, Any]) -> dict[str, str]:
-    context = {"record_type": record_type, "body_sha256": body_sha256(body)}
-    external = body.get("externalId")
-    if isinstance(external, str | int):
-        context["external_id"] = str(external)
-    return context
-

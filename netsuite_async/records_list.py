@@ -10,7 +10,7 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Generator, Mapping
+from collections.abc import AsyncIterator, Generator
 from typing import TYPE_CHECKING, Any
 
 from netsuite_async.errors import BadRequestError, RecordListCapError
@@ -143,9 +143,3 @@ def _int_id(value: object) -> int | None:
 def _names_param(err: BadRequestError, *names: str) -> bool:
     return any(d.error_query_param in names for d in err.details)
 
-
-def _self_href(item: Mapping[str, Any]) -> str | None:
-    for link in item.get("links") or []:
-        if isinstance(link, Mapping) and link.get("rel") == "self" and isinstance(link.get("href"), str):
-            return str(link["href"])
-    return None

@@ -42,6 +42,8 @@ from time import time
 
 import backoff
 
+from netsuite_async._checks import is_int
+
 __all__ = ["RetryBudget", "RetryEvent", "RetryPolicy", "positive_seconds"]
 
 
@@ -107,7 +109,7 @@ class RetryPolicy:
     """Called (sync or async) before each wait."""
 
     def __post_init__(self) -> None:
-        if isinstance(self.max_attempts, bool) or not isinstance(self.max_attempts, int):
+        if not is_int(self.max_attempts):
             raise TypeError("max_attempts must be an int")
         if self.max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")

@@ -28,6 +28,7 @@ import anyio
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from netsuite_async._checks import is_number
 from netsuite_async.auth.cache import CachedToken
 from netsuite_async.errors import TokenCacheUnavailableError
 from netsuite_async.governor._redis_lease import _require_asyncio, redact_redis_url
@@ -77,7 +78,7 @@ class RedisTokenCache:
         if not isinstance(prefix, str) or "\n" in prefix or "\r" in prefix:
             raise ValueError("prefix must be a string without line breaks")
         for name, value in (("lock_ttl", lock_ttl), ("lock_poll", lock_poll), ("op_timeout", op_timeout)):
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0:
+            if not is_number(value) or not value > 0:
                 raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
         if isinstance(redis, str):
             if not redis.startswith(("redis://", "rediss://", "unix://")):

@@ -45,6 +45,8 @@ from typing import Any
 
 import click
 
+from netsuite_async._checks import is_int
+
 __all__ = [
     "AUTH_KINDS",
     "ConfigError",
@@ -337,7 +339,7 @@ def _profile_layer(table: Mapping[str, Any], name: str, path: Path, env: Mapping
                 raise ConfigError(f"profile [{name}] reads {target} from ${value}, which is not set in the environment")
             layer[target] = env[value]
             continue
-        if isinstance(value, bool) or not isinstance(value, (str, int)):
+        if not (isinstance(value, str) or is_int(value)):
             raise ConfigError(f"{key!r} in profile [{name}] must be a string or an integer")
         layer[target] = str(value)
     return layer

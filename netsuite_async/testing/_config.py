@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from netsuite_async._checks import is_int
 from netsuite_async.testing._dialect import Dialect
 
 __all__ = ["EmulatorConfig", "canonical_account"]
@@ -68,14 +69,14 @@ class EmulatorConfig:
     def __post_init__(self) -> None:
         self.account = canonical_account(self.account)
         self.dialect = Dialect.coerce(self.dialect)
-        if not isinstance(self.concurrency, int) or isinstance(self.concurrency, bool) or self.concurrency < 1:
+        if not is_int(self.concurrency) or self.concurrency < 1:
             raise ValueError(f"concurrency must be an int >= 1, got {self.concurrency!r}")
         if self.latency < 0 or self.jitter < 0:
             raise ValueError("latency and jitter must be >= 0")
         if self.integration_limit is not None and not 1 <= self.integration_limit <= self.concurrency:
             raise ValueError("integration_limit must be between 1 and concurrency")
         others = self.allocated_to_others
-        if isinstance(others, bool) or not isinstance(others, int) or others < 0:
+        if not is_int(others) or others < 0:
             raise ValueError(f"allocated_to_others must be an int >= 0, got {others!r}")
         if (self.integration_limit or 0) + others > self.concurrency - (0 if self.integration_limit else 1):
             raise ValueError(

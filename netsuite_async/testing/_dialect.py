@@ -28,6 +28,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
+from netsuite_async._checks import is_int
+
 __all__ = ["DATE_FORMATS", "Dialect", "DialectField", "dialect_fields"]
 
 #: The record-filter date formats an account can be set to (NetSuite's date format preference, as used in ``q``).
@@ -192,7 +194,7 @@ class Dialect:
             value = getattr(self, f.name)
             choices = f.metadata["choices"]
             if f.name == "list_max_pages":
-                if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                if value is not None and (not is_int(value) or value < 1):
                     raise ValueError(f"Dialect.list_max_pages must be None or an int >= 1, got {value!r}")
                 continue
             if value not in choices or type(value) is not type(choices[0]):

@@ -16,6 +16,7 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from netsuite_async._checks import is_int, is_number
 from netsuite_async.testing._app import EmuRequest, EmuResponse, no_content, ns_error
 from netsuite_async.testing._metadata import FieldSpec, RecordType, lookup
 from netsuite_async.testing._records_q import _BOOLS, _DATE_RE
@@ -60,7 +61,7 @@ def _check_params(req: EmuRequest, allowed: frozenset[str]) -> None:
 
 
 def _num(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return is_number(value)
 
 
 class RecordService(RecordRenderer):
@@ -148,7 +149,7 @@ class RecordService(RecordRenderer):
         if kind == "string":
             ok = isinstance(value, str)
         elif kind == "integer":
-            ok = isinstance(value, int) and not isinstance(value, bool)
+            ok = is_int(value)
         elif kind == "number":
             ok = _num(value) and math.isfinite(value)
         elif kind == "boolean":

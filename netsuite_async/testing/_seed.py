@@ -22,6 +22,7 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from netsuite_async._checks import is_int
 from netsuite_async.testing._metadata import lookup
 
 if TYPE_CHECKING:
@@ -169,7 +170,7 @@ def seed(emu: Emulator, sizes: Mapping[str, int]) -> dict[str, list[int]]:
     for key, n in sizes.items():
         if key not in SEED_KEYS:
             raise ValueError(f"unknown seed key {key!r}; use {', '.join(SEED_KEYS)}")
-        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+        if not is_int(n) or n < 0:
             raise ValueError(f"seed size for {key!r} must be an int >= 0, got {n!r}")
     rng = random.Random(emu.config.rng_seed)
     store = emu.store
