@@ -54,6 +54,7 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+from netsuite_async._checks import is_int
 from netsuite_async.governor.base import AimdSettings
 
 __all__ = ["NETSUITE_FLOOR", "ControllerState", "LimitController"]
@@ -137,7 +138,7 @@ class LimitController:
         max_probe_slowdown: float = 128.0,
         probe_memory: float = 60.0,
     ) -> None:
-        if not isinstance(ceiling, int) or isinstance(ceiling, bool) or ceiling < 1:
+        if not is_int(ceiling) or ceiling < 1:
             raise ValueError(f"ceiling must be an int >= 1, got {ceiling!r}")
         if probe_memory <= 0:
             raise ValueError("probe_memory must be positive")
@@ -285,7 +286,7 @@ class LimitController:
             >>> lim.limit, lim.slow_start
             (5, True)
         """
-        if not isinstance(ceiling, int) or isinstance(ceiling, bool) or ceiling < 1:
+        if not is_int(ceiling) or ceiling < 1:
             raise ValueError(f"ceiling must be an int >= 1, got {ceiling!r}")
         self._ceiling = ceiling
         if not self.adaptive:
@@ -313,7 +314,7 @@ class LimitController:
             >>> lim.restore(LimitController(20, initial=12).state()); lim.limit
             12
         """
-        if not isinstance(state.ceiling, int) or isinstance(state.ceiling, bool) or state.ceiling < 1:
+        if not is_int(state.ceiling) or state.ceiling < 1:
             raise ValueError(f"ceiling must be an int >= 1, got {state.ceiling!r}")
         self._ceiling = state.ceiling
         self.value = float(state.value)

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import redis.asyncio as aioredis
 
+from netsuite_async._checks import is_int, is_number
 from netsuite_async.errors import GovernorUnavailableError
 from netsuite_async.governor._aimd import ControllerState, LimitController
 from netsuite_async.governor.base import AimdSettings, Outcome, ServiceTier
@@ -130,7 +131,7 @@ def _encode_state(state: ControllerState, limit: int) -> list[str | int]:
 
 
 def _check_number(name: str, value: object, low: float) -> float:
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= low:
+    if not is_number(value) or not value >= low:
         raise ValueError(f"{name} must be a number of seconds >= {low:g}, got {value!r}")
     return float(value)
 
@@ -142,7 +143,7 @@ def _check_options(
     """`RedisGovernor`'s checks of its plain arguments: (limit, lease_ttl, ticket_ttl, poll_interval, max_ghost)."""
     if isinstance(limit, ServiceTier):
         limit = limit.limit
-    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+    if not is_int(limit) or limit < 1:
         raise ValueError(f"limit must be an int >= 1 or a ServiceTier, got {limit!r}")
     if not isinstance(key, str) or not key.strip():
         raise ValueError("key must be a non-empty string naming the shared pool, e.g. the account id")
@@ -151,7 +152,7 @@ def _check_options(
     lease = _check_number("lease_ttl", lease_ttl, 0.1)
     ticket = _check_number("ticket_ttl", ticket_ttl, 0.1)
     poll = ticket / 4 if poll_interval is None else poll_interval
-    if not isinstance(poll, (int, float)) or isinstance(poll, bool) or not 0.01 <= poll <= ticket / 2:
+    if not is_number(poll) or not 0.01 <= poll <= ticket / 2:
         raise ValueError(
             f"poll_interval must be between 0.01 s and ticket_ttl / 2 = {ticket / 2:g} s (a waiter "
             f"heartbeats its ticket once per poll_interval), got {poll!r}"

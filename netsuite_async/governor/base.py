@@ -17,6 +17,8 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import ClassVar, Protocol, runtime_checkable
 
+from netsuite_async._checks import is_int
+
 __all__ = [
     "AimdSettings",
     "Governor",
@@ -165,7 +167,7 @@ class AimdSettings:
         if self.probe_memory < 0:
             raise ValueError("probe_memory must be >= 0")
         initial = self.initial
-        if initial is not None and (not isinstance(initial, int) or isinstance(initial, bool) or initial < 1):
+        if initial is not None and (not is_int(initial) or initial < 1):
             raise ValueError(f"initial must be an int >= 1, got {initial!r}")
 
     @property

@@ -39,6 +39,7 @@ import anyio
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from netsuite_async._checks import is_int
 from netsuite_async.errors import GovernorUnavailableError
 from netsuite_async.governor import _redis_lua as lua
 from netsuite_async.governor._aimd import LimitController
@@ -261,7 +262,7 @@ class RedisGovernor:
             >>> gov.set_ceiling(25); gov.stats().ceiling
             25
         """
-        if not isinstance(ceiling, int) or isinstance(ceiling, bool) or ceiling < 1:
+        if not is_int(ceiling) or ceiling < 1:
             raise ValueError(f"ceiling must be an int >= 1, got {ceiling!r}")
         self._set_local_ceiling(ceiling)
         self._shared_limit = min(self._shared_limit, ceiling)
@@ -347,8 +348,7 @@ class RedisGovernor:
                 try:
                     yield lease
                 except BaseException as exc:
-                    # Re-raised below, outside the task group, so callers see the exception itself and not an
-                    # ExceptionGroup wrapping it.
+                    # Re-raised below, outside the task group: callers see it, not an ExceptionGroup.
                     body_error = exc
                 finally:
                     tg.cancel_scope.cancel()
