@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         BatchOutcomeUnknownError,
         ErrorDetail,
         JobTasksMismatchError,
+        JobTimeoutError,
         TransportError,
         WriteOutcomeUnknownError,
     )
@@ -89,6 +90,10 @@ def _reduce_write_outcome_unknown(err: WriteOutcomeUnknownError) -> tuple[Any, .
 
 def _reduce_access_denied(err: AccessDeniedError) -> tuple[Any, ...]:
     return type(err), (err.agent, err.action, err.target, err.needed, err.reason)
+
+
+def _reduce_job_timeout(err: JobTimeoutError) -> tuple[Any, ...]:
+    return type(err), (err.job_id, err.timeout)
 
 
 def _reduce_mismatch(err: JobTasksMismatchError) -> tuple[Any, ...]:

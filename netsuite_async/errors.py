@@ -436,6 +436,7 @@ class JobTimeoutError(NetSuiteError, TimeoutError):
         self.job_id = job_id
         self.timeout = timeout
         super().__init__(f"asynchronous job {job_id} did not complete within {timeout:g} s; it may still run")
+    __reduce__ = _pickle._reduce_job_timeout
 
 
 class BatchOutcomeUnknownError(NetSuiteError):

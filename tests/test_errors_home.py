@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import pickle
 import pkgutil
+from collections.abc import Callable
 
 import pytest
 
@@ -129,3 +130,46 @@ def test_moved_helpers_are_still_importable_from_errors() -> None:
         assert getattr(errors, name) is getattr(_error_pickle, name)
     assert {"error_for_status", "scrub_error"} <= set(errors.__all__)
     assert type(errors.error_for_status("GET", "https://x/r", 503, b"")) is errors.ServerError
+
+
+# One sample of every error class: a new class must be added here, and must survive pickling (multiprocessing
+# ETL workers send errors back to their parent). JobTimeoutError did not until issue 16's review.
+_API = ("GET", "https://1234567.suitetalk.api.netsuite.com/services/rest/record/v1/customer/7", 404)
+_TRANSPORT = ("GET", "https://1234567.suitetalk.api.netsuite.com/x", "connection reset")
+_SAMPLES: dict[str, Callable[[], Exception]] = {
+    "NetSuiteError": lambda: errors.NetSuiteError("something"),
+    **{name: (lambda name=name: getattr(errors, name)(*_API, title="Not Found", attempts=2))
+       for name in ("APIError", "BadRequestError", "AuthenticationError", "ReauthorizationRequired",
+                    "PermissionDeniedError", "NotFoundError", "ConflictError", "ConcurrencyLimitError",
+                    "ServerError")},
+    **{name: (lambda name=name: getattr(errors, name)(*_TRANSPORT, reached_server=True, attempts=3))
+       for name in ("TransportError", "TLSConfigurationError", "RequestTimeoutError")},
+    "WriteOutcomeUnknownError": lambda: errors.WriteOutcomeUnknownError(
+        "POST", "https://x/services/rest/record/v1/customer", "read timed out", context={"idempotency_key": "k"}),
+    "AccessDeniedError": lambda: errors.AccessDeniedError("bot", "records.get", "customer", "read", "not allowed"),
+    "JobTasksMismatchError": lambda: errors.JobTasksMismatchError("42", expected=3, listed=2),
+    "DateFormatRequiredError": lambda: errors.DateFormatRequiredError(),
+    "JobTimeoutError": lambda: errors.JobTimeoutError("42", 30.0),
+    "BatchOutcomeUnknownError": lambda: errors.BatchOutcomeUnknownError("job 7 unreadable", checkpoint="run.ckpt"),
+    **{name: (lambda name=name: getattr(errors, name)("a message"))
+       for name in ("GovernorUnavailableError", "SuiteQLOrderError", "RecordListCapError", "SuiteQLCapError",
+                    "ProductionWriteError", "CheckpointError", "CheckpointMismatchError",
+                    "TokenCacheUnavailableError")},
+}
+
+
+def test_every_error_class_has_a_pickling_sample() -> None:
+    classes = {name for name, obj in vars(errors).items()
+               if isinstance(obj, type) and issubclass(obj, errors.NetSuiteError) and obj.__module__ == errors.__name__}
+    assert classes == set(_SAMPLES)
+
+
+@pytest.mark.parametrize("name", sorted(_SAMPLES))
+def test_every_error_survives_pickling(name: str) -> None:
+    err = _SAMPLES[name]()
+    assert type(err).__name__ == name
+    back = pickle.loads(pickle.dumps(err))
+    assert type(back) is type(err)
+    assert str(back) == str(err)
+    public = {k: v for k, v in vars(err).items() if not k.startswith("_") and k != "response"}
+    assert {k: v for k, v in vars(back).items() if k in public} == public
