@@ -82,8 +82,11 @@ class TaskPool:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> bool:
         assert self._tg is not None
-        tg, self._tg = self._tg, None
-        handled = await tg.__aexit__(exc_type, exc, tb)
+        try:
+            # Waits for every task; they may still start more meanwhile.
+            handled = await self._tg.__aexit__(exc_type, exc, tb)
+        finally:
+            self._tg = None
         if self._failure is not None:
             raise self._failure
         return bool(handled)
