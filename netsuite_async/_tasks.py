@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 
 import anyio
 import anyio.abc
+import anyio.lowlevel
 
 __all__ = ["TaskPool", "ordered", "run_bounded"]
 
@@ -105,6 +106,10 @@ class TaskPool:
             raise RuntimeError("TaskPool.start() outside its 'async with' block")
         await self._slots.acquire()
         try:
+            if self._tg.cancel_scope.cancel_called:
+                # A job failed (or the pool is being cancelled) while this one waited: start nothing new.
+                await anyio.lowlevel.checkpoint()  # delivers the cancellation
+                return
             self._tg.start_soon(self._run, job, then)
         except BaseException:
             self._slots.release()
@@ -114,15 +119,21 @@ class TaskPool:
         try:
             try:
                 result = await job()
+            except Exception as exc:
+                self._fail(exc)  # before the slot is given back, so no job waiting for it starts
+                return
             finally:
                 self._slots.release()
             if then is not None:
                 await then(result)
         except Exception as exc:
-            if self._failure is None:
-                self._failure = exc
-            assert self._tg is not None
-            self._tg.cancel_scope.cancel()
+            self._fail(exc)
+
+    def _fail(self, exc: Exception) -> None:
+        if self._failure is None:
+            self._failure = exc
+        assert self._tg is not None
+        self._tg.cancel_scope.cancel()
 
 
 async def run_bounded(jobs: Sequence[Job[T]], width: int) -> list[T]:
