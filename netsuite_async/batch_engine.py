@@ -1,5 +1,6 @@
-"""How a batch runs: items prepared and cut into chunks, sent as collection or single asynchronous requests,
-matched to their tasks, resent on transient failures and checkpointed (`_Engine`); see `netsuite_async.batch`.
+"""How a batch runs: items (prepared in `netsuite_async.batch_items`) cut into chunks, sent as collection or single
+asynchronous requests, matched to their tasks, resent on transient failures and checkpointed (`_Engine`); see
+`netsuite_async.batch`. The units of work run in a `netsuite_async._tasks.TaskPool`.
 
 Examples:
     >>> MAX_CHUNK_SIZE, OPERATIONS
@@ -8,18 +9,21 @@ Examples:
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from netsuite_async._jsonbody import encode_json_body
-from netsuite_async.batch_checkpoint import BatchCheckpoint, StoredError, key_for
+from netsuite_async._tasks import TaskPool
+from netsuite_async.batch_checkpoint import BatchCheckpoint, key_for
+from netsuite_async.batch_items import OPERATIONS as OPERATIONS
+from netsuite_async.batch_items import Operation as Operation
+from netsuite_async.batch_items import _error_from_stored, _Item, _stored
+from netsuite_async.batch_items import _prepare as _prepare  # batch.py prepares items through here
 from netsuite_async.batch_progress import _Tally
 from netsuite_async.batch_results import BatchItemResult, BatchResult, ProgressCallback
 from netsuite_async.errors import (
@@ -30,15 +34,8 @@ from netsuite_async.errors import (
     NetSuiteError,
     NotFoundError,
     PermissionDeniedError,
-    error_for_status,
 )
-from netsuite_async.identifiers import (
-    EXTERNAL_ID_PREFIX,
-    ids_param,
-    is_external_id,
-    record_path,
-    validate_internal_id,
-)
+from netsuite_async.identifiers import EXTERNAL_ID_PREFIX, record_path
 from netsuite_async.jobs import COLLECTION_CONTENT_TYPE, Job, JobResult, Jobs, TaskOutcome
 from netsuite_async.models import RecordRef
 
@@ -49,8 +46,6 @@ if TYPE_CHECKING:
 
 __all__ = ["MAX_CHUNK_SIZE", "OPERATIONS", "TRANSIENT_RESENDS", "Operation"]
 
-Operation = Literal["create", "update", "upsert", "delete"]
-OPERATIONS: tuple[Operation, ...] = ("create", "update", "upsert", "delete")
 #: Most items NetSuite accepts in one collection request.
 MAX_CHUNK_SIZE = 100
 
@@ -63,87 +58,6 @@ _ROUNDS = 4
 #: How many times one run sends an item again after its task failed with a 5xx (nothing saved).
 TRANSIENT_RESENDS = 5
 _ITEM_IN_PATH = re.compile(r"^items\[(\d+)\]")
-
-
-@dataclass(frozen=True)
-class _Item:
-    """One input item, validated and turned into its request forms."""
-
-    index: int
-    single_path: str
-    single_body: dict[str, Any] | None
-    collection_item: dict[str, Any] | None
-    delete_id: str | None
-    known_id: str | None
-    external_id: str | None = None
-    """The item's external id when it has one: how a record NetSuite did not name is found."""
-
-
-def _prepare(op: Operation, record_type: str, index: int, item: Any) -> _Item:
-    where = f"item {index}"
-    if op == "delete":
-        return _prepare_delete(record_type, index, item)
-    if not isinstance(item, Mapping):
-        raise TypeError(f"{where}: a {op} item must be a mapping (a JSON object), not {type(item).__name__}")
-    body = dict(item)
-    encode_json_body(body, where)  # NaN/Infinity: ValueError; not serialisable: TypeError; before any request
-    if op == "create":
-        ext = body.get("externalId")
-        return _Item(index, record_path(record_type), body, body, None, None,
-                     ext if isinstance(ext, str) and ext else None)
-    if op == "upsert":
-        ext = body.get("externalId")
-        if not isinstance(ext, str) or not ext:
-            raise ValueError(f"{where}: an upsert item needs a non-empty string 'externalId'")
-        path = record_path(record_type, EXTERNAL_ID_PREFIX + ext)
-        single = {k: v for k, v in body.items() if k != "externalId"}
-        return _Item(index, path, single, body, None, None, ext)
-    # update: the internal id wins over the external id, as in NetSuite's batch requests.
-    if body.get("id") is not None:
-        known = validate_internal_id(body["id"])
-        single = {k: v for k, v in body.items() if k != "id"}
-        collection = {**body, "id": known}
-        return _Item(index, record_path(record_type, known), single, collection, None, known)
-    ext = body.get("externalId")
-    if not isinstance(ext, str) or not ext:
-        raise ValueError(f"{where}: an update item needs an 'id' (internal id) or an 'externalId'")
-    path = record_path(record_type, EXTERNAL_ID_PREFIX + ext)
-    single = {k: v for k, v in body.items() if k != "externalId"}
-    return _Item(index, path, single, body, None, None, ext)
-
-
-def _prepare_delete(record_type: str, index: int, item: Any) -> _Item:
-    rid: Any = item
-    if isinstance(item, Mapping):
-        if item.get("id") is not None:
-            rid = item["id"]
-        elif isinstance(item.get("externalId"), str):
-            rid = EXTERNAL_ID_PREFIX + item["externalId"]
-        else:
-            raise ValueError(f"item {index}: a delete item needs an 'id' or an 'externalId'")
-    if is_external_id(rid):
-        text = ids_param([rid])  # validates, and refuses external ids with commas (they cannot be listed)
-        return _Item(index, record_path(record_type, rid), None, None, text, None)
-    known = validate_internal_id(rid)
-    return _Item(index, record_path(record_type, known), None, None, known, known)
-
-
-def _stored(error: NetSuiteError) -> StoredError | None:
-    """The checkpoint form of a *definite* refusal; None for errors that leave the outcome open."""
-    if not isinstance(error, APIError):
-        return None
-    path = next((d.error_path for d in error.details if d.error_path), None)
-    return StoredError(error.status_code, error.error_code, error.detail, path)
-
-
-def _error_from_stored(stored: StoredError, method: str, url: str) -> NetSuiteError:
-    detail: dict[str, Any] = {"detail": stored.detail}
-    if stored.code:
-        detail["o:errorCode"] = stored.code
-    if stored.path:
-        detail["o:errorPath"] = stored.path
-    body = json.dumps({"o:errorDetails": [detail]}).encode()
-    return error_for_status(method, url, stored.status or 400, body)
 
 
 class _Engine:
@@ -159,7 +73,7 @@ class _Engine:
         checkpoint: BatchCheckpoint | None,
         on_progress: ProgressCallback | None,
         use_collections: bool | None,
-        job_timeout: float,
+        job_deadline: float,
     ) -> None:
         self.batch = batch
         self.jobs: Jobs = batch._jobs
@@ -171,7 +85,7 @@ class _Engine:
         self.chunk_size = chunk_size
         self.cp = checkpoint
         self.use_collections = use_collections
-        self.job_timeout = job_timeout
+        self.job_deadline = job_deadline
         self.tally = _Tally(len(items), on_progress)
         self.results = self.tally.results  # the same list: None until an item's outcome is final
         self._set = self.tally.set
@@ -188,7 +102,10 @@ class _Engine:
         # bounds how many tasks exist however large the batch is.
         self.width = 2 * ceiling
         self.fetchers = max(1, min(ceiling, 8))
-        self.sem = anyio.Semaphore(self.width)
+        # A unit (a chunk, or one item) holds one of the pool's slots while it talks to NetSuite; what it
+        # starts next (resends, a chunk's fallback to singles) and its progress report run after the slot is
+        # given back, so a full pool of units waiting to start more units cannot wedge it.
+        self.pool = TaskPool(self.width)
 
     # -- bookkeeping -------------------------------------------------------------------------------------
 
@@ -295,8 +212,7 @@ class _Engine:
         # Chunks an earlier run sent as collections are resolved through their collection key, whatever the
         # account answers now: sending their items one by one could apply them a second time.
         sent_as_collection = self.sent_as_collection
-        async with anyio.create_task_group() as tg:
-            self.tg = tg
+        async with self.pool:
             # Items an earlier run already sent again (their first task failed, nothing was saved) go on under
             # their latest key; their chunk's job has nothing more to say about them.
             for index, attempt in sorted(self.resent.items()):
@@ -308,8 +224,8 @@ class _Engine:
                 if not pending:
                     continue
                 if c not in fallback and (self._collection_wanted() or c in sent_as_collection):
-                    await self.sem.acquire()
-                    tg.start_soon(self._chunk_unit, c, list(indices), pending)
+                    await self.pool.start(partial(self._run_chunk, c, list(indices), pending),
+                                          partial(self._after_chunk, pending))
                 else:
                     await self._spawn_singles(pending)
         await self.tally.report()
@@ -327,16 +243,11 @@ class _Engine:
     async def _spawn_singles(self, indices: Sequence[int], *, attempt: int = 0,
                              tries: int = TRANSIENT_RESENDS + 1) -> None:
         for i in indices:
-            await self.sem.acquire()
-            self.tg.start_soon(self._single_unit, i, attempt, tries)
+            await self.pool.start(partial(self._run_single, self.items[i], attempt, tries), self._after_single)
 
-    async def _chunk_unit(self, chunk: int, indices: list[int], pending: list[int]) -> None:
-        go_single = False
-        resend: list[int] = []
-        try:
-            go_single, resend = await self._run_chunk(chunk, indices, pending)
-        finally:
-            self.sem.release()
+    async def _after_chunk(self, pending: list[int], sent: tuple[bool, list[int]]) -> None:
+        """What follows a chunk's `_run_chunk` (its slot given back): singles, resends, a progress report."""
+        go_single, resend = sent
         if go_single:
             await self._spawn_singles([i for i in pending if self.results[i] is None])
             return
@@ -345,11 +256,7 @@ class _Engine:
             await self._spawn_singles(resend, attempt=1, tries=TRANSIENT_RESENDS)
         await self.tally.report()
 
-    async def _single_unit(self, index: int, attempt: int, tries: int) -> None:
-        try:
-            await self._run_single(self.items[index], attempt, tries)
-        finally:
-            self.sem.release()
+    async def _after_single(self, _: None) -> None:
         await self.tally.report()
 
     # -- a chunk as one collection request ---------------------------------------------------------------
@@ -439,7 +346,7 @@ class _Engine:
         last: NetSuiteError | None = None
         for round_no in range(_ROUNDS):
             try:
-                outcomes = await job.wait_tasks(self.job_timeout, concurrency=self.fetchers,
+                outcomes = await job.wait_tasks(self.job_deadline, concurrency=self.fetchers,
                                                 positions=[indices.index(i) for i in pending],
                                                 expected=len(indices),
                                                 on_outcome=lambda p, o: self._read(indices[p], o))
@@ -553,7 +460,7 @@ class _Engine:
             if job is not None:
                 try:
                     # A single request's job is its one task, whatever id NetSuite gave it.
-                    outcome = (await job.wait_tasks(self.job_timeout, positions=[0], expected=1,
+                    outcome = (await job.wait_tasks(self.job_deadline, positions=[0], expected=1,
                                                     on_outcome=lambda _, o: self._read(item.index, o))).get(0)
                 except JobTasksMismatchError as err:
                     self._finish_error(item, self._unknown(str(err)), records, definite=False)

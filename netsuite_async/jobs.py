@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -48,6 +49,7 @@ from netsuite_async._async_requests import validate_method
 from netsuite_async._call_options import deadline_first
 from netsuite_async._jsonbody import encode_json_body
 from netsuite_async._links import is_id
+from netsuite_async._tasks import run_bounded
 from netsuite_async.errors import APIError, JobTasksMismatchError, JobTimeoutError, NetSuiteError
 from netsuite_async.jobs_results import FINISHED_PROGRESS as FINISHED_PROGRESS
 from netsuite_async.jobs_results import (
@@ -344,23 +346,8 @@ class Job:
             if on_outcome is not None:
                 await on_outcome(position, outcome)
 
-        if concurrency == 1 or len(wanted) <= 1:
-            for position in wanted:
-                await fetch(position)
-            return outcomes
-        limiter = anyio.Semaphore(concurrency)
-
-        async def bounded(position: int) -> None:
-            try:
-                await fetch(position)
-            finally:
-                limiter.release()
-
-        async with anyio.create_task_group() as tg:
-            for position in wanted:
-                # Acquire before starting: at most `concurrency` tasks exist at once.
-                await limiter.acquire()
-                tg.start_soon(bounded, position)
+        # At most `concurrency` reads at once, one after the other when 1; the first failure stops the rest.
+        await run_bounded([partial(fetch, position) for position in wanted], concurrency)
         return outcomes
 
 

@@ -14,8 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-import anyio
-
+from netsuite_async._tasks import run_bounded
 from netsuite_async.errors import (
     APIError,
     BadRequestError,
@@ -332,27 +331,6 @@ def _bind_get(
 
 
 async def _run_pool(jobs: list[Any]) -> None:
-    """Run zero-argument coroutine functions with a bounded number of workers; re-raise the first failure.
-
-    The first error cancels the rest and is raised as itself, not wrapped in an ExceptionGroup, so callers can
-    ``except NotFoundError`` as they would around a single call.
-    """
-    if not jobs:
-        return
-    queue = iter(jobs)
-    failure: list[BaseException] = []
-
-    async def worker(scope: anyio.CancelScope) -> None:
-        for job in queue:
-            try:
-                await job()
-            except Exception as exc:
-                failure.append(exc)
-                scope.cancel()
-                return
-
-    async with anyio.create_task_group() as tg:
-        for _ in range(min(_FALLBACK_WORKERS, len(jobs))):
-            tg.start_soon(worker, tg.cancel_scope)
-    if failure:
-        raise failure[0]
+    """Run zero-argument coroutine functions, at most `_FALLBACK_WORKERS` at once (`netsuite_async._tasks`); the
+    first failure cancels the rest and is raised as itself. ``records.sublist(expand=True)`` uses it too."""
+    await run_bounded(jobs, _FALLBACK_WORKERS)
