@@ -62,21 +62,23 @@ def _prepare(op: Operation, record_type: str, index: int, item: Any) -> _Item:
         return _Item(index, record_path(record_type), body, body, None, None,
                      ext if isinstance(ext, str) and ext else None)
     if op == "upsert":
-        ext = body.get("externalId")
-        if not isinstance(ext, str) or not ext:
-            raise ValueError(f"{where}: an upsert item needs a non-empty string 'externalId'")
-        path = record_path(record_type, EXTERNAL_ID_PREFIX + ext)
-        single = {k: v for k, v in body.items() if k != "externalId"}
-        return _Item(index, path, single, body, None, None, ext)
+        return _by_external_id(record_type, index, body,
+                               f"{where}: an upsert item needs a non-empty string 'externalId'")
     # update: the internal id wins over the external id, as in NetSuite's batch requests.
     if body.get("id") is not None:
         known = validate_internal_id(body["id"])
         single = {k: v for k, v in body.items() if k != "id"}
         collection = {**body, "id": known}
         return _Item(index, record_path(record_type, known), single, collection, None, known)
+    return _by_external_id(record_type, index, body,
+                           f"{where}: an update item needs an 'id' (internal id) or an 'externalId'")
+
+
+def _by_external_id(record_type: str, index: int, body: dict[str, Any], missing: str) -> _Item:
+    """An item addressed by its ``externalId`` (sent in the URL of a single request, not in its body)."""
     ext = body.get("externalId")
     if not isinstance(ext, str) or not ext:
-        raise ValueError(f"{where}: an update item needs an 'id' (internal id) or an 'externalId'")
+        raise ValueError(missing)
     path = record_path(record_type, EXTERNAL_ID_PREFIX + ext)
     single = {k: v for k, v in body.items() if k != "externalId"}
     return _Item(index, path, single, body, None, None, ext)
