@@ -28,10 +28,12 @@ Examples:
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import functools
 import inspect
+import itertools
+import threading
+import weakref
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
@@ -47,6 +49,7 @@ from netsuite_async._telemetry_context import (
     reset_agent,
     set_agent,
 )
+from netsuite_async._version import __version__
 
 if TYPE_CHECKING:
     from netsuite_async.governor import Governor
@@ -95,136 +98,116 @@ class Telemetry:
 
     def __init__(self, *, enabled: bool = True, hooks: Hooks | None = None, governor: Governor | None = None) -> None:
         self.hooks = hooks or Hooks()
+        #: Whether any request or response hook is set (fixed for the client's life, like ``hooks``).
+        self.hooked = bool(self.hooks)
         self._tracer: Any = None
         self._kind: Any = None
-        self._meter_instruments: tuple[Any, ...] | None = None
         self._status: Any = None
         self._no_provider: Any = None
+        self._recording = False
         if enabled and otel_available():
             from opentelemetry import context, metrics, trace
-
-            from netsuite_async._version import __version__
 
             self._tracer = trace.get_tracer(_SCOPE, __version__)
             self._status = trace.StatusCode
             self._kind = trace.SpanKind.CLIENT
             self._attach, self._detach, self._in_context = context.attach, context.detach, trace.set_span_in_context
-            get_provider, proxy = trace.get_tracer_provider, trace.ProxyTracerProvider
+            self._get_provider = get_provider = trace.get_tracer_provider
+            proxy = trace.ProxyTracerProvider
             # Until the application sets a tracer provider, spans would be non-recording: skip them altogether.
             self._no_provider = lambda: isinstance(get_provider(), proxy)
-            meter = metrics.get_meter(_SCOPE, __version__)
-            requests = meter.create_counter("netsuite.client.requests", unit="{request}",
-                                            description="HTTP attempts by outcome")
-            limited = meter.create_counter("netsuite.client.limited", unit="{request}",
-                                           description="attempts NetSuite refused for the concurrency limit (429)")
-            wait = meter.create_histogram("netsuite.client.slot_wait", unit="s",
-                                          description="time an attempt waited for a governor slot")
-            self._meter_instruments = (requests, limited, wait)
-            if governor is not None:
-                self._observe_governor(meter, governor)
+            #: Attempts by outcome (success, limited, error, network error): plain counts, which the process-wide
+            #: observable counters read when metrics are collected (an SDK call per attempt costs several us).
+            self._counts = [0, 0, 0, 0]
+            self._governor = governor
+            self._slot_wait = _METRICS.register(self, metrics)
         #: True when nothing can be recorded or called (tracing off or unavailable, no hooks): the hot path's
         #: one check.
-        self.off = self._tracer is None and not self.hooks
+        self.off = self._tracer is None and not self.hooked
 
     @property
     def active(self) -> bool:
         """Whether spans and metrics are recorded: the extra is installed, tracing is on and the application
-        has set a tracer provider (checked on every call, so a provider set later is picked up).
+        has set a tracer provider (checked on every call until one is set, so a provider set later is picked up;
+        OpenTelemetry's global provider can be set only once, so once seen it is remembered).
 
         Examples:
             >>> Telemetry(enabled=False).active
             False
         """
-        return self._tracer is not None and not self._no_provider()
-
-    def _observe_governor(self, meter: Any, governor: Governor) -> None:
-        from opentelemetry.metrics import Observation
-
-        def in_flight(_options: Any) -> Iterator[Any]:
-            yield Observation(governor.stats().in_flight)
-
-        def limit(_options: Any) -> Iterator[Any]:
-            yield Observation(governor.stats().limit)
-
-        meter.create_observable_gauge("netsuite.client.in_flight", callbacks=[in_flight], unit="{request}",
-                                      description="governor slots held now")
-        meter.create_observable_gauge("netsuite.client.limit", callbacks=[limit], unit="{request}",
-                                      description="the governor's current concurrency limit")
+        if self._recording:
+            return True
+        if self._tracer is None or self._no_provider():
+            return False
+        # The provider's own tracer from now on: every span skips the proxy's indirection.
+        self._tracer = self._get_provider().get_tracer(_SCOPE, __version__)
+        self._recording = True
+        return True
 
     # -- logical calls ----------------------------------------------------------------------------------------
     def operation(
         self, name: str, *, record_type: str | None = None, agent: str | None = None, governor: Any = None,
+        fresh: bool = False,
     ) -> _OperationScope:
-        """A logical call: a parent span (when active) and the per-call counters its attempts add to.
+        """A logical call: its `_Operation` record (which the transport adds its attempts to) and, when active,
+        its span. Entering it gives the record, or None when the call is nested in another one.
 
-        Nested operations (``batch.create`` calling ``jobs.submit``) keep the outermost one as the logical call.
+        Nested operations (``batch.create`` calling ``jobs.submit``) keep the outermost one as the logical call;
+        ``fresh=True`` (an audited call, which needs its own counts) makes a new one even inside another.
 
         Examples:
-            >>> with Telemetry(enabled=False).operation("suiteql.all"):
-            ...     current_operation()
-            'suiteql.all'
+            >>> with Telemetry(enabled=False).operation("suiteql.all") as op:
+            ...     current_operation(), op.attempts
+            ('suiteql.all', 0)
         """
-        return _OperationScope(self, name, record_type, agent, governor)
+        return _OperationScope(self, name, record_type, agent, governor, fresh)
 
     # -- attempts ---------------------------------------------------------------------------------------------
     def attempt_started(self, method: str, url: str, server: str, attempt: int, slot_wait: float) -> Any:
-        """Open an attempt's child span (None when inactive); called by the transport inside the slot.
+        """Open an attempt's child span (None when tracing is off) and record its slot wait.
+
+        Called by the transport inside the slot, only for a logical call that has a span (the attempt's counts
+        go to the call's `_Operation`, which the transport keeps).
 
         Examples:
             >>> Telemetry(enabled=False).attempt_started("GET", "https://x/", "x", 1, 0.0) is None
             True
         """
-        op = _current.get()
-        if op is not None:
-            op.attempts += 1
-            op.slot_wait += slot_wait
-        if not self.active:
+        if self._tracer is None:
             return None
-        self._meter_instruments[2].record(slot_wait)  # type: ignore[index]
-        attributes = {
-            "http.request.method": method,
-            "url.full": url,
-            "server.address": server,
-            "netsuite.attempt": attempt,
-        }
-        if attempt > 1:
-            attributes["http.request.resend_count"] = attempt - 1
+        self._slot_wait.record(slot_wait)
+        if attempt == 1:
+            attributes = {"http.request.method": method, "url.full": url, "server.address": server,
+                          "netsuite.attempt": 1}
+        else:
+            attributes = {"http.request.method": method, "url.full": url, "server.address": server,
+                          "netsuite.attempt": attempt, "http.request.resend_count": attempt - 1}
         return self._tracer.start_span(method, kind=self._kind, attributes=attributes)
 
     def attempt_ended(self, span: Any, status: int | None, error: BaseException | None, limited: bool) -> None:
-        """Close an attempt's span and count it (status, 429, network error).
+        """Close an attempt's span (None: nothing to do) and count it (status, 429, network error).
 
         Examples:
             >>> Telemetry(enabled=False).attempt_ended(None, 200, None, False)
         """
-        if limited:
-            op = _current.get()
-            if op is not None:
-                op.limited += 1
-        if not self.active:
-            return
-        requests, limited_counter, _ = self._meter_instruments  # type: ignore[misc]
-        if error is not None:
-            outcome = "network_error"
-        elif limited:
-            outcome = "limited"
-        elif status is not None and status < 400:
-            outcome = "success"
-        else:
-            outcome = "error"
-        requests.add(1, {"outcome": outcome})
-        if limited:
-            limited_counter.add(1)
         if span is None:
             return
-        if status is not None:
-            span.set_attribute("http.response.status_code", status)
         if error is not None:
+            self._counts[3] += 1
             span.set_attribute("error.type", type(error).__name__)
             span.set_status(self._status.ERROR, type(error).__name__)
-        elif status is not None and status >= 400:
-            span.set_attribute("error.type", str(status))
-            span.set_status(self._status.ERROR)
+        else:
+            if limited:
+                self._counts[1] += 1
+            elif status is not None and status < 400:
+                self._counts[0] += 1
+            else:
+                self._counts[2] += 1
+            if status is not None and status >= 400:
+                span.set_attributes({"http.response.status_code": status, "error.type": str(status)})
+                span.set_status(self._status.ERROR)
+            elif status is not None:
+                span.set_attribute("http.response.status_code", status)
         span.end()
 
     async def call_hooks(self, hooks: Sequence[Hook], info: Any) -> None:
@@ -250,64 +233,214 @@ class Telemetry:
                 )
 
 
-class _OperationScope:
-    """The context manager behind ``Telemetry.operation`` (a class: cheaper than a generator per call)."""
+_OUTCOMES = ("success", "limited", "error", "network_error")
 
-    __slots__ = ("_agent", "_governor", "_name", "_op", "_otel_token", "_record_type", "_span", "_telemetry",
-                 "_token")
+
+class _Metrics:
+    """The process's metric instruments and what the observable ones read: every live client's counts and
+    governor, and the counts of clients already collected (the counters are cumulative).
+
+    Registered once per process: OpenTelemetry keeps one instrument per name and scope, so a second client's own
+    callbacks would be dropped. ``netsuite.client.requests`` and ``netsuite.client.limited`` are observable
+    counters over plain per-client counts (an attempt costs a list increment, not an SDK call); the gauges sum
+    ``in_flight`` and ``limit`` over the distinct governors of the live clients (one per client and its views).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._live: dict[int, tuple[weakref.ref[Telemetry], list[int]]] = {}
+        self._retired = [0, 0, 0, 0]
+        self._serial = itertools.count()
+        self._histogram: Any = None
+
+    def register(self, telemetry: Telemetry, metrics: Any) -> Any:
+        """Count ``telemetry``'s attempts from now on; the slot wait histogram to record into."""
+        with self._lock:
+            if self._histogram is None:
+                self._histogram = self._instruments(metrics.get_meter(_SCOPE, __version__))
+            key = next(self._serial)
+            self._live[key] = (weakref.ref(telemetry), telemetry._counts)
+        weakref.finalize(telemetry, self._retire, key)
+        return self._histogram
+
+    def _retire(self, key: int) -> None:
+        with self._lock:
+            _, counts = self._live.pop(key)
+            for i, n in enumerate(counts):
+                self._retired[i] += n
+
+    def _instruments(self, meter: Any) -> Any:
+        from opentelemetry.metrics import Observation
+
+        def totals() -> list[int]:
+            with self._lock:
+                out = list(self._retired)
+                for _, counts in self._live.values():
+                    for i, n in enumerate(counts):
+                        out[i] += n
+            return out
+
+        def requests(_options: Any) -> Iterator[Any]:
+            for outcome, n in zip(_OUTCOMES, totals(), strict=True):
+                if n:
+                    yield Observation(n, {"outcome": outcome})
+
+        def limited(_options: Any) -> Iterator[Any]:
+            n = totals()[1]
+            if n:
+                yield Observation(n)
+
+        def governors() -> list[Any]:
+            with self._lock:
+                live = [ref() for ref, _ in self._live.values()]
+            distinct = {id(g): g for t in live if t is not None and (g := t._governor) is not None}
+            return [g.stats() for g in distinct.values()]
+
+        def in_flight(_options: Any) -> Iterator[Any]:
+            yield Observation(sum(s.in_flight for s in governors()))
+
+        def limit(_options: Any) -> Iterator[Any]:
+            yield Observation(sum(s.limit for s in governors()))
+
+        meter.create_observable_counter("netsuite.client.requests", callbacks=[requests], unit="{request}",
+                                        description="HTTP attempts by outcome")
+        meter.create_observable_counter("netsuite.client.limited", callbacks=[limited], unit="{request}",
+                                        description="attempts NetSuite refused for the concurrency limit (429)")
+        meter.create_observable_gauge("netsuite.client.in_flight", callbacks=[in_flight], unit="{request}",
+                                      description="governor slots held now (all live clients)")
+        meter.create_observable_gauge("netsuite.client.limit", callbacks=[limit], unit="{request}",
+                                      description="the governors' current concurrency limit (all live clients)")
+        return meter.create_histogram("netsuite.client.slot_wait", unit="s",
+                                      description="time an attempt waited for a governor slot")
+
+
+_METRICS = _Metrics()
+
+
+def _limit_of(governor: Any) -> int:
+    # The local governor's ``limit`` is a plain attribute read; any other governor gives it in its stats.
+    limit = getattr(governor, "limit", None)
+    return limit if type(limit) is int else int(governor.stats().limit)
+
+
+class _OperationScope(_Operation):
+    """The context manager behind ``Telemetry.operation``, and the call's `_Operation` record itself (one object
+    per logical call; a class rather than a generator: this runs once per call)."""
+
+    __slots__ = ("_fresh", "_governor", "_otel_token", "_record_type", "_telemetry", "_token")
 
     def __init__(self, telemetry: Telemetry, name: str, record_type: str | None, agent: str | None,
-                 governor: Any) -> None:
+                 governor: Any, fresh: bool = False) -> None:
+        _Operation.__init__(self, name, agent)
         self._telemetry = telemetry
-        self._name = name
         self._record_type = record_type
-        self._agent = agent
         self._governor = governor
+        self._fresh = fresh
         self._token: Any = None
-        self._span: Any = None
         self._otel_token: Any = None
-        self._op: _Operation | None = None
 
-    def __enter__(self) -> None:
-        if _current.get() is not None:
-            return
-        if self._agent is None:
-            self._agent = _agent.get()
-        self._op = op = _Operation(self._name, self._agent)
-        self._token = _current.set(op)
+    def __enter__(self) -> _Operation | None:
+        if not self._fresh and _current.get() is not None:
+            return None
+        self._token = _current.set(self)
+        agent = self.agent
+        if agent is None:
+            self.agent = agent = _agent.get()
         telemetry = self._telemetry
-        if not telemetry.active:
-            return
-        attributes: dict[str, Any] = {"netsuite.operation": self._name}
+        if telemetry._tracer is None or not telemetry.active:
+            return self
+        name = self.name
+        attributes: dict[str, Any] = {"netsuite.operation": name}
         if self._record_type is not None:
             attributes["netsuite.record_type"] = self._record_type
-        if self._agent is not None:
-            attributes["netsuite.agent"] = self._agent
+        if agent is not None:
+            attributes["netsuite.agent"] = agent
         if self._governor is not None:
-            attributes["netsuite.governor.limit"] = self._governor.stats().limit
-        span = telemetry._tracer.start_span(f"netsuite {self._name}", kind=telemetry._kind, attributes=attributes)
-        self._span = span
+            attributes["netsuite.governor.limit"] = _limit_of(self._governor)
+        self.span = span = telemetry._tracer.start_span("netsuite " + name, kind=telemetry._kind,
+                                                        attributes=attributes)
         self._otel_token = telemetry._attach(telemetry._in_context(span))
+        return self
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
-        if self._token is None:
+        token = self._token
+        if token is None:
             return
-        op, span = self._op, self._span
-        _current.reset(self._token)
         self._token = None
-        if span is None or op is None:
+        _current.reset(token)
+        span = self.span
+        if span is None:
             return
+        self.span = None  # an attempt still running after the call ended (a stream's prefetch) opens no child span
         self._telemetry._detach(self._otel_token)
-        attributes: dict[str, Any] = {
-            "netsuite.attempts": op.attempts,
-            "netsuite.limited": op.limited,
-            "netsuite.slot_wait_ms": round(op.slot_wait * 1000, 3),
-        }
-        if exc is not None:
-            attributes["error.type"] = type(exc).__name__
+        if exc is None:
+            span.set_attributes({"netsuite.attempts": self.attempts, "netsuite.limited": self.limited,
+                                 "netsuite.slot_wait_ms": round(self.slot_wait * 1000, 3)})
+        else:
+            span.set_attributes({"netsuite.attempts": self.attempts, "netsuite.limited": self.limited,
+                                 "netsuite.slot_wait_ms": round(self.slot_wait * 1000, 3),
+                                 "error.type": type(exc).__name__})
             span.set_status(self._telemetry._status.ERROR, type(exc).__name__)
-        span.set_attributes(attributes)
         span.end()
+
+
+class _Steps:
+    """One logical call over the steps of an iteration: opened at the first step in a context of its own (so it
+    is the same call wherever the caller iterates from), entered around every step, closed once.
+
+    Used by traced streams (`traced_iter`) and by audited ones (``_agent_streams._AuditedIterator``). Nothing is
+    made when the first step finds no use for it (nested in another call, or no span, hook or audit to feed).
+    """
+
+    __slots__ = ("_context", "_otel", "_scope", "closed", "op")
+
+    def __init__(self, telemetry: Telemetry, name: str, record_type: str | None, agent: str | None,
+                 governor: Any, fresh: bool = False) -> None:
+        self._scope = _OperationScope(telemetry, name, record_type, agent, governor, fresh)
+        self._context: contextvars.Context | None = None
+        self._otel: Any = None
+        #: The call's record once the first step opened it (None before, or when there is none).
+        self.op: _Operation | None = None
+        self.closed = False
+
+    def enter(self) -> tuple[Any, Any] | None:
+        """Make the call current for one step; give the result to `leave`."""
+        context = self._context
+        if context is None:
+            if self.closed:
+                return None
+            self._context = context = contextvars.copy_context()
+            scope = self._scope
+            telemetry = scope._telemetry
+            if not scope._fresh and not telemetry.hooked and not telemetry.active:
+                return None
+            self.op = op = context.run(scope.__enter__)
+            if op is not None and op.span is not None:
+                from opentelemetry import context as otel_context
+
+                self._otel = context.run(otel_context.get_current)
+        op = self.op
+        if op is None:
+            return None
+        otel = self._otel
+        return _current.set(op), (None if otel is None else self._scope._telemetry._attach(otel))
+
+    def leave(self, tokens: tuple[Any, Any] | None) -> None:
+        """Undo `enter`."""
+        if tokens is not None:
+            token, otel_token = tokens
+            if otel_token is not None:
+                self._scope._telemetry._detach(otel_token)
+            _current.reset(token)
+
+    def close(self, exc: BaseException | None) -> None:
+        """End the call (its span with ``exc``'s type when it failed); later calls do nothing."""
+        if self.closed:
+            return
+        self.closed = True
+        context = self._context
+        if context is not None and self.op is not None:
+            context.run(self._scope.__exit__, None if exc is None else type(exc), exc, None)
 
 
 # -- decorators used by the API modules ---------------------------------------------------------------------------
@@ -333,6 +466,8 @@ def traced(name: str, type_arg: int | None = None) -> Callable[[Callable[P, Awai
     """Decorate a resource's coroutine method as one logical call named ``name`` (e.g. ``records.get``).
 
     ``type_arg`` is the position (after ``self``) of the record type argument, put on the span; None for none.
+    The call is made plain (no record, no span) when tracing is off, when it is nested in another logical call,
+    and when there is neither a tracer provider nor a hook to feed.
 
     Examples:
         >>> @traced("records.get")
@@ -345,10 +480,10 @@ def traced(name: str, type_arg: int | None = None) -> Callable[[Callable[P, Awai
         @functools.wraps(func)
         async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
             telemetry = _telemetry_of(args[0])
-            if telemetry is None or telemetry.off or _current.get() is not None:
+            if (telemetry is None or telemetry.off or _current.get() is not None
+                    or not (telemetry.hooked or telemetry.active)):
                 return await func(*args, **kwargs)
-            record_type = _record_type(type_arg, args[1:], kwargs)
-            with telemetry.operation(name, record_type=record_type, agent=_agent_of(args[0]),
+            with telemetry.operation(name, record_type=_record_type(type_arg, args[1:], kwargs),
                                      governor=_governor_of(args[0])):
                 return await func(*args, **kwargs)
 
@@ -378,17 +513,12 @@ def traced_iter(name: str, type_arg: int | None = None) -> Callable[[Callable[P,
             telemetry = _telemetry_of(args[0])
             if telemetry is None or telemetry.off or _current.get() is not None:
                 return result
-            return _TracedIterable(result, telemetry, name, _record_type(type_arg, args[1:], kwargs),  # type: ignore[return-value]
-                                   _agent_of(args[0]), _governor_of(args[0]))
+            steps = _Steps(telemetry, name, _record_type(type_arg, args[1:], kwargs), None, _governor_of(args[0]))
+            return _TracedIterable(result, steps)  # type: ignore[return-value]
 
         return wrapper
 
     return decorate
-
-
-def _agent_of(resource: Any) -> str | None:
-    agent = getattr(_transport_of(resource), "agent", None)
-    return agent if isinstance(agent, str) else None
 
 
 def _governor_of(resource: Any) -> Any:
@@ -396,19 +526,12 @@ def _governor_of(resource: Any) -> Any:
 
 
 class _TracedIterable:
-    """Wraps an async iterable (RowStream, RecordList): one span over the whole iteration."""
+    """Wraps an async iterable (RowStream, RecordList): one logical call over the whole iteration."""
 
-    def __init__(self, inner: Any, telemetry: Telemetry, name: str, record_type: str | None,
-                 agent: str | None, governor: Any) -> None:
+    def __init__(self, inner: Any, steps: _Steps) -> None:
         self._inner = inner
         self._iter: Any = None
-        self._telemetry = telemetry
-        self._name = name
-        self._record_type = record_type
-        self._agent = agent
-        self._governor = governor
-        self._cm: Any = None
-        self._context: Any = None
+        self._steps = steps
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
@@ -420,48 +543,20 @@ class _TracedIterable:
         return self
 
     async def __anext__(self) -> Any:
-        if self._cm is None:
-            # Open the logical span in a context of our own, then run every step of the iteration in it, so that
-            # page fetches (and the tasks they start) are its children wherever the caller iterates from.
-            self._context = contextvars.copy_context()
-            self._cm = self._context.run(self._open)
-        otel_context: Any = None
-        token: Any = None
-        if self._telemetry.active:
-            from opentelemetry import context as otel_context
-
-            token = otel_context.attach(self._context.run(otel_context.get_current))
-        op_token = _current.set(self._context.run(_current.get))
+        steps = self._steps
+        tokens = steps.enter()
         try:
             if self._iter is None:
                 self._iter = self._inner.__aiter__()
             return await self._iter.__anext__()
         except StopAsyncIteration:
-            self._close(None)
+            steps.close(None)
             raise
         except BaseException as exc:
-            self._close(exc)
+            steps.close(exc)
             raise
         finally:
-            _current.reset(op_token)
-            if token is not None:
-                otel_context.detach(token)
-
-    def _open(self) -> Any:
-        cm = self._telemetry.operation(self._name, record_type=self._record_type, agent=self._agent,
-                                       governor=self._governor)
-        cm.__enter__()
-        return cm
-
-    def _close(self, exc: BaseException | None) -> None:
-        cm, self._cm = self._cm, False
-        if cm:
-            if exc is None:
-                self._context.run(cm.__exit__, None, None, None)
-            else:
-                # The operation re-raises the same error; the caller already has it.
-                with contextlib.suppress(BaseException):
-                    self._context.run(cm.__exit__, type(exc), exc, exc.__traceback__)
+            steps.leave(tokens)
 
     async def aclose(self) -> None:
         try:
@@ -469,7 +564,7 @@ class _TracedIterable:
             if close is not None:
                 await close()
         finally:
-            self._close(None)
+            self._steps.close(None)
 
     async def __aenter__(self) -> _TracedIterable:
         return self
