@@ -8,8 +8,9 @@ auth. Its namespaces (``records``, ``suiteql``, ``batch``, ``restlets``, ``metad
 unrestricted client.
 
 How it is wired (for contributors): the first view (or ``audit=``) makes one *plumbing* client per root client, a
-shallow copy sharing the pool, governor, auth and transport, whose ``transport`` reports each call's status to
-the audit record of the call in progress (a context variable, so tasks a call starts count towards it). Guards
+shallow copy sharing the pool, governor, auth and transport. An audited call is one logical call: it opens the
+call's record (``telemetry._Operation``, a context variable, so tasks the call starts count towards it), which the
+transport adds each HTTP attempt and status to and which the call's span reads too (one record, counted once). Guards
 call the plumbing's own namespaces, so work one call does internally (a batch's jobs, a change feed's SuiteQL,
 ``get_many``'s reads) is neither checked again nor audited twice. With ``audit=``, the root client's namespaces
 are replaced by unrestricted guards over the same plumbing, so the application's own calls are audited too.

@@ -176,12 +176,14 @@ class Telemetry:
         if self._tracer is None:
             return None
         self._slot_wait.record(slot_wait)
+        # The attempt number is semconv's resend count (absent on a first attempt); the logical call's name is its
+        # span's name: neither is repeated as an attribute of our own (each attribute costs the SDK several us).
+        attributes: dict[str, Any]
         if attempt == 1:
-            attributes = {"http.request.method": method, "url.full": url, "server.address": server,
-                          "netsuite.attempt": 1}
+            attributes = {"http.request.method": method, "url.full": url, "server.address": server}
         else:
             attributes = {"http.request.method": method, "url.full": url, "server.address": server,
-                          "netsuite.attempt": attempt, "http.request.resend_count": attempt - 1}
+                          "http.request.resend_count": attempt - 1}
         return self._tracer.start_span(method, kind=self._kind, attributes=attributes)
 
     def attempt_ended(self, span: Any, status: int | None, error: BaseException | None, limited: bool) -> None:
@@ -350,7 +352,7 @@ class _OperationScope(_Operation):
         if telemetry._tracer is None or not telemetry.active:
             return self
         name = self.name
-        attributes: dict[str, Any] = {"netsuite.operation": name}
+        attributes: dict[str, Any] = {}
         if self._record_type is not None:
             attributes["netsuite.record_type"] = self._record_type
         if agent is not None:
