@@ -31,10 +31,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import inspect
-import itertools
-import threading
-import weakref
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from netsuite_async._telemetry_context import (
@@ -49,6 +46,7 @@ from netsuite_async._telemetry_context import (
     reset_agent,
     set_agent,
 )
+from netsuite_async._telemetry_metrics import METRICS
 from netsuite_async._version import __version__
 
 if TYPE_CHECKING:
@@ -119,8 +117,7 @@ class Telemetry:
             #: Attempts by outcome (success, limited, error, network error): plain counts, which the process-wide
             #: observable counters read when metrics are collected (an SDK call per attempt costs several us).
             self._counts = [0, 0, 0, 0]
-            self._governor = governor
-            self._slot_wait = _METRICS.register(self, metrics)
+            self._slot_wait = METRICS.register(self, self._counts, governor, metrics.get_meter(_SCOPE, __version__))
         #: True when nothing can be recorded or called (tracing off or unavailable, no hooks): the hot path's
         #: one check.
         self.off = self._tracer is None and not self.hooked
@@ -233,90 +230,6 @@ class Telemetry:
                 logging.getLogger("netsuite_async.transport").warning(
                     "a %s hook failed (ignored)", type(info).__name__, exc_info=True
                 )
-
-
-_OUTCOMES = ("success", "limited", "error", "network_error")
-
-
-class _Metrics:
-    """The process's metric instruments and what the observable ones read: every live client's counts and
-    governor, and the counts of clients already collected (the counters are cumulative).
-
-    Registered once per process: OpenTelemetry keeps one instrument per name and scope, so a second client's own
-    callbacks would be dropped. ``netsuite.client.requests`` and ``netsuite.client.limited`` are observable
-    counters over plain per-client counts (an attempt costs a list increment, not an SDK call); the gauges sum
-    ``in_flight`` and ``limit`` over the distinct governors of the live clients (one per client and its views).
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._live: dict[int, tuple[weakref.ref[Telemetry], list[int]]] = {}
-        self._retired = [0, 0, 0, 0]
-        self._serial = itertools.count()
-        self._histogram: Any = None
-
-    def register(self, telemetry: Telemetry, metrics: Any) -> Any:
-        """Count ``telemetry``'s attempts from now on; the slot wait histogram to record into."""
-        with self._lock:
-            if self._histogram is None:
-                self._histogram = self._instruments(metrics.get_meter(_SCOPE, __version__))
-            key = next(self._serial)
-            self._live[key] = (weakref.ref(telemetry), telemetry._counts)
-        weakref.finalize(telemetry, self._retire, key)
-        return self._histogram
-
-    def _retire(self, key: int) -> None:
-        with self._lock:
-            _, counts = self._live.pop(key)
-            for i, n in enumerate(counts):
-                self._retired[i] += n
-
-    def _instruments(self, meter: Any) -> Any:
-        from opentelemetry.metrics import Observation
-
-        def totals() -> list[int]:
-            with self._lock:
-                out = list(self._retired)
-                for _, counts in self._live.values():
-                    for i, n in enumerate(counts):
-                        out[i] += n
-            return out
-
-        def requests(_options: Any) -> Iterator[Any]:
-            for outcome, n in zip(_OUTCOMES, totals(), strict=True):
-                if n:
-                    yield Observation(n, {"outcome": outcome})
-
-        def limited(_options: Any) -> Iterator[Any]:
-            n = totals()[1]
-            if n:
-                yield Observation(n)
-
-        def governors() -> list[Any]:
-            with self._lock:
-                live = [ref() for ref, _ in self._live.values()]
-            distinct = {id(g): g for t in live if t is not None and (g := t._governor) is not None}
-            return [g.stats() for g in distinct.values()]
-
-        def in_flight(_options: Any) -> Iterator[Any]:
-            yield Observation(sum(s.in_flight for s in governors()))
-
-        def limit(_options: Any) -> Iterator[Any]:
-            yield Observation(sum(s.limit for s in governors()))
-
-        meter.create_observable_counter("netsuite.client.requests", callbacks=[requests], unit="{request}",
-                                        description="HTTP attempts by outcome")
-        meter.create_observable_counter("netsuite.client.limited", callbacks=[limited], unit="{request}",
-                                        description="attempts NetSuite refused for the concurrency limit (429)")
-        meter.create_observable_gauge("netsuite.client.in_flight", callbacks=[in_flight], unit="{request}",
-                                      description="governor slots held now (all live clients)")
-        meter.create_observable_gauge("netsuite.client.limit", callbacks=[limit], unit="{request}",
-                                      description="the governors' current concurrency limit (all live clients)")
-        return meter.create_histogram("netsuite.client.slot_wait", unit="s",
-                                      description="time an attempt waited for a governor slot")
-
-
-_METRICS = _Metrics()
 
 
 def _limit_of(governor: Any) -> int:
