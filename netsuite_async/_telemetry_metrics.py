@@ -1,6 +1,8 @@
-"""The process's metric instruments for the telemetry of every client (see ``telemetry.py``).
+"""What ``telemetry.py`` needs from ``opentelemetry-api`` besides spans: the process's metric instruments (one set
+for every client) and the cheap "is a tracer provider set yet?" check.
 
-Split out of ``telemetry.py``: it needs only ``opentelemetry-api``'s metrics, imported by the caller.
+Split out of ``telemetry.py``; the OpenTelemetry modules are handed in by the caller (imported only when tracing is
+on and the extra is installed).
 
 Examples:
     >>> isinstance(METRICS, _Metrics)
@@ -10,9 +12,10 @@ Examples:
 from __future__ import annotations
 
 import itertools
+import os
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 __all__ = ["METRICS"]
@@ -100,3 +103,25 @@ class _Metrics:
 
 #: The one registry of the process.
 METRICS = _Metrics()
+
+
+def _provider_check(trace: Any) -> Callable[[], bool]:
+    """A function telling whether no tracer provider is set yet (asked on calls until one is).
+
+    The public way (``isinstance(get_tracer_provider(), ProxyTracerProvider)``) looks the environment up on every
+    call (about a microsecond, twice per call). Where ``opentelemetry.trace`` keeps the provider it was given in
+    its ``_TRACER_PROVIDER`` global (every release so far), that global is read instead: None until one is set.
+    With ``OTEL_PYTHON_TRACER_PROVIDER`` in the environment, or without that global, the public way is used.
+    """
+    get_provider, proxy = trace.get_tracer_provider, trace.ProxyTracerProvider
+
+    def public() -> bool:
+        return isinstance(get_provider(), proxy)
+
+    if not hasattr(trace, "_TRACER_PROVIDER") or "OTEL_PYTHON_TRACER_PROVIDER" in os.environ:
+        return public
+
+    def unset() -> bool:
+        return trace._TRACER_PROVIDER is None or public()
+
+    return unset

@@ -7,16 +7,14 @@ The logical span carries what generic HTTP instrumentation cannot see: the time 
 (``netsuite.slot_wait_ms``), the attempts and 429s it took, the governor's limit when it started, the record type
 and the agent (when the call runs through ``ns.as_agent(...)``).
 
-Metrics (instrument names are stable): ``netsuite.client.requests`` (counter, attribute ``outcome``:
-``success``/``limited``/``error``/``network_error``), ``netsuite.client.limited`` (429s), ``netsuite.client.slot_wait``
-(histogram, seconds), ``netsuite.client.in_flight`` and ``netsuite.client.limit`` (gauges read from the governor).
+Metrics (stable names, one set per process: ``_telemetry_metrics.py``): ``netsuite.client.requests`` (by
+``outcome``), ``netsuite.client.limited``, ``netsuite.client.slot_wait``, ``netsuite.client.in_flight``/``limit``.
 
 It uses only ``opentelemetry-api`` (the ``[otel]`` extra); spans go to the globally configured provider like any
 instrumented library. Without the package, or with ``NetSuiteClient(..., tracing=False)``, every hook below is a
 constant no-op. No secrets, query values or bodies are ever put on a span or a metric.
 
-What hooks receive (`RequestInfo`, `ResponseInfo`, `Hooks`) and which logical call and agent the current task
-is in (`current_operation`, `set_agent`) live in ``_telemetry_context.py`` and are importable from here.
+Hooks' types, the per-call record and the current call and agent are in ``_telemetry_context.py`` (re-exported).
 
 Examples:
     >>> t = Telemetry(enabled=False)
@@ -46,7 +44,7 @@ from netsuite_async._telemetry_context import (
     reset_agent,
     set_agent,
 )
-from netsuite_async._telemetry_metrics import METRICS
+from netsuite_async._telemetry_metrics import METRICS, _provider_check
 from netsuite_async._version import __version__
 
 if TYPE_CHECKING:
@@ -110,10 +108,9 @@ class Telemetry:
             self._status = trace.StatusCode
             self._kind = trace.SpanKind.CLIENT
             self._attach, self._detach, self._in_context = context.attach, context.detach, trace.set_span_in_context
-            self._get_provider = get_provider = trace.get_tracer_provider
-            proxy = trace.ProxyTracerProvider
+            self._get_provider = trace.get_tracer_provider
             # Until the application sets a tracer provider, spans would be non-recording: skip them altogether.
-            self._no_provider = lambda: isinstance(get_provider(), proxy)
+            self._no_provider = _provider_check(trace)
             #: Attempts by outcome (success, limited, error, network error): plain counts, which the process-wide
             #: observable counters read when metrics are collected (an SDK call per attempt costs several us).
             self._counts = [0, 0, 0, 0]

@@ -179,3 +179,30 @@ async def test_concurrent_audited_calls_keep_their_own_counts() -> None:
     assert sorted((int(e.record_id or 0), e.attempts) for e in events) == [
         (1, 2), (2, 1), (3, 2), (4, 1), (5, 2), (6, 1),
     ]
+
+
+def test_a_provider_set_after_the_client_is_made_is_picked_up_at_the_next_call() -> None:
+    lines = _in_subprocess(
+        """
+        import anyio
+        from opentelemetry import trace
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+        from netsuite_async.testing import FakeNetSuite
+
+        async def main():
+            async with FakeNetSuite(seed={"customers": 3}) as fake, fake.client() as ns:
+                await ns.records.get("customer", 1)
+                print(ns.telemetry.active)
+                exporter = InMemorySpanExporter()
+                provider = TracerProvider()
+                provider.add_span_processor(SimpleSpanProcessor(exporter))
+                trace.set_tracer_provider(provider)
+                await ns.records.get("customer", 2)
+                print(ns.telemetry.active, sorted(s.name for s in exporter.get_finished_spans()))
+
+        anyio.run(main)
+        """
+    )
+    assert lines == ["False", "True ['GET', 'netsuite records.get']"]
