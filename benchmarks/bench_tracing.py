@@ -17,6 +17,7 @@ Goals: ``sdk`` adds at most 10% CPU per request over ``off``; ``off`` and ``no-p
 
     python benchmarks/bench_tracing.py          # or: python benchmarks/run.py --only tracing
     python benchmarks/bench_tracing.py --help   # sizes, repeats, one transport or mode only
+    python benchmarks/bench_tracing.py --instructions 1500   # also instructions per request (valgrind)
 
 It writes ``results/tracing.json`` and ``results/tracing.md`` (the table docs/observability.md includes).
 """
@@ -93,8 +94,26 @@ def _child(mode: str, n: int, concurrency: int, base_url: str | None = None, tok
     return anyio.run(main)
 
 
+def _instructions(mode: str, n: int, concurrency: int, extra: list[str]) -> int:
+    """Instructions the child executes for ``n`` requests (and its start-up), counted by valgrind's callgrind."""
+    out = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", "--cache-sim=no", sys.executable,
+         __file__, "--child", mode, str(n), str(concurrency), *extra],
+        capture_output=True, text=True, check=True,
+    )
+    (line,) = [ln for ln in out.stderr.splitlines() if "Collected" in ln]
+    return int(line.split()[-1].replace(",", ""))
+
+
+def _instructions_per_request(mode: str, n: int, concurrency: int, extra: list[str]) -> int:
+    # Two sizes, so that start-up (imports, the warm-up) cancels out: deterministic, whatever the machine's load.
+    small, large = n // 5 // concurrency * concurrency, n // concurrency * concurrency
+    return round((_instructions(mode, large, concurrency, extra) - _instructions(mode, small, concurrency, extra))
+                 / (large - small))
+
+
 def _measure(transport: str, n: int, concurrency: int, repeats: int, modes: tuple[str, ...],
-             extra: list[str]) -> list[dict[str, Any]]:
+             extra: list[str], instructions: int = 0) -> list[dict[str, Any]]:
     samples: dict[str, list[dict[str, Any]]] = {m: [] for m in modes}
     for _ in range(repeats):
         for mode in modes:  # interleaved, so drift in the machine's load hits every mode alike
@@ -121,6 +140,12 @@ def _measure(transport: str, n: int, concurrency: int, repeats: int, modes: tupl
         row["requests_per_s"] = round(statistics.median(s["requests_per_s"] for s in samples[mode]))
         row["spans_recorded"] = samples[mode][0]["active"]
         rows.append(row)
+    if instructions:
+        counts = {m: _instructions_per_request(m, instructions, concurrency, extra) for m in modes}
+        for row in rows:
+            row["instructions_per_request"] = counts[row["mode"]]
+            if "off" in counts:
+                row["instructions_vs_off"] = round(counts[row["mode"]] / counts["off"], 3)
     return rows
 
 
@@ -152,19 +177,27 @@ def main() -> None:
     parser.add_argument("--transport", action="append", choices=("mock", "loopback"),
                         help="measure only this transport (repeatable; default both)")
     parser.add_argument("--mode", action="append", choices=MODES, help="measure only this mode (repeatable)")
+    parser.add_argument("--instructions", type=int, default=0, metavar="N",
+                        help="also count instructions per request with valgrind (N and N/5 requests per mode; "
+                             "loopback half that): a load-independent measure, slow (about a minute per run)")
     args = parser.parse_args()
     n, concurrency, repeats = args.requests, args.concurrency, args.repeats
     modes = tuple(m for m in MODES if not args.mode or m in args.mode)
     transports = args.transport or ["mock", "loopback"]
     rows: list[dict[str, Any]] = []
     if "mock" in transports:
-        rows += _measure("mock", n, concurrency, repeats, modes, [])
+        rows += _measure("mock", n, concurrency, repeats, modes, [], args.instructions)
     if "loopback" in transports:
         with emulator_process(concurrency=concurrency, latency_ms=0, seed="customers=5") as emu:
-            rows += _measure("loopback", n // 3, concurrency, repeats, modes, [emu.base_url, emu.token])
+            rows += _measure("loopback", n // 3, concurrency, repeats, modes, [emu.base_url, emu.token],
+                             args.instructions // 2)
     by = {(r["transport"], r["mode"]): r for r in rows}
     goals: dict[str, Any] = {}
     for transport in transports:
+        if "instructions_vs_off" in by.get((transport, "sdk"), {}):
+            value = by[(transport, "sdk")]["instructions_vs_off"]
+            goals[f"sdk_vs_off_{transport}_instructions"] = {"value": value, "target": f"<= {GOAL_SDK}",
+                                                             "met": value <= GOAL_SDK}
         if (transport, "sdk") in by and "vs_off" in by[(transport, "sdk")]:
             value = by[(transport, "sdk")]["vs_off"]
             goals[f"sdk_vs_off_{transport}"] = {"value": value, "target": f"<= {GOAL_SDK}", "met": value <= GOAL_SDK}
@@ -174,7 +207,7 @@ def main() -> None:
                 value = row["vs_undecorated"]
                 goals[f"{mode.replace('-', '_')}_vs_undecorated_{transport}"] = {
                     "value": value, "target": f"within noise (<= {GOAL_NOISE})", "met": value <= GOAL_NOISE}
-    params = {"requests": n, "concurrency": concurrency, "repeats": repeats,
+    params = {"requests": n, "concurrency": concurrency, "repeats": repeats, "instructions": args.instructions,
               "transports": "mock: httpx2.MockTransport (client CPU only); loopback: the emulator in another process"}
     write_result("tracing", params, rows, goals=goals)
     (results_dir() / "tracing.md").write_text(_markdown(rows, goals, params), encoding="utf-8")
