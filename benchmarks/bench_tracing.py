@@ -16,10 +16,15 @@ Goals: ``sdk`` adds at most 10% CPU per request over ``off``; ``off`` and ``no-p
 ``undecorated``.
 
     python benchmarks/bench_tracing.py          # or: python benchmarks/run.py --only tracing
+    python benchmarks/bench_tracing.py --help   # sizes, repeats, one transport or mode only
+    python benchmarks/bench_tracing.py --instructions 1500   # also instructions per request (valgrind)
+
+It writes ``results/tracing.json`` and ``results/tracing.md`` (the table docs/observability.md includes).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
 import subprocess
@@ -27,10 +32,11 @@ import sys
 import time
 from typing import Any
 
-from harness import quick, write_result
+from harness import machine, quick, results_dir, write_result
 
 MODES = ("undecorated", "off", "no-provider", "sdk")
 GOAL_SDK = 1.10
+GOAL_NOISE = 1.03
 
 
 def _child(mode: str, n: int, concurrency: int, base_url: str | None = None, token: str = "t") -> dict[str, Any]:
@@ -88,55 +94,136 @@ def _child(mode: str, n: int, concurrency: int, base_url: str | None = None, tok
     return anyio.run(main)
 
 
-def _measure(transport: str, n: int, concurrency: int, repeats: int, extra: list[str]) -> list[dict[str, Any]]:
-    samples: dict[str, list[dict[str, Any]]] = {m: [] for m in MODES}
+def _instructions(mode: str, n: int, concurrency: int, extra: list[str]) -> int:
+    """Instructions the child executes for ``n`` requests (and its start-up), counted by valgrind's callgrind."""
+    out = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", "--cache-sim=no", sys.executable,
+         __file__, "--child", mode, str(n), str(concurrency), *extra],
+        capture_output=True, text=True, check=True,
+    )
+    (line,) = [ln for ln in out.stderr.splitlines() if "Collected" in ln]
+    return int(line.split()[-1].replace(",", ""))
+
+
+def _instructions_per_request(mode: str, n: int, concurrency: int, extra: list[str]) -> int:
+    # Two sizes, so that start-up (imports, the warm-up) cancels out: deterministic, whatever the machine's load.
+    small, large = n // 5 // concurrency * concurrency, n // concurrency * concurrency
+    return round((_instructions(mode, large, concurrency, extra) - _instructions(mode, small, concurrency, extra))
+                 / (large - small))
+
+
+def _measure(transport: str, n: int, concurrency: int, repeats: int, modes: tuple[str, ...],
+             extra: list[str], instructions: int = 0) -> list[dict[str, Any]]:
+    samples: dict[str, list[dict[str, Any]]] = {m: [] for m in modes}
     for _ in range(repeats):
-        for mode in MODES:  # interleaved, so drift in the machine's load hits every mode alike
+        for mode in modes:  # interleaved, so drift in the machine's load hits every mode alike
             out = subprocess.run(
                 [sys.executable, __file__, "--child", mode, str(n), str(concurrency), *extra],
                 capture_output=True, text=True, check=True,
             )
             samples[mode].append(json.loads(out.stdout.strip().splitlines()[-1]))
-    median = {m: statistics.median(s["cpu_us_per_request"] for s in samples[m]) for m in MODES}
-    return [
-        {
+    median = {m: statistics.median(s["cpu_us_per_request"] for s in samples[m]) for m in modes}
+    rows = []
+    for mode in modes:
+        cpu = [s["cpu_us_per_request"] for s in samples[mode]]
+        row: dict[str, Any] = {
             "transport": transport,
             "mode": mode,
             "cpu_us_per_request": round(median[mode], 1),
-            "vs_off": round(median[mode] / median["off"], 3),
-            "vs_undecorated": round(median[mode] / median["undecorated"], 3),
-            "requests_per_s": round(statistics.median(s["requests_per_s"] for s in samples[mode])),
-            "spans_recorded": samples[mode][0]["active"],
+            "spread_us": f"{min(cpu):.0f}-{max(cpu):.0f}",
         }
-        for mode in MODES
-    ]
+        if "off" in median:
+            row["added_us_vs_off"] = round(median[mode] - median["off"], 1)
+            row["vs_off"] = round(median[mode] / median["off"], 3)
+        if "undecorated" in median:
+            row["vs_undecorated"] = round(median[mode] / median["undecorated"], 3)
+        row["requests_per_s"] = round(statistics.median(s["requests_per_s"] for s in samples[mode]))
+        row["spans_recorded"] = samples[mode][0]["active"]
+        rows.append(row)
+    if instructions:
+        counts = {m: _instructions_per_request(m, instructions, concurrency, extra) for m in modes}
+        for row in rows:
+            row["instructions_per_request"] = counts[row["mode"]]
+            if "off" in counts:
+                row["instructions_vs_off"] = round(counts[row["mode"]] / counts["off"], 3)
+            if "undecorated" in counts:
+                row["instructions_vs_undecorated"] = round(counts[row["mode"]] / counts["undecorated"], 3)
+    return rows
+
+
+def _markdown(rows: list[dict[str, Any]], goals: dict[str, Any], params: dict[str, Any],
+              host: dict[str, Any]) -> str:
+    """The result as the Markdown docs/observability.md includes (generated: never edit by hand)."""
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    out = [f"<!-- written by benchmarks/bench_tracing.py ({params['repeats']} interleaved repeats, medians) -->",
+           "", "| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    out += ["| " + " | ".join(str(r.get(k, "")) for r in [row] for k in keys) + " |" for row in rows]
+    out += [""]
+    for name, goal in goals.items():
+        out.append(f"- `{name}`: {goal['value']} (target {goal['target']}): {'met' if goal['met'] else 'NOT met'}")
+    load = host["load_average"]
+    out += ["", f"Measured with {params['requests']} requests per mode and repeat (loopback: a third), "
+            f"{params['concurrency']} concurrent; load average at the end {load[0]:.1f} on "
+            f"{host['cpus']} CPUs." if load else ""]
+    return "\n".join(out) + "\n"
+
+
+def _goals(rows: list[dict[str, Any]], transports: list[str]) -> dict[str, Any]:
+    """The goals: SDK at most 10% over ``off``; ``off`` and ``no-provider`` within noise of ``undecorated``. Each
+    on CPU time, and on instructions when they were counted."""
+    by = {(r["transport"], r["mode"]): r for r in rows}
+    goals: dict[str, Any] = {}
+    for transport in transports:
+        for suffix, key in (("", "vs_"), ("_instructions", "instructions_vs_")):
+            sdk = by.get((transport, "sdk"), {})
+            if key + "off" in sdk:
+                value = sdk[key + "off"]
+                goals[f"sdk_vs_off_{transport}{suffix}"] = {"value": value, "target": f"<= {GOAL_SDK}",
+                                                            "met": value <= GOAL_SDK}
+            for mode in ("off", "no-provider"):
+                row = by.get((transport, mode), {})
+                if key + "undecorated" in row:
+                    value = row[key + "undecorated"]
+                    goals[f"{mode.replace('-', '_')}_vs_undecorated_{transport}{suffix}"] = {
+                        "value": value, "target": f"within noise (<= {GOAL_NOISE})", "met": value <= GOAL_NOISE}
+    return goals
 
 
 def main() -> None:
     from harness import emulator_process
 
-    n = 3_000 if quick() else 12_000
-    concurrency = 15
-    repeats = 3 if quick() else 5
-    rows = _measure("mock", n, concurrency, repeats, [])
-    with emulator_process(concurrency=concurrency, latency_ms=0, seed="customers=5") as emu:
-        rows += _measure("loopback", n // 3, concurrency, repeats, [emu.base_url, emu.token])
-    by = {(r["transport"], r["mode"]): r for r in rows}
-    loop_sdk = by[("loopback", "sdk")]["vs_off"]
-    loop_off = by[("loopback", "off")]["vs_undecorated"]
-    write_result(
-        "tracing",
-        {"requests": n, "concurrency": concurrency, "repeats": repeats,
-         "transports": "mock: httpx2.MockTransport (client CPU only); loopback: the emulator in another process"},
-        rows,
-        goals={
-            "sdk_vs_off_loopback": {"value": loop_sdk, "target": f"<= {GOAL_SDK}", "met": loop_sdk <= GOAL_SDK},
-            "off_vs_undecorated_loopback": {"value": loop_off, "target": "within noise (<= 1.03)",
-                                            "met": loop_off <= 1.03},
-        },
-    )
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=3_000 if quick() else 12_000,
+                        help="requests per mode and repeat on MockTransport (loopback sends a third)")
+    parser.add_argument("--concurrency", type=int, default=15)
+    parser.add_argument("--repeats", type=int, default=3 if quick() else 5,
+                        help="interleaved repeats per mode (the table gives medians)")
+    parser.add_argument("--transport", action="append", choices=("mock", "loopback"),
+                        help="measure only this transport (repeatable; default both)")
+    parser.add_argument("--mode", action="append", choices=MODES, help="measure only this mode (repeatable)")
+    parser.add_argument("--instructions", type=int, default=0, metavar="N",
+                        help="also count instructions per request with valgrind (N and N/5 requests per mode; "
+                             "loopback half that): a load-independent measure, slow (about a minute per run)")
+    args = parser.parse_args()
+    n, concurrency, repeats = args.requests, args.concurrency, args.repeats
+    modes = tuple(m for m in MODES if not args.mode or m in args.mode)
+    transports = args.transport or ["mock", "loopback"]
+    rows: list[dict[str, Any]] = []
+    if "mock" in transports:
+        rows += _measure("mock", n, concurrency, repeats, modes, [], args.instructions)
+    if "loopback" in transports:
+        with emulator_process(concurrency=concurrency, latency_ms=0, seed="customers=5") as emu:
+            rows += _measure("loopback", n // 3, concurrency, repeats, modes, [emu.base_url, emu.token],
+                             args.instructions // 2)
+    goals = _goals(rows, transports)
+    params = {"requests": n, "concurrency": concurrency, "repeats": repeats, "instructions": args.instructions,
+              "transports": "mock: httpx2.MockTransport (client CPU only); loopback: the emulator in another process"}
+    write_result("tracing", params, rows, goals=goals)
+    (results_dir() / "tracing.md").write_text(_markdown(rows, goals, params, machine()), encoding="utf-8")
     for r in rows:
         print(r)
+    for name, goal in goals.items():
+        print(name, goal)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
-"""The audited call's bookkeeping for agent views: what the transport saw of it (`_Call`), how its audit event is
-finished, and the wrapper that audits a stream (`_AuditedIterator`) once when it ends, fails or is dropped.
+"""The audited call's bookkeeping for agent views: how its audit event is finished from the call's record (the
+`_Operation` the transport counts attempts into, which the spans read too), and the wrapper that audits a stream
+(`_AuditedIterator`) once when it ends, fails or is dropped.
 
 Split out of ``agent.py`` (the views and their plumbing); the guarded namespaces are in ``_agent_guards.py``.
 
@@ -10,15 +11,16 @@ Examples:
 
 from __future__ import annotations
 
+import contextlib
 import time
 import weakref
 from collections.abc import AsyncIterator
-from contextvars import ContextVar
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from netsuite_async._telemetry_context import _Operation
 from netsuite_async.audit import AuditEvent, AuditLog
-from netsuite_async.telemetry import reset_agent, set_agent
+from netsuite_async.telemetry import _Steps, reset_agent, set_agent
 
 if TYPE_CHECKING:
     from netsuite_async.agent import _View
@@ -28,30 +30,13 @@ __all__: list[str] = []
 T = TypeVar("T")
 
 
-class _Call:
-    """What the transport learned during one audited call."""
-
-    __slots__ = ("retries", "sends", "status")
-
-    def __init__(self) -> None:
-        self.sends = 0
-        self.retries = 0
-        self.status: int | None = None
-
-    @property
-    def attempts(self) -> int:
-        return self.sends + self.retries
-
-
-_current: ContextVar[_Call | None] = ContextVar("netsuite_async_audit_call", default=None)
-
-
-def _finish(event: AuditEvent, call: _Call, started: float, exc: BaseException | None) -> None:
+def _finish(event: AuditEvent, op: _Operation | None, started: float, exc: BaseException | None) -> None:
     event.duration_ms = (time.perf_counter() - started) * 1000.0
-    event.attempts = call.attempts
-    event.status = call.status
+    if op is not None:
+        event.attempts = op.attempts
+        event.status = op.status
     if exc is not None:
-        # An error raised before the observed transport saw the call (or by a retry loop deeper inside) still
+        # An error raised before the transport saw the call (or by a retry loop deeper inside) still
         # knows its own attempts and status.
         event.attempts = max(event.attempts, getattr(exc, "attempts", 0) or 0)
         status = getattr(exc, "status_code", None)
@@ -96,8 +81,12 @@ class _AuditedIterator(AsyncIterator[T]):
     def __init__(self, view: _View, event: AuditEvent, inner: Any) -> None:
         self._view = view
         self._inner = inner
-        self._call = _Call()
-        self._state = _Pending(view._audit, event, self._call)
+        # The stream is one logical call: its record (attempts, status) and, with tracing on, its span.
+        steps = None
+        if view._audit is not None:
+            steps = _Steps(view._telemetry, event.action, event.record_type, view._agent, view._governor, fresh=True)
+        self._steps = steps
+        self._state = _Pending(view._audit, event, steps)
         # A stream dropped without being closed is still recorded, once, when it is collected.
         finalizer = weakref.finalize(self, self._state.finish, None, "abandoned")
         finalizer.atexit = False  # at interpreter exit the log may be closed already
@@ -116,34 +105,40 @@ class _AuditedIterator(AsyncIterator[T]):
         return self
 
     async def __anext__(self) -> T:
-        if self._state.done:
+        state = self._state
+        if state.done:
             raise StopAsyncIteration
-        self._state.start()
-        token = _current.set(self._call)
+        state.start()
         agent_token = set_agent(self._view._agent)
+        steps = self._steps
+        tokens = None if steps is None else steps.enter()
         try:
             item: T = await self._inner.__anext__()
         except StopAsyncIteration:
-            self._state.finish(None, None)
+            state.finish(None, None)
             raise
         except BaseException as exc:
-            self._state.finish(exc, None)
+            state.finish(exc, None)
             raise
         finally:
+            if steps is not None:
+                steps.leave(tokens)
             reset_agent(agent_token)
-            _current.reset(token)
-        self._state.rows += 1
+        state.rows += 1
         return item
 
     async def aclose(self) -> None:
         """Stop the inner stream (its background fetches too) and record the call."""
-        token = _current.set(self._call)
+        steps = self._steps
+        # Background fetches the stream cancels now still count towards the call (when it was ever started).
+        tokens = None if steps is None or steps.op is None else steps.enter()
         try:
             aclose = getattr(self._inner, "aclose", None)
             if aclose is not None:
                 await aclose()
         finally:
-            _current.reset(token)
+            if steps is not None:
+                steps.leave(tokens)
             self._state.finish(None, None)
 
     async def __aenter__(self) -> _AuditedIterator[T]:
@@ -156,10 +151,10 @@ class _AuditedIterator(AsyncIterator[T]):
 
 
 class _Pending:
-    def __init__(self, audit: AuditLog | None, event: AuditEvent, call: _Call) -> None:
+    def __init__(self, audit: AuditLog | None, event: AuditEvent, steps: _Steps | None) -> None:
         self.audit = audit
         self.event = event
-        self.call = call
+        self.steps = steps
         self.started: float | None = None
         self.done = False
         self.rows = 0
@@ -172,9 +167,17 @@ class _Pending:
         if self.done:
             return
         self.done = True
-        if self.audit is None:
+        steps = self.steps
+        if self.audit is None or steps is None:
             return
-        _finish(self.event, self.call, self.started if self.started is not None else time.perf_counter(), exc)
+        if outcome is None:
+            steps.close(exc)
+        else:
+            # Abandoned: collected (maybe by the garbage collector, inside whatever code runs then) without being
+            # closed. Its span is ended if its context can be entered now; the audit record is written regardless.
+            with contextlib.suppress(RuntimeError, ValueError):
+                steps.close(None)
+        _finish(self.event, steps.op, self.started if self.started is not None else time.perf_counter(), exc)
         if outcome is not None:
             self.event.outcome = outcome
         self.event.count = self.rows

@@ -99,13 +99,31 @@ class Hooks:
         return bool(self.request or self.response)
 
 
-@dataclass
 class _Operation:
-    name: str
-    agent: str | None
-    attempts: int = 0
-    limited: int = 0
-    slot_wait: float = 0.0
+    """The one record of a logical call in progress, read by the spans, the hooks and the audit log.
+
+    Made by the outermost layer that needs it (an audited call, a traced method, an untraced request with tracing
+    on) and shared by every task the call starts (a context variable). The transport adds each HTTP attempt to it
+    once, whoever reads it: ``attempts`` (attempts that took a slot and were sent), ``limited`` (429s),
+    ``slot_wait`` (seconds waited for slots) and ``status`` (the last answer's HTTP status). ``span`` is the
+    logical call's span when one is recorded. Nothing makes one when neither tracing, hooks nor an audit log is
+    in use.
+    """
+
+    __slots__ = ("agent", "attempts", "limited", "name", "slot_wait", "span", "status")
+
+    def __init__(self, name: str, agent: str | None) -> None:
+        self.name = name
+        self.agent = agent
+        self.attempts = 0
+        self.limited = 0
+        self.slot_wait = 0.0
+        self.status: int | None = None
+        self.span: Any = None
+
+    def __repr__(self) -> str:
+        return (f"_Operation({self.name!r}, agent={self.agent!r}, attempts={self.attempts}, "
+                f"limited={self.limited}, status={self.status})")
 
 
 _current: contextvars.ContextVar[_Operation | None] = contextvars.ContextVar("netsuite_async_operation", default=None)

@@ -8,8 +8,9 @@ auth. Its namespaces (``records``, ``suiteql``, ``batch``, ``restlets``, ``metad
 unrestricted client.
 
 How it is wired (for contributors): the first view (or ``audit=``) makes one *plumbing* client per root client, a
-shallow copy sharing the pool, governor, auth and transport, whose ``transport`` reports each call's status to
-the audit record of the call in progress (a context variable, so tasks a call starts count towards it). Guards
+shallow copy sharing the pool, governor, auth and transport. An audited call is one logical call: it opens the
+call's record (``telemetry._Operation``, a context variable, so tasks the call starts count towards it), which the
+transport adds each HTTP attempt and status to and which the call's span reads too (one record, counted once). Guards
 call the plumbing's own namespaces, so work one call does internally (a batch's jobs, a change feed's SuiteQL,
 ``get_many``'s reads) is neither checked again nor audited twice. With ``audit=``, the root client's namespaces
 are replaced by unrestricted guards over the same plumbing, so the application's own calls are audited too.
@@ -28,25 +29,16 @@ Examples:
 from __future__ import annotations
 
 import copy
-import dataclasses
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from netsuite_async._agent_guards import _Batch, _Jobs, _Metadata, _Records, _Restlets, _SuiteQL
-from netsuite_async._agent_streams import (
-    _AuditedIterator,
-    _Call,
-    _check_type,
-    _current,
-    _finish,
-    _plain_path,
-)
+from netsuite_async._agent_streams import _AuditedIterator, _check_type, _finish, _plain_path
 from netsuite_async._telemetry_context import _agent as _agent_var
 from netsuite_async.audit import AuditEvent, AuditLog
-from netsuite_async.errors import AccessDeniedError, APIError
+from netsuite_async.errors import AccessDeniedError
 from netsuite_async.policy import AgentGrants, Decision
-from netsuite_async.retry import RetryEvent, RetryPolicy
 
 if TYPE_CHECKING:
     from netsuite_async._http import Response
@@ -58,9 +50,10 @@ if TYPE_CHECKING:
     from netsuite_async.records import Records
     from netsuite_async.restlets import Restlets
     from netsuite_async.suiteql import SuiteQL
-    from netsuite_async.transport import RequestSpec, Transport
+    from netsuite_async.telemetry import Telemetry
+    from netsuite_async.transport import Transport
 
-__all__ = ["AgentClient", "audited_retry", "check_options", "install_root_audit", "restrict_to_agent"]
+__all__ = ["AgentClient", "check_options", "install_root_audit", "restrict_to_agent"]
 
 T = TypeVar("T")
 
@@ -101,55 +94,6 @@ class _Client(Protocol):
 _PLUMBING_KEY = "_netsuite_async_plumbing"
 
 
-class _ObservedTransport:
-    """The root transport, reporting each send's status and count to the audited call in progress."""
-
-    def __init__(self, inner: Transport) -> None:
-        self._inner = inner
-
-    def send(self, spec: RequestSpec) -> Awaitable[Response]:
-        # A plain function: outside an audited call the inner coroutine is returned as it is (no extra frame).
-        call = _current.get()
-        if call is None:
-            return self._inner.send(spec)
-        return self._observed(call, spec)
-
-    async def _observed(self, call: _Call, spec: RequestSpec) -> Response:
-        call.sends += 1
-        try:
-            response = await self._inner.send(spec)
-        except APIError as err:
-            call.status = err.status_code
-            raise
-        call.status = response.status_code
-        return response
-
-    def derive(self, **overrides: Any) -> _ObservedTransport:
-        """A derived transport (per-call options, ``with_options``) that still reports to the audited call."""
-        return _ObservedTransport(self._inner.derive(**overrides))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
-
-def audited_retry(policy: RetryPolicy) -> RetryPolicy:
-    """``policy`` with an ``on_retry`` that also counts retries for the audit record (the original still runs).
-
-    Examples:
-        >>> audited_retry(RetryPolicy(max_attempts=3)).max_attempts
-        3
-    """
-    user = policy.on_retry
-
-    def on_retry(event: RetryEvent) -> Any:
-        call = _current.get()
-        if call is not None:
-            call.retries += 1
-        return user(event) if user is not None else None
-
-    return dataclasses.replace(policy, on_retry=on_retry)
-
-
 def check_options(policy: object, audit: object) -> None:
     """TypeError unless ``policy`` is an AccessPolicy (or None) and ``audit`` an AuditLog (or None)."""
     from netsuite_async.policy import AccessPolicy
@@ -170,7 +114,6 @@ def _plumbing(root: _Client) -> _Client:
     plumbing = copy.copy(root)
     for name in (*_NAMESPACES, "request", "changes", _PLUMBING_KEY):
         plumbing.__dict__.pop(name, None)
-    plumbing.__dict__["transport"] = _ObservedTransport(root.transport)
     # The pair holds the root only by the key it is stored under; the cycle is collected with the client.
     root.__dict__[_PLUMBING_KEY] = (root, plumbing)
     return plumbing
@@ -208,6 +151,8 @@ class _View:
     def __init__(self, root: _Client, agent: str | None, grants: AgentGrants | None,
                  audit: AuditLog | None) -> None:
         self._plumb = _plumbing(root)
+        self._telemetry: Telemetry = root.transport.telemetry
+        self._governor = root.transport.governor
         self._agent = agent
         self._grants = grants
         self._audit = audit
@@ -244,20 +189,24 @@ class _View:
             audit = self._audit
             if audit is None:
                 return await fn()
-            call = _Call()
-            token = _current.set(call)
+            # The audited call is the logical call: one record, which the transport counts attempts into and the
+            # span (with tracing on) reads too; the resource methods under it see it and add none of their own.
+            scope = self._telemetry.operation(event.action, record_type=event.record_type, agent=self._agent,
+                                              governor=self._governor, fresh=True)
+            op = scope.__enter__()
             started = time.perf_counter()
             try:
                 result = await fn()
             except BaseException as exc:
-                _finish(event, call, started, exc)
+                scope.__exit__(type(exc), exc, None)
+                _finish(event, op, started, exc)
                 audit.record(event)
                 raise
-            finally:
-                _current.reset(token)
+            scope.__exit__(None, None, None)
             event.duration_ms = (time.perf_counter() - started) * 1000.0
-            event.attempts = call.sends + call.retries
-            event.status = call.status
+            if op is not None:
+                event.attempts = op.attempts
+                event.status = op.status
             event.outcome = "ok"
             if after is not None:
                 after(event, result)

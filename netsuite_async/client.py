@@ -138,11 +138,9 @@ class NetSuiteClient:
         self.policy = policy
         self.audit = audit
         if policy is not None or audit is not None:
-            from netsuite_async.agent import audited_retry, check_options
+            from netsuite_async.agent import check_options
 
             check_options(policy, audit)
-        if audit is not None:
-            retry = audited_retry(retry or RetryPolicy())
         from netsuite_async.records import check_date_format
 
         #: The account's date format preference (``"M/D/YYYY"``, ``"D/M/YYYY"`` or ``"YYYY-MM-DD"``), used to write
@@ -298,10 +296,6 @@ class NetSuiteClient:
         extra = check_headers(headers)
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise TypeError(f"retry must be a RetryPolicy, not {type(retry).__name__}")
-        if retry is not None and self.audit is not None:
-            from netsuite_async.agent import audited_retry
-
-            retry = audited_retry(retry)
         view = object.__new__(type(self))
         view.__dict__.update({k: v for k, v in self.__dict__.items() if not _is_namespace(k)})
         base = self.transport

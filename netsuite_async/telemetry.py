@@ -7,16 +7,14 @@ The logical span carries what generic HTTP instrumentation cannot see: the time 
 (``netsuite.slot_wait_ms``), the attempts and 429s it took, the governor's limit when it started, the record type
 and the agent (when the call runs through ``ns.as_agent(...)``).
 
-Metrics (instrument names are stable): ``netsuite.client.requests`` (counter, attribute ``outcome``:
-``success``/``limited``/``error``/``network_error``), ``netsuite.client.limited`` (429s), ``netsuite.client.slot_wait``
-(histogram, seconds), ``netsuite.client.in_flight`` and ``netsuite.client.limit`` (gauges read from the governor).
+Metrics (stable names, one set per process: ``_telemetry_metrics.py``): ``netsuite.client.requests`` (by
+``outcome``), ``netsuite.client.limited``, ``netsuite.client.slot_wait``, ``netsuite.client.in_flight``/``limit``.
 
 It uses only ``opentelemetry-api`` (the ``[otel]`` extra); spans go to the globally configured provider like any
 instrumented library. Without the package, or with ``NetSuiteClient(..., tracing=False)``, every hook below is a
 constant no-op. No secrets, query values or bodies are ever put on a span or a metric.
 
-What hooks receive (`RequestInfo`, `ResponseInfo`, `Hooks`) and which logical call and agent the current task
-is in (`current_operation`, `set_agent`) live in ``_telemetry_context.py`` and are importable from here.
+Hooks' types, the per-call record and the current call and agent are in ``_telemetry_context.py`` (re-exported).
 
 Examples:
     >>> t = Telemetry(enabled=False)
@@ -28,11 +26,10 @@ Examples:
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import functools
 import inspect
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from netsuite_async._call_options import CALL_OPTIONS, apply_call_options
@@ -48,6 +45,8 @@ from netsuite_async._telemetry_context import (
     reset_agent,
     set_agent,
 )
+from netsuite_async._telemetry_metrics import METRICS, _provider_check
+from netsuite_async._version import __version__
 
 if TYPE_CHECKING:
     from netsuite_async.governor import Governor
@@ -96,136 +95,116 @@ class Telemetry:
 
     def __init__(self, *, enabled: bool = True, hooks: Hooks | None = None, governor: Governor | None = None) -> None:
         self.hooks = hooks or Hooks()
+        #: Whether any request or response hook is set (fixed for the client's life, like ``hooks``).
+        self.hooked = bool(self.hooks)
         self._tracer: Any = None
         self._kind: Any = None
-        self._meter_instruments: tuple[Any, ...] | None = None
         self._status: Any = None
         self._no_provider: Any = None
+        self._recording = False
         if enabled and otel_available():
             from opentelemetry import context, metrics, trace
-
-            from netsuite_async._version import __version__
 
             self._tracer = trace.get_tracer(_SCOPE, __version__)
             self._status = trace.StatusCode
             self._kind = trace.SpanKind.CLIENT
             self._attach, self._detach, self._in_context = context.attach, context.detach, trace.set_span_in_context
-            get_provider, proxy = trace.get_tracer_provider, trace.ProxyTracerProvider
+            self._get_provider = trace.get_tracer_provider
             # Until the application sets a tracer provider, spans would be non-recording: skip them altogether.
-            self._no_provider = lambda: isinstance(get_provider(), proxy)
-            meter = metrics.get_meter(_SCOPE, __version__)
-            requests = meter.create_counter("netsuite.client.requests", unit="{request}",
-                                            description="HTTP attempts by outcome")
-            limited = meter.create_counter("netsuite.client.limited", unit="{request}",
-                                           description="attempts NetSuite refused for the concurrency limit (429)")
-            wait = meter.create_histogram("netsuite.client.slot_wait", unit="s",
-                                          description="time an attempt waited for a governor slot")
-            self._meter_instruments = (requests, limited, wait)
-            if governor is not None:
-                self._observe_governor(meter, governor)
+            self._no_provider = _provider_check(trace)
+            #: Attempts by outcome (success, limited, error, network error): plain counts, which the process-wide
+            #: observable counters read when metrics are collected (an SDK call per attempt costs several us).
+            self._counts = [0, 0, 0, 0]
+            self._slot_wait = METRICS.register(self, self._counts, governor, metrics.get_meter(_SCOPE, __version__))
         #: True when nothing can be recorded or called (tracing off or unavailable, no hooks): the hot path's
         #: one check.
-        self.off = self._tracer is None and not self.hooks
+        self.off = self._tracer is None and not self.hooked
 
     @property
     def active(self) -> bool:
         """Whether spans and metrics are recorded: the extra is installed, tracing is on and the application
-        has set a tracer provider (checked on every call, so a provider set later is picked up).
+        has set a tracer provider (checked on every call until one is set, so a provider set later is picked up;
+        OpenTelemetry's global provider can be set only once, so once seen it is remembered).
 
         Examples:
             >>> Telemetry(enabled=False).active
             False
         """
-        return self._tracer is not None and not self._no_provider()
-
-    def _observe_governor(self, meter: Any, governor: Governor) -> None:
-        from opentelemetry.metrics import Observation
-
-        def in_flight(_options: Any) -> Iterator[Any]:
-            yield Observation(governor.stats().in_flight)
-
-        def limit(_options: Any) -> Iterator[Any]:
-            yield Observation(governor.stats().limit)
-
-        meter.create_observable_gauge("netsuite.client.in_flight", callbacks=[in_flight], unit="{request}",
-                                      description="governor slots held now")
-        meter.create_observable_gauge("netsuite.client.limit", callbacks=[limit], unit="{request}",
-                                      description="the governor's current concurrency limit")
+        if self._recording:
+            return True
+        if self._tracer is None or self._no_provider():
+            return False
+        # The provider's own tracer from now on: every span skips the proxy's indirection.
+        self._tracer = self._get_provider().get_tracer(_SCOPE, __version__)
+        self._recording = True
+        return True
 
     # -- logical calls ----------------------------------------------------------------------------------------
     def operation(
         self, name: str, *, record_type: str | None = None, agent: str | None = None, governor: Any = None,
+        fresh: bool = False,
     ) -> _OperationScope:
-        """A logical call: a parent span (when active) and the per-call counters its attempts add to.
+        """A logical call: its `_Operation` record (which the transport adds its attempts to) and, when active,
+        its span. Entering it gives the record, or None when the call is nested in another one.
 
-        Nested operations (``batch.create`` calling ``jobs.submit``) keep the outermost one as the logical call.
+        Nested operations (``batch.create`` calling ``jobs.submit``) keep the outermost one as the logical call;
+        ``fresh=True`` (an audited call, which needs its own counts) makes a new one even inside another.
 
         Examples:
-            >>> with Telemetry(enabled=False).operation("suiteql.all"):
-            ...     current_operation()
-            'suiteql.all'
+            >>> with Telemetry(enabled=False).operation("suiteql.all") as op:
+            ...     current_operation(), op.attempts
+            ('suiteql.all', 0)
         """
-        return _OperationScope(self, name, record_type, agent, governor)
+        return _OperationScope(self, name, record_type, agent, governor, fresh)
 
     # -- attempts ---------------------------------------------------------------------------------------------
     def attempt_started(self, method: str, url: str, server: str, attempt: int, slot_wait: float) -> Any:
-        """Open an attempt's child span (None when inactive); called by the transport inside the slot.
+        """Open an attempt's child span (None when tracing is off) and record its slot wait.
+
+        Called by the transport inside the slot, only for a logical call that has a span (the attempt's counts
+        go to the call's `_Operation`, which the transport keeps).
 
         Examples:
             >>> Telemetry(enabled=False).attempt_started("GET", "https://x/", "x", 1, 0.0) is None
             True
         """
-        op = _current.get()
-        if op is not None:
-            op.attempts += 1
-            op.slot_wait += slot_wait
-        if not self.active:
+        if self._tracer is None:
             return None
-        self._meter_instruments[2].record(slot_wait)  # type: ignore[index]
-        attributes = {
-            "http.request.method": method,
-            "url.full": url,
-            "server.address": server,
-            "netsuite.attempt": attempt,
-        }
-        if attempt > 1:
-            attributes["http.request.resend_count"] = attempt - 1
+        self._slot_wait.record(slot_wait)
+        # The attempt number is semconv's resend count (absent on a first attempt); the logical call's name is its
+        # span's name: neither is repeated as an attribute of our own (each attribute costs the SDK several us).
+        attributes: dict[str, Any]
+        if attempt == 1:
+            attributes = {"http.request.method": method, "url.full": url, "server.address": server}
+        else:
+            attributes = {"http.request.method": method, "url.full": url, "server.address": server,
+                          "http.request.resend_count": attempt - 1}
         return self._tracer.start_span(method, kind=self._kind, attributes=attributes)
 
     def attempt_ended(self, span: Any, status: int | None, error: BaseException | None, limited: bool) -> None:
-        """Close an attempt's span and count it (status, 429, network error).
+        """Close an attempt's span (None: nothing to do) and count it (status, 429, network error).
 
         Examples:
             >>> Telemetry(enabled=False).attempt_ended(None, 200, None, False)
         """
-        if limited:
-            op = _current.get()
-            if op is not None:
-                op.limited += 1
-        if not self.active:
-            return
-        requests, limited_counter, _ = self._meter_instruments  # type: ignore[misc]
-        if error is not None:
-            outcome = "network_error"
-        elif limited:
-            outcome = "limited"
-        elif status is not None and status < 400:
-            outcome = "success"
-        else:
-            outcome = "error"
-        requests.add(1, {"outcome": outcome})
-        if limited:
-            limited_counter.add(1)
         if span is None:
             return
-        if status is not None:
-            span.set_attribute("http.response.status_code", status)
         if error is not None:
+            self._counts[3] += 1
             span.set_attribute("error.type", type(error).__name__)
             span.set_status(self._status.ERROR, type(error).__name__)
-        elif status is not None and status >= 400:
-            span.set_attribute("error.type", str(status))
-            span.set_status(self._status.ERROR)
+        else:
+            if limited:
+                self._counts[1] += 1
+            elif status is not None and status < 400:
+                self._counts[0] += 1
+            else:
+                self._counts[2] += 1
+            if status is not None and status >= 400:
+                span.set_attributes({"http.response.status_code": status, "error.type": str(status)})
+                span.set_status(self._status.ERROR)
+            elif status is not None:
+                span.set_attribute("http.response.status_code", status)
         span.end()
 
     async def call_hooks(self, hooks: Sequence[Hook], info: Any) -> None:
@@ -251,64 +230,130 @@ class Telemetry:
                 )
 
 
-class _OperationScope:
-    """The context manager behind ``Telemetry.operation`` (a class: cheaper than a generator per call)."""
+def _limit_of(governor: Any) -> int:
+    # The local governor's ``limit`` is a plain attribute read; any other governor gives it in its stats.
+    limit = getattr(governor, "limit", None)
+    return limit if type(limit) is int else int(governor.stats().limit)
 
-    __slots__ = ("_agent", "_governor", "_name", "_op", "_otel_token", "_record_type", "_span", "_telemetry",
-                 "_token")
+
+class _OperationScope(_Operation):
+    """The context manager behind ``Telemetry.operation``, and the call's `_Operation` record itself (one object
+    per logical call; a class rather than a generator: this runs once per call)."""
+
+    __slots__ = ("_fresh", "_governor", "_otel_token", "_record_type", "_telemetry", "_token")
 
     def __init__(self, telemetry: Telemetry, name: str, record_type: str | None, agent: str | None,
-                 governor: Any) -> None:
+                 governor: Any, fresh: bool = False) -> None:
+        _Operation.__init__(self, name, agent)
         self._telemetry = telemetry
-        self._name = name
         self._record_type = record_type
-        self._agent = agent
         self._governor = governor
+        self._fresh = fresh
         self._token: Any = None
-        self._span: Any = None
         self._otel_token: Any = None
-        self._op: _Operation | None = None
 
-    def __enter__(self) -> None:
-        if _current.get() is not None:
-            return
-        if self._agent is None:
-            self._agent = _agent.get()
-        self._op = op = _Operation(self._name, self._agent)
-        self._token = _current.set(op)
+    def __enter__(self) -> _Operation | None:
+        if not self._fresh and _current.get() is not None:
+            return None
+        self._token = _current.set(self)
+        agent = self.agent
+        if agent is None:
+            self.agent = agent = _agent.get()
         telemetry = self._telemetry
-        if not telemetry.active:
-            return
-        attributes: dict[str, Any] = {"netsuite.operation": self._name}
+        if telemetry._tracer is None or not telemetry.active:
+            return self
+        name = self.name
+        attributes: dict[str, Any] = {}
         if self._record_type is not None:
             attributes["netsuite.record_type"] = self._record_type
-        if self._agent is not None:
-            attributes["netsuite.agent"] = self._agent
+        if agent is not None:
+            attributes["netsuite.agent"] = agent
         if self._governor is not None:
-            attributes["netsuite.governor.limit"] = self._governor.stats().limit
-        span = telemetry._tracer.start_span(f"netsuite {self._name}", kind=telemetry._kind, attributes=attributes)
-        self._span = span
+            attributes["netsuite.governor.limit"] = _limit_of(self._governor)
+        self.span = span = telemetry._tracer.start_span("netsuite " + name, kind=telemetry._kind,
+                                                        attributes=attributes)
         self._otel_token = telemetry._attach(telemetry._in_context(span))
+        return self
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
-        if self._token is None:
+        token = self._token
+        if token is None:
             return
-        op, span = self._op, self._span
-        _current.reset(self._token)
         self._token = None
-        if span is None or op is None:
+        _current.reset(token)
+        span = self.span
+        if span is None:
             return
+        self.span = None  # an attempt still running after the call ended (a stream's prefetch) opens no child span
         self._telemetry._detach(self._otel_token)
-        attributes: dict[str, Any] = {
-            "netsuite.attempts": op.attempts,
-            "netsuite.limited": op.limited,
-            "netsuite.slot_wait_ms": round(op.slot_wait * 1000, 3),
-        }
-        if exc is not None:
-            attributes["error.type"] = type(exc).__name__
+        if exc is None:
+            span.set_attributes({"netsuite.attempts": self.attempts, "netsuite.limited": self.limited,
+                                 "netsuite.slot_wait_ms": round(self.slot_wait * 1000, 3)})
+        else:
+            span.set_attributes({"netsuite.attempts": self.attempts, "netsuite.limited": self.limited,
+                                 "netsuite.slot_wait_ms": round(self.slot_wait * 1000, 3),
+                                 "error.type": type(exc).__name__})
             span.set_status(self._telemetry._status.ERROR, type(exc).__name__)
-        span.set_attributes(attributes)
         span.end()
+
+
+class _Steps:
+    """One logical call over the steps of an iteration: opened at the first step in a context of its own (so it
+    is the same call wherever the caller iterates from), entered around every step, closed once.
+
+    Used by traced streams (`traced_iter`) and by audited ones (``_agent_streams._AuditedIterator``). Nothing is
+    made when the first step finds no use for it (nested in another call, or no span, hook or audit to feed).
+    """
+
+    __slots__ = ("_context", "_otel", "_scope", "closed", "op")
+
+    def __init__(self, telemetry: Telemetry, name: str, record_type: str | None, agent: str | None,
+                 governor: Any, fresh: bool = False) -> None:
+        self._scope = _OperationScope(telemetry, name, record_type, agent, governor, fresh)
+        self._context: contextvars.Context | None = None
+        self._otel: Any = None
+        #: The call's record once the first step opened it (None before, or when there is none).
+        self.op: _Operation | None = None
+        self.closed = False
+
+    def enter(self) -> tuple[Any, Any] | None:
+        """Make the call current for one step; give the result to `leave`."""
+        context = self._context
+        if context is None:
+            if self.closed:
+                return None
+            self._context = context = contextvars.copy_context()
+            scope = self._scope
+            telemetry = scope._telemetry
+            if not scope._fresh and not telemetry.hooked and not telemetry.active:
+                return None
+            self.op = op = context.run(scope.__enter__)
+            if op is not None and op.span is not None:
+                from opentelemetry import context as otel_context
+
+                self._otel = context.run(otel_context.get_current)
+        op = self.op
+        if op is None:
+            return None
+        otel = self._otel
+        return _current.set(op), (None if otel is None else self._scope._telemetry._attach(otel))
+
+    def leave(self, tokens: tuple[Any, Any] | None) -> None:
+        """Undo `enter`."""
+        if tokens is not None:
+            token, otel_token = tokens
+            if otel_token is not None:
+                self._scope._telemetry._detach(otel_token)
+            _current.reset(token)
+
+    def close(self, exc: BaseException | None) -> None:
+        """End the call (its span with ``exc``'s type when it failed); later calls do nothing."""
+        if self.closed:
+            return
+        self.closed = True
+        context = self._context
+        if context is not None and self.op is not None:
+            context.run(self._scope.__exit__, None if exc is None else type(exc), exc, None)
 
 
 # -- decorators used by the API modules ---------------------------------------------------------------------------
@@ -334,6 +379,8 @@ def traced(name: str, type_arg: int | None = None) -> Callable[[Callable[P, Awai
     """Decorate a resource's coroutine method as one logical call named ``name`` (e.g. ``records.get``).
 
     ``type_arg`` is the position (after ``self``) of the record type argument, put on the span; None for none.
+    The call is made plain (no record, no span) when tracing is off, when it is nested in another logical call,
+    and when there is neither a tracer provider nor a hook to feed.
 
     Examples:
         >>> @traced("records.get")
@@ -347,10 +394,10 @@ def traced(name: str, type_arg: int | None = None) -> Callable[[Callable[P, Awai
         async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
             if kwargs and not CALL_OPTIONS.isdisjoint(kwargs): args = apply_call_options(func, args, kwargs)  # noqa: E701
             telemetry = _telemetry_of(args[0])
-            if telemetry is None or telemetry.off or _current.get() is not None:
+            if (telemetry is None or telemetry.off or _current.get() is not None
+                    or not (telemetry.hooked or telemetry.active)):
                 return await func(*args, **kwargs)
-            record_type = _record_type(type_arg, args[1:], kwargs)
-            with telemetry.operation(name, record_type=record_type, agent=_agent_of(args[0]),
+            with telemetry.operation(name, record_type=_record_type(type_arg, args[1:], kwargs),
                                      governor=_governor_of(args[0])):
                 return await func(*args, **kwargs)
 
@@ -381,17 +428,12 @@ def traced_iter(name: str, type_arg: int | None = None) -> Callable[[Callable[P,
             telemetry = _telemetry_of(args[0])
             if telemetry is None or telemetry.off or _current.get() is not None:
                 return result
-            return _TracedIterable(result, telemetry, name, _record_type(type_arg, args[1:], kwargs),  # type: ignore[return-value]
-                                   _agent_of(args[0]), _governor_of(args[0]))
+            steps = _Steps(telemetry, name, _record_type(type_arg, args[1:], kwargs), None, _governor_of(args[0]))
+            return _TracedIterable(result, steps)  # type: ignore[return-value]
 
         return wrapper
 
     return decorate
-
-
-def _agent_of(resource: Any) -> str | None:
-    agent = getattr(_transport_of(resource), "agent", None)
-    return agent if isinstance(agent, str) else None
 
 
 def _governor_of(resource: Any) -> Any:
@@ -399,19 +441,12 @@ def _governor_of(resource: Any) -> Any:
 
 
 class _TracedIterable:
-    """Wraps an async iterable (RowStream, RecordList): one span over the whole iteration."""
+    """Wraps an async iterable (RowStream, RecordList): one logical call over the whole iteration."""
 
-    def __init__(self, inner: Any, telemetry: Telemetry, name: str, record_type: str | None,
-                 agent: str | None, governor: Any) -> None:
+    def __init__(self, inner: Any, steps: _Steps) -> None:
         self._inner = inner
         self._iter: Any = None
-        self._telemetry = telemetry
-        self._name = name
-        self._record_type = record_type
-        self._agent = agent
-        self._governor = governor
-        self._cm: Any = None
-        self._context: Any = None
+        self._steps = steps
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
@@ -423,48 +458,20 @@ class _TracedIterable:
         return self
 
     async def __anext__(self) -> Any:
-        if self._cm is None:
-            # Open the logical span in a context of our own, then run every step of the iteration in it, so that
-            # page fetches (and the tasks they start) are its children wherever the caller iterates from.
-            self._context = contextvars.copy_context()
-            self._cm = self._context.run(self._open)
-        otel_context: Any = None
-        token: Any = None
-        if self._telemetry.active:
-            from opentelemetry import context as otel_context
-
-            token = otel_context.attach(self._context.run(otel_context.get_current))
-        op_token = _current.set(self._context.run(_current.get))
+        steps = self._steps
+        tokens = steps.enter()
         try:
             if self._iter is None:
                 self._iter = self._inner.__aiter__()
             return await self._iter.__anext__()
         except StopAsyncIteration:
-            self._close(None)
+            steps.close(None)
             raise
         except BaseException as exc:
-            self._close(exc)
+            steps.close(exc)
             raise
         finally:
-            _current.reset(op_token)
-            if token is not None:
-                otel_context.detach(token)
-
-    def _open(self) -> Any:
-        cm = self._telemetry.operation(self._name, record_type=self._record_type, agent=self._agent,
-                                       governor=self._governor)
-        cm.__enter__()
-        return cm
-
-    def _close(self, exc: BaseException | None) -> None:
-        cm, self._cm = self._cm, False
-        if cm:
-            if exc is None:
-                self._context.run(cm.__exit__, None, None, None)
-            else:
-                # The operation re-raises the same error; the caller already has it.
-                with contextlib.suppress(BaseException):
-                    self._context.run(cm.__exit__, type(exc), exc, exc.__traceback__)
+            steps.leave(tokens)
 
     async def aclose(self) -> None:
         try:
@@ -472,7 +479,7 @@ class _TracedIterable:
             if close is not None:
                 await close()
         finally:
-            self._close(None)
+            self._steps.close(None)
 
     async def __aenter__(self) -> _TracedIterable:
         return self

@@ -41,6 +41,7 @@ from netsuite_async._responses import (
     _reason,
     _safe_url_of,
 )
+from netsuite_async._telemetry_context import _current, _Operation
 from netsuite_async._token_endpoint import _TokenEndpoint
 from netsuite_async._version import __version__
 from netsuite_async.auth.base import AuthContext, AuthRequest, TokenProvider
@@ -55,7 +56,7 @@ from netsuite_async.errors import (
 )
 from netsuite_async.governor import Governor, Outcome
 from netsuite_async.retry import RetryEvent, RetryPolicy
-from netsuite_async.telemetry import RequestInfo, ResponseInfo, Telemetry, current_operation
+from netsuite_async.telemetry import RequestInfo, ResponseInfo, Telemetry
 
 __all__ = ["ParamValue", "Params", "RequestSpec", "Transport", "TransportStats"]
 
@@ -215,7 +216,8 @@ class Transport(_TokenEndpoint):
             if root._startup is not None:
                 await root._run_startup()
             telemetry = self.telemetry
-            if not telemetry.off and telemetry.active and current_operation() is None:
+            if not telemetry.off and _current.get() is None and telemetry.active:
+                # A request outside any named call (``ns.request``, a RESTlet) is a logical call of its own.
                 with telemetry.operation(_operation_name(spec), governor=self.governor):
                     return await self._send(spec)
             return await self._send(spec)
@@ -303,8 +305,10 @@ class Transport(_TokenEndpoint):
         started = time.perf_counter()
         response: Response | None = None
         sending = False
-        telemetry = self.telemetry
-        observed = not telemetry.off and (bool(telemetry.hooks) or telemetry.active)
+        # The logical call's record (spans, hooks and the audit log all read it): the one place its attempts are
+        # counted. Spans and hooks are only worked on when there is a span to add to or a hook to call.
+        op = _current.get()
+        observed = self.telemetry.hooked or (op is not None and op.span is not None)
         try:
             scope = _deadline_scope(ends_at)
             with scope:
@@ -319,22 +323,43 @@ class Transport(_TokenEndpoint):
                             raise
                     self.stats.attempts += 1
                     sending = True
-                    if observed:
-                        response = await self._observed_send(spec, call.request, call.safe_url, attempt, started,
-                                                             permit)
-                    else:
-                        try:
-                            response = await self.http.send(call.request)
-                        except _NEVER_SENT:
-                            permit.record(Outcome.FAILURE)
-                            raise
+                    slot_wait = 0.0
+                    if op is not None:
+                        slot_wait = time.perf_counter() - started
+                        op.attempts += 1
+                        op.slot_wait += slot_wait
+                    span = None
+                    if observed:  # spans and hooks: only for a call with a span, or with hooks set
+                        if self.telemetry.hooks.request:
+                            await self._request_hooks(spec, call, attempt, op)
+                        if op is not None and op.span is not None:
+                            span = self.telemetry.attempt_started(spec.method, call.safe_url, call.request.url.host,
+                                                                  attempt, slot_wait)
+                        sent_at = time.perf_counter()
+                    try:
+                        response = await self.http.send(call.request)
+                    except _NEVER_SENT as exc:
+                        permit.record(Outcome.FAILURE)
+                        if span is not None:
+                            self.telemetry.attempt_ended(span, None, exc, False)
+                        raise
+                    except BaseException as exc:
                         # Any other way out of the slot (cancellation, the call's deadline, a read timeout, a
                         # dropped connection) records nothing: the request may still be running at NetSuite, and a
                         # governor may keep its slot counted for a while (a ghost slot, see governor/local.py).
-                        if _is_limited(response, spec):
-                            permit.record(Outcome.LIMITED)
-                        else:
-                            permit.record(Outcome.SUCCESS)
+                        if span is not None:
+                            self.telemetry.attempt_ended(span, None, exc, False)
+                        raise
+                    limited = _is_limited(response, spec)
+                    permit.record(Outcome.LIMITED if limited else Outcome.SUCCESS)
+                    if op is not None:
+                        op.status = response.status_code
+                        if limited:
+                            op.limited += 1
+                    if span is not None:
+                        self.telemetry.attempt_ended(span, response.status_code, None, limited)
+                    if observed and self.telemetry.hooks.response:
+                        await self._response_hooks(spec, call, attempt, op, response, time.perf_counter() - sent_at)
             if scope.cancelled_caught:
                 raise TimeoutError
         except (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout) as exc:
@@ -351,39 +376,19 @@ class Transport(_TokenEndpoint):
             return self._raise_reached(spec, call.safe_url, exc, idempotent)
         return self._finish_response(spec, response, call.safe_url, attempt, started, idempotent)
 
-    async def _observed_send(
-        self, spec: RequestSpec, request: Request, safe_url: str, attempt: int, queued_at: float, permit: Any
-    ) -> Response:
-        """One attempt with spans, metrics and hooks (only when tracing is on or hooks are set)."""
-        telemetry = self.telemetry
-        slot_wait = time.perf_counter() - queued_at
-        operation = current_operation()
-        if telemetry.hooks.request:
-            await telemetry.call_hooks(
-                telemetry.hooks.request, RequestInfo(spec.method, safe_url, _public_headers(request.headers),
-                                                     attempt, operation),
-            )
-        span = telemetry.attempt_started(spec.method, safe_url, request.url.host, attempt, slot_wait)
-        sent_at = time.perf_counter()
-        try:
-            response = await self.http.send(request)
-        except _NEVER_SENT as exc:
-            permit.record(Outcome.FAILURE)
-            telemetry.attempt_ended(span, None, exc, False)
-            raise
-        except BaseException as exc:  # cancelled or timed out mid-flight: nothing recorded (a ghost slot)
-            telemetry.attempt_ended(span, None, exc, False)
-            raise
-        limited = _is_limited(response, spec)
-        permit.record(Outcome.LIMITED if limited else Outcome.SUCCESS)
-        telemetry.attempt_ended(span, response.status_code, None, limited)
-        if telemetry.hooks.response:
-            await telemetry.call_hooks(
-                telemetry.hooks.response,
-                ResponseInfo(spec.method, safe_url, response.status_code, _public_headers(response.headers),
-                             time.perf_counter() - sent_at, attempt, operation),
-            )
-        return response
+    async def _request_hooks(self, spec: RequestSpec, call: _Call, attempt: int, op: _Operation | None) -> None:
+        request = call.request
+        await self.telemetry.call_hooks(self.telemetry.hooks.request, RequestInfo(
+            spec.method, call.safe_url, _public_headers(request.headers), attempt, None if op is None else op.name,
+        ))
+
+    async def _response_hooks(
+        self, spec: RequestSpec, call: _Call, attempt: int, op: _Operation | None, response: Response, elapsed: float,
+    ) -> None:
+        await self.telemetry.call_hooks(self.telemetry.hooks.response, ResponseInfo(
+            spec.method, call.safe_url, response.status_code, _public_headers(response.headers), elapsed, attempt,
+            None if op is None else op.name,
+        ))
 
     async def _sign(self, request: Request) -> None:
         auth_request = AuthRequest(request.method, str(request.url), {})

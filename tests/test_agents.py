@@ -480,7 +480,7 @@ async def test_with_options_views_of_an_audited_client_are_audited_and_keep_thei
             (None, "records.get", "allowed"), ("bot", "records.get", "allowed"), ("bot", "records.delete", "denied"),
         ]
         # The view's own transport (its timeout) carries its calls, not the root's.
-        assert slow.__dict__["_netsuite_async_plumbing"][1].transport._inner is slow.transport
+        assert slow.__dict__["_netsuite_async_plumbing"][1].transport is slow.transport
 
 
 async def test_a_stream_dropped_without_closing_is_recorded_once_as_abandoned() -> None:

@@ -17,56 +17,17 @@ import pytest
 
 pytest.importorskip("opentelemetry.sdk", reason="install the otel extra's test deps: pip install -e '.[test]'")
 
-from opentelemetry import metrics, trace
-from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import InMemoryMetricReader
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry import trace
 
 from netsuite_async import Hooks, NetSuiteClient, RetryPolicy, TokenAuth
 from netsuite_async.errors import ServerError
 from netsuite_async.testing import FakeNetSuite
 from netsuite_async.transport import RequestSpec
+from tests._otel import _by_name, _children, _metric_points, spans
 
-_EXPORTER = InMemorySpanExporter()
-_READER = InMemoryMetricReader()
-
-
-def _install_sdk() -> None:
-    if not isinstance(trace.get_tracer_provider(), TracerProvider):
-        provider = TracerProvider()
-        provider.add_span_processor(SimpleSpanProcessor(_EXPORTER))
-        trace.set_tracer_provider(provider)
-        metrics.set_meter_provider(MeterProvider(metric_readers=[_READER]))
-
+__all__ = ["spans"]  # the fixture, imported so that pytest finds it here
 
 pytestmark = pytest.mark.both_backends  # every async test here runs on asyncio and trio
-
-
-@pytest.fixture
-def spans() -> Any:
-    _install_sdk()
-    _EXPORTER.clear()
-    return _EXPORTER
-
-
-def _by_name(finished: Any, name: str) -> list[ReadableSpan]:
-    return [s for s in finished if s.name == name]
-
-
-def _children(finished: Any, parent: ReadableSpan) -> list[ReadableSpan]:
-    return [s for s in finished if s.parent is not None and s.parent.span_id == parent.context.span_id]
-
-
-def _metric_points() -> dict[str, list[Any]]:
-    data = _READER.get_metrics_data()
-    out: dict[str, list[Any]] = {}
-    for rm in data.resource_metrics if data else []:
-        for sm in rm.scope_metrics:
-            for metric in sm.metrics:
-                out.setdefault(metric.name, []).extend(metric.data.data_points)
-    return out
 
 
 @pytest.mark.anyio
@@ -98,7 +59,7 @@ async def test_a_retried_get_has_one_child_per_attempt(spans: Any) -> None:
             await ns.records.get("customer", 1)
     finished = spans.get_finished_spans()
     (parent,) = _by_name(finished, "netsuite records.get")
-    children = sorted(_children(finished, parent), key=lambda s: s.attributes["netsuite.attempt"])
+    children = sorted(_children(finished, parent), key=lambda s: s.attributes.get("http.request.resend_count", 0))
     assert [c.attributes["http.response.status_code"] for c in children] == [503, 200]
     assert children[0].attributes["error.type"] == "503"
     assert children[1].attributes["http.request.resend_count"] == 1
