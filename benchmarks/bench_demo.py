@@ -42,10 +42,9 @@ def run_demo_cli(customers: int, orders: int, limit: int, latency_ms: float) -> 
     return report
 
 
-def main() -> None:
-    customers, orders = (200, 400) if quick() else (1000, 2000)
-    limit, latency_ms = 5, 20.0
-    report = run_demo_cli(customers, orders, limit, latency_ms)
+def summarize(report: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The demo's ``--json`` report as result rows (one per step) and the summary the README's block reads."""
+    limit, latency_ms = int(report["options"]["limit"]), float(report["options"]["latency_ms"])
     ideal = float(report["ideal_requests_per_second"])
     rps = float(report["requests_per_second"])
     rows = []
@@ -71,9 +70,16 @@ def main() -> None:
         # What one request at a time would take: every request waits the full latency.
         "sequential_seconds_estimate": round(report["requests"] * latency_ms / 1000.0, 1),
         "rows_written": report["rows_written"],
-        "out": OUT_NAME,
+        "out": Path(report["options"]["out"]).name,
         "not_available": report["not_available"],
     }
+    return rows, summary
+
+
+def main() -> None:
+    customers, orders = (200, 400) if quick() else (1000, 2000)
+    limit, latency_ms = 5, 20.0
+    rows, summary = summarize(run_demo_cli(customers, orders, limit, latency_ms))
     path = write_result(
         "demo",
         {"customers": customers, "orders": orders, "limit": limit, "latency_ms": latency_ms,

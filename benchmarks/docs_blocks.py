@@ -102,12 +102,17 @@ WIDTH = 116
 MARKDOWN_START = re.compile(r"^(\d+[.)]\s|[-+*>#|]\s|=+$|-+$)")
 
 
+GLUE = "\x1f"
+UNIT = re.compile(r"(\d) (µs|ms|MB|s\b|requests/s|rows/s|records/s)")
+
+
 def para(text: str) -> str:
     """A prose paragraph wrapped like the hand-written docs; no line may start as a list, quote or heading."""
+    glued = UNIT.sub(lambda m: m.group(1) + GLUE + m.group(2), text)  # "14.6 µs" stays on one line
     for width in range(WIDTH, WIDTH - 20, -1):
-        lines = textwrap.wrap(text, width=width, break_long_words=False, break_on_hyphens=False)
+        lines = textwrap.wrap(glued, width=width, break_long_words=False, break_on_hyphens=False)
         if not any(MARKDOWN_START.match(line) for line in lines[1:]):
-            return "\n".join(lines)
+            return "\n".join(lines).replace(GLUE, " ")
     return text
 
 
@@ -213,10 +218,11 @@ def readme_compare(docs: Docs) -> str:
                 "duplicate-write protection"], rows),
         "",
     ]
+    lib = float(known["throughput_rps"])
     sentence = (
-        f"With the limit known, netsuite-async completed {times(float(known['throughput_rps']) / float(gather['throughput_rps']))} "
-        f"the successful requests per second of the unbounded gather on bare httpx2 and "
-        f"{times(float(known['throughput_rps']) / float(seq['throughput_rps']))} those of the sequential loop; its "
+        f"With the limit known, netsuite-async completed {times(lib / float(gather['throughput_rps']))} the "
+        f"successful requests per second of the unbounded gather on bare httpx2 and "
+        f"{times(lib / float(seq['throughput_rps']))} those of the sequential loop; its "
         f"SuiteQL stream read {times(float(qstream['rows_per_s']) / float(qseq['rows_per_s']))} the rows per second "
         "of a sequential page loop."
     )
@@ -268,13 +274,13 @@ def readme_peers(docs: Docs) -> str:
     rows = [[_client_label(client)] + [by.get(k, "—") for k in columns] for client, by in cells.items()]
     peer_requests = p.get("peer_requests")
     peers = [c for c in cells if c.startswith("jacobsvante")]
+    peer_note = (f" ({peer_requests} for jacobsvante's `netsuite`, which opens a new HTTP client per request)"
+                 if peers and peer_requests else "")
     out = [
-        f"Beside other clients (`benchmarks/bench_governor.py`, L = {float(field_of(p, 'latency_ms')):g} ms, "
-        f"{int(field_of(p, 'requests')):,} GETs fired at once per client"
-        + (f"; {peer_requests} for jacobsvante's `netsuite`, which opens a new HTTP client per request"
-           if peers and peer_requests else "")
-        + f", on {machine(g)}): successful requests/s, in parentheses the fraction of C/L. Neither other client "
-        "retries a 429.",
+        f"Beside other clients, measured by the benchmark runner on {machine(g)}: `benchmarks/bench_governor.py` "
+        f"fires {int(field_of(p, 'requests')):,} GETs at once per client{peer_note} at "
+        f"L = {float(field_of(p, 'latency_ms')):g} ms. Successful requests/s, in parentheses the fraction of C/L; "
+        "neither other client retries a 429.",
         "",
         *table(["client", *(headers[k] for k in columns)], rows),
     ]
@@ -392,8 +398,9 @@ def agents_cost(docs: Docs) -> str:
     out = [
         f"Measured by the benchmark runner on {machine(d)}: {p['parallel']} calls at a time; the overhead is the "
         f"median of paired differences with the plain client over {p['rounds_loopback']} rounds of "
-        f"{p['calls_per_round_loopback']} calls on loopback and {p['rounds']} rounds of {p['calls_per_round_mock']} "
-        "calls on the MockTransport (no socket: the smallest denominator, the worst case for a relative overhead).",
+        f"{p['calls_per_round_loopback']:,} calls on loopback and {p['rounds']} rounds of "
+        f"{p['calls_per_round_mock']:,} calls on the MockTransport (no socket: the smallest denominator, the worst "
+        "case for a relative overhead).",
         "",
         *table(["server", "call", "client CPU per call, plain", *(label for _, label in POLICY_VARIANTS)], rows),
         "",
@@ -500,14 +507,6 @@ def batch_cost(docs: Docs) -> str:
         "",
         *table(["approach", "records", "records/s", "of C/L", "HTTP requests per record"], rows),
     ]
-    dialects = docs.get("batch_dialects")
-    if isinstance(dialects, dict) and dialects.get("rows"):
-        strict = [r for r in dialects["rows"] if r.get("dialect") == "strictest"]
-        if strict:
-            parts = [f"{BATCH_LABELS.get(str(r['approach']), r['approach'])}: {rate(float(r['records_per_s']))} "
-                     f"records/s ({float(r['fraction_of_ideal']):.2f} of C/L), "
-                     f"{float(r['attempts_per_record']):.2f} requests per record" for r in strict]
-            out += ["", "Under the strictest emulator dialect, in the same run: " + "; ".join(parts) + "."]
     return "\n".join(out)
 
 
@@ -575,7 +574,7 @@ BLOCKS: tuple[Block, ...] = (
     Block("agents-cost", "docs/agents.md", ("policy",), agents_cost),
     Block("scaling-redis", "docs/scaling-out.md", ("redis",), scaling_redis),
     Block("testing-emulator", "docs/testing.md", ("bench_emulator",), testing_emulator),
-    Block("batch-cost", "docs/batch.md", ("batch", "batch_dialects"), batch_cost),
+    Block("batch-cost", "docs/batch.md", ("batch",), batch_cost),
     Block("observability-tracing", "docs/observability.md", ("tracing",), observability_tracing),
 )
 
@@ -643,3 +642,34 @@ def update_docs(docs: Docs, root: Path, blocks: tuple[Block, ...] = BLOCKS, *, w
                 (root / rel).write_text(text, encoding="utf-8")
             outcome.written.append(rel)
     return outcome
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Render every block from the JSON files stored in a results directory (all of them, whatever run wrote
+    them); ``--check`` writes nothing and exits 1 when a block would change."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    here = Path(__file__).resolve().parent
+    parser.add_argument("--results", type=Path, default=here / "results")
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 when a block is out of date")
+    args = parser.parse_args(argv)
+    docs = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(args.results.glob("*.json"))
+            if p.name != "summary.json"}
+    outcome = update_docs(docs, here.parent, write=not args.check)
+    report(outcome)
+    return 1 if args.check and outcome.written else 0
+
+
+def report(outcome: Outcome) -> None:
+    """Print what was rendered, written and skipped (and why)."""
+    print(f"doc blocks rendered: {', '.join(outcome.rendered) or 'none'}")
+    if outcome.written:
+        print(f"doc blocks changed in: {', '.join(outcome.written)}")
+    for name, why in outcome.skipped:
+        print(f"doc block skipped, left unchanged: {name}: {why}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
