@@ -19,7 +19,9 @@ all have finished this writes, in the results directory:
   httpx2 + semaphore, netsuite 0.12, a sequential loop) from the governor benchmark.
 
 A full run that writes to the default results directory also regenerates ``docs/benchmarks.md`` (and copies the
-plots to ``docs/assets/benchmarks/``): every number on that page comes from this one run.
+plots to ``docs/assets/benchmarks/``): every number on that page comes from this one run. It also rewrites every
+``<!-- bench:NAME -->`` ... ``<!-- /bench -->`` passage of the README and docs/*.md from this run's results
+(``docs_blocks.py``); a passage whose benchmark did not run is left as it is, and the run prints that it skipped it.
 """
 
 from __future__ import annotations
@@ -36,7 +38,9 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # docs_blocks is a sibling module: benchmarks/ is not a package
 
+import docs_blocks  # noqa: E402
 
 QUICK_DEFAULT = ("governor",)
 
@@ -348,6 +352,8 @@ def main(argv: list[str] | None = None) -> int:
         current = HERE.parent / "docs" / "benchmarks.md"
         kept = kept_sections(current.read_text(encoding="utf-8")) if current.is_file() else []
         copy_to_docs(results, written, docs_page(docs, runs, found, [p.name for p in written], command, kept))
+        # The numbers quoted elsewhere (README, docs/*.md) come from this run too: see docs_blocks.py.
+        docs_blocks.report(docs_blocks.update_docs(docs, HERE.parent))
     failed = [r for r in runs if r["exit"] != 0]
     for r in failed:
         print(f"FAILED: {r['script']} (exit {r['exit']})", file=sys.stderr)
