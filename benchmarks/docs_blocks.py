@@ -510,48 +510,6 @@ def batch_cost(docs: Docs) -> str:
     return "\n".join(out)
 
 
-TRACING_MODES = (("undecorated", "without the tracing wrapper (baseline)"), ("off", "`tracing=False`"),
-                 ("no-provider", "tracing on, no provider set"), ("sdk", "OpenTelemetry SDK recording"))
-
-
-def observability_tracing(docs: Docs) -> str:
-    """docs/observability.md "What it costs": client CPU per request with tracing off, no provider, the SDK."""
-    d = need(docs, "tracing")
-    p = field_of(d, "params")
-    by = {(r.get("transport"), r.get("mode")): r for r in d.get("rows") or []}
-    rows = []
-    for mode, label in TRACING_MODES:
-        cells = [label]
-        for transport in ("mock", "loopback"):
-            r = by.get((transport, mode))
-            cells += (["—", "—"] if r is None else
-                      [us(float(r["cpu_us_per_request"])), f"{float(r['vs_off']):.2f}×"])
-        rows.append(cells)
-    sdk = by.get(("loopback", "sdk"))
-    off = by.get(("loopback", "off"))
-    if sdk is None or off is None:
-        raise MissingResult("tracing: no loopback rows for sdk and off")
-    goals = d.get("goals") or {}
-    sdk_goal = goals.get("sdk_vs_off_loopback") or {}
-    off_goal = goals.get("off_vs_undecorated_loopback") or {}
-    goal = float(str(sdk_goal.get("target", "<= 1.1")).removeprefix("<=").strip())
-    met = float(sdk["vs_off"]) <= goal
-    out = [
-        f"Measured by the benchmark runner on {machine(d)}: `records.get`, {p['concurrency']} at a time, the "
-        f"median of {p['repeats']} runs per mode; client CPU per request and its ratio to `tracing=False`:",
-        "",
-        *table(["mode", "MockTransport", "vs off", "emulator on loopback", "vs off"], rows),
-        "",
-        f"With the SDK recording, a loopback call costs {float(sdk['vs_off']):.2f}× the client CPU of "
-        f"`tracing=False`, against the goal of at most {goal:.2f}×: {'met' if met else 'not met'}.",
-    ]
-    if off_goal.get("value") is not None:
-        within = "met" if off_goal.get("met") else "not met"
-        out[-1] += (f" `tracing=False` costs {float(off_goal['value']):.2f}× the library without the wrapper "
-                    f"(goal: within noise, ≤ 1.03×): {within}.")
-    return "\n".join(out)
-
-
 # ------------------------------------------------------------------------------------------------ registry
 
 
@@ -575,7 +533,6 @@ BLOCKS: tuple[Block, ...] = (
     Block("scaling-redis", "docs/scaling-out.md", ("redis",), scaling_redis),
     Block("testing-emulator", "docs/testing.md", ("bench_emulator",), testing_emulator),
     Block("batch-cost", "docs/batch.md", ("batch",), batch_cost),
-    Block("observability-tracing", "docs/observability.md", ("tracing",), observability_tracing),
 )
 
 END = "<!-- /bench -->"

@@ -18,9 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ROOT / "benchmarks"
 RESULTS = BENCHMARKS / "results"
 
-# Blocks whose markers the lead places by hand (their file is being edited elsewhere); once the markers are in,
-# remove the name from here and the marker test covers it like the others.
-PENDING_MARKERS = {"observability-tracing"}
+# Blocks whose markers are not placed yet (none: docs/observability.md's tracing table is a snippet include of
+# benchmarks/results/tracing.md, which bench_tracing.py itself writes from the same run).
+PENDING_MARKERS: set[str] = set()
 
 
 def load(name: str) -> ModuleType:
@@ -120,10 +120,6 @@ def test_rendered_numbers_come_from_the_results(blocks: ModuleType, committed: d
     batch = blocks.batch_cost(committed)
     for r in committed["batch"]["rows"]:
         assert f"| {r['attempts_per_record']:.2f} |" in batch
-    tracing = blocks.observability_tracing(committed)
-    sdk = next(r for r in committed["tracing"]["rows"] if (r["transport"], r["mode"]) == ("loopback", "sdk"))
-    assert f"costs {sdk['vs_off']:.2f}× the client CPU" in tracing
-    assert ("not met" in tracing.split("goal of at most 1.10×")[1].split(".")[0]) == (sdk["vs_off"] > 1.10)
 
 
 def test_rerendering_is_idempotent(blocks: ModuleType, committed: dict[str, Any], tmp_path: Path) -> None:
