@@ -190,7 +190,8 @@ def _markdown(rows: list[dict[str, Any]], goals: dict[str, Any], params: dict[st
     for name, goal in goals.items():
         out.append(f"- `{name}`: {goal['value']} (target {goal['target']}): {'met' if goal['met'] else 'NOT met'}")
     load = host["load_average"]
-    out += ["", f"Measured with {params['requests']} requests per mode and repeat (loopback and tls-loopback: a third), "
+    out += ["", f"Measured with {params['requests']} requests per mode and repeat (loopback and tls-loopback: "
+            "a third), "
             f"{params['concurrency']} concurrent; load average at the end {load[0]:.1f} on "
             f"{host['cpus']} CPUs." if load else ""]
     return "\n".join(out) + "\n"
@@ -246,7 +247,8 @@ def main() -> None:
                              args.instructions // 2)
     if "tls-loopback" in transports:
         with emulator_process(concurrency=concurrency, latency_ms=0, seed="customers=5", tls=True) as emu:
-            assert emu.base_url.startswith("https://") and emu.certfile is not None
+            assert emu.base_url.startswith("https://")
+            assert emu.certfile is not None
             rows += _measure("tls-loopback", n // 3, concurrency, repeats, modes,
                              [emu.base_url, emu.token, str(emu.certfile)], args.instructions // 2)
     goals = _goals(rows, transports)
