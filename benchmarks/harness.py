@@ -67,6 +67,8 @@ class EmulatorProcess:
 
     process: subprocess.Popen[bytes]
     config: dict[str, Any]
+    #: The server's self-signed certificate (PEM) when started with ``tls=True``: what a client must trust.
+    certfile: Path | None = None
 
     @property
     def base_url(self) -> str:
@@ -85,8 +87,12 @@ def emulator_process(
     seed: str | None = "customers=50",
     timeout: float = 60.0,
     extra_args: Sequence[str] = (),
+    tls: bool = False,
 ) -> Iterator[EmulatorProcess]:
     """Start ``netsuite-async emulator serve`` on a free loopback port; stop it on exit.
+
+    ``tls=True`` serves HTTPS with a throwaway self-signed certificate for 127.0.0.1 made here (in the temporary
+    directory, gone on exit); ``EmulatorProcess.certfile`` names it, for the client to trust exactly that.
 
     ``extra_args`` go to ``emulator serve`` as they are (e.g. ``["--strictest"]`` for the dialect hardest on a
     client).
@@ -113,6 +119,10 @@ def emulator_process(
             "--write-config",
             str(config_path),
         ]
+        certfile = None
+        if tls:
+            certfile, keyfile = self_signed_certificate(Path(tmp))
+            argv += ["--ssl-certfile", str(certfile), "--ssl-keyfile", str(keyfile)]
         if seed:
             argv += ["--seed", seed]
         argv += list(extra_args)
@@ -130,7 +140,7 @@ def emulator_process(
                     raise TimeoutError(f"emulator did not start within {timeout} s")
                 time.sleep(0.05)
             config = json.loads(config_path.read_text(encoding="utf-8"))
-            yield EmulatorProcess(proc, config)
+            yield EmulatorProcess(proc, config, certfile)
         finally:
             proc.terminate()
             try:
@@ -139,3 +149,34 @@ def emulator_process(
                 proc.kill()
                 proc.wait()
             log.close()
+
+
+def self_signed_certificate(directory: Path, host: str = "127.0.0.1") -> tuple[Path, Path]:
+    """Write a throwaway self-signed certificate for ``host`` (an IP address) and its key as PEM files in
+    ``directory``; return their paths ``(cert, key)``. ECDSA P-256 with SHA-256, valid a day either side of now:
+    the kind of certificate a TLS 1.3 server commonly presents (NetSuite's own chain is RSA; the per-request record
+    encryption, which is what a pooled client pays per call, does not depend on the certificate's key type)."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(host))]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    key_path.chmod(0o600)
+    return cert_path, key_path

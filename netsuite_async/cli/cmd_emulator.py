@@ -128,6 +128,18 @@ def build_dialect(dialect_file: Path | None, strictest: bool, overrides: dict[st
     default=None,
     help="once listening, write base_url, account and credentials as JSON (mode 0600) here; removed on Ctrl-C",
 )
+@click.option(
+    "--ssl-certfile",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="serve HTTPS with this PEM certificate (with --ssl-keyfile); clients must trust it",
+)
+@click.option(
+    "--ssl-keyfile",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="the PEM private key of --ssl-certfile",
+)
 @_dialect_options
 @pass_state
 def serve_cmd(
@@ -145,6 +157,8 @@ def serve_cmd(
     no_seed: bool,
     no_batch_collections: bool,
     write_config: Path | None,
+    ssl_certfile: Path | None,
+    ssl_keyfile: Path | None,
     dialect_file: Path | None,
     strictest: bool,
     **dialect_flags: str | None,
@@ -158,6 +172,9 @@ def serve_cmd(
     Point the CLI or your code at it:
       netsuite-async emulator serve --port 8089 --write-config emulator.json &
       netsuite-async --emulator-config emulator.json record get customer 1
+
+    With --ssl-certfile and --ssl-keyfile it serves HTTPS (the base URL in the connection file says https://);
+    a client must then trust that certificate, e.g. httpx2.AsyncHTTPTransport(verify=ssl_context).
     """
     try:
         import uvicorn  # noqa: F401
@@ -183,7 +200,11 @@ def serve_cmd(
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+    if (ssl_certfile is None) != (ssl_keyfile is None):
+        raise click.UsageError("--ssl-certfile and --ssl-keyfile go together: pass both to serve HTTPS, or neither")
     kwargs: dict[str, Any] = {"host": host, "port": port, "write_config": write_config}
+    if ssl_certfile is not None:
+        kwargs.update(ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
     seed_sizes = parse_seed(seed)
     if no_seed:
         kwargs["seed"] = {}

@@ -118,12 +118,26 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _base_url(sock: socket.socket) -> str:
+def _base_url(sock: socket.socket, tls: bool = False) -> str:
     host, port = sock.getsockname()[:2]
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    scheme = "https" if tls else "http"
+    return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
 
 
-def _uvicorn_server(emu: Emulator, *, log_level: str = "warning") -> Any:
+def _tls_pair(ssl_certfile: str | os.PathLike[str] | None, ssl_keyfile: str | os.PathLike[str] | None) -> bool:
+    """True when serving HTTPS; both files or neither (one alone is a mistake, not plain HTTP)."""
+    if (ssl_certfile is None) != (ssl_keyfile is None):
+        raise ValueError("ssl_certfile and ssl_keyfile go together: pass both to serve HTTPS, or neither")
+    return ssl_certfile is not None
+
+
+def _uvicorn_server(
+    emu: Emulator,
+    *,
+    log_level: str = "warning",
+    ssl_certfile: str | os.PathLike[str] | None = None,
+    ssl_keyfile: str | os.PathLike[str] | None = None,
+) -> Any:
     try:
         import uvicorn
     except ImportError:  # pragma: no cover - depends on the install
@@ -151,6 +165,8 @@ def _uvicorn_server(emu: Emulator, *, log_level: str = "warning") -> Any:
         server_header=False,
         date_header=False,
         proxy_headers=False,
+        ssl_certfile=None if ssl_certfile is None else os.fspath(ssl_certfile),
+        ssl_keyfile=None if ssl_keyfile is None else os.fspath(ssl_keyfile),
     )
     logging.getLogger("uvicorn.error").addFilter(_quiet_drops)
     return uvicorn.Server(config)
@@ -172,8 +188,14 @@ def serve(
     emulator: Emulator | None = None,
     log_level: str = "warning",
     on_ready: Callable[[Mapping[str, str]], None] | None = None,
+    ssl_certfile: str | os.PathLike[str] | None = None,
+    ssl_keyfile: str | os.PathLike[str] | None = None,
 ) -> None:
     """Run the emulator with uvicorn until stopped.
+
+    With ``ssl_certfile`` and ``ssl_keyfile`` (PEM files, both or neither) it serves HTTPS and ``base_url`` starts
+    with ``https://``; a client must trust that certificate (e.g. ``ssl.create_default_context(cafile=...)`` as
+    ``verify=`` of its httpx2 transport). Used to measure what TLS costs a client (``bench_tracing.py``).
 
     Order of events: bind the socket, start uvicorn, write the connection file (``write_config``, atomically),
     *then* call ``on_ready(info)``: whoever sees "ready" can read the file. On a clean stop the file is removed
@@ -184,10 +206,11 @@ def serve(
         serve(EmulatorConfig(concurrency=5, latency=0.04), port=8089, write_config="emulator.json")
         ```
     """
+    tls = _tls_pair(ssl_certfile, ssl_keyfile)
     emu = emulator or build_emulator(config, seed)
     sock = _bind(host, port)
-    server = _uvicorn_server(emu, log_level=log_level)
-    info = connection_info(emu, _base_url(sock))
+    server = _uvicorn_server(emu, log_level=log_level, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
+    info = connection_info(emu, _base_url(sock, tls))
     original_startup = server.startup
 
     async def startup(sockets: list[socket.socket] | None = None) -> None:
@@ -221,6 +244,7 @@ class EmulatorServer:
 
     ``mode="thread"``: same process (``.emulator`` gives the live state). ``mode="process"``: a child
     ``python -m netsuite_async.testing.server`` (its own interpreter and core; only ``config_data`` is known).
+    ``ssl_certfile`` and ``ssl_keyfile`` (both or neither) serve HTTPS, as `serve` does.
 
     Examples:
         ```python
@@ -239,9 +263,14 @@ class EmulatorServer:
         port: int = 0,
         mode: Literal["thread", "process"] = "thread",
         start_timeout: float = 30.0,
+        ssl_certfile: str | os.PathLike[str] | None = None,
+        ssl_keyfile: str | os.PathLike[str] | None = None,
     ) -> None:
         if mode not in ("thread", "process"):
             raise ValueError("mode must be 'thread' or 'process'")
+        self.tls = _tls_pair(ssl_certfile, ssl_keyfile)
+        self.ssl_certfile = ssl_certfile
+        self.ssl_keyfile = ssl_keyfile
         self.config = config or EmulatorConfig()
         self.seed = seed
         self.host = host
@@ -257,7 +286,7 @@ class EmulatorServer:
 
     @property
     def base_url(self) -> str:
-        """``http://127.0.0.1:<port>`` once started.
+        """``http://127.0.0.1:<port>`` once started (``https://`` when serving TLS).
 
         Examples:
             ```python
@@ -297,7 +326,7 @@ class EmulatorServer:
         emu = build_emulator(self.config, self.seed)
         self.emulator = emu
         sock = _bind(self.host, self.port)
-        self._server = _uvicorn_server(emu)
+        self._server = _uvicorn_server(emu, ssl_certfile=self.ssl_certfile, ssl_keyfile=self.ssl_keyfile)
         failure: list[BaseException] = []
 
         def run() -> None:
@@ -317,7 +346,7 @@ class EmulatorServer:
             if time.monotonic() > deadline:
                 raise TimeoutError("the emulator server did not start in time")
             time.sleep(0.005)
-        self.config_data = connection_info(emu, _base_url(sock))
+        self.config_data = connection_info(emu, _base_url(sock, self.tls))
 
     def _start_process(self) -> None:
         self._tmpdir = tempfile.TemporaryDirectory(prefix="ns-emulator-")
@@ -339,6 +368,8 @@ class EmulatorServer:
             "port": self.port,
             "write_config": str(path),
             "seed": None if self.seed is None else dict(self.seed),
+            "ssl_certfile": None if self.ssl_certfile is None else os.fspath(self.ssl_certfile),
+            "ssl_keyfile": None if self.ssl_keyfile is None else os.fspath(self.ssl_keyfile),
         }
         self._proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             [sys.executable, "-m", "netsuite_async.testing.server", json.dumps(args)],
@@ -410,6 +441,8 @@ def _main(argv: list[str]) -> None:
         port=args.get("port", 0),
         write_config=args.get("write_config"),
         seed=args.get("seed"),
+        ssl_certfile=args.get("ssl_certfile"),
+        ssl_keyfile=args.get("ssl_keyfile"),
     )
 
 
