@@ -81,14 +81,14 @@ def _child(mode: str, n: int, concurrency: int, base_url: str | None = None, tok
 
     def tls_client(cafile: str) -> AsyncClient:
         # What a user does to trust their own CA: an SSLContext as verify= of the transport, passed through
-        # build_http_client. A transport of one's own brings its own pool limits, so they are set here as the
-        # library sizes its own pool (max(C, 10) + 5 kept-alive connections, 30 s): the same pool as `loopback`.
+        # build_http_client, with the library's pool sizing (pool_limits): the same pool as `loopback`.
         import httpx2
 
-        size = max(concurrency, 10) + 5
-        limits = httpx2.Limits(max_connections=size, max_keepalive_connections=size, keepalive_expiry=30.0)
+        from netsuite_async import pool_limits
+
         context = ssl.create_default_context(cafile=cafile)
-        return build_http_client(concurrency, transport=httpx2.AsyncHTTPTransport(verify=context, limits=limits))
+        transport = httpx2.AsyncHTTPTransport(verify=context, limits=pool_limits(concurrency))
+        return build_http_client(concurrency, transport=transport)
 
     async def main() -> dict[str, Any]:
         if base_url is None:

@@ -37,7 +37,7 @@ from netsuite_async.batch import (
 )
 from netsuite_async.batch_checkpoint import BatchCheckpoint, CheckpointError, CheckpointMismatchError
 from netsuite_async.changes import ChangeMark, Changes, Checkpoint, JSONFileCheckpoint, MemoryCheckpoint
-from netsuite_async.client import NetSuiteClient, Timeouts, build_http_client
+from netsuite_async.client import NetSuiteClient, Timeouts, build_http_client, pool_limits
 from netsuite_async.errors import (
     AccessDeniedError,
     APIError,
@@ -190,6 +190,7 @@ __all__ = [
     "build_http_client",
     "export_rows",
     "format_q_date",
+    "pool_limits",
     "query_tables",
     "run_batch_file",
     "where",

@@ -45,7 +45,7 @@ __all__ = [
 
 def build_client(
     *,
-    max_connections: int,
+    limits: Limits,
     connect_timeout: float,
     read_timeout: float,
     write_timeout: float,
@@ -57,11 +57,6 @@ def build_client(
     The pool holds at least as many connections as may be in flight, so the governor, not the pool, is what
     makes requests wait; idle connections are kept so bursts reuse TLS sessions.
     """
-    limits = Limits(
-        max_connections=max_connections,
-        max_keepalive_connections=max_connections,
-        keepalive_expiry=30.0,
-    )
     timeout = Timeout(connect=connect_timeout, read=read_timeout, write=write_timeout, pool=pool_timeout)
     return AsyncClient(limits=limits, timeout=timeout, follow_redirects=False, transport=transport)
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from netsuite_async._base_urls import url_root
 from netsuite_async._call_options import check_headers, check_timeout
 from netsuite_async._checks import is_int
-from netsuite_async._http import AsyncBaseTransport, AsyncClient, Response, build_client, is_in_process
+from netsuite_async._http import AsyncBaseTransport, AsyncClient, Limits, Response, build_client, is_in_process
 from netsuite_async._logging import redact_httpx2_logs
 from netsuite_async.account import Account
 from netsuite_async.auth.base import AuthContext, TokenProvider
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from netsuite_async.restlets import Restlets
     from netsuite_async.suiteql import SuiteQL
 
-__all__ = ["AUTO_FALLBACK_LIMIT", "NetSuiteClient", "Timeouts", "build_http_client"]
+__all__ = ["AUTO_FALLBACK_LIMIT", "NetSuiteClient", "Timeouts", "build_http_client", "pool_limits"]
 
 logger = logging.getLogger("netsuite_async.client")
 
@@ -410,27 +410,41 @@ def build_http_client(
     transport: AsyncBaseTransport | None = None,
 ) -> AsyncClient:
     """The pooled ``httpx2.AsyncClient`` the library builds, sized so the governor, not the pool, makes requests
-    wait; pass it as ``NetSuiteClient(http_client=...)``. ``transport`` lets you add your own httpx2 transport
-    (a proxy, a recording or mocking transport) without losing the pool sizing or the timeouts.
+    wait; pass it as ``NetSuiteClient(http_client=...)``. ``transport`` lets you put your own httpx2 transport
+    under it (a proxy, a recorder, a mock) and keep the timeouts.
 
-    The pool holds ``max(concurrency, 10) + 5`` keep-alive connections: a request waiting for a connection would
-    hold its governor slot, so the pool must never be the tighter limit.
+    The pool holds ``max(concurrency, 10) + 5`` keep-alive connections (`pool_limits`): a request waiting for a
+    connection would hold its governor slot, so the pool must never be the tighter limit. A network transport you
+    pass owns its pool (httpx2 sizes only the pool it builds itself): build it with
+    ``limits=pool_limits(concurrency)``, as in ``httpx2.AsyncHTTPTransport(proxy=..., limits=pool_limits(15))``.
 
     Examples:
         >>> http = build_http_client(15)
         >>> http.timeout.read
         180.0
     """
-    limit = concurrency.limit if isinstance(concurrency, ServiceTier) else _ceiling(concurrency)
     timeouts = timeouts or Timeouts()
     return build_client(
-        max_connections=max(limit, 10) + 5,
+        limits=pool_limits(concurrency),
         connect_timeout=timeouts.connect,
         read_timeout=timeouts.read,
         write_timeout=timeouts.write,
         pool_timeout=timeouts.pool,
         transport=transport,
     )
+
+
+def pool_limits(concurrency: int | ServiceTier) -> Limits:
+    """The connection-pool limits the library uses for ``concurrency`` (``max(limit, 10) + 5`` connections, all
+    kept alive for 30 s), for a network transport of your own under `build_http_client`.
+
+    Examples:
+        >>> pool_limits(15).max_connections, pool_limits(3).max_keepalive_connections
+        (20, 15)
+    """
+    limit = concurrency.limit if isinstance(concurrency, ServiceTier) else _ceiling(concurrency)
+    size = max(limit, 10) + 5
+    return Limits(max_connections=size, max_keepalive_connections=size, keepalive_expiry=30.0)
 
 
 def _limit_from_governance(body: Any) -> int:

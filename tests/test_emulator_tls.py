@@ -12,7 +12,7 @@ import httpx2
 import pytest
 from click.testing import CliRunner
 
-from netsuite_async import BearerToken, NetSuiteClient, build_http_client
+from netsuite_async import BearerToken, NetSuiteClient, build_http_client, pool_limits
 from netsuite_async.cli import main
 from netsuite_async.errors import TLSConfigurationError
 from netsuite_async.testing.server import EmulatorServer
@@ -27,7 +27,7 @@ def cert_pair(tmp_path: Path) -> tuple[Path, Path]:
 def _trusting(cert: Path) -> httpx2.AsyncClient:
     """The library's pooled client, verifying against exactly this certificate."""
     context = ssl.create_default_context(cafile=str(cert))
-    return build_http_client(5, transport=httpx2.AsyncHTTPTransport(verify=context))
+    return build_http_client(5, transport=httpx2.AsyncHTTPTransport(verify=context, limits=pool_limits(5)))
 
 
 @pytest.mark.anyio
@@ -109,3 +109,18 @@ def test_serve_help_lists_the_tls_flags() -> None:
     assert result.exit_code == 0
     assert "--ssl-certfile" in result.output
     assert "--ssl-keyfile" in result.output
+
+
+def _pool_sizes(transport: Any) -> tuple[int, int, float]:
+    # httpx2 keeps the pool private; reading it here is the only way to see what a transport was built with.
+    pool = transport._pool
+    return pool._max_connections, pool._max_keepalive_connections, pool._keepalive_expiry
+
+
+@pytest.mark.parametrize("concurrency", [1, 15, 40])
+def test_a_transport_built_with_pool_limits_has_the_librarys_own_pool(concurrency: int) -> None:
+    own = build_http_client(concurrency)
+    mine = httpx2.AsyncHTTPTransport(limits=pool_limits(concurrency))
+    assert _pool_sizes(mine) == _pool_sizes(own._transport) == (max(concurrency, 10) + 5,) * 2 + (30.0,)
+    # Without it, httpx2's defaults apply (fewer connections kept alive than the library keeps at 40).
+    assert _pool_sizes(httpx2.AsyncHTTPTransport())[1] < max(40, 10) + 5
