@@ -328,27 +328,26 @@ class Transport(_TokenEndpoint):
                         slot_wait = time.perf_counter() - started
                         op.attempts += 1
                         op.slot_wait += slot_wait
-                    span = None
+                    span = None  # when the attempt's span started (its span is recorded once it ended)
                     if observed:  # spans and hooks: only for a call with a span, or with hooks set
                         if self.telemetry.hooks.request:
                             await self._request_hooks(spec, call, attempt, op)
                         if op is not None and op.span is not None:
-                            span = self.telemetry.attempt_started(spec.method, call.safe_url, call.request.url.host,
-                                                                  attempt, slot_wait)
+                            span = self.telemetry.attempt_started(slot_wait)
                         sent_at = time.perf_counter()
                     try:
                         response = await self.http.send(call.request)
                     except _NEVER_SENT as exc:
                         permit.record(Outcome.FAILURE)
                         if span is not None:
-                            self.telemetry.attempt_ended(span, None, exc, False)
+                            self._attempt_span(span, spec, call, attempt, None, exc, False)
                         raise
                     except BaseException as exc:
                         # Any other way out of the slot (cancellation, the call's deadline, a read timeout, a
                         # dropped connection) records nothing: the request may still be running at NetSuite, and a
                         # governor may keep its slot counted for a while (a ghost slot, see governor/local.py).
                         if span is not None:
-                            self.telemetry.attempt_ended(span, None, exc, False)
+                            self._attempt_span(span, spec, call, attempt, None, exc, False)
                         raise
                     limited = _is_limited(response, spec)
                     permit.record(Outcome.LIMITED if limited else Outcome.SUCCESS)
@@ -357,7 +356,7 @@ class Transport(_TokenEndpoint):
                         if limited:
                             op.limited += 1
                     if span is not None:
-                        self.telemetry.attempt_ended(span, response.status_code, None, limited)
+                        self._attempt_span(span, spec, call, attempt, response.status_code, None, limited)
                     if observed and self.telemetry.hooks.response:
                         await self._response_hooks(spec, call, attempt, op, response, time.perf_counter() - sent_at)
             if scope.cancelled_caught:
@@ -375,6 +374,13 @@ class Transport(_TokenEndpoint):
         except httpx2.TransportError as exc:
             return self._raise_reached(spec, call.safe_url, exc, idempotent)
         return self._finish_response(spec, response, call.safe_url, attempt, started, idempotent)
+
+    def _attempt_span(self, started: int, spec: RequestSpec, call: _Call, attempt: int, status: int | None,
+                      error: BaseException | None, limited: bool) -> None:
+        bases = self._bases
+        base = bases.rest if spec.host == "rest" else bases.restlets
+        _, host, port = _ORIGINS.get(base) or _origin(base)  # a spec's path cannot name another host than its base's
+        self.telemetry.attempt_ended(started, spec.method, call.safe_url, host, port, attempt, status, error, limited)
 
     async def _request_hooks(self, spec: RequestSpec, call: _Call, attempt: int, op: _Operation | None) -> None:
         request = call.request
@@ -416,8 +422,39 @@ class _Call:
     @property
     def safe_url(self) -> str:
         if self._safe_url is None:
-            self._safe_url = _safe_url(self.request)
+            spec = self.spec
+            base = self._base()
+            path = spec.path
+            url = base + path
+            if spec.params or "%" in url or "?" in url or "/." in url:
+                self._safe_url = _safe_url(self.request)
+            else:
+                # What _safe_url(request) gives, without reading the URL back from httpx2 (1.4 us a call, paid by
+                # every traced attempt): the base's redacted form, once per base, then the path as given, which
+                # httpx2 leaves as it is when it has no escapes, dot segments or query (and no parameters).
+                self._safe_url = _origin(base)[0] + path
         return self._safe_url
+
+    def _base(self) -> str:
+        bases = self.transport._bases
+        return bases.rest if self.spec.host == "rest" else bases.restlets
+
+
+def _origin(base: str) -> tuple[str, str, int]:
+    """A base URL's redacted form, host and port (the scheme's default when none is given), as httpx2 reads them:
+    worked out once per base (a handful per process)."""
+    found = _ORIGINS.get(base)
+    if found is None:
+        if len(_ORIGINS) > 64:
+            _ORIGINS.clear()
+        request = Request("GET", base + "/")
+        url = request.url
+        port = url.port if url.port is not None else (443 if url.scheme == "https" else 80)
+        found = _ORIGINS[base] = (_safe_url(request)[:-1], url.host, port)  # [:-1]: a bare host's path is "/"
+    return found
+
+
+_ORIGINS: dict[str, tuple[str, str, int]] = {}
 
 
 def _merge_headers(base: Mapping[str, str], extra: Mapping[str, str]) -> dict[str, str]:

@@ -49,6 +49,32 @@ async def test_a_get_is_one_logical_span_with_one_http_child(spans: Any) -> None
     assert child.attributes["http.response.status_code"] == 200
     assert child.attributes["url.full"].endswith("/services/rest/record/v1/customer/1")
     assert child.attributes["server.address"] == "emulator.test"
+    assert child.attributes["server.port"] == 80  # the fake is http://emulator.test: the default port, still given
+    assert parent.start_time <= child.start_time <= child.end_time <= parent.end_time
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("base_url", "port"), [("https://emulator.test", 443), ("https://emulator.test:8443", 8443)])
+async def test_an_attempt_span_gives_the_server_port(spans: Any, base_url: str, port: int) -> None:
+    async with FakeNetSuite(seed={"customers": 3}, base_url=base_url) as fake, fake.client() as ns:
+        await ns.records.get("customer", 1)
+    (parent,) = _by_name(spans.get_finished_spans(), "netsuite records.get")
+    (child,) = _children(spans.get_finished_spans(), parent)
+    assert (child.attributes["server.address"], child.attributes["server.port"]) == ("emulator.test", port)
+
+
+@pytest.mark.anyio
+async def test_an_attempt_span_runs_from_sending_to_the_answer(spans: Any) -> None:
+    # The attempt's span is recorded once its outcome is known, with the time it was sent as its start: its
+    # duration covers the server's latency, and it sits inside the logical call's span.
+    async with FakeNetSuite(seed={"customers": 3}, latency=0.04) as fake, fake.client() as ns:
+        await ns.records.get("customer", 1)
+    finished = spans.get_finished_spans()
+    (parent,) = _by_name(finished, "netsuite records.get")
+    (child,) = _children(finished, parent)
+    assert child.end_time - child.start_time >= 35_000_000  # ns: the 40 ms latency (timer slack allowed)
+    assert parent.start_time <= child.start_time
+    assert child.end_time <= parent.end_time
 
 
 @pytest.mark.anyio

@@ -119,3 +119,36 @@ async def test_bad_query_parameters_raise_before_waiting_for_a_slot() -> None:
             await ns.request("GET", "/record/v1/customer/2", params={"fields": object()})  # type: ignore[dict-item]
         assert ns.governor.stats().waiting == 0
         gate.set()
+
+
+@pytest.mark.parametrize("base", ["https://1234567-sb1.suitetalk.api.netsuite.com", "https://HOST.example:443",
+                                  "https://host.example:8443", "http://emulator.test", "https://h.example/pre fix",
+                                  "https://h.example/a%20b", "https://xn--bcher-kva.example"])
+@pytest.mark.parametrize(("path", "params", "host_kind"), [
+    ("/record/v1/customer/1", None, "rest"),
+    ("/record/v1/customer/eid:ABC-1", None, "rest"),
+    ("/record/v1/customer/eid%3Aa%2Fb", None, "rest"),
+    ("/record/v1/customer/1", {"fields": "email", "secret": "s3cr3t"}, "rest"),
+    ("/record/v1/salesOrder/7/item/./1", None, "rest"),
+    ("/record/v1/customer/\u00e9t\u00e9", None, "rest"),
+    ("/app/site/hosting/restlet.nl", {"script": "1", "deploy": "1"}, "restlets"),
+    ("/app/site/hosting/restlet.nl", None, "restlets"),
+    ("/query/v1/suiteql", None, "rest"),
+])
+async def test_the_redacted_url_is_what_httpx2_would_give(base: str, path: str, params: Any, host_kind: Any) -> None:
+    # _Call.safe_url skips reading the URL back from httpx2 when it can (a traced attempt pays for it every time):
+    # the shortcut must give exactly the slow way's answer, and never a query value.
+    from netsuite_async._requests import RequestSpec, _safe_url
+    from netsuite_async.transport import _Call, _origin
+
+    ns = NetSuiteClient("1234567", TokenAuth("ck", "cs", "ti", "ts"), base_url=base, restlet_base_url=base,
+                        allow_insecure_http=True)
+    try:
+        call = _Call(ns.transport, RequestSpec("GET", path, params=params, host=host_kind))
+        assert call.safe_url == _safe_url(call.request)
+        url = call.request.url
+        _, host, port = _origin(base.rstrip("/") + ("/services/rest" if host_kind == "rest" else ""))
+        assert (host, port) == (url.host, url.port or {"https": 443, "http": 80}[url.scheme])
+        assert "s3cr3t" not in call.safe_url
+    finally:
+        await ns.aclose()
