@@ -182,9 +182,9 @@ class Telemetry:
         `attempt_started` gave; None: nothing to do) to now.
 
         The span is made once the outcome is known, with its true start time and every attribute at once: the
-        exported span is the same as one opened before sending, at half the SDK's per-span attribute work (one
-        validated mapping instead of a second, locked update). It never was the current span (nothing runs
-        inside an attempt that could be its child), so nothing else changes.
+        exported span is the same as one opened before sending and updated after, with one attribute update
+        instead of two (each costs the SDK about as much). An attempt's span is never made current (nothing the
+        library runs could be its child), so nothing else sees the difference.
 
         Examples:
             >>> Telemetry(enabled=False).attempt_ended(None, "GET", "https://x/", "x", 443, 1, 200, None, False)

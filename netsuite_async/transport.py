@@ -328,26 +328,26 @@ class Transport(_TokenEndpoint):
                         slot_wait = time.perf_counter() - started
                         op.attempts += 1
                         op.slot_wait += slot_wait
-                    span = None  # when the attempt's span started (its span is recorded once it ended)
+                    span_start = None  # when the attempt's span starts (the span is recorded once it has ended)
                     if observed:  # spans and hooks: only for a call with a span, or with hooks set
                         if self.telemetry.hooks.request:
                             await self._request_hooks(spec, call, attempt, op)
                         if op is not None and op.span is not None:
-                            span = self.telemetry.attempt_started(slot_wait)
+                            span_start = self.telemetry.attempt_started(slot_wait)
                         sent_at = time.perf_counter()
                     try:
                         response = await self.http.send(call.request)
                     except _NEVER_SENT as exc:
                         permit.record(Outcome.FAILURE)
-                        if span is not None:
-                            self._attempt_span(span, spec, call, attempt, None, exc, False)
+                        if span_start is not None:
+                            self._attempt_span(span_start, spec, call, attempt, None, exc, False)
                         raise
                     except BaseException as exc:
                         # Any other way out of the slot (cancellation, the call's deadline, a read timeout, a
                         # dropped connection) records nothing: the request may still be running at NetSuite, and a
                         # governor may keep its slot counted for a while (a ghost slot, see governor/local.py).
-                        if span is not None:
-                            self._attempt_span(span, spec, call, attempt, None, exc, False)
+                        if span_start is not None:
+                            self._attempt_span(span_start, spec, call, attempt, None, exc, False)
                         raise
                     limited = _is_limited(response, spec)
                     permit.record(Outcome.LIMITED if limited else Outcome.SUCCESS)
@@ -355,8 +355,8 @@ class Transport(_TokenEndpoint):
                         op.status = response.status_code
                         if limited:
                             op.limited += 1
-                    if span is not None:
-                        self._attempt_span(span, spec, call, attempt, response.status_code, None, limited)
+                    if span_start is not None:
+                        self._attempt_span(span_start, spec, call, attempt, response.status_code, None, limited)
                     if observed and self.telemetry.hooks.response:
                         await self._response_hooks(spec, call, attempt, op, response, time.perf_counter() - sent_at)
             if scope.cancelled_caught:
