@@ -270,13 +270,10 @@ class _OperationScope(_Operation):
             return self
         governor = self._governor
         if governor is not None:
-            # The limit when the call starts. The local governor's ``limit`` is a plain attribute; any other
-            # governor gives it in its stats.
+            # The limit at the start: the local governor's is an attribute, any other's is in its stats.
             limit = getattr(governor, "limit", None)
             self._limit = limit if type(limit) is int else int(governor.stats().limit)
-        # No attributes yet: they all go on in one update when the call ends (`__exit__`). The SDK's attribute
-        # handling is most of what a span costs, and a second update costs about as much as the first; the
-        # exported span is the same. A head sampler sees the span's name and kind (the name is the operation).
+        # No attributes yet: all go on in one update at the end (a second update costs the SDK as much again).
         self.span = span = telemetry._tracer.start_span("netsuite " + self.name, kind=telemetry._kind)
         self._otel_token = telemetry._attach(telemetry._in_context(span))
         return self
@@ -292,9 +289,9 @@ class _OperationScope(_Operation):
             return
         self.span = None  # an attempt still running after the call ended (a stream's prefetch) opens no child span
         self._telemetry._detach(self._otel_token)
-        # Milliseconds to the microsecond (integer rounding: round(x, 3) formats the float in decimal, 5x slower).
+        # Milliseconds to the microsecond (integer rounding: round(x, 3) is 5x slower).
         attributes: dict[str, Any] = {"netsuite.attempts": self.attempts, "netsuite.limited": self.limited,
-                                      "netsuite.slot_wait_ms": int(self.slot_wait * 1_000_000 + 0.5) / 1000}
+                                      "netsuite.slot_wait_ms": int(self.slot_wait * 1e6 + 0.5) / 1000}
         if self._record_type is not None:
             attributes["netsuite.record_type"] = self._record_type
         if self.agent is not None:
@@ -404,7 +401,6 @@ def traced(name: str, type_arg: int | None = None) -> Callable[[Callable[P, Awai
         @functools.wraps(func)
         async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
             if kwargs and not CALL_OPTIONS.isdisjoint(kwargs): args = apply_call_options(func, args, kwargs)  # noqa: E701
-            # This runs on every call: a few lookups, no helper calls, before the untraced path is taken.
             transport = args[0].__dict__.get("_transport")
             telemetry: Telemetry | None = getattr(transport, "telemetry", None)
             if (telemetry is None or telemetry.off or _current.get() is not None
