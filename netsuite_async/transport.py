@@ -377,9 +377,7 @@ class Transport(_TokenEndpoint):
 
     def _attempt_span(self, started: int, spec: RequestSpec, call: _Call, attempt: int, status: int | None,
                       error: BaseException | None, limited: bool) -> None:
-        bases = self._bases
-        base = bases.rest if spec.host == "rest" else bases.restlets
-        _, host, port = _ORIGINS.get(base) or _origin(base)  # a spec's path cannot name another host than its base's
+        _, host, port = _origin(call._base())  # a spec's path cannot name another host than its base's
         self.telemetry.attempt_ended(started, spec.method, call.safe_url, host, port, attempt, status, error, limited)
 
     async def _request_hooks(self, spec: RequestSpec, call: _Call, attempt: int, op: _Operation | None) -> None:
