@@ -214,6 +214,7 @@ def test_authorize_url_then_exchange_stores_tokens_usable_by_later_commands(
             emu_config,
             "auth",
             "exchange",
+            "--code",
             query["code"],
             "--state",
             query["state"],
@@ -258,3 +259,23 @@ def test_help_lists_every_command() -> None:
     result = CliRunner().invoke(main, ["--help"])
     for command in ("demo", "record", "suiteql", "batch", "restlet", "metadata", "emulator", "auth", "bench"):
         assert command in result.stdout
+
+
+def test_exchange_takes_a_code_that_begins_with_a_dash(
+    emu_config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Codes are random URL-safe text, so one in 64 begins with '-'; it must not be read as an option."""
+    state_file = tmp_path / "state.json"
+    state_file.write_text(json.dumps({"state": "s1", "code_verifier": "v" * 64}), encoding="utf-8")
+    monkeypatch.setenv("NETSUITE_TOKEN_STORE", str(tmp_path / "tokens.json"))
+    for code_args in (["--code", "-Abc"], ["--", "-Abc"]):
+        argv = ["auth", "exchange", "--state", "s1", "--state-file", str(state_file), *code_args]
+        result = cli(emu_config, *argv, auth="code")
+        # The emulator never issued this code, so the exchange itself is refused, but by the server.
+        assert "No such option" not in result.output
+        assert result.exit_code not in (0, 2), result.output
+        assert "invalid_grant" in result.output, result.output
+    both = cli(
+        emu_config, "auth", "exchange", "A", "--code", "B", "--state", "s1", "--state-file", str(state_file), auth="code"
+    )
+    assert both.exit_code == 2 and "give the code once" in both.output

@@ -213,7 +213,7 @@ def authorize_url_cmd(state: CliState, state_file: Path) -> None:
     Needs NETSUITE_ACCOUNT, NETSUITE_AUTH_CODE_CLIENT_ID, NETSUITE_AUTH_CODE_CLIENT_SECRET and
     NETSUITE_REDIRECT_URI (or client_id/client_secret). After logging in, NetSuite redirects to the
     redirect URI with ?code=...&state=...; then run:
-      NETSUITE_TOKEN_STORE=tokens.json netsuite-async auth exchange CODE --state STATE
+      NETSUITE_TOKEN_STORE=tokens.json netsuite-async auth exchange --code CODE --state STATE
     """
     settings = state.settings()
 
@@ -228,7 +228,12 @@ def authorize_url_cmd(state: CliState, state_file: Path) -> None:
 
 
 @auth.command("exchange")
-@click.argument("code")
+@click.argument("code", required=False)
+@click.option(
+    "--code",
+    "code_option",
+    help="the code NetSuite sent back (the same as the CODE argument; use this form when the code starts with '-')",
+)
 @click.option("--state", "oauth_state", required=True, help="the state NetSuite sent back with the code")
 @click.option(
     "--state-file",
@@ -237,11 +242,20 @@ def authorize_url_cmd(state: CliState, state_file: Path) -> None:
     show_default=True,
 )
 @pass_state
-def exchange_cmd(state: CliState, code: str, oauth_state: str, state_file: Path) -> None:
+def exchange_cmd(
+    state: CliState, code: str | None, code_option: str | None, oauth_state: str, state_file: Path
+) -> None:
     """Trade an authorization code for tokens, kept in NETSUITE_TOKEN_STORE (a 0600 JSON file).
 
     Later commands use them (and refresh them) when NETSUITE_TOKEN_STORE and the client settings are set.
+    A code may begin with '-' (it is random URL-safe text); pass it as `--code CODE` (or after `--`)
+    so it is not read as an option.
     """
+    if code is not None and code_option is not None and code != code_option:
+        raise click.UsageError("give the code once: as the CODE argument or as --code, not two different ones")
+    code = code_option if code_option is not None else code
+    if not code:
+        raise click.UsageError("missing the code: `auth exchange --code CODE --state STATE`")
     settings = state.settings()
     if not settings.token_store:
         raise click.UsageError("set NETSUITE_TOKEN_STORE (or token_store in the profile) to a file for the tokens")
