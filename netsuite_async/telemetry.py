@@ -140,16 +140,14 @@ class Telemetry:
         self._recording = True
         return True
 
-    # -- logical calls ----------------------------------------------------------------------------------------
     def operation(
         self, name: str, *, record_type: str | None = None, agent: str | None = None, governor: Any = None,
         fresh: bool = False,
     ) -> _OperationScope:
         """A logical call: its `_Operation` record (which the transport adds its attempts to) and, when active,
-        its span. Entering it gives the record, or None when the call is nested in another one.
-
-        Nested operations (``batch.create`` calling ``jobs.submit``) keep the outermost one as the logical call;
-        ``fresh=True`` (an audited call, which needs its own counts) makes a new one even inside another.
+        its span. Entering it gives the record, or None when the call is nested in another one: nested operations
+        (``batch.create`` calling ``jobs.submit``) keep the outermost one as the logical call; ``fresh=True`` (an
+        audited call, which needs its own counts) makes a new one even inside another.
 
         Examples:
             >>> with Telemetry(enabled=False).operation("suiteql.all") as op:
@@ -158,7 +156,6 @@ class Telemetry:
         """
         return _OperationScope(self, name, record_type, agent, governor, fresh)
 
-    # -- attempts ---------------------------------------------------------------------------------------------
     def attempt_started(self, slot_wait: float) -> int | None:
         """Record an attempt's slot wait and note when it is sent: give the result to `attempt_ended`.
 
@@ -175,7 +172,7 @@ class Telemetry:
         return _time_ns()
 
     def attempt_ended(
-        self, started: int | None, method: str, url: str, server: str, port: int, attempt: int, status: int | None,
+        self, started: int | None, method: str, url: str, server: tuple[str, int], attempt: int, status: int | None,
         error: BaseException | None, limited: bool,
     ) -> None:
         """Count an attempt (status, 429, network error) and record its child span, from ``started`` (what
@@ -187,15 +184,15 @@ class Telemetry:
         library runs could be its child), so nothing else sees the difference.
 
         Examples:
-            >>> Telemetry(enabled=False).attempt_ended(None, "GET", "https://x/", "x", 443, 1, 200, None, False)
+            >>> Telemetry(enabled=False).attempt_ended(None, "GET", "https://x/", ("x", 443), 1, 200, None, False)
         """
         if started is None:
             return
         # OpenTelemetry's HTTP client conventions: method, full (redacted) URL, server address and port (all four
         # required), the status, error.type on a failure, and the resend count (absent on a first attempt). The
         # logical call's name is its span's name: not repeated as an attribute of our own.
-        attributes: dict[str, Any] = {"http.request.method": method, "url.full": url, "server.address": server,
-                                      "server.port": port}
+        attributes: dict[str, Any] = {"http.request.method": method, "url.full": url, "server.address": server[0],
+                                      "server.port": server[1]}
         if attempt > 1:
             attributes["http.request.resend_count"] = attempt - 1
         failed: str | None = None
@@ -249,7 +246,9 @@ class _OperationScope(_Operation):
 
     def __init__(self, telemetry: Telemetry, name: str, record_type: str | None, agent: str | None,
                  governor: Any, fresh: bool = False) -> None:
-        _Operation.__init__(self, name, agent)
+        # _Operation's fields, set here rather than through its __init__ (a call fewer, once per logical call)
+        self.name, self.agent, self.attempts, self.limited, self.slot_wait, self.status, self.span = (
+            name, agent, 0, 0, 0.0, None, None)
         self._telemetry = telemetry
         self._record_type = record_type
         self._governor = governor
@@ -261,13 +260,17 @@ class _OperationScope(_Operation):
     def __enter__(self) -> _Operation | None:
         if not self._fresh and _current.get() is not None:
             return None
+        self.begin()
+        return self
+
+    def begin(self) -> None:
+        """``__enter__`` for the outermost call (the ``traced`` wrapper checks that, then calls this directly)."""
         self._token = _current.set(self)
-        agent = self.agent
-        if agent is None:
-            self.agent = agent = _agent.get()
+        if self.agent is None:
+            self.agent = _agent.get()
         telemetry = self._telemetry
         if telemetry._tracer is None or not (telemetry._recording or telemetry.active):
-            return self
+            return
         governor = self._governor
         if governor is not None:
             # The limit at the start: the local governor's is an attribute, any other's is in its stats.
@@ -276,7 +279,6 @@ class _OperationScope(_Operation):
         # No attributes yet: all go on in one update at the end (a second update costs the SDK as much again).
         self.span = span = telemetry._tracer.start_span("netsuite " + self.name, kind=telemetry._kind)
         self._otel_token = telemetry._attach(telemetry._in_context(span))
-        return self
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
         token = self._token
@@ -365,21 +367,9 @@ class _Steps:
 
 
 # -- decorators used by the API modules ---------------------------------------------------------------------------
-def _transport_of(resource: Any) -> Any:
-    # Resources keep the transport they send through as ``_transport``; a dict lookup is cheaper than getattr.
-    return resource.__dict__.get("_transport")
-
-
-def _telemetry_of(resource: Any) -> Telemetry | None:
-    transport = _transport_of(resource)
-    return None if transport is None else getattr(transport, "telemetry", None)
-
-
-def _record_type(index: int | None, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str | None:
-    # Only a record type ever becomes an attribute: never a query, a body or an id.
-    if index is None:
-        return None
-    value = kwargs.get("record_type", args[index] if len(args) > index else None)
+def _record_type(at: int, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str | None:
+    # Only a record type ever becomes an attribute: never a query, a body or an id. ``at``: its place in args.
+    value = (kwargs.get("record_type", args[at] if len(args) > at else None)) if at else None
     return value if isinstance(value, str) else None
 
 
@@ -397,6 +387,8 @@ def traced(name: str, type_arg: int | None = None) -> Callable[[Callable[P, Awai
         'get'
     """
 
+    at = 0 if type_arg is None else type_arg + 1  # the record type's place in args (args[0] is self); 0: none
+
     def decorate(func: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
         @functools.wraps(func)
         async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
@@ -406,9 +398,17 @@ def traced(name: str, type_arg: int | None = None) -> Callable[[Callable[P, Awai
             if (telemetry is None or telemetry.off or _current.get() is not None
                     or not (telemetry.hooked or telemetry._recording or telemetry.active)):
                 return await func(*args, **kwargs)
-            record_type = None if type_arg is None else _record_type(type_arg, args[1:], kwargs)
-            with _OperationScope(telemetry, name, record_type, None, getattr(transport, "governor", None)):
-                return await func(*args, **kwargs)
+            value = (kwargs.get("record_type", args[at] if len(args) > at else None)) if at else None  # _record_type
+            record_type = value if isinstance(value, str) else None
+            scope = _OperationScope(telemetry, name, record_type, None, getattr(transport, "governor", None))
+            scope.begin()  # what the scope's `with` block does, without it (cheaper, and this runs once per call)
+            try:
+                result = await func(*args, **kwargs)
+            except BaseException as exc:
+                scope.__exit__(type(exc), exc, None)
+                raise
+            scope.__exit__(None, None, None)
+            return result
 
         return wrapper
 
@@ -431,25 +431,25 @@ def traced_iter(name: str, type_arg: int | None = None) -> Callable[[Callable[P,
         'listing'
     """
 
+    at = 0 if type_arg is None else type_arg + 1
+
     def decorate(func: Callable[P, T]) -> Callable[P, T]:
         @functools.wraps(func)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
             if kwargs and not CALL_OPTIONS.isdisjoint(kwargs): args = apply_call_options(func, args, kwargs)  # noqa: E701
             result = func(*args, **kwargs)
-            telemetry = _telemetry_of(args[0])
+            transport = args[0].__dict__.get("_transport")  # where resources keep it (cheaper than getattr)
+            telemetry: Telemetry | None = getattr(transport, "telemetry", None)
             if (telemetry is None or telemetry.off or _current.get() is not None
                     or not (telemetry.hooked or telemetry.active)):
                 return result
-            steps = _Steps(telemetry, name, _record_type(type_arg, args[1:], kwargs), None, _governor_of(args[0]))
+            governor = getattr(transport, "governor", None)
+            steps = _Steps(telemetry, name, _record_type(at, args, kwargs), None, governor)
             return _TracedIterable(result, steps)  # type: ignore[return-value]
 
         return wrapper
 
     return decorate
-
-
-def _governor_of(resource: Any) -> Any:
-    return getattr(_transport_of(resource), "governor", None)
 
 
 class _TracedIterable:

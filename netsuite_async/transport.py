@@ -173,10 +173,13 @@ class Transport(_TokenEndpoint):
         """Run ``startup`` once, before the first request (used by ``concurrency="auto"``)."""
         self._startup = startup
 
+    def base_for(self, spec: RequestSpec) -> str:
+        """The base URL a spec is sent to: the REST or the RESTlet one (see `url_for`)."""
+        return self._bases.rest if spec.host == "rest" else self._bases.restlets
+
     def url_for(self, spec: RequestSpec) -> str:
         """The absolute URL (without query) a spec is sent to."""
-        base = self._bases.rest if spec.host == "rest" else self._bases.restlets
-        return base + spec.path
+        return self.base_for(spec) + spec.path
 
     def build_request(self, spec: RequestSpec) -> Request:
         """The httpx2 request for a spec (query encoded once; the signature is added per attempt)."""
@@ -340,14 +343,16 @@ class Transport(_TokenEndpoint):
                     except _NEVER_SENT as exc:
                         permit.record(Outcome.FAILURE)
                         if span_start is not None:
-                            self._attempt_span(span_start, spec, call, attempt, None, exc, False)
+                            self.telemetry.attempt_ended(span_start, spec.method, call.safe_url, call.server, attempt,
+                                                         None, exc, False)
                         raise
                     except BaseException as exc:
                         # Any other way out of the slot (cancellation, the call's deadline, a read timeout, a
                         # dropped connection) records nothing: the request may still be running at NetSuite, and a
                         # governor may keep its slot counted for a while (a ghost slot, see governor/local.py).
                         if span_start is not None:
-                            self._attempt_span(span_start, spec, call, attempt, None, exc, False)
+                            self.telemetry.attempt_ended(span_start, spec.method, call.safe_url, call.server, attempt,
+                                                         None, exc, False)
                         raise
                     limited = _is_limited(response, spec)
                     permit.record(Outcome.LIMITED if limited else Outcome.SUCCESS)
@@ -356,7 +361,9 @@ class Transport(_TokenEndpoint):
                         if limited:
                             op.limited += 1
                     if span_start is not None:
-                        self._attempt_span(span_start, spec, call, attempt, response.status_code, None, limited)
+                        # call.safe_url before call.server: reading the URL sets the server (arguments go in order)
+                        self.telemetry.attempt_ended(span_start, spec.method, call.safe_url, call.server, attempt,
+                                                     response.status_code, None, limited)
                     if observed and self.telemetry.hooks.response:
                         await self._response_hooks(spec, call, attempt, op, response, time.perf_counter() - sent_at)
             if scope.cancelled_caught:
@@ -374,11 +381,6 @@ class Transport(_TokenEndpoint):
         except httpx2.TransportError as exc:
             return self._raise_reached(spec, call.safe_url, exc, idempotent)
         return self._finish_response(spec, response, call.safe_url, attempt, started, idempotent)
-
-    def _attempt_span(self, started: int, spec: RequestSpec, call: _Call, attempt: int, status: int | None,
-                      error: BaseException | None, limited: bool) -> None:
-        _, host, port = _origin(call._base())  # a spec's path cannot name another host than its base's
-        self.telemetry.attempt_ended(started, spec.method, call.safe_url, host, port, attempt, status, error, limited)
 
     async def _request_hooks(self, spec: RequestSpec, call: _Call, attempt: int, op: _Operation | None) -> None:
         request = call.request
@@ -403,13 +405,15 @@ class Transport(_TokenEndpoint):
 class _Call:
     """One logical call's httpx2 request, built on first use (then reused by every attempt)."""
 
-    __slots__ = ("_request", "_safe_url", "spec", "transport")
+    __slots__ = ("_request", "_safe_url", "server", "spec", "transport")
 
     def __init__(self, transport: Transport, spec: RequestSpec) -> None:
         self.transport = transport
         self.spec = spec
         self._request: Request | None = None
         self._safe_url: str | None = None
+        #: The server's host and port (the scheme's default when the base names none), set with `safe_url`.
+        self.server: tuple[str, int] = ("", 0)
 
     @property
     def request(self) -> Request:
@@ -419,10 +423,13 @@ class _Call:
 
     @property
     def safe_url(self) -> str:
+        """The URL with query values redacted (logs, errors, spans); reading it also sets `server`."""
         if self._safe_url is None:
             spec = self.spec
-            base = self._base()
+            base = self.transport.base_for(spec)
             path = spec.path
+            origin, host, port = _origin(base)
+            self.server = (host, port)  # a spec's path cannot name another host than its base's
             url = base + path
             if spec.params or "%" in url or "?" in url or "/." in url:
                 self._safe_url = _safe_url(self.request)
@@ -430,12 +437,8 @@ class _Call:
                 # What _safe_url(request) gives, without reading the URL back from httpx2 (1.4 us a call, paid by
                 # every traced attempt): the base's redacted form, once per base, then the path as given, which
                 # httpx2 leaves as it is when it has no escapes, dot segments or query (and no parameters).
-                self._safe_url = _origin(base)[0] + path
+                self._safe_url = origin + path
         return self._safe_url
-
-    def _base(self) -> str:
-        bases = self.transport._bases
-        return bases.rest if self.spec.host == "rest" else bases.restlets
 
 
 def _origin(base: str) -> tuple[str, str, int]:
