@@ -173,13 +173,13 @@ class Transport(_TokenEndpoint):
         """Run ``startup`` once, before the first request (used by ``concurrency="auto"``)."""
         self._startup = startup
 
-    def base_for(self, spec: RequestSpec) -> str:
+    def _base_for(self, spec: RequestSpec) -> str:
         """The base URL a spec is sent to: the REST or the RESTlet one (see `url_for`)."""
         return self._bases.rest if spec.host == "rest" else self._bases.restlets
 
     def url_for(self, spec: RequestSpec) -> str:
         """The absolute URL (without query) a spec is sent to."""
-        return self.base_for(spec) + spec.path
+        return self._base_for(spec) + spec.path
 
     def build_request(self, spec: RequestSpec) -> Request:
         """The httpx2 request for a spec (query encoded once; the signature is added per attempt)."""
@@ -426,7 +426,7 @@ class _Call:
         """The URL with query values redacted (logs, errors, spans); reading it also sets `server`."""
         if self._safe_url is None:
             spec = self.spec
-            base = self.transport.base_for(spec)
+            base = self.transport._base_for(spec)
             path = spec.path
             origin, host, port = _origin(base)
             self.server = (host, port)  # a spec's path cannot name another host than its base's
