@@ -246,9 +246,7 @@ class _OperationScope(_Operation):
 
     def __init__(self, telemetry: Telemetry, name: str, record_type: str | None, agent: str | None,
                  governor: Any, fresh: bool = False) -> None:
-        # _Operation's fields, set here rather than through its __init__ (a call fewer, once per logical call)
-        self.name, self.agent, self.attempts, self.limited, self.slot_wait, self.status, self.span = (
-            name, agent, 0, 0, 0.0, None, None)
+        _Operation.__init__(self, name, agent)
         self._telemetry = telemetry
         self._record_type = record_type
         self._governor = governor
@@ -398,8 +396,7 @@ def traced(name: str, type_arg: int | None = None) -> Callable[[Callable[P, Awai
             if (telemetry is None or telemetry.off or _current.get() is not None
                     or not (telemetry.hooked or telemetry._recording or telemetry.active)):
                 return await func(*args, **kwargs)
-            value = (kwargs.get("record_type", args[at] if len(args) > at else None)) if at else None  # _record_type
-            record_type = value if isinstance(value, str) else None
+            record_type = _record_type(at, args, kwargs)
             scope = _OperationScope(telemetry, name, record_type, None, getattr(transport, "governor", None))
             scope.begin()  # what the scope's `with` block does, without it (cheaper, and this runs once per call)
             try:

@@ -361,7 +361,6 @@ class Transport(_TokenEndpoint):
                         if limited:
                             op.limited += 1
                     if span_start is not None:
-                        # call.safe_url before call.server: reading the URL sets the server (arguments go in order)
                         self.telemetry.attempt_ended(span_start, spec.method, call.safe_url, call.server, attempt,
                                                      response.status_code, None, limited)
                     if observed and self.telemetry.hooks.response:
@@ -405,15 +404,14 @@ class Transport(_TokenEndpoint):
 class _Call:
     """One logical call's httpx2 request, built on first use (then reused by every attempt)."""
 
-    __slots__ = ("_request", "_safe_url", "server", "spec", "transport")
+    __slots__ = ("_request", "_safe_url", "_server", "spec", "transport")
 
     def __init__(self, transport: Transport, spec: RequestSpec) -> None:
         self.transport = transport
         self.spec = spec
         self._request: Request | None = None
         self._safe_url: str | None = None
-        #: The server's host and port (the scheme's default when the base names none), set with `safe_url`.
-        self.server: tuple[str, int] = ("", 0)
+        self._server: tuple[str, int] = ("", 0)
 
     @property
     def request(self) -> Request:
@@ -423,13 +421,13 @@ class _Call:
 
     @property
     def safe_url(self) -> str:
-        """The URL with query values redacted (logs, errors, spans); reading it also sets `server`."""
+        """The URL with query values redacted (logs, errors, spans), worked out with `server` once per call."""
         if self._safe_url is None:
             spec = self.spec
             base = self.transport._base_for(spec)
             path = spec.path
             origin, host, port = _origin(base)
-            self.server = (host, port)  # a spec's path cannot name another host than its base's
+            self._server = (host, port)  # a spec's path cannot name another host than its base's
             url = base + path
             if spec.params or "%" in url or "?" in url or "/." in url:
                 self._safe_url = _safe_url(self.request)
@@ -439,6 +437,15 @@ class _Call:
                 # httpx2 leaves as it is when it has no escapes, dot segments or query (and no parameters).
                 self._safe_url = origin + path
         return self._safe_url
+
+
+    @property
+    def server(self) -> tuple[str, int]:
+        """The server's host and port (the scheme's default when the base names none), as an attempt's span names
+        them: worked out with `safe_url`, once per call."""
+        if self._safe_url is None:
+            self.safe_url  # noqa: B018 (sets _server)
+        return self._server
 
 
 def _origin(base: str) -> tuple[str, str, int]:
