@@ -18,10 +18,12 @@ all have finished this writes, in the results directory:
 - ``governor_clients.png``: fraction of C/L and share of requests answered 429 per client (netsuite-async, bare
   httpx2 + semaphore, netsuite 0.12, a sequential loop) from the governor benchmark.
 
-A full run that writes to the default results directory also regenerates ``docs/benchmarks.md`` (and copies the
-plots to ``docs/assets/benchmarks/``): every number on that page comes from this one run. It also rewrites every
-``<!-- bench:NAME -->`` ... ``<!-- /bench -->`` passage of the README and docs/*.md from this run's results
-(``docs_blocks.py``); a passage whose benchmark did not run is left as it is, and the run prints that it skipped it.
+A run that writes to the default results directory (not ``--quick``) also regenerates ``docs/benchmarks.md`` (and
+copies the plots to ``docs/assets/benchmarks/``), and rewrites every ``<!-- bench:NAME -->`` ... ``<!-- /bench -->``
+passage of the README and docs/*.md from the results (``docs_blocks.py``). With ``--only``, the benchmarks it did
+not run keep their last results (``merge_previous``: read back from ``summary.json``), so the page and the passages
+always cover every benchmark; each script's line in the Scripts table says when it ran (``at``, UTC). A passage
+whose benchmark has no result at all is left as it is, and the run prints that it skipped it.
 """
 
 from __future__ import annotations
@@ -69,7 +71,29 @@ def run_script(script: Path, results: Path, quick: bool, timeout: float) -> dict
         code = "timeout"
     seconds = time.perf_counter() - started
     print(f"== {script.name}: exit {code} in {seconds:.1f} s", flush=True)
-    return {"script": script.name, "exit": code, "seconds": round(seconds, 1)}
+    at = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(time.time() - seconds))
+    return {"script": script.name, "exit": code, "seconds": round(seconds, 1), "at": at}
+
+
+def merge_previous(results: Path, docs: dict[str, Any], runs: list[dict[str, Any]]
+                   ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """This run's results and scripts over the last non-quick run's (``results/summary.json``): a result document
+    this run did not write and a script it did not run are kept as they were (with the ``at`` of their run).
+
+    Used for every ``--only`` run (not ``--quick``), so that re-running one benchmark never drops the others from
+    ``summary.json``, ``results.md`` and docs/benchmarks.md; what the run prints and exits with is its own.
+    """
+    try:
+        previous = json.loads((results / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return docs, runs
+    if not isinstance(previous, dict) or previous.get("quick"):
+        return docs, runs
+    rerun = {r["script"] for r in runs}
+    kept_runs = [r for r in previous.get("runs") or [] if isinstance(r, dict) and r.get("script") not in rerun]
+    kept_docs = {k: v for k, v in (previous.get("results") or {}).items() if k not in docs}
+    merged_runs = sorted([*kept_runs, *runs], key=lambda r: str(r.get("script")))
+    return dict(sorted({**kept_docs, **docs}.items())), merged_runs
 
 
 def load_results(results: Path, since: float) -> dict[str, Any]:
@@ -269,12 +293,14 @@ DOCS_INTRO = """# Benchmarks
 
 Everything here is measured against the emulator served on loopback in a separate process, with a concurrency
 limit **C** and a fixed latency **L** per request, so the best any client can do is **C / L** requests per second.
-This page is written by the benchmark runner from one run ({command}); no number on it is typed by hand.
+This page is written by the benchmark runner ({command} last); no number on it is typed by hand. The Scripts
+table at the end says when each benchmark ran: `--only NAME` re-runs one and keeps the others' last results.
 
 ```bash
-python benchmarks/run.py --only governor --only transport    # what produced this page
-python benchmarks/run.py --quick                             # under a minute, PASS/FAIL per target, exit 1 on a miss
-netsuite-async bench --quick                                 # the same from the CLI
+python benchmarks/run.py                   # every benchmark (about 15 minutes): rewrites this page
+python benchmarks/run.py --only tracing    # one benchmark; the others keep their last results
+python benchmarks/run.py --quick           # under a minute, PASS/FAIL per target, exit 1 on a miss
+netsuite-async bench --quick               # the same from the CLI
 ```
 
 `benchmarks/README.md` describes each script. The numbers depend on the machine: the emulator adds a few
@@ -341,6 +367,9 @@ def main(argv: list[str] | None = None) -> int:
     only = args.only or (list(QUICK_DEFAULT) if args.quick else [])
     runs = [run_script(s, results, args.quick, args.timeout) for s in discover(only)]
     docs = load_results(results, since)
+    ran, ran_docs = runs, docs  # this run's: what it prints and exits with
+    if args.only and not args.quick:
+        docs, runs = merge_previous(results, docs, runs)
     found = targets(docs)
     summary = {"runs": runs, "results": docs, "quick": args.quick, "targets": found}
     (results / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
@@ -354,10 +383,10 @@ def main(argv: list[str] | None = None) -> int:
         copy_to_docs(results, written, docs_page(docs, runs, found, [p.name for p in written], command, kept))
         # The numbers quoted elsewhere (README, docs/*.md) come from this run too: see docs_blocks.py.
         docs_blocks.report(docs_blocks.update_docs(docs, HERE.parent))
-    failed = [r for r in runs if r["exit"] != 0]
+    failed = [r for r in ran if r["exit"] != 0]
     for r in failed:
         print(f"FAILED: {r['script']} (exit {r['exit']})", file=sys.stderr)
-    return 0 if print_summary(found, runs) else 1
+    return 0 if print_summary(targets(ran_docs), ran) else 1
 
 
 if __name__ == "__main__":

@@ -267,3 +267,54 @@ def test_runs_with_a_results_directory_or_quick_write_no_docs(blocks: ModuleType
     run.main(["--results", str(tmp_path)])
     run.main(["--quick", "--results", str(tmp_path / "q")])
     assert calls == []
+
+
+def test_an_only_run_keeps_the_other_benchmarks_last_results(
+    blocks: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``run.py --only governor`` after a full run: governor's result and script line are replaced, every other
+    benchmark keeps its last result and line (summary.json, results.md), and the exit code and the PASS/FAIL lines
+    are this run's alone (a kept benchmark's missed target does not fail it)."""
+    run = load("run")
+    previous_transport = json.loads((RESULTS / "transport.json").read_text(encoding="utf-8"))
+    missed = {"rows": [{"scenario": "old", "target": "t", "pass": False}]}
+    (tmp_path / "summary.json").write_text(json.dumps({
+        "quick": False,
+        "runs": [{"script": "bench_governor.py", "exit": 0, "seconds": 1.0, "at": "2026-12-01 10:00 UTC"},
+                 {"script": "bench_transport.py", "exit": 0, "seconds": 2.0, "at": "2026-12-01 10:01 UTC"},
+                 {"script": "bench_x.py", "exit": 0, "seconds": 3.0, "at": "2026-12-01 10:02 UTC"}],
+        "results": {"governor": {"rows": []}, "transport": previous_transport, "x": missed},
+    }), encoding="utf-8")
+
+    def fake_script(script: Path, where: Path, quick: bool, timeout: float) -> dict[str, Any]:
+        shutil.copyfile(RESULTS / "governor.json", where / "governor.json")
+        return {"script": script.name, "exit": 0, "seconds": 0.5, "at": "2026-12-03 12:00 UTC"}
+
+    monkeypatch.setattr(run, "run_script", fake_script)
+    monkeypatch.setattr(run, "discover", lambda only: [Path("bench_governor.py")])
+    code = run.main(["--only", "governor", "--results", str(tmp_path)])
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    assert sorted(summary["results"]) == ["governor", "transport", "x"]
+    assert summary["results"]["transport"] == previous_transport
+    assert summary["results"]["governor"] == json.loads((RESULTS / "governor.json").read_text(encoding="utf-8"))
+    assert [(r["script"], r["at"]) for r in summary["runs"]] == [
+        ("bench_governor.py", "2026-12-03 12:00 UTC"), ("bench_transport.py", "2026-12-01 10:01 UTC"),
+        ("bench_x.py", "2026-12-01 10:02 UTC")]
+    page = (tmp_path / "results.md").read_text(encoding="utf-8")
+    for name in ("governor", "transport", "x"):
+        assert f"## {name}" in page
+    # The kept benchmark's missed target is in the summary, but this run (governor only) is judged on its own.
+    assert any(t["benchmark"] == "x" and t["pass"] is False for t in summary["targets"])
+    out = capsys.readouterr().out
+    assert "x: old" not in out
+    assert code == (0 if all(t["pass"] for t in run.targets({"governor": summary["results"]["governor"]})) else 1)
+
+
+def test_a_quick_run_never_merges(blocks: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    run = load("run")
+    (tmp_path / "summary.json").write_text(json.dumps({"quick": False, "runs": [], "results": {"x": {"rows": []}}}),
+                                           encoding="utf-8")
+    monkeypatch.setattr(run, "run_script", lambda *a, **k: {"script": "bench_governor.py", "exit": 0, "seconds": 0.0})
+    monkeypatch.setattr(run, "discover", lambda only: [Path("bench_governor.py")])
+    run.main(["--quick", "--only", "governor", "--results", str(tmp_path)])
+    assert json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))["results"] == {}
