@@ -293,8 +293,9 @@ DOCS_INTRO = """# Benchmarks
 
 Everything here is measured against the emulator served on loopback in a separate process, with a concurrency
 limit **C** and a fixed latency **L** per request, so the best any client can do is **C / L** requests per second.
-This page is written by the benchmark runner ({command} last); no number on it is typed by hand. The Scripts
-table at the end says when each benchmark ran: `--only NAME` re-runs one and keeps the others' last results.
+This page is written by the benchmark runner; no number on it is typed by hand.
+Last run: {command}. The Scripts table at the end says when each benchmark ran (`--only NAME` re-runs one and
+keeps the others' last results).
 
 ```bash
 python benchmarks/run.py                   # every benchmark (about 15 minutes): rewrites this page

@@ -210,7 +210,7 @@ def test_the_cli_batch_bar_moves_item_by_item_and_shows_done_beside_it(
     server: EmulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import netsuite_async.cli.cmd_batch as cmd_batch
-    from netsuite_async.cli.cmd_query import make_progress
+    from netsuite_async.cli.progress import make_progress
 
     made: list[RecordingProgress] = []
 
@@ -230,8 +230,8 @@ def test_the_cli_batch_bar_moves_item_by_item_and_shows_done_beside_it(
     source = tmp_path / "in.jsonl"
     source.write_text("".join(json.dumps(row) + "\n" for row in customers(N, "CLI")), encoding="utf-8")
 
-    result = CliRunner().invoke(main, ["--emulator-config", str(emu_config), "batch", "create", "customer",
-                                       "--from", str(source)], catch_exceptions=False)
+    result = CliRunner().invoke(main, ["--emulator-config", str(emu_config), "--progress", "bar", "batch", "create",
+                                       "customer", "--from", str(source)], catch_exceptions=False)
     assert result.exit_code == 0, result.stderr
     assert result.stdout == f"created {N} of {N} customer records\n"
     completed = [u["completed"] for u in made[0].updates]

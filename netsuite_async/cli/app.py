@@ -21,6 +21,7 @@ from netsuite_async.cli.cmd_records import record
 from netsuite_async.cli.config import AUTH_KINDS
 from netsuite_async.cli.connect import AgentOptions, agent_options
 from netsuite_async.cli.demo import demo
+from netsuite_async.cli.progress import MODES, ProgressOptions, progress_options
 from netsuite_async.cli.state import CliState, configure_logging
 
 __all__ = ["CliGroup", "main"]
@@ -104,6 +105,12 @@ def _error_line(message: str) -> None:
 @click.option("--audit", "audit_path", default=None, envvar="NETSUITE_AUDIT", type=click.Path(dir_okay=False),
               help="append an audit line per call to this JSONL file [env: NETSUITE_AUDIT]")
 @click.option("--json", "json_mode", is_flag=True, help="machine-readable JSON on stdout")
+@click.option("--progress", "progress_mode", type=click.Choice(MODES), default="auto", envvar="NETSUITE_PROGRESS",
+              show_default=True, help="progress of batch, suiteql --out and demo on stderr: a bar on a terminal, "
+              "plain lines otherwise (auto), or bar, lines, none [env: NETSUITE_PROGRESS]")
+@click.option("--progress-interval", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+              envvar="NETSUITE_PROGRESS_INTERVAL",
+              help="seconds between progress lines, per task [env: NETSUITE_PROGRESS_INTERVAL]")
 @click.option("-v", "--verbose", count=True, help="-v INFO logs, -vv DEBUG (secrets redacted)")
 @click.version_option(__version__, prog_name="netsuite-async")
 @click.pass_context
@@ -121,6 +128,8 @@ def main(
     policy_path: str | None,
     audit_path: str | None,
     json_mode: bool,
+    progress_mode: str,
+    progress_interval: float,
     verbose: int,
 ) -> None:
     """Asyncio client for NetSuite's REST web services, from the command line.
@@ -133,6 +142,7 @@ def main(
     """
     configure_logging(verbose)
     agent_options.set(AgentOptions(agent=agent, policy=policy_path, audit=audit_path))
+    progress_options.set(ProgressOptions(progress_mode, progress_interval))
     ctx.obj = CliState(
         profile=profile,
         config_path=config_path,

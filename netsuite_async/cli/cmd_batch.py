@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import click
 
-from netsuite_async.cli.cmd_query import ProgressReporter, make_progress
 from netsuite_async.cli.connect import make_client
+from netsuite_async.cli.progress import ProgressReporter, make_progress
 from netsuite_async.cli.state import EXIT_API_ERROR, CliState, pass_state, run_async
 
 if TYPE_CHECKING:

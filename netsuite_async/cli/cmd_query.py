@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from netsuite_async.cli.cmd_records import read_json_argument
 from netsuite_async.cli.config import ConfigError
 from netsuite_async.cli.connect import make_client
 from netsuite_async.cli.output import plural, to_jsonable
+from netsuite_async.cli.progress import ProgressReporter, make_progress
 from netsuite_async.cli.state import CliState, pass_state, run_async
 
 if TYPE_CHECKING:
@@ -48,84 +47,6 @@ def _format_for(path: Path, fmt: str | None) -> str:
     if suffix in FORMATS:
         return suffix
     raise ConfigError(f"cannot tell the format of {str(path)!r} from its suffix: pass --format jsonl|csv|parquet")
-
-
-def make_progress(*, transient: bool = False) -> Progress:
-    """A rich progress bar with count, detail (what a batch's count means), rate and ETA, on stderr."""
-    import os
-
-    from rich.console import Console
-
-    console = Console(stderr=True)
-    if not console.is_terminal and "COLUMNS" not in os.environ:
-        console = Console(stderr=True, width=140)
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[detail]}"),
-        TextColumn("{task.fields[rate]}"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=transient,
-    )
-
-
-class ProgressReporter:
-    """Adapts rich progress to the library's progress callbacks (rows done, total when known).
-
-    A batch's `BatchProgress` moves the bar by ``read`` (results read, item by item) and shows ``done`` (final
-    outcomes, which a collection chunk reaches all at once) and ``failed`` beside it:
-    ``1234/2000 read · 1,200 done · 3 failed``.
-
-    Examples:
-        >>> with make_progress() as p:  # doctest: +SKIP
-        ...     report = ProgressReporter(p, "rows")
-        ...     report(done=10, total=100)
-    """
-
-    def __init__(self, progress: Any, description: str, total: int | None = None) -> None:
-        self.progress = progress
-        self.started = time.monotonic()
-        self.task = progress.add_task(description, total=total, rate="", detail="")
-
-    def __call__(self, *args: Any, **kwargs: Any) -> None:
-        done, total = _progress_numbers(args, kwargs)
-        elapsed = max(time.monotonic() - self.started, 1e-9)
-        rate = f"{done / elapsed:,.0f}/s" if done else ""
-        update: dict[str, Any] = {"completed": done, "rate": rate}
-        if args and hasattr(args[0], "read"):
-            update["detail"] = _batch_detail(args[0])
-        if total is not None:
-            update["total"] = total
-        self.progress.update(self.task, **update)
-
-
-def _batch_detail(progress: Any) -> str:
-    """What the bar of a batch counts, and the final outcomes beside it: ``read · 1,200 done · 3 failed``."""
-    text = f"read · {int(progress.done):,} done"
-    failed = int(getattr(progress, "failed", 0) or 0)
-    return f"{text} · {failed:,} failed" if failed else text
-
-
-def _progress_numbers(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[int, int | None]:
-    """Accept the shapes progress callbacks come in: (done, total), done=, or an object with rows/total (a
-    batch's progress counts by ``read``, which moves item by item; see `ProgressReporter`)."""
-    total: int | None = kwargs.get("total")
-    if args and not isinstance(args[0], (int, float)):
-        obj = args[0]
-        done = getattr(obj, "rows", None)
-        if done is None:
-            done = getattr(obj, "read", None)
-        if done is None:
-            done = getattr(obj, "done", getattr(obj, "completed", 0))
-        total = getattr(obj, "total", total)
-        return int(done or 0), (int(total) if total is not None else None)
-    done = kwargs.get("done", kwargs.get("rows", kwargs.get("completed", args[0] if args else 0)))
-    if len(args) > 1 and total is None:
-        total = args[1]
-    return int(done or 0), (int(total) if total is not None else None)
 
 
 def check_placeholders(query: str, params: list[Any]) -> None:

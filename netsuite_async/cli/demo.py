@@ -23,7 +23,7 @@ import anyio
 import click
 
 from netsuite_async.cli.cmd_batch import summarize_batch
-from netsuite_async.cli.cmd_query import ProgressReporter, make_progress
+from netsuite_async.cli.progress import NoProgress, ProgressReporter, make_progress
 from netsuite_async.cli.state import CliState, pass_state, run_async
 
 __all__ = ["DemoOptions", "PhaseResult", "demo", "run_demo"]
@@ -235,7 +235,7 @@ async def run_demo(options: DemoOptions, *, show_progress: bool = True) -> DemoR
     async with FakeNetSuite(concurrency=options.limit, latency=options.latency_ms / 1000.0) as fake:
         counters = fake.emulator.counters
         async with fake.client(concurrency=options.limit) as ns:
-            with make_progress(transient=False) if show_progress else _NoProgress() as progress:
+            with make_progress(transient=False) if show_progress else NoProgress() as progress:
 
                 def phase_start() -> tuple[int, float]:
                     return counters.requests, time.perf_counter()
@@ -318,22 +318,6 @@ async def _export_orders(ns: Any, options: DemoOptions, progress: Any, expected:
 def _count_lines(path: Path) -> int:
     with path.open("rb") as fh:
         return sum(1 for _ in fh)
-
-
-class _NoProgress:
-    """Stands in for a rich Progress when bars are off (``--json``)."""
-
-    def __enter__(self) -> _NoProgress:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def add_task(self, *args: Any, **kwargs: Any) -> int:
-        return 0
-
-    def update(self, *args: Any, **kwargs: Any) -> None:
-        return None
 
 
 def print_report(state: CliState, report: DemoReport) -> None:
