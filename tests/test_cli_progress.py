@@ -135,3 +135,23 @@ def test_bad_progress_options_are_usage_errors(demo: object) -> None:
         result = CliRunner().invoke(main, [*options, "demo"])
         assert result.exit_code == 2, result.output
         assert needle in result.stderr
+
+
+def test_the_heartbeat_shows_a_stalled_task_again_every_interval_and_stops_with_the_display() -> None:
+    import time
+
+    out = io.StringIO()
+    with LineProgress(interval=0.1, stream=out, heartbeat=True) as progress:
+        task = progress.add_task("create customer", total=10)
+        progress.update(task, completed=3)
+        time.sleep(0.55)  # nothing moves: NetSuite is still running the jobs
+        stalled = lines(out)
+        progress.update(task, completed=10)
+        time.sleep(0.3)  # finished: no heartbeat any more
+        assert len(lines(out)) == len(stalled) + 1
+    assert 3 <= len(stalled) <= 7, stalled
+    assert all(line.startswith("create customer: 3/10 · 30%") for line in stalled)
+    assert lines(out)[-1].startswith("create customer: 10/10 · 100%")
+    count = len(lines(out))
+    time.sleep(0.25)
+    assert len(lines(out)) == count  # the thread ended with the display

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -77,7 +78,7 @@ def make_progress(*, transient: bool = False) -> Any:
 
     console = Console(stderr=True)
     if mode == "lines" or (mode == "auto" and not console.is_terminal):
-        return LineProgress(interval=options.interval)
+        return LineProgress(interval=options.interval, heartbeat=True)
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console = Console(stderr=True, width=140)
     return Progress(
@@ -133,7 +134,10 @@ class LineProgress:
     """Progress as plain lines (``--progress lines``): a task's first state, then at most one line per
     ``interval`` seconds, then its state when it finishes (``finished=True``, or its count reaching its total)
     and, if not shown yet, its last one when the display closes. Takes the same calls as a rich `Progress`
-    (``add_task``, ``update``, a ``with`` block).
+    (``add_task``, ``update``, a ``with`` block). With ``heartbeat=True`` (the CLI's), a task that has started
+    and not finished is shown again every ``interval`` even when nothing moves (a batch waiting on NetSuite's
+    jobs), so a log shows the command is alive: a thread wakes a few times per interval while the ``with`` block
+    runs.
 
     A line: ``customers: 1,200/2,000 read · 1,200 done · 60% · 850/s · 0:00:01`` (done/total, what a batch's
     count means, the share, the rate, the time since the task began); without a total: ``rows -> out.jsonl:
@@ -149,24 +153,45 @@ class LineProgress:
     """
 
     def __init__(self, *, interval: float = 10.0, stream: TextIO | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, heartbeat: bool = False) -> None:
         self.interval = interval
         self._stream = stream
         self._clock = clock
         self._tasks: list[_Task] = []
+        self._lock = threading.Lock()  # the heartbeat thread prints too
+        self._heartbeat = heartbeat
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
 
     def __enter__(self) -> LineProgress:
+        if self._heartbeat:
+            self._thread = threading.Thread(target=self._beat, name="netsuite-async-progress", daemon=True)
+            self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for task in self._tasks:
-            self._print(task, self._clock(), force=False)
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        with self._lock:
+            for task in self._tasks:
+                self._print(task, self._clock(), force=False)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(max(self.interval / 4, 0.01)):
+            with self._lock:
+                now = self._clock()
+                for task in self._tasks:
+                    if (task.printed_at is not None and not task.finished
+                            and now - task.printed_at >= self.interval):
+                        self._print(task, now, force=True)
 
     def add_task(self, description: str, total: int | None = None, **fields: Any) -> int:
         """Start a task (nothing is printed until its first update); its id."""
-        self._tasks.append(_Task(description, total, self._clock(), rate=str(fields.get("rate", "")),
-                                 detail=str(fields.get("detail", ""))))
-        return len(self._tasks) - 1
+        with self._lock:
+            self._tasks.append(_Task(description, total, self._clock(), rate=str(fields.get("rate", "")),
+                                     detail=str(fields.get("detail", ""))))
+            return len(self._tasks) - 1
 
     def update(self, task_id: int, *, completed: float | None = None, total: int | None = None,
                rate: str | None = None, detail: str | None = None, **fields: Any) -> None:
@@ -186,10 +211,11 @@ class LineProgress:
             finished = task.total is not None and task.completed >= task.total
         newly_finished = bool(finished) and not task.finished
         task.finished = task.finished or bool(finished)
-        now = self._clock()
-        due = task.printed_at is None or now - task.printed_at >= self.interval
-        if due or newly_finished:
-            self._print(task, now, force=True)
+        with self._lock:
+            now = self._clock()
+            due = task.printed_at is None or now - task.printed_at >= self.interval
+            if due or newly_finished:
+                self._print(task, now, force=True)
 
     def _print(self, task: _Task, now: float, *, force: bool) -> None:
         line = self._line(task, now)
