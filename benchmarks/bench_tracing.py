@@ -360,7 +360,7 @@ def _goals(rows: list[dict[str, Any]], transports: list[str]) -> dict[str, Any]:
                 # Tracing's added work counted on mock (no socket, no event loop batching from a real network) over
                 # the tls-loopback request's own count: a cross-check of the direct ratio. It reads lower: over real
                 # sockets tracing adds ~15k instructions a request more than on mock, ~12k of it garbage collection
-                # (the SDK's allocations trigger collections that walk a bigger heap: gc disabled, ~3.6k is left).
+                # (as many collections, but each walks the open calls' spans: gc disabled, ~3.6k is left).
                 mock_added = by[("mock", "sdk")]["instructions_per_request"] - by[("mock", "off")][
                     "instructions_per_request"]
                 off = by[(transport, "off")]["instructions_per_request"]
@@ -374,6 +374,62 @@ def _goals(rows: list[dict[str, Any]], transports: list[str]) -> dict[str, Any]:
                     goals[f"{mode.replace('-', '_')}_vs_undecorated_{transport}{suffix}"] = {
                         "value": value, "target": f"within noise (<= {GOAL_NOISE})", "met": value <= GOAL_NOISE}
     return goals
+
+
+def _enlarge(emu: Any, fields: int) -> int:
+    """Give the emulator's customer 1 (the record every ``records.get`` here reads) ``fields`` more custom fields of
+    about 70 bytes each, as a real customer record has dozens; its size in bytes as JSON."""
+    import ssl
+
+    import anyio
+    import httpx2
+
+    from netsuite_async import BearerToken, NetSuiteClient, build_http_client, pool_limits
+
+    async def run() -> int:
+        context = ssl.create_default_context(cafile=str(emu.certfile))
+        http = build_http_client(2, transport=httpx2.AsyncHTTPTransport(verify=context, limits=pool_limits(2)))
+        async with http, NetSuiteClient("1234567_SB1", BearerToken(emu.token), base_url=emu.base_url,
+                                        http_client=http) as ns:
+            if fields:
+                body = {f"custentity_bench_{i}": f"value {i} " + "x" * 60 for i in range(fields)}
+                await ns.records.update("customer", 1, body)
+            return len(json.dumps(dict(await ns.records.get("customer", 1))))
+
+    return anyio.run(run)
+
+
+def _record_sizes(sizes: list[int], n: int, concurrency: int, repeats: int, instructions: int) -> None:
+    """``--record-fields``: ``off`` and ``sdk`` on tls-loopback, the record read made larger step by step; writes
+    ``results/tracing-record-size.*`` (docs/observability.md includes the table)."""
+    from harness import emulator_process
+
+    rows: list[dict[str, Any]] = []
+    for fields in sizes:
+        with emulator_process(concurrency=concurrency, latency_ms=0, seed="customers=5", tls=True) as emu:
+            size = _enlarge(emu, fields)
+            for row in _measure("tls-loopback", n // 3, concurrency, repeats, ("off", "sdk"),
+                                [emu.base_url, emu.token, str(emu.certfile)], instructions // 2):
+                rows.append({"record_fields_added": fields, "record_bytes": size, **row})
+    params = {"requests": n, "concurrency": concurrency, "repeats": repeats, "instructions": instructions,
+              "record_fields": sizes}
+    write_result("tracing-record-size", params, rows)
+    counted = all("instructions_per_request" in r for r in rows)
+    unit = "instructions_per_request" if counted else "cpu_us_per_request"
+    out = [f"<!-- written by benchmarks/bench_tracing.py --record-fields {' '.join(map(str, sizes))} -->", "",
+           f"| custom fields added | record (JSON bytes) | off | sdk | added | sdk/off | at most {GOAL_SDK:.2f} |",
+           "|---|---|---|---|---|---|---|"]
+    for fields in sizes:
+        off, sdk = (next(r for r in rows if r["record_fields_added"] == fields and r["mode"] == m)
+                    for m in ("off", "sdk"))
+        ratio = sdk[unit] / off[unit]
+        out.append(f"| {fields} | {off['record_bytes']:,} | {off[unit]:,} | {sdk[unit]:,} | "
+                   f"{sdk[unit] - off[unit]:,.0f} | {ratio:.4f} | {'met' if ratio <= GOAL_SDK else 'NOT met'} |")
+    how = "one valgrind count per mode and row" if counted else f"medians of {repeats} interleaved repeats"
+    out += ["", f"{'Instructions' if counted else 'CPU microseconds'} per `records.get` over `tls-loopback`, "
+            f"{concurrency} concurrent, {how}."]
+    (results_dir() / "tracing-record-size.md").write_text("\n".join(out) + "\n", encoding="utf-8")
+    print("\n".join(out))
 
 
 def main() -> None:
@@ -394,8 +450,15 @@ def main() -> None:
                              "minute per run)")
     parser.add_argument("--instruction-repeats", type=int, default=3, metavar="R",
                         help="with --instructions: count off and sdk on tls-loopback R times (medians)")
+    parser.add_argument("--record-fields", type=int, nargs="+", metavar="N",
+                        help="instead: off and sdk on tls-loopback only, the record read given N more custom fields "
+                             "(about 70 bytes each; 0: the emulator's own record), a row per N; writes "
+                             "results/tracing-record-size.*")
     args = parser.parse_args()
     n, concurrency, repeats = args.requests, args.concurrency, args.repeats
+    if args.record_fields:
+        _record_sizes(args.record_fields, n, concurrency, repeats, args.instructions)
+        return
     modes = tuple(m for m in MODES if not args.mode or m in args.mode)
     transports = args.transport or list(TRANSPORTS)
     rows: list[dict[str, Any]] = []
