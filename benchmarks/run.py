@@ -382,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
         current = HERE.parent / "docs" / "benchmarks.md"
         kept = kept_sections(current.read_text(encoding="utf-8")) if current.is_file() else []
         copy_to_docs(results, written, docs_page(docs, runs, found, [p.name for p in written], command, kept))
-        # The numbers quoted elsewhere (README, docs/*.md) come from this run too: see docs_blocks.py.
+        # The numbers quoted elsewhere (README, docs/*.md) come from the same results: see docs_blocks.py.
         docs_blocks.report(docs_blocks.update_docs(docs, HERE.parent))
     failed = [r for r in ran if r["exit"] != 0]
     for r in failed:
