@@ -155,3 +155,14 @@ def test_the_heartbeat_shows_a_stalled_task_again_every_interval_and_stops_with_
     count = len(lines(out))
     time.sleep(0.25)
     assert len(lines(out)) == count  # the thread ended with the display
+
+
+def test_the_heartbeat_also_shows_a_task_that_has_not_reported_yet() -> None:
+    import time
+
+    out = io.StringIO()
+    with LineProgress(interval=0.1, stream=out, heartbeat=True) as progress:
+        progress.add_task("create customer", total=10, rate="", detail="")
+        time.sleep(0.35)  # no result read yet
+    assert len(lines(out)) >= 2
+    assert all(line.startswith("create customer: 0/10 · 0%") for line in lines(out))

@@ -134,10 +134,10 @@ class LineProgress:
     """Progress as plain lines (``--progress lines``): a task's first state, then at most one line per
     ``interval`` seconds, then its state when it finishes (``finished=True``, or its count reaching its total)
     and, if not shown yet, its last one when the display closes. Takes the same calls as a rich `Progress`
-    (``add_task``, ``update``, a ``with`` block). With ``heartbeat=True`` (the CLI's), a task that has started
-    and not finished is shown again every ``interval`` even when nothing moves (a batch waiting on NetSuite's
-    jobs), so a log shows the command is alive: a thread wakes a few times per interval while the ``with`` block
-    runs.
+    (``add_task``, ``update``, a ``with`` block). With ``heartbeat=True`` (the CLI's), a task that has not
+    finished is shown every ``interval`` even when nothing moves (a batch waiting on NetSuite's jobs, or on its
+    first results), so a log shows the command is alive: a thread wakes a few times per interval while the
+    ``with`` block runs.
 
     A line: ``customers: 1,200/2,000 read · 1,200 done · 60% · 850/s · 0:00:01`` (done/total, what a batch's
     count means, the share, the rate, the time since the task began); without a total: ``rows -> out.jsonl:
@@ -181,9 +181,9 @@ class LineProgress:
         while not self._stop.wait(max(self.interval / 4, 0.01)):
             with self._lock:
                 now = self._clock()
-                for task in self._tasks:
-                    if (task.printed_at is not None and not task.finished
-                            and now - task.printed_at >= self.interval):
+                for task in self._tasks:  # shown last (or, never shown, begun) an interval ago, not finished
+                    last = task.started if task.printed_at is None else task.printed_at
+                    if not task.finished and now - last >= self.interval:
                         self._print(task, now, force=True)
 
     def add_task(self, description: str, total: int | None = None, **fields: Any) -> int:
