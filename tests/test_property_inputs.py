@@ -252,12 +252,12 @@ def test_jobs_submit(harness: Harness, verb: Any, where: Any, data: Any, params:
                      st.one_of(junk, st.just("bad id"))),
        deploy=mostly(st.sampled_from(["1", 1]), st.one_of(junk, st.just("customdeploy1"))), verb=method,
        params=query_params, data=mostly(st.one_of(st.none(), body)), text=mostly(st.none()),
-       read_timeout=mostly(st.one_of(st.none(), st.floats(0.5, 30)), st.one_of(junk, st.floats())))
+       timeout=mostly(st.one_of(st.none(), st.floats(0.5, 30)), st.one_of(junk, st.floats())))
 def test_restlets_call(harness: Harness, script: Any, deploy: Any, verb: Any, params: Any, data: Any, text: Any,
-                       read_timeout: Any) -> None:
+                       timeout: Any) -> None:
     harness.check(lambda ns: ns.restlets.call(script, deploy, method=verb, params=params, json=data, text=text,
-                                              read_timeout=read_timeout),
-                  must_fail=_has_non_finite(data) or _non_finite(read_timeout))
+                                              timeout=timeout),
+                  must_fail=_has_non_finite(data) or _non_finite(timeout))
 
 
 @SETTINGS
