@@ -196,22 +196,22 @@ class LineProgress:
     def update(self, task_id: int, *, completed: float | None = None, total: int | None = None,
                rate: str | None = None, detail: str | None = None, **fields: Any) -> None:
         """Record a task's new state; print it when it is the first, finished, or ``interval`` after the last."""
-        task = self._tasks[task_id]
-        if completed is not None:
-            task.completed = int(completed)
-        if total is not None:
-            task.total = int(total)
-        if rate is not None:
-            task.rate = rate
-        if detail is not None:
-            task.detail = detail
-        # Finished: all done (a batch's reporter says when: its count is what was read, not what is final).
-        finished = fields.get("finished")
-        if finished is None:
-            finished = task.total is not None and task.completed >= task.total
-        newly_finished = bool(finished) and not task.finished
-        task.finished = task.finished or bool(finished)
-        with self._lock:
+        with self._lock:  # the heartbeat thread reads the task: it must never see half an update
+            task = self._tasks[task_id]
+            if completed is not None:
+                task.completed = int(completed)
+            if total is not None:
+                task.total = int(total)
+            if rate is not None:
+                task.rate = rate
+            if detail is not None:
+                task.detail = detail
+            # Finished: all done (a batch's reporter says when: its count is what was read, not what is final).
+            finished = fields.get("finished")
+            if finished is None:
+                finished = task.total is not None and task.completed >= task.total
+            newly_finished = bool(finished) and not task.finished
+            task.finished = task.finished or bool(finished)
             now = self._clock()
             due = task.printed_at is None or now - task.printed_at >= self.interval
             if due or newly_finished:
