@@ -99,10 +99,22 @@ def _sdk_floor(n: int) -> dict[str, Any]:
             "active": True}
 
 
-def _child(mode: str, n: int, concurrency: int, base_url: str | None = None, token: str = "t",
-           cafile: str | None = None) -> dict[str, Any]:
+def _tls_client(cafile: str, concurrency: int) -> Any:
+    """What a user does to trust their own CA: an SSLContext as verify= of the transport, passed through
+    build_http_client, with the library's pool sizing (pool_limits): the same pool as `loopback`."""
     import ssl
 
+    import httpx2
+
+    from netsuite_async import build_http_client, pool_limits
+
+    context = ssl.create_default_context(cafile=cafile)
+    transport = httpx2.AsyncHTTPTransport(verify=context, limits=pool_limits(concurrency))
+    return build_http_client(concurrency, transport=transport)
+
+
+def _child(mode: str, n: int, concurrency: int, base_url: str | None = None, token: str = "t",
+           cafile: str | None = None) -> dict[str, Any]:
     import anyio
 
     if mode in ("sdk", "sdk-floor"):
@@ -122,7 +134,7 @@ def _child(mode: str, n: int, concurrency: int, base_url: str | None = None, tok
         if mode == "sdk-floor":
             return _sdk_floor(n)
 
-    from netsuite_async import BearerToken, NetSuiteClient, build_http_client
+    from netsuite_async import BearerToken, NetSuiteClient
     from netsuite_async._http import AsyncClient, MockTransport, Response
     from netsuite_async.records import Records
 
@@ -131,22 +143,11 @@ def _child(mode: str, n: int, concurrency: int, base_url: str | None = None, tok
     def handler(request: Any) -> Response:
         return Response(200, content=body, headers={"content-type": "application/json"})
 
-    def tls_client(cafile: str) -> AsyncClient:
-        # What a user does to trust their own CA: an SSLContext as verify= of the transport, passed through
-        # build_http_client, with the library's pool sizing (pool_limits): the same pool as `loopback`.
-        import httpx2
-
-        from netsuite_async import pool_limits
-
-        context = ssl.create_default_context(cafile=cafile)
-        transport = httpx2.AsyncHTTPTransport(verify=context, limits=pool_limits(concurrency))
-        return build_http_client(concurrency, transport=transport)
-
     async def main() -> dict[str, Any]:
         if base_url is None:
             http: AsyncClient | None = AsyncClient(transport=MockTransport(handler))
         else:
-            http = tls_client(cafile) if cafile else None
+            http = _tls_client(cafile, concurrency) if cafile else None
         async with NetSuiteClient("1234567_SB1", BearerToken(token), concurrency=concurrency, http_client=http,
                                   base_url=base_url, tracing=mode in ("no-provider", "sdk")) as ns:
             records = ns.records
@@ -379,16 +380,12 @@ def _goals(rows: list[dict[str, Any]], transports: list[str]) -> dict[str, Any]:
 def _enlarge(emu: Any, fields: int) -> int:
     """Give the emulator's customer 1 (the record every ``records.get`` here reads) ``fields`` more custom fields of
     about 70 bytes each, as a real customer record has dozens; its size in bytes as JSON."""
-    import ssl
-
     import anyio
-    import httpx2
 
-    from netsuite_async import BearerToken, NetSuiteClient, build_http_client, pool_limits
+    from netsuite_async import BearerToken, NetSuiteClient
 
     async def run() -> int:
-        context = ssl.create_default_context(cafile=str(emu.certfile))
-        http = build_http_client(2, transport=httpx2.AsyncHTTPTransport(verify=context, limits=pool_limits(2)))
+        http = _tls_client(str(emu.certfile), 2)
         async with http, NetSuiteClient("1234567_SB1", BearerToken(emu.token), base_url=emu.base_url,
                                         http_client=http) as ns:
             if fields:
